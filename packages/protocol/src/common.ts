@@ -1,0 +1,81 @@
+import { Type, type Static } from 'typebox';
+
+export type UserId = string;
+export type ConversationId = string;
+export type MessageId = string;
+/** Position of an entry in a conversation's log: 1, 2, 3, … with no holes. */
+export type Seq = number;
+
+export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
+export const SeqSchema = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
+
+export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]{3,32}$';
+export const MAX_TEXT_LENGTH = 16_000;
+export const MAX_ATTACHMENTS = 10;
+
+/** An attachment reference inside a message (uploads arrive in a later version). */
+export const Attachment = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 64 }),
+    name: Type.Optional(Type.String({ maxLength: 255 })),
+    content_type: Type.Optional(Type.String({ maxLength: 127 })),
+    size: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+/** A message as the client sends it; stored and pushed back unchanged. */
+export const MessageContent = Type.Object(
+  {
+    type: Type.Union([Type.Literal('text')]),
+    text: Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH }),
+    attachments: Type.Optional(Type.Array(Attachment, { maxItems: MAX_ATTACHMENTS })),
+    client_msg_id: Type.String({ minLength: 1, maxLength: 64 }),
+    sent_at: Type.Optional(Type.String({ maxLength: 40 })),
+  },
+  { additionalProperties: false },
+);
+export type MessageContent = Static<typeof MessageContent>;
+
+/** A log entry written by the server itself (membership changes, …). */
+export interface SystemContent {
+  type: 'system';
+  event: 'conversation_created' | 'members_added' | 'member_removed' | 'member_left';
+  actor_id: UserId;
+  user_ids?: UserId[];
+}
+
+export interface UserView {
+  id: UserId;
+  username: string;
+  display_name: string;
+}
+
+export interface MemberView extends UserView {
+  role: 'admin' | 'member';
+  delivered_seq: Seq;
+  read_seq: Seq;
+}
+
+/** One entry of a conversation's log, as history and `message` frames carry it. */
+export interface MessageView {
+  conversation_id: ConversationId;
+  seq: Seq;
+  message_id: MessageId;
+  sender_id: UserId;
+  message: MessageContent | SystemContent;
+  created_at: string;
+}
+
+export interface ConversationView {
+  id: ConversationId;
+  type: 'direct' | 'group';
+  title: string | null;
+  members: MemberView[];
+  last_seq: Seq;
+  read_seq: Seq;
+  delivered_seq: Seq;
+  unread_count: number;
+  last_message: MessageView | null;
+  created_at: string;
+}

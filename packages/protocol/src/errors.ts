@@ -1,0 +1,87 @@
+/**
+ * Error codes and close codes of the Parley wire contract. Every error a client
+ * can see carries one of these codes; the tables below say how each maps to an
+ * HTTP status and whether a client may retry it.
+ */
+
+export const ErrorCodes = {
+  /** The request body or frame failed validation. */
+  validation_failed: 400,
+  /** A WebSocket frame was not valid JSON. */
+  malformed_json: 400,
+  /** A WebSocket frame had an unknown `type`. */
+  unknown_type: 400,
+  /** No credentials, or credentials that cannot be read. */
+  unauthenticated: 401,
+  /** The access token is past its expiry: refresh it. */
+  token_expired: 401,
+  /** Username or password is wrong (never says which). */
+  invalid_credentials: 401,
+  /** The refresh token is unknown, expired or revoked. */
+  invalid_refresh_token: 401,
+  /** A rotated refresh token was presented again; its family is revoked. */
+  refresh_token_reused: 401,
+  /** Authenticated, but not allowed to do this. */
+  forbidden: 403,
+  /** The route or entity does not exist. */
+  not_found: 404,
+  /** The conversation does not exist or the caller is not a member of it. */
+  conversation_not_found: 404,
+  /** A user named in the request does not exist. */
+  user_not_found: 404,
+  /** The username is already registered. */
+  username_taken: 409,
+  /** The request conflicts with the current state. */
+  conflict: 409,
+  /** The body is larger than the limit. */
+  payload_too_large: 413,
+  /** Too many requests; `retry_after` says when to try again. */
+  rate_limited: 429,
+  /** An unexpected server error; nothing was changed. */
+  internal: 500,
+  /** A dependency is temporarily unavailable. */
+  unavailable: 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** Codes after which the same request may succeed if sent again unchanged. */
+export const retryableErrorCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'rate_limited',
+  'internal',
+  'unavailable',
+]);
+
+export function httpStatusOf(code: ErrorCode): number {
+  return ErrorCodes[code];
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ErrorCodes, value);
+}
+
+/** Body of every REST error response. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; retry_after?: number };
+}
+
+/** WebSocket close codes used by the server. */
+export const CloseCodes = {
+  normal: 1000,
+  /** The server is shutting down or restarting: reconnect, possibly elsewhere. */
+  serviceRestart: 1012,
+  /** A frame exceeded the size limit. */
+  frameTooLarge: 1009,
+  /** The socket fell behind its send buffer: reconnect and resume by cursor. */
+  slowConsumer: 4000,
+  /** Unauthenticated or token expired: refresh before reconnecting. */
+  unauthenticated: 4401,
+  /** Forbidden. */
+  forbidden: 4403,
+  /** The client did not authenticate in time. */
+  authTimeout: 4408,
+  /** Rate limited: back off before reconnecting. */
+  rateLimited: 4429,
+} as const;
+
+export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];

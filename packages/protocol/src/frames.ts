@@ -1,0 +1,198 @@
+import { Type, type Static } from 'typebox';
+import type { ErrorCode } from './errors.ts';
+import {
+  MessageContent,
+  SeqSchema,
+  Uuid,
+  type ConversationId,
+  type ConversationView,
+  type MessageId,
+  type MessageView,
+  type Seq,
+  type UserId,
+} from './common.ts';
+
+/** WebSocket subprotocol every client offers; the server selects it. */
+export const SUBPROTOCOL = 'parley.v1';
+/** Prefix of the subprotocol that carries an access token (browsers cannot set headers). */
+export const BEARER_PROTOCOL_PREFIX = 'bearer.';
+/** Largest frame the server accepts; a larger one closes the socket with 1009. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Most cursors one `sync` may carry. */
+export const MAX_SYNC_CURSORS = 500;
+
+const RequestId = Type.String({ minLength: 1, maxLength: 64 });
+
+export const SendMessageFrame = Type.Object(
+  {
+    type: Type.Literal('send_message'),
+    id: Type.Optional(RequestId),
+    conversation_id: Uuid,
+    message: MessageContent,
+  },
+  { additionalProperties: false },
+);
+
+export const SyncFrame = Type.Object(
+  {
+    type: Type.Literal('sync'),
+    id: Type.Optional(RequestId),
+    cursors: Type.Record(Type.String({ format: 'uuid' }), SeqSchema),
+    /** Most entries replayed per conversation in this page (default 100). */
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ReceiptFrame = Type.Object(
+  {
+    type: Type.Union([Type.Literal('delivered'), Type.Literal('read')]),
+    id: Type.Optional(RequestId),
+    conversation_id: Uuid,
+    seq: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+  },
+  { additionalProperties: false },
+);
+
+export const TypingFrame = Type.Object(
+  {
+    type: Type.Literal('typing'),
+    id: Type.Optional(RequestId),
+    conversation_id: Uuid,
+    state: Type.Union([Type.Literal('start'), Type.Literal('stop')]),
+  },
+  { additionalProperties: false },
+);
+
+export const PresenceSubscribeFrame = Type.Object(
+  {
+    type: Type.Literal('presence_subscribe'),
+    id: Type.Optional(RequestId),
+    user_ids: Type.Array(Uuid, { maxItems: 1000, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
+export const PingFrame = Type.Object(
+  { type: Type.Literal('ping'), id: Type.Optional(RequestId) },
+  { additionalProperties: false },
+);
+
+/**
+ * Client → server frames the server accepts, keyed by `type`. `presence_subscribe`
+ * is specified above but not accepted until presence ships (it gets `unknown_type`).
+ */
+export const ClientFrames = {
+  send_message: SendMessageFrame,
+  sync: SyncFrame,
+  delivered: ReceiptFrame,
+  read: ReceiptFrame,
+  typing: TypingFrame,
+  ping: PingFrame,
+} as const;
+
+export type ClientFrameType = keyof typeof ClientFrames;
+export type SendMessageFrame = Static<typeof SendMessageFrame>;
+export type SyncFrame = Static<typeof SyncFrame>;
+export type ReceiptFrame = Static<typeof ReceiptFrame>;
+export type TypingFrame = Static<typeof TypingFrame>;
+export type PresenceSubscribeFrame = Static<typeof PresenceSubscribeFrame>;
+export type PingFrame = Static<typeof PingFrame>;
+export type ClientFrame =
+  | SendMessageFrame
+  | SyncFrame
+  | ReceiptFrame
+  | TypingFrame
+  | PingFrame;
+
+// Server → client frames.
+
+export interface ReadyFrame {
+  type: 'ready';
+  user_id: UserId;
+  connection_id: string;
+  /** Seconds between server heartbeats; a client may treat twice this as dead. */
+  heartbeat_interval: number;
+}
+
+export interface AckFrame {
+  type: 'ack';
+  id?: string;
+  conversation_id: ConversationId;
+  message_id: MessageId;
+  seq: Seq;
+  created_at: string;
+  /** True when this `client_msg_id` had already been stored: the original result is returned. */
+  duplicate: boolean;
+}
+
+export interface ErrorFrame {
+  type: 'error';
+  id?: string;
+  code: ErrorCode;
+  message: string;
+  retry_after?: number;
+}
+
+export interface MessageFrame extends MessageView {
+  type: 'message';
+}
+
+export interface ReceiptPushFrame {
+  type: 'receipt';
+  id?: string;
+  conversation_id: ConversationId;
+  user_id: UserId;
+  delivered_seq: Seq;
+  read_seq: Seq;
+}
+
+export interface TypingPushFrame {
+  type: 'typing';
+  conversation_id: ConversationId;
+  user_id: UserId;
+  state: 'start' | 'stop';
+  /** Seconds after which a `start` lapses unless refreshed. */
+  expires_in: number;
+}
+
+export interface PresencePushFrame {
+  type: 'presence';
+  id?: string;
+  user_id: UserId;
+  status: 'online' | 'offline';
+  last_seen: string | null;
+}
+
+export interface ConversationPushFrame {
+  type: 'conversation';
+  /** `removed`: the receiving user is no longer a member. */
+  event: 'created' | 'updated' | 'removed';
+  conversation: ConversationView | { id: ConversationId };
+}
+
+export interface SyncedFrame {
+  type: 'synced';
+  id?: string;
+  /** True when at least one conversation has more to replay: send `sync` again with the new cursors. */
+  limited: boolean;
+  /** The cursor each conversation has reached after this page. */
+  cursors: Record<ConversationId, Seq>;
+}
+
+export interface PongFrame {
+  type: 'pong';
+  id?: string;
+}
+
+export type ServerFrame =
+  | ReadyFrame
+  | AckFrame
+  | ErrorFrame
+  | MessageFrame
+  | ReceiptPushFrame
+  | TypingPushFrame
+  | PresencePushFrame
+  | ConversationPushFrame
+  | SyncedFrame
+  | PongFrame;

@@ -1,0 +1,4 @@
+export * from './common.ts';
+export * from './errors.ts';
+export * from './frames.ts';
+export * from './rest.ts';

@@ -1,0 +1,80 @@
+import { Type, type Static } from 'typebox';
+import { MessageContent, SeqSchema, USERNAME_PATTERN, Uuid, type UserView } from './common.ts';
+
+/** Bodies and query strings of the REST API under `/api/v1`. */
+
+export const RegisterBody = Type.Object(
+  {
+    username: Type.String({ pattern: USERNAME_PATTERN, maxLength: 32 }),
+    password: Type.String({ minLength: 8, maxLength: 256 }),
+    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type RegisterBody = Static<typeof RegisterBody>;
+
+export const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+  },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBody>;
+
+export const RefreshBody = Type.Object(
+  { refresh_token: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+export type RefreshBody = Static<typeof RefreshBody>;
+
+export interface AuthResponse {
+  user: UserView;
+  access_token: string;
+  refresh_token: string;
+  /** Seconds until the access token expires. */
+  expires_in: number;
+}
+
+export interface WsTicketResponse {
+  ticket: string;
+  expires_in: number;
+}
+
+export const UserSearchQuery = Type.Object({
+  query: Type.String({ minLength: 1, maxLength: 64 }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+});
+export type UserSearchQuery = Static<typeof UserSearchQuery>;
+
+export const MAX_GROUP_MEMBERS = 1000;
+
+export const CreateConversationBody = Type.Object(
+  {
+    type: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
+    member_ids: Type.Array(Uuid, { minItems: 1, maxItems: MAX_GROUP_MEMBERS, uniqueItems: true }),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateConversationBody = Static<typeof CreateConversationBody>;
+
+export const AddMembersBody = Type.Object(
+  { user_ids: Type.Array(Uuid, { minItems: 1, maxItems: 100, uniqueItems: true }) },
+  { additionalProperties: false },
+);
+export type AddMembersBody = Static<typeof AddMembersBody>;
+
+export const ConversationParams = Type.Object({ id: Uuid });
+export const MemberParams = Type.Object({ id: Uuid, userId: Uuid });
+
+export const MAX_PAGE = 200;
+export const HistoryQuery = Type.Object({
+  before_seq: Type.Optional(SeqSchema),
+  after_seq: Type.Optional(SeqSchema),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
+});
+export type HistoryQuery = Static<typeof HistoryQuery>;
+
+/** `POST /conversations/:id/messages` takes the message exactly as a WebSocket send does. */
+export const SendMessageBody = MessageContent;

@@ -1,0 +1,113 @@
+import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, errors, type CryptoKey, type JWK } from 'jose';
+import type { UserId } from '@parley/protocol';
+import type { Sql } from '../store/database.ts';
+import { AppError } from '../errors.ts';
+
+/** The only algorithm Parley signs or accepts: the token's `alg` header is never trusted. */
+const ALG = 'EdDSA';
+// A token naming a key this instance has not loaded (another instance just
+// created one) triggers a reload, at most this often.
+const RELOAD_INTERVAL_MS = 5_000;
+
+interface Key {
+  kid: string;
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+}
+
+export interface AccessTokenOptions {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+/**
+ * Signs and verifies access JWTs. Signing keys live in the database so every
+ * instance that shares it accepts every other instance's tokens; the first
+ * instance to start on an empty database creates one.
+ */
+export class AccessTokens {
+  private keys = new Map<string, Key>();
+  private current: Key | undefined;
+  private lastReload = 0;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly options: AccessTokenOptions,
+  ) {}
+
+  async init(): Promise<void> {
+    await this.reload();
+    if (this.current) return;
+    const { privateKey, publicKey } = await generateKeyPair(ALG, { crv: 'Ed25519', extractable: true });
+    await this.sql.query(
+      'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk) VALUES ($1, $2, $3::jsonb, $4::jsonb)',
+      [crypto.randomUUID(), ALG, JSON.stringify(await exportJWK(privateKey)), JSON.stringify(await exportJWK(publicKey))],
+    );
+    await this.reload();
+  }
+
+  private async reload(): Promise<void> {
+    this.lastReload = Date.now();
+    const rows = await this.sql.query<{ kid: string; private_jwk: JWK; public_jwk: JWK }>(
+      'SELECT kid, private_jwk, public_jwk FROM signing_keys WHERE alg = $1 ORDER BY created_at, kid',
+      [ALG],
+    );
+    const keys = new Map<string, Key>();
+    for (const row of rows) {
+      keys.set(row.kid, {
+        kid: row.kid,
+        privateKey: (await importJWK(row.private_jwk, ALG)) as CryptoKey,
+        publicKey: (await importJWK(row.public_jwk, ALG)) as CryptoKey,
+      });
+    }
+    this.keys = keys;
+    // The oldest key signs, so instances that raced to create one converge on the same.
+    this.current = keys.values().next().value;
+  }
+
+  get ttlSeconds(): number {
+    return this.options.ttlSeconds;
+  }
+
+  async sign(userId: UserId, ttlSeconds = this.options.ttlSeconds): Promise<string> {
+    const key = this.current;
+    if (!key) throw new AppError('internal', 'signing keys not initialised');
+    return new SignJWT({})
+      .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuer(this.options.issuer)
+      .setAudience(this.options.audience)
+      .setIssuedAt()
+      .setJti(crypto.randomUUID())
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+      .sign(key.privateKey);
+  }
+
+  /** Verifies a token and returns its user and expiry; throws `unauthenticated` or `token_expired`. */
+  async verify(token: string): Promise<{ userId: UserId; expiresAt: number }> {
+    try {
+      const { payload } = await jwtVerify(token, (header) => this.keyFor(header.kid), {
+        algorithms: [ALG],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        requiredClaims: ['sub', 'exp'],
+      });
+      return { userId: payload.sub!, expiresAt: payload.exp! };
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) throw new AppError('token_expired', 'access token expired');
+      throw new AppError('unauthenticated', 'invalid access token');
+    }
+  }
+
+  private async keyFor(kid: string | undefined): Promise<CryptoKey> {
+    if (!kid) throw new Error('token has no kid');
+    let key = this.keys.get(kid);
+    if (!key && Date.now() - this.lastReload > RELOAD_INTERVAL_MS) {
+      await this.reload();
+      key = this.keys.get(kid);
+    }
+    if (!key) throw new Error('unknown kid');
+    return key.publicKey;
+  }
+}

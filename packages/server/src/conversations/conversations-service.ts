@@ -1,0 +1,187 @@
+import type {
+  ConversationId,
+  ConversationView,
+  CreateConversationBody,
+  MemberView,
+  SystemContent,
+  UserId,
+} from '@parley/protocol';
+import type { Database, Sql } from '../store/database.ts';
+import type { Notifier } from '../bus/notifier.ts';
+import { AppError } from '../errors.ts';
+import { UsersRepo } from '../users/users-repo.ts';
+import { appendEntry } from '../messaging/log-repo.ts';
+import { loadMembers, loadViews, memberIds, roleOf, type Role } from './conversations-repo.ts';
+
+const LIST_LIMIT = 200;
+
+export const notFound = (): AppError =>
+  new AppError('conversation_not_found', 'no such conversation, or you are not a member');
+
+/**
+ * Direct and group conversations and their membership. A non-member learns
+ * nothing: every lookup by a non-member answers `conversation_not_found`.
+ */
+export class ConversationsService {
+  private readonly users: UsersRepo;
+
+  constructor(
+    private readonly db: Database,
+    private readonly notifier: Notifier,
+  ) {
+    this.users = new UsersRepo(db);
+  }
+
+  /** Creates a group, or returns the pair's one direct conversation (creating it the first time). */
+  async create(me: UserId, body: CreateConversationBody): Promise<{ view: ConversationView; created: boolean }> {
+    const others = body.member_ids.filter((id) => id !== me);
+    if (body.type === 'direct' && body.member_ids.length !== 1) {
+      throw new AppError('validation_failed', 'a direct conversation has exactly one other member');
+    }
+    const wanted = body.type === 'direct' ? [body.member_ids[0]!] : others;
+    const existing = await this.users.existing(wanted);
+    const missing = wanted.filter((id) => !existing.has(id));
+    if (missing.length > 0) throw new AppError('user_not_found', `unknown user ${missing[0]}`);
+
+    const id = crypto.randomUUID();
+    const created = await this.db.transaction(async (tx) => {
+      if (body.type === 'direct') {
+        const other = body.member_ids[0]!;
+        const key = [me, other].sort().join(':');
+        const inserted = await tx.query(
+          `INSERT INTO conversations (id, type, direct_key, created_by) VALUES ($1, 'direct', $2, $3)
+           ON CONFLICT (direct_key) DO NOTHING RETURNING id`,
+          [id, key, me],
+        );
+        if (inserted.length === 0) {
+          const [row] = await tx.query<{ id: string }>('SELECT id FROM conversations WHERE direct_key = $1', [key]);
+          return { id: row!.id, created: false };
+        }
+        await addMemberRows(tx, id, [...new Set([me, other])], 'member');
+        return { id, created: true };
+      }
+      await tx.query(`INSERT INTO conversations (id, type, title, created_by) VALUES ($1, 'group', $2, $3)`, [
+        id,
+        body.title ?? null,
+        me,
+      ]);
+      await addMemberRows(tx, id, [me], 'admin');
+      await addMemberRows(tx, id, others, 'member');
+      return { id, created: true };
+    });
+
+    const view = await this.get(me, created.id);
+    if (created.created) {
+      this.notifier.toUsers(
+        view.members.map((m) => m.id).filter((m) => m !== me),
+        { type: 'conversation', event: 'created', conversation: { ...view, read_seq: 0, delivered_seq: 0 } },
+      );
+    }
+    return { view, created: created.created };
+  }
+
+  list(me: UserId): Promise<ConversationView[]> {
+    return loadViews(this.db, me, { limit: LIST_LIMIT });
+  }
+
+  async get(me: UserId, conversationId: ConversationId): Promise<ConversationView> {
+    const [view] = await loadViews(this.db, me, { conversationId, limit: 1 });
+    if (!view) throw notFound();
+    return view;
+  }
+
+  async members(me: UserId, conversationId: ConversationId): Promise<MemberView[]> {
+    if (!(await roleOf(this.db, conversationId, me))) throw notFound();
+    return (await loadMembers(this.db, [conversationId])).get(conversationId) ?? [];
+  }
+
+  /** Adds members to a group (admins only). Users already in it are left as they are. */
+  async addMembers(me: UserId, conversationId: ConversationId, userIds: UserId[]): Promise<MemberView[]> {
+    if ((await this.groupRole(me, conversationId)) !== 'admin') {
+      throw new AppError('forbidden', 'only group admins can add members');
+    }
+    const existing = await this.users.existing(userIds);
+    const missing = userIds.filter((id) => !existing.has(id));
+    if (missing.length > 0) throw new AppError('user_not_found', `unknown user ${missing[0]}`);
+
+    const result = await this.db.transaction(async (tx) => {
+      const added = await addMemberRows(tx, conversationId, userIds, 'member');
+      if (added.length === 0) return null;
+      const entry = await appendSystem(tx, conversationId, { type: 'system', event: 'members_added', actor_id: me, user_ids: added });
+      return { added, entry, members: await memberIds(tx, conversationId) };
+    });
+    if (result) {
+      const added = new Set(result.added);
+      this.notifier.toUsers(result.members, { type: 'message', ...result.entry });
+      for (const userId of added) {
+        const view = await this.get(userId, conversationId);
+        this.notifier.toUsers([userId], { type: 'conversation', event: 'created', conversation: view });
+      }
+    }
+    return this.members(me, conversationId);
+  }
+
+  /**
+   * Removes a member from a group. Admins may remove anyone; anyone may remove
+   * themselves (leave). When the last admin leaves, the longest-standing member
+   * becomes admin, so a group is never left unmanageable.
+   */
+  async removeMember(me: UserId, conversationId: ConversationId, userId: UserId): Promise<void> {
+    const role = await this.groupRole(me, conversationId);
+    if (userId !== me && role !== 'admin') throw new AppError('forbidden', 'only group admins can remove members');
+
+    const result = await this.db.transaction(async (tx) => {
+      const removed = await tx.query(
+        'DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2 RETURNING user_id',
+        [conversationId, userId],
+      );
+      if (removed.length === 0) throw new AppError('user_not_found', 'that user is not a member');
+      await tx.query(
+        `UPDATE conversation_members SET role = 'admin'
+          WHERE conversation_id = $1
+            AND NOT EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND role = 'admin')
+            AND user_id = (SELECT user_id FROM conversation_members WHERE conversation_id = $1
+                            ORDER BY joined_at, user_id LIMIT 1)`,
+        [conversationId],
+      );
+      const event = userId === me ? 'member_left' : 'member_removed';
+      const entry = await appendSystem(tx, conversationId, { type: 'system', event, actor_id: me, user_ids: [userId] });
+      return { entry, members: await memberIds(tx, conversationId) };
+    });
+    this.notifier.toUsers(result.members, { type: 'message', ...result.entry });
+    this.notifier.toUsers([userId], { type: 'conversation', event: 'removed', conversation: { id: conversationId } });
+  }
+
+  /** The caller's role in a group whose membership may change; refuses non-members and direct conversations. */
+  private async groupRole(me: UserId, conversationId: ConversationId): Promise<Role> {
+    const role = await roleOf(this.db, conversationId, me);
+    if (!role) throw notFound();
+    const [conv] = await this.db.query<{ type: string }>('SELECT type FROM conversations WHERE id = $1', [conversationId]);
+    if (conv?.type !== 'group') throw new AppError('forbidden', 'members of a direct conversation cannot change');
+    return role;
+  }
+}
+
+/** Inserts membership rows; returns the ids actually added. */
+async function addMemberRows(tx: Sql, conversationId: ConversationId, userIds: UserId[], role: 'admin' | 'member') {
+  if (userIds.length === 0) return [];
+  const rows = await tx.query<{ user_id: string }>(
+    `INSERT INTO conversation_members (conversation_id, user_id, role)
+     SELECT $1, u, $3 FROM unnest($2::uuid[]) AS u
+     ON CONFLICT DO NOTHING RETURNING user_id`,
+    [conversationId, userIds, role],
+  );
+  return rows.map((r) => r.user_id);
+}
+
+async function appendSystem(tx: Sql, conversationId: ConversationId, content: SystemContent) {
+  const entry = await appendEntry(tx, {
+    conversationId,
+    senderId: content.actor_id,
+    kind: 'system',
+    clientMsgId: null,
+    content,
+  });
+  // System entries have no client_msg_id, so the insert cannot lose a race.
+  return entry!;
+}

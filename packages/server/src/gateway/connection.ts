@@ -1,0 +1,52 @@
+import type { WebSocket } from 'ws';
+import { CloseCodes, type ServerFrame, type UserId } from '@parley/protocol';
+
+/**
+ * One authenticated socket. Capabilities never see it: the gateway writes
+ * replies to it and the hub writes fan-out payloads to it.
+ */
+export class Connection {
+  readonly id = crypto.randomUUID();
+  /** Cleared at each heartbeat, set by the pong; a socket still clear at the next beat is dead. */
+  alive = true;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly userId: UserId,
+    private readonly maxBufferedBytes: number,
+  ) {}
+
+  /** Writes an already-serialised frame. A socket too far behind is closed and told to resume. */
+  send(payload: string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+      this.close(CloseCodes.slowConsumer, 'slow consumer: resume from your cursors');
+      return;
+    }
+    this.ws.send(payload);
+  }
+
+  sendFrame(frame: ServerFrame): void {
+    this.send(JSON.stringify(frame));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+  }
+
+  ping(): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+}

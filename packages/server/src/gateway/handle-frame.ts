@@ -1,0 +1,41 @@
+import type { ClientFrame } from '@parley/protocol';
+import type { Connection } from './connection.ts';
+import type { GatewayDeps } from './ws-gateway.ts';
+
+/** Turns one valid client frame into a capability call and writes the reply. */
+export async function handleFrame(frame: ClientFrame, conn: Connection, deps: GatewayDeps): Promise<void> {
+  const { messaging, config } = deps;
+  switch (frame.type) {
+    case 'send_message': {
+      const { entry, duplicate } = await messaging.send(conn.userId, frame.conversation_id, frame.message);
+      conn.sendFrame({
+        type: 'ack',
+        id: frame.id,
+        conversation_id: entry.conversation_id,
+        message_id: entry.message_id,
+        seq: entry.seq,
+        created_at: entry.created_at,
+        duplicate,
+      });
+      return;
+    }
+    case 'sync': {
+      const result = await messaging.sync(conn.userId, frame.cursors, frame.limit ?? config.ws.syncPageSize);
+      for (const entry of result.entries) conn.sendFrame({ type: 'message', ...entry });
+      conn.sendFrame({ type: 'synced', id: frame.id, limited: result.limited, cursors: result.cursors });
+      return;
+    }
+    case 'delivered':
+    case 'read': {
+      const receipt = await messaging.receipt(conn.userId, frame.conversation_id, frame.type, frame.seq);
+      if (frame.id) conn.sendFrame({ ...receipt, id: frame.id });
+      return;
+    }
+    case 'typing':
+      await messaging.typing(conn.userId, frame.conversation_id, frame.state);
+      return;
+    case 'ping':
+      conn.sendFrame({ type: 'pong', id: frame.id });
+      return;
+  }
+}

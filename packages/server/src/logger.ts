@@ -1,0 +1,25 @@
+import pino, { type Logger } from 'pino';
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * Structured logs that never carry message text, tokens or passwords: requests
+ * are logged by method and path only (a query string may hold a ticket), and
+ * credential headers are redacted should anything log them.
+ */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]', '*.password', '*.access_token', '*.refresh_token'],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req: (req: IncomingMessage & { ip?: string }) => ({
+        method: req.method,
+        url: (req.url ?? '').split('?')[0],
+        remoteAddress: req.ip ?? req.socket?.remoteAddress,
+      }),
+      err: pino.stdSerializers.err,
+    },
+  });
+}

@@ -1,0 +1,189 @@
+import type {
+  ConversationId,
+  HistoryQuery,
+  MessageContent,
+  MessageView,
+  ReceiptPushFrame,
+  Seq,
+  UserId,
+} from '@parley/protocol';
+import type { Database } from '../store/database.ts';
+import type { Notifier } from '../bus/notifier.ts';
+import { AppError } from '../errors.ts';
+import { memberIds, roleOf } from '../conversations/conversations-repo.ts';
+import { notFound } from '../conversations/conversations-service.ts';
+import { appendEntry, findByClientMsgId, readPage, toMessageView, type EntryRow } from './log-repo.ts';
+
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+
+/** Seconds a `typing: start` lasts unless refreshed. */
+export const TYPING_TTL_SECONDS = 6;
+const DEFAULT_PAGE = 50;
+
+export interface SendResult {
+  entry: MessageView;
+  /** True when the `client_msg_id` had been stored before: `entry` is the original. */
+  duplicate: boolean;
+}
+
+export interface SyncResult {
+  entries: MessageView[];
+  cursors: Record<ConversationId, Seq>;
+  limited: boolean;
+}
+
+/** Thrown inside the send transaction to roll it back when a concurrent retry won the insert. */
+class LostRace extends Error {}
+
+/**
+ * Sending, history, catch-up, receipts and typing. Sends are idempotent per
+ * (conversation, sender, client_msg_id) and acknowledged only after commit.
+ */
+export class MessagingService {
+  constructor(
+    private readonly db: Database,
+    private readonly notifier: Notifier,
+  ) {}
+
+  async send(me: UserId, conversationId: ConversationId, message: MessageContent): Promise<SendResult> {
+    // One read answers both "is the sender a member?" and "was this sent before?".
+    const [prior] = await this.db.query<Nullable<EntryRow>>(
+      `SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.created_at
+         FROM conversation_members cm
+         LEFT JOIN messages m ON m.conversation_id = cm.conversation_id
+                             AND m.sender_id = cm.user_id AND m.client_msg_id = $3
+        WHERE cm.conversation_id = $1 AND cm.user_id = $2`,
+      [conversationId, me, message.client_msg_id],
+    );
+    if (!prior) throw notFound();
+    if (prior.id !== null) return { entry: toMessageView(prior as EntryRow), duplicate: true };
+
+    const content: MessageContent = { ...message, attachments: message.attachments ?? [] };
+    try {
+      const { entry, members } = await this.db.transaction(async (tx) => {
+        const entry = await appendEntry(tx, {
+          conversationId,
+          senderId: me,
+          kind: 'message',
+          clientMsgId: message.client_msg_id,
+          content,
+        });
+        if (!entry) throw new LostRace();
+        // The sender has seen what they sent: their cursors move with it.
+        const rows = await tx.query<{ user_id: string }>(
+          `WITH mine AS (
+             UPDATE conversation_members SET delivered_seq = $3, read_seq = $3
+              WHERE conversation_id = $1 AND user_id = $2
+           )
+           SELECT user_id FROM conversation_members WHERE conversation_id = $1`,
+          [conversationId, me, entry.seq],
+        );
+        return { entry, members: rows.map((r) => r.user_id) };
+      });
+      this.notifier.toUsers(members, { type: 'message', ...entry });
+      return { entry, duplicate: false };
+    } catch (err) {
+      if (!(err instanceof LostRace)) throw err;
+      const original = await findByClientMsgId(this.db, conversationId, me, message.client_msg_id);
+      if (!original) throw new AppError('internal', 'duplicate send could not be resolved', { cause: err });
+      return { entry: original, duplicate: true };
+    }
+  }
+
+  /** A page of history: the newest `limit` entries below `before_seq`, or the oldest above `after_seq`. */
+  async history(me: UserId, conversationId: ConversationId, query: HistoryQuery) {
+    if (!(await roleOf(this.db, conversationId, me))) throw notFound();
+    const limit = query.limit ?? DEFAULT_PAGE;
+    // Without after_seq the page is the newest one (below before_seq when given).
+    const newest = query.after_seq === undefined;
+    const entries = await readPage(this.db, conversationId, {
+      after: query.after_seq ?? 0,
+      before: query.before_seq ?? null,
+      limit: limit + 1,
+      newest,
+    });
+    const hasMore = entries.length > limit;
+    if (hasMore) {
+      if (newest) entries.shift();
+      else entries.pop();
+    }
+    return { messages: entries, has_more: hasMore };
+  }
+
+  /**
+   * Replays what each listed conversation has past its cursor, at most
+   * `pageSize` entries per conversation. `limited` means the client must sync
+   * again from the returned cursors. Refused whole if any conversation is not
+   * the caller's.
+   */
+  async sync(me: UserId, cursors: Record<ConversationId, Seq>, pageSize: number): Promise<SyncResult> {
+    const ids = Object.keys(cursors);
+    if (ids.length === 0) return { entries: [], cursors: {}, limited: false };
+    const rows = await this.db.query<{ id: string; last_seq: number }>(
+      `SELECT c.id, c.last_seq FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+        WHERE cm.user_id = $1 AND cm.conversation_id = ANY($2::uuid[])`,
+      [me, ids],
+    );
+    if (rows.length !== ids.length) {
+      const known = new Set(rows.map((r) => r.id));
+      throw new AppError('conversation_not_found', `no such conversation: ${ids.find((id) => !known.has(id))}`);
+    }
+    const entries: MessageView[] = [];
+    const next: Record<ConversationId, Seq> = {};
+    let limited = false;
+    for (const { id, last_seq } of rows) {
+      const from = cursors[id]!;
+      next[id] = from;
+      if (last_seq <= from) continue;
+      const page = await readPage(this.db, id, { after: from, before: null, limit: pageSize, newest: false });
+      entries.push(...page);
+      if (page.length > 0) next[id] = page[page.length - 1]!.seq;
+      if (next[id]! < last_seq) limited = true;
+    }
+    return { entries, cursors: next, limited };
+  }
+
+  /**
+   * Moves the caller's delivered (or read, which implies delivered) cursor
+   * forward, never back and never past the log, and tells the members.
+   */
+  async receipt(me: UserId, conversationId: ConversationId, kind: 'delivered' | 'read', seq: Seq) {
+    const rows = await this.db.query<{ delivered_seq: number; read_seq: number; changed: boolean }>(
+      `WITH target AS (
+         SELECT cm.delivered_seq AS old_delivered, cm.read_seq AS old_read, LEAST($3::int, c.last_seq) AS seq
+           FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+          WHERE cm.conversation_id = $1 AND cm.user_id = $2
+          FOR UPDATE OF cm
+       )
+       UPDATE conversation_members cm
+          SET delivered_seq = GREATEST(t.old_delivered, t.seq),
+              read_seq = CASE WHEN $4 THEN GREATEST(t.old_read, t.seq) ELSE t.old_read END
+         FROM target t
+        WHERE cm.conversation_id = $1 AND cm.user_id = $2
+       RETURNING cm.delivered_seq, cm.read_seq,
+                 (cm.delivered_seq <> t.old_delivered OR cm.read_seq <> t.old_read) AS changed`,
+      [conversationId, me, seq, kind === 'read'],
+    );
+    const row = rows[0];
+    if (!row) throw notFound();
+    const frame: ReceiptPushFrame = {
+      type: 'receipt',
+      conversation_id: conversationId,
+      user_id: me,
+      delivered_seq: row.delivered_seq,
+      read_seq: row.read_seq,
+    };
+    if (row.changed) this.notifier.toUsers(await memberIds(this.db, conversationId), frame);
+    return frame;
+  }
+
+  /** Relays a typing signal to the other members. Nothing is stored. */
+  async typing(me: UserId, conversationId: ConversationId, state: 'start' | 'stop'): Promise<void> {
+    const members = await memberIds(this.db, conversationId);
+    if (!members.includes(me)) throw notFound();
+    this.notifier.toUsers(
+      members.filter((id) => id !== me),
+      { type: 'typing', conversation_id: conversationId, user_id: me, state, expires_in: TYPING_TTL_SECONDS },
+    );
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The SQL seam between Parley and its two storage engines: PGlite (embedded)
+ * and PostgreSQL. Repositories write plain PostgreSQL with `$n` parameters and
+ * run unchanged on both.
+ */
+export type SqlParam = string | number | boolean | null | Date | string[];
+
+export interface Sql {
+  query<Row = Record<string, unknown>>(text: string, params?: readonly SqlParam[]): Promise<Row[]>;
+}
+
+export interface Database extends Sql {
+  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations). */
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+  readonly kind: 'pglite' | 'postgres';
+}
+
+/** PostgreSQL's SQLSTATE for unique_violation. */
+export const UNIQUE_VIOLATION = '23505';
+
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (e.code !== UNIQUE_VIOLATION) return false;
+  if (!constraint) return true;
+  // pg reports `constraint`; PGlite's error carries it in the message.
+  return e.constraint === constraint || (typeof e.message === 'string' && e.message.includes(constraint));
+}

@@ -1,0 +1,64 @@
+import type { UserId, UserView } from '@parley/protocol';
+import { isUniqueViolation, type Sql } from '../store/database.ts';
+import { AppError } from '../errors.ts';
+
+export interface UserRecord extends UserView {
+  password_hash: string;
+}
+
+const VIEW_COLUMNS = 'id, username, display_name';
+
+/** Users table access. Usernames are stored lower-cased, so they are unique regardless of case. */
+export class UsersRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async create(user: { username: string; displayName: string; passwordHash: string }): Promise<UserView> {
+    try {
+      const [row] = await this.sql.query<UserView>(
+        `INSERT INTO users (id, username, display_name, password_hash) VALUES ($1, $2, $3, $4)
+         RETURNING ${VIEW_COLUMNS}`,
+        [crypto.randomUUID(), user.username.toLowerCase(), user.displayName, user.passwordHash],
+      );
+      return row!;
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('username_taken', 'that username is taken');
+      throw err;
+    }
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | null> {
+    const [row] = await this.sql.query<UserRecord>(
+      `SELECT ${VIEW_COLUMNS}, password_hash FROM users WHERE username = $1`,
+      [username.toLowerCase()],
+    );
+    return row ?? null;
+  }
+
+  async findById(id: UserId): Promise<UserView | null> {
+    const [row] = await this.sql.query<UserView>(`SELECT ${VIEW_COLUMNS} FROM users WHERE id = $1`, [id]);
+    return row ?? null;
+  }
+
+  /** The ids among `ids` that exist. */
+  async existing(ids: readonly UserId[]): Promise<Set<UserId>> {
+    const rows = await this.sql.query<{ id: string }>('SELECT id FROM users WHERE id = ANY($1::uuid[])', [
+      [...ids],
+    ]);
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Users whose username or display name starts with `prefix` (case-insensitive). */
+  async search(prefix: string, limit: number, excludeId: UserId): Promise<UserView[]> {
+    const pattern = escapeLike(prefix.toLowerCase()) + '%';
+    return this.sql.query<UserView>(
+      `SELECT ${VIEW_COLUMNS} FROM users
+        WHERE (username LIKE $1 OR lower(display_name) LIKE $1) AND id <> $2
+        ORDER BY username LIMIT $3`,
+      [pattern, excludeId, limit],
+    );
+  }
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}

@@ -6,6 +6,7 @@ export type MessageId = string;
 /** Position of an entry in a conversation's log: 1, 2, 3, … with no holes. */
 export type Seq = number;
 
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
 export const SeqSchema = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
 

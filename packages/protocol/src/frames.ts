@@ -3,6 +3,7 @@ import type { ErrorCode } from './errors.ts';
 import {
   MessageContent,
   SeqSchema,
+  UUID_PATTERN,
   Uuid,
   type ConversationId,
   type ConversationView,
@@ -37,7 +38,11 @@ export const SyncFrame = Type.Object(
   {
     type: Type.Literal('sync'),
     id: Type.Optional(RequestId),
-    cursors: Type.Record(Type.String({ format: 'uuid' }), SeqSchema),
+    // Keys are conversation ids; anything else is refused before it reaches SQL.
+    cursors: Type.Record(Type.String({ pattern: UUID_PATTERN }), SeqSchema, {
+      additionalProperties: false,
+      maxProperties: MAX_SYNC_CURSORS,
+    }),
     /** Most entries replayed per conversation in this page (default 100). */
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
   },

@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { IncomingMessage } from 'node:http';
 
 /**
@@ -6,8 +6,9 @@ import type { IncomingMessage } from 'node:http';
  * are logged by method and path only (a query string may hold a ticket), and
  * credential headers are redacted should anything log them.
  */
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
     level,
     redact: {
       paths: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]', '*.password', '*.access_token', '*.refresh_token'],
@@ -21,5 +22,7 @@ export function createLogger(level: string): Logger {
       }),
       err: pino.stdSerializers.err,
     },
-  });
+    },
+    destination,
+  );
 }

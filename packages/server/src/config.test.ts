@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('runs with no configuration: embedded storage, in-process bus, port 8080', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 8080, databaseUrl: null, redisUrl: null, publicOrigins: [] });
+    expect(config.dataDir).toMatch(/data$/);
+    expect(Object.isFrozen(config) && Object.isFrozen(config.jwt)).toBe(true);
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig({
+      PORT: '0',
+      DATABASE_URL: 'postgres://x@y/z',
+      PUBLIC_ORIGINS: 'https://a.example, https://b.example',
+      JWT_ACCESS_TTL: '60',
+      WS_SYNC_PAGE_SIZE: '10',
+    });
+    expect(config).toMatchObject({
+      port: 0,
+      databaseUrl: 'postgres://x@y/z',
+      publicOrigins: ['https://a.example', 'https://b.example'],
+      jwt: { accessTtl: 60 },
+      ws: { syncPageSize: 10 },
+    });
+  });
+
+  it('refuses values out of range with a message naming the variable', () => {
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ JWT_ACCESS_TTL: '1.5' })).toThrow(/JWT_ACCESS_TTL/);
+  });
+});

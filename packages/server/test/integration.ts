@@ -1,0 +1,16 @@
+import { describe } from 'vitest';
+import type { DatabaseKind } from './support/databases.ts';
+import { useCluster } from './support/cluster.ts';
+import { messagingSuite } from './suites/messaging.ts';
+import { authSuite } from './suites/auth.ts';
+import { conversationsSuite } from './suites/conversations.ts';
+import { badInputSuite } from './suites/bad-input.ts';
+
+/** Every integration suite over one cluster: run once per storage engine, same tests. */
+export function integration(kind: DatabaseKind): void {
+  const cluster = useCluster(kind);
+  describe('auth', () => authSuite(cluster));
+  describe('conversations', () => conversationsSuite(cluster));
+  describe('messaging', () => messagingSuite(cluster));
+  describe('bad input', () => badInputSuite(cluster));
+}

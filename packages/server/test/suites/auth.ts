@@ -1,0 +1,142 @@
+import { beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { SignJWT, generateKeyPair } from 'jose';
+import { AccessTokens } from '../../src/auth/access-tokens.ts';
+import type { Cluster } from '../support/cluster.ts';
+import { api, register, uniqueName, type TestServer } from '../support/harness.ts';
+import { TestSocket } from '../support/test-socket.ts';
+
+/** The status of a WebSocket handshake: 101 when upgraded, else the HTTP status. */
+function handshake(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers });
+    ws.once('upgrade', () => {
+      resolve(101);
+      ws.close();
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+    });
+    ws.once('error', reject);
+  });
+}
+
+const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+/** Registration, login, refresh rotation, logout, and the authenticated handshake. */
+export function authSuite(cluster: Cluster): void {
+  let a: TestServer;
+  beforeAll(() => ({ a } = cluster));
+
+  it('registers, logs in, and gives the same answer for an unknown user and a wrong password', async () => {
+    const username = uniqueName('Carol');
+    const reg = await api(a.url, 'POST', '/api/v1/auth/register', { body: { username, password: 'long enough pw', display_name: 'Carol' } });
+    expect(reg.status).toBe(201);
+    expect(reg.body.user).toEqual({ id: expect.any(String), username: username.toLowerCase(), display_name: 'Carol' });
+    expect(reg.body).not.toHaveProperty('user.password_hash');
+
+    const dup = await api(a.url, 'POST', '/api/v1/auth/register', { body: { username: username.toUpperCase(), password: 'long enough pw' } });
+    expect(dup).toMatchObject({ status: 409, body: { error: { code: 'username_taken' } } });
+
+    const ok = await api(a.url, 'POST', '/api/v1/auth/login', { body: { username, password: 'long enough pw' } });
+    expect(ok.status).toBe(200);
+    const me = await api(a.url, 'GET', '/api/v1/users/me', { token: ok.body.access_token });
+    expect(me.body.id).toBe(reg.body.user.id);
+
+    const wrong = await api(a.url, 'POST', '/api/v1/auth/login', { body: { username, password: 'not the password' } });
+    const unknown = await api(a.url, 'POST', '/api/v1/auth/login', { body: { username: uniqueName('nobody'), password: 'not the password' } });
+    expect(wrong).toEqual(unknown);
+    expect(wrong).toMatchObject({ status: 401, body: { error: { code: 'invalid_credentials' } } });
+  });
+
+  it('rotates refresh tokens and revokes the family when a rotated one is reused', async () => {
+    const user = await register(a.url);
+    const first = await api(a.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } });
+    expect(first.status).toBe(200);
+    expect(first.body.refresh_token).not.toBe(user.refreshToken);
+    const second = await api(a.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: first.body.refresh_token } });
+    expect(second.status).toBe(200);
+
+    // The first token again: someone else has it. Everything in the family dies.
+    const reuse = await api(a.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } });
+    expect(reuse).toMatchObject({ status: 401, body: { error: { code: 'refresh_token_reused' } } });
+    const latest = await api(a.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: second.body.refresh_token } });
+    expect(latest).toMatchObject({ status: 401, body: { error: { code: 'invalid_refresh_token' } } });
+  });
+
+  it('logs out by revoking the refresh token family', async () => {
+    const user = await register(a.url);
+    expect((await api(a.url, 'POST', '/api/v1/auth/logout', { body: { refresh_token: user.refreshToken } })).status).toBe(204);
+    const after = await api(a.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } });
+    expect(after).toMatchObject({ status: 401, body: { error: { code: 'invalid_refresh_token' } } });
+  });
+
+  it('authenticates the handshake by subprotocol, header or one-use ticket', async () => {
+    const user = await register(a.url);
+    expect(await handshake(a.wsUrl, { protocols: ['parley.v1', `bearer.${user.token}`] })).toBe(101);
+    expect(await handshake(a.wsUrl, { headers: { authorization: `Bearer ${user.token}` } })).toBe(101);
+
+    const ticket = await api(a.url, 'POST', '/api/v1/auth/ws-ticket', { token: user.token });
+    expect(ticket.status).toBe(200);
+    expect(await handshake(`${a.wsUrl}?ticket=${ticket.body.ticket}`)).toBe(101);
+    expect(await handshake(`${a.wsUrl}?ticket=${ticket.body.ticket}`)).toBe(401);
+
+    // The server selects parley.v1 and never echoes the token back.
+    const socket = await TestSocket.open(a.wsUrl, user.token);
+    expect(socket.ws.protocol).toBe('parley.v1');
+    socket.close();
+  });
+
+  it('refuses expired, forged, alg:none and wrong-audience tokens with 401 and no upgrade', async () => {
+    const user = await register(a.url);
+    const db = cluster.database.db;
+    const issuer = (opts: { audience?: string; issuer?: string }) =>
+      new AccessTokens(db, { issuer: opts.issuer ?? 'parley', audience: opts.audience ?? 'parley', ttlSeconds: 60 });
+
+    const real = issuer({});
+    await real.init();
+    const expired = await real.sign(user.id, -10);
+    const wrongAudience = await (async () => {
+      const t = issuer({ audience: 'someone-else' });
+      await t.init();
+      return t.sign(user.id);
+    })();
+    const wrongIssuer = await (async () => {
+      const t = issuer({ issuer: 'evil' });
+      await t.init();
+      return t.sign(user.id);
+    })();
+    const valid = await real.sign(user.id);
+    const kid = JSON.parse(Buffer.from(valid.split('.')[0]!, 'base64url').toString()).kid;
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA', kid })
+      .setSubject(user.id)
+      .setIssuer('parley')
+      .setAudience('parley')
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const now = Math.floor(Date.now() / 1000);
+    const none = `${b64({ alg: 'none', typ: 'JWT', kid })}.${b64({ sub: user.id, iss: 'parley', aud: 'parley', exp: now + 300 })}.`;
+    const hs256 = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', kid })
+      .setSubject(user.id)
+      .setIssuer('parley')
+      .setAudience('parley')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('guessable'));
+    const tampered = valid.replace(/\.([^.]+)\./, `.${b64({ sub: crypto.randomUUID(), iss: 'parley', aud: 'parley', exp: now + 300 })}.`);
+
+    expect(await handshake(a.wsUrl, { protocols: ['parley.v1', `bearer.${valid}`] })).toBe(101);
+    for (const token of [expired, forged, none, hs256, wrongAudience, wrongIssuer, tampered, 'garbage']) {
+      expect(await handshake(a.wsUrl, { protocols: ['parley.v1', `bearer.${token}`] })).toBe(401);
+      expect(await handshake(a.wsUrl, { headers: { authorization: `Bearer ${token}` } })).toBe(401);
+      const rest = await api(a.url, 'GET', '/api/v1/users/me', { token });
+      expect(rest.status).toBe(401);
+    }
+    expect(await handshake(a.wsUrl)).toBe(401);
+    const restExpired = await api(a.url, 'GET', '/api/v1/users/me', { token: expired });
+    expect(restExpired.body.error.code).toBe('token_expired');
+  });
+}

@@ -1,0 +1,111 @@
+import { beforeAll, expect, it } from 'vitest';
+import type { Cluster } from '../support/cluster.ts';
+import { api, connect, createConversation, register, sendMessage, type TestServer } from '../support/harness.ts';
+
+/** Direct and group conversations, membership administration, listing and history paging over REST. */
+export function conversationsSuite(cluster: Cluster): void {
+  let a: TestServer, b: TestServer;
+  beforeAll(() => ({ a, b } = cluster));
+
+  it('creates one direct conversation per pair, whoever asks first', async () => {
+    const alice = await register(a.url);
+    const bob = await register(a.url);
+    const first = await api(a.url, 'POST', '/api/v1/conversations', { token: alice.token, body: { type: 'direct', member_ids: [bob.id] } });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ type: 'direct', last_seq: 0, unread_count: 0, last_message: null });
+    expect(first.body.members.map((m: { id: string }) => m.id).sort()).toEqual([alice.id, bob.id].sort());
+
+    const again = await api(b.url, 'POST', '/api/v1/conversations', { token: bob.token, body: { type: 'direct', member_ids: [alice.id] } });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+
+    const raced = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const carol = await register(a.url);
+        return Promise.all([
+          createConversation(a.url, alice, [carol], 'direct'),
+          createConversation(b.url, carol, [alice], 'direct'),
+        ]);
+      }),
+    );
+    for (const [x, y] of raced) expect(x.id).toBe(y.id);
+
+    const missing = await api(a.url, 'POST', '/api/v1/conversations', { token: alice.token, body: { type: 'direct', member_ids: [crypto.randomUUID()] } });
+    expect(missing).toMatchObject({ status: 404, body: { error: { code: 'user_not_found' } } });
+    const two = await api(a.url, 'POST', '/api/v1/conversations', { token: alice.token, body: { type: 'direct', member_ids: [bob.id, crypto.randomUUID()] } });
+    expect(two).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
+  });
+
+  it('lets only group admins add and remove members, logs membership changes and pushes them', async () => {
+    const [admin, m1, m2, outsider] = await Promise.all([register(a.url), register(a.url), register(a.url), register(a.url)]);
+    const group = await createConversation(a.url, admin, [m1], 'group');
+    expect(group).toMatchObject({ type: 'group', title: 'test group' });
+    expect(group.members.find((m) => m.id === admin.id)?.role).toBe('admin');
+    const m1Socket = await connect(b, m1);
+    const m2Socket = await connect(b, m2);
+
+    const byMember = await api(a.url, 'POST', `/api/v1/conversations/${group.id}/members`, { token: m1.token, body: { user_ids: [m2.id] } });
+    expect(byMember).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    const byOutsider = await api(a.url, 'POST', `/api/v1/conversations/${group.id}/members`, { token: outsider.token, body: { user_ids: [outsider.id] } });
+    expect(byOutsider).toMatchObject({ status: 404, body: { error: { code: 'conversation_not_found' } } });
+
+    const added = await api(a.url, 'POST', `/api/v1/conversations/${group.id}/members`, { token: admin.token, body: { user_ids: [m2.id] } });
+    expect(added.status).toBe(200);
+    expect(added.body.members.map((m: { id: string }) => m.id)).toContain(m2.id);
+    await m2Socket.next((f) => f.type === 'conversation' && f.event === 'created');
+    const entry = await m1Socket.next((f) => f.type === 'message' && f.conversation_id === group.id);
+    expect(entry).toMatchObject({ seq: 1, message: { type: 'system', event: 'members_added', user_ids: [m2.id] } });
+
+    const kick = await api(a.url, 'DELETE', `/api/v1/conversations/${group.id}/members/${m2.id}`, { token: m1.token });
+    expect(kick.status).toBe(403);
+    const removed = await api(a.url, 'DELETE', `/api/v1/conversations/${group.id}/members/${m2.id}`, { token: admin.token });
+    expect(removed.status).toBe(204);
+    await m2Socket.next((f) => f.type === 'conversation' && f.event === 'removed');
+    const afterRemoval = await api(a.url, 'GET', `/api/v1/conversations/${group.id}/messages`, { token: m2.token });
+    expect(afterRemoval.status).toBe(404);
+
+    // The last admin leaving hands the group to the longest-standing member.
+    expect((await api(a.url, 'DELETE', `/api/v1/conversations/${group.id}/members/${admin.id}`, { token: admin.token })).status).toBe(204);
+    const members = await api(a.url, 'GET', `/api/v1/conversations/${group.id}/members`, { token: m1.token });
+    expect(members.body.members).toEqual([expect.objectContaining({ id: m1.id, role: 'admin' })]);
+    m1Socket.close();
+    m2Socket.close();
+  });
+
+  it('lists conversations newest first with last message and unread count, and pages history by seq', async () => {
+    const alice = await register(a.url);
+    const bob = await register(a.url);
+    const carol = await register(a.url);
+    const older = await createConversation(a.url, alice, [carol]);
+    const conv = await createConversation(a.url, alice, [bob]);
+    const s = await connect(a, alice);
+    await sendMessage(s, older.id, 'old news');
+    for (let n = 1; n <= 25; n++) await sendMessage(s, conv.id, `n${n}`);
+
+    const list = await api(a.url, 'GET', '/api/v1/conversations', { token: bob.token });
+    expect(list.body.conversations).toHaveLength(1);
+    expect(list.body.conversations[0]).toMatchObject({ id: conv.id, last_seq: 25, unread_count: 25, last_message: { seq: 25, message: { text: 'n25' } } });
+    const aliceList = await api(a.url, 'GET', '/api/v1/conversations', { token: alice.token });
+    expect(aliceList.body.conversations.map((c: { id: string }) => c.id)).toEqual([conv.id, older.id]);
+
+    const page = (q: string) => api(a.url, 'GET', `/api/v1/conversations/${conv.id}/messages?${q}`, { token: bob.token });
+    const newest = await page('limit=10');
+    expect(newest.body.messages.map((m: { seq: number }) => m.seq)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+    expect(newest.body.has_more).toBe(true);
+    const back = await page('before_seq=16&limit=10');
+    expect(back.body.messages.map((m: { seq: number }) => m.seq)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    const oldest = await page('before_seq=6&limit=10');
+    expect(oldest.body).toMatchObject({ has_more: false });
+    expect(oldest.body.messages).toHaveLength(5);
+    const forward = await page('after_seq=20');
+    expect(forward.body.messages.map((m: { seq: number }) => m.seq)).toEqual([21, 22, 23, 24, 25]);
+    expect((await page('limit=1000')).status).toBe(400);
+    expect((await page('after_seq=-1')).body.error.code).toBe('validation_failed');
+
+    const search = await api(a.url, 'GET', `/api/v1/users?query=${bob.username.slice(0, 8)}`, { token: alice.token });
+    expect(search.body.users.map((u: { id: string }) => u.id)).toContain(bob.id);
+    const wild = await api(a.url, 'GET', '/api/v1/users?query=%25', { token: alice.token });
+    expect(wild.body.users).toEqual([]);
+    s.close();
+  });
+}

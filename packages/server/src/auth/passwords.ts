@@ -1,18 +1,21 @@
-import argon2 from 'argon2';
+import { hash, verify } from '@node-rs/argon2';
+
+// Algorithm.Argon2id: the package exports it as a const enum, which isolated modules cannot read.
+const ARGON2ID = 2;
 
 /**
  * Password hashing with argon2id at OWASP's recommended minimum
  * (19 MiB memory, 2 iterations, 1 lane).
  */
-const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, OPTIONS);
+  return hash(password, OPTIONS);
 }
 
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+export async function verifyPassword(hashed: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password);
+    return await verify(hashed, password);
   } catch {
     return false;
   }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
 /**
@@ -12,8 +14,16 @@ export interface Config {
   /** PostgreSQL connection string; when set, PGlite is not used. */
   databaseUrl: string | null;
   databasePoolSize: number;
-  /** Reserved for the Redis bus; null selects the in-process bus. */
+  /** Redis for fan-out and presence across instances; null selects the in-process bus and presence. */
   redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share a server. */
+  redisPrefix: string;
+  /** This instance's name in the presence registry; random unless set (e.g. the pod name). */
+  instanceId: string;
+  /** Conversations with at least this many members fan out on one room channel instead of per-user channels. */
+  largeRoomThreshold: number;
+  /** Seconds a device stays online without a heartbeat: a dead instance's users go offline within this plus a third. */
+  presenceTtl: number;
   /** Allowed `Origin` values for browser handshakes; empty allows any. */
   publicOrigins: string[];
   jwt: {
@@ -64,6 +74,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     databaseUrl: str(env, 'DATABASE_URL'),
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     redisUrl: str(env, 'REDIS_URL'),
+    redisPrefix: str(env, 'REDIS_PREFIX') ?? 'parley:',
+    instanceId: str(env, 'INSTANCE_ID') ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    largeRoomThreshold: int(env, 'LARGE_ROOM_THRESHOLD', 100, 2, 1_000_000),
+    presenceTtl: int(env, 'PRESENCE_TTL', 45, 3, 3600),
     publicOrigins: (str(env, 'PUBLIC_ORIGINS') ?? '')
       .split(',')
       .map((s) => s.trim())

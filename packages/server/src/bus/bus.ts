@@ -13,5 +13,9 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** Channel of everything addressed to one user's devices. */
+/** Everything addressed to one user's devices. */
 export const userChannel = (userId: string): string => `user:${userId}`;
+/** Entries of a large conversation: published once, heard by instances with a member connected. */
+export const roomChannel = (conversationId: string): string => `room:${conversationId}`;
+/** A user's online / offline changes, heard by instances with a subscriber. */
+export const presenceChannel = (userId: string): string => `presence:${userId}`;

@@ -1,0 +1,96 @@
+import type { Bus, BusListener, Unsubscribe } from './bus.ts';
+import { MemoryBus } from './memory-bus.ts';
+import type { RedisClient } from '../redis.ts';
+
+export interface RedisBusStats {
+  /** Payloads that arrived from Redis from other instances. */
+  received: number;
+  /** Of those, payloads for a channel with no local listener at arrival (wasted traffic). */
+  unrouted: number;
+  /** Payloads not sent to Redis because it was unreachable (local listeners still got them). */
+  dropped: number;
+}
+
+/**
+ * Fan-out across instances through Redis pub/sub.
+ *
+ * Local listeners are served in-process first, so an instance keeps delivering
+ * to its own sockets while Redis is down; the payload also goes to Redis,
+ * tagged with this instance's id, and the echo of our own publish is ignored.
+ * The instance holds one Redis SUBSCRIBE per channel with at least one local
+ * listener (node-redis pipelines the SUBSCRIBE/UNSUBSCRIBE of one tick into one
+ * write), so Redis sends it nothing it would throw away. node-redis
+ * re-subscribes by itself after a reconnect.
+ */
+export class RedisBus implements Bus {
+  readonly stats: RedisBusStats = { received: 0, unrouted: 0, dropped: 0 };
+  private readonly local = new MemoryBus();
+  private readonly counts = new Map<string, number>();
+  private readonly tag: string;
+
+  constructor(
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
+    instanceId: string,
+    private readonly prefix: string,
+  ) {
+    this.tag = `${instanceId}|`;
+  }
+
+  async publish(channel: string, payload: string): Promise<void> {
+    await this.local.publish(channel, payload);
+    if (!this.publisher.isReady) {
+      this.stats.dropped++;
+      return;
+    }
+    try {
+      await this.publisher.publish(this.prefix + channel, this.tag + payload);
+    } catch {
+      this.stats.dropped++;
+    }
+  }
+
+  async subscribe(channel: string, listener: BusListener): Promise<Unsubscribe> {
+    const unsubscribeLocal = await this.local.subscribe(channel, listener);
+    const count = this.counts.get(channel) ?? 0;
+    this.counts.set(channel, count + 1);
+    if (count === 0) await this.redisSubscribe(channel);
+    let done = false;
+    return async () => {
+      if (done) return;
+      done = true;
+      await unsubscribeLocal();
+      const left = (this.counts.get(channel) ?? 1) - 1;
+      if (left > 0) {
+        this.counts.set(channel, left);
+        return;
+      }
+      this.counts.delete(channel);
+      await this.subscriber.unsubscribe(this.prefix + channel, this.onMessage).catch(() => {});
+    };
+  }
+
+  private async redisSubscribe(channel: string): Promise<void> {
+    const subscribed = this.subscriber.subscribe(this.prefix + channel, this.onMessage);
+    // While Redis is unreachable the SUBSCRIBE waits in node-redis' queue and is
+    // sent on reconnect; local delivery must not wait for it.
+    if (this.subscriber.isReady) await subscribed.catch(() => {});
+    else subscribed.catch(() => {});
+  }
+
+  private readonly onMessage = (message: string, redisChannel: string): void => {
+    if (message.startsWith(this.tag)) return;
+    const channel = redisChannel.slice(this.prefix.length);
+    this.stats.received++;
+    if (!this.counts.has(channel)) {
+      this.stats.unrouted++;
+      return;
+    }
+    void this.local.publish(channel, message.slice(message.indexOf('|') + 1));
+  };
+
+  async close(): Promise<void> {
+    await this.local.close();
+    this.counts.clear();
+  }
+}

@@ -1,0 +1,39 @@
+import { createClient } from 'redis';
+
+function connect(url: string, options: { disableOfflineQueue: boolean }) {
+  const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** retries, 2_000) + Math.floor(Math.random() * 100);
+  return createClient({ url, ...options, socket: { reconnectStrategy, connectTimeout: 2_000 } });
+}
+
+export type RedisClient = ReturnType<typeof connect>;
+
+export interface RedisConnections {
+  /** Commands and PUBLISH. Fails fast while disconnected: nothing Parley sends Redis is worth queueing. */
+  command: RedisClient;
+  /** SUBSCRIBE only (a subscribed connection can run nothing else). */
+  subscriber: RedisClient;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the two Redis connections an instance needs. Start-up does not wait
+ * for Redis: an instance whose Redis is down still serves its own sockets,
+ * and node-redis keeps reconnecting with backoff.
+ */
+export function openRedis(url: string, onError: (err: Error) => void): RedisConnections {
+  const command = connect(url, { disableOfflineQueue: true });
+  const subscriber = connect(url, { disableOfflineQueue: false });
+  command.on('error', onError);
+  subscriber.on('error', onError);
+  command.connect().catch(onError);
+  subscriber.connect().catch(onError);
+  return {
+    command,
+    subscriber,
+    async close() {
+      await Promise.allSettled([command.close(), subscriber.close()]);
+      command.destroy();
+      subscriber.destroy();
+    },
+  };
+}

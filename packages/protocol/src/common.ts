@@ -73,6 +73,7 @@ export interface ConversationView {
   type: 'direct' | 'group';
   title: string | null;
   members: MemberView[];
+  member_count: number;
   last_seq: Seq;
   read_seq: Seq;
   delivered_seq: Seq;

@@ -83,16 +83,14 @@ export const PingFrame = Type.Object(
   { additionalProperties: false },
 );
 
-/**
- * Client → server frames the server accepts, keyed by `type`. `presence_subscribe`
- * is specified above but not accepted until presence ships (it gets `unknown_type`).
- */
+/** Client → server frames, keyed by `type`. */
 export const ClientFrames = {
   send_message: SendMessageFrame,
   sync: SyncFrame,
   delivered: ReceiptFrame,
   read: ReceiptFrame,
   typing: TypingFrame,
+  presence_subscribe: PresenceSubscribeFrame,
   ping: PingFrame,
 } as const;
 
@@ -108,6 +106,7 @@ export type ClientFrame =
   | SyncFrame
   | ReceiptFrame
   | TypingFrame
+  | PresenceSubscribeFrame
   | PingFrame;
 
 // Server → client frames.
@@ -161,6 +160,12 @@ export interface TypingPushFrame {
   expires_in: number;
 }
 
+/**
+ * A user's presence. Sent for each permitted user in reply to
+ * `presence_subscribe` (echoing its id), then on every change. A user may
+ * watch the presence of people they share a conversation with; other ids in a
+ * subscription are ignored.
+ */
 export interface PresencePushFrame {
   type: 'presence';
   id?: string;
@@ -171,9 +176,13 @@ export interface PresencePushFrame {
 
 export interface ConversationPushFrame {
   type: 'conversation';
-  /** `removed`: the receiving user is no longer a member. */
+  /**
+   * `created`: the receiving user joined (full view). `updated`: membership
+   * changed (id and member_count; fetch the conversation for details).
+   * `removed`: the receiving user is no longer a member.
+   */
   event: 'created' | 'updated' | 'removed';
-  conversation: ConversationView | { id: ConversationId };
+  conversation: ConversationView | { id: ConversationId; member_count?: number };
 }
 
 export interface SyncedFrame {

@@ -21,12 +21,22 @@ import { MessagingService } from './messaging/messaging-service.ts';
 import { registerMessagingRoutes } from './messaging/routes.ts';
 import { Hub } from './gateway/hub.ts';
 import { WsGateway } from './gateway/ws-gateway.ts';
+import { largeRoomsOf } from './conversations/conversations-repo.ts';
+import { RedisBus } from './bus/redis-bus.ts';
+import { openRedis, type RedisConnections } from './redis.ts';
+import type { PresenceStore } from './presence/presence-store.ts';
+import { MemoryPresence } from './presence/memory-presence.ts';
+import { RedisPresence } from './presence/redis-presence.ts';
+import { PresenceService } from './presence/presence-service.ts';
+import { Metrics } from './metrics.ts';
 
 export interface ParleyOptions {
   /** Use this database instead of opening the configured one (tests share one per file). It is not closed by `close()`. */
   db?: Database;
   /** Use this bus instead of the configured one (several in-process instances may share a MemoryBus). Not closed by `close()`. */
   bus?: Bus;
+  /** Use this presence store (in-process instances may share a MemoryPresence). Not closed by `close()`. */
+  presence?: PresenceStore;
   log?: Logger;
 }
 
@@ -34,6 +44,8 @@ export interface Parley {
   http: FastifyInstance;
   db: Database;
   hub: Hub;
+  bus: Bus;
+  metrics: Metrics;
   log: Logger;
   /** Listens on the configured host and port; resolves to the base URL. */
   listen(): Promise<string>;
@@ -45,8 +57,17 @@ export interface Parley {
 export async function createParley(config: Readonly<Config>, options: ParleyOptions = {}): Promise<Parley> {
   const log = options.log ?? createLogger(config.logLevel);
   const db = options.db ?? (await openDatabase(config));
-  const bus = options.bus ?? new MemoryBus();
-  const notifier = new Notifier(bus, log);
+  const redis: RedisConnections | null =
+    config.redisUrl && !(options.bus && options.presence)
+      ? openRedis(config.redisUrl, (err) => log.warn({ err: err.message }, 'redis connection error'))
+      : null;
+  const bus =
+    options.bus ??
+    (redis ? new RedisBus(redis.command, redis.subscriber, config.instanceId, config.redisPrefix) : new MemoryBus());
+  const presenceStore =
+    options.presence ??
+    (redis ? new RedisPresence(redis.command, config.redisPrefix, config.presenceTtl * 1000) : new MemoryPresence(config.presenceTtl * 1000));
+  const notifier = new Notifier(bus, log, config.largeRoomThreshold);
 
   const tokens = new AccessTokens(db, {
     issuer: config.jwt.issuer,
@@ -57,12 +78,27 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const auth = new AuthService(db, tokens, config.jwt.refreshTtl);
   const conversations = new ConversationsService(db, notifier);
   const messaging = new MessagingService(db, notifier);
-  const hub = new Hub(bus, log);
-  const gateway = new WsGateway({ config, tokens, auth, messaging, hub, log });
+  const hub = new Hub(bus, log, (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold), config.largeRoomThreshold);
+  const presence = new PresenceService(presenceStore, db, notifier, config.instanceId, log);
+  const metrics = new Metrics({
+    connections: () => hub.connectionCount,
+    channels: () => hub.channelCount,
+    bus: bus instanceof RedisBus ? bus.stats : undefined,
+  });
+  const gateway = new WsGateway({ config, tokens, auth, messaging, presence, hub, metrics, log });
+  presence.start(
+    function* () {
+      for (const c of hub.connections()) yield { userId: c.userId, connectionId: c.id };
+    },
+    (config.presenceTtl * 1000) / 3,
+  );
 
   let shuttingDown = false;
   const http = buildHttp(log);
   registerHealthRoutes(http, { db, isShuttingDown: () => shuttingDown });
+  http.get('/metrics', { logLevel: 'warn' }, async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
   registerAuthRoutes(http, auth);
   await http.register(async (scope) => {
     scope.addHook('onRequest', requireUser(tokens));
@@ -78,6 +114,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     http,
     db,
     hub,
+    bus,
+    metrics,
     log,
     async listen() {
       await http.listen({ port: config.port, host: config.host });
@@ -90,6 +128,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       await gateway.close();
       await http.close();
       if (!options.bus) await bus.close();
+      if (!options.presence) await presenceStore.close();
+      await redis?.close();
       if (!options.db) await db.close();
     },
   };

@@ -5,6 +5,8 @@ import { messagingSuite } from './suites/messaging.ts';
 import { authSuite } from './suites/auth.ts';
 import { conversationsSuite } from './suites/conversations.ts';
 import { badInputSuite } from './suites/bad-input.ts';
+import { presenceSuite } from './suites/presence.ts';
+import { roomsSuite } from './suites/rooms.ts';
 
 /** Every integration suite over one cluster: run once per storage engine, same tests. */
 export function integration(kind: DatabaseKind): void {
@@ -12,5 +14,7 @@ export function integration(kind: DatabaseKind): void {
   describe('auth', () => authSuite(cluster));
   describe('conversations', () => conversationsSuite(cluster));
   describe('messaging', () => messagingSuite(cluster));
+  describe('presence', () => presenceSuite(cluster));
+  describe('large rooms', () => roomsSuite(cluster));
   describe('bad input', () => badInputSuite(cluster));
 }

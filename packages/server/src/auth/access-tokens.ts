@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, errors, type CryptoKey, type JWK } from 'jose';
 import type { UserId } from '@parley/protocol';
-import type { Sql } from '../store/database.ts';
+import type { Database } from '../store/database.ts';
 import { AppError } from '../errors.ts';
 
 /** The only algorithm Parley signs or accepts: the token's `alg` header is never trusted. */
@@ -8,6 +8,7 @@ const ALG = 'EdDSA';
 // A token naming a key this instance has not loaded (another instance just
 // created one) triggers a reload, at most this often.
 const RELOAD_INTERVAL_MS = 5_000;
+const KEY_CREATION_LOCK = 720_315_002;
 
 interface Key {
   kid: string;
@@ -32,7 +33,7 @@ export class AccessTokens {
   private lastReload = 0;
 
   constructor(
-    private readonly sql: Sql,
+    private readonly sql: Database,
     private readonly options: AccessTokenOptions,
   ) {}
 
@@ -40,10 +41,17 @@ export class AccessTokens {
     await this.reload();
     if (this.current) return;
     const { privateKey, publicKey } = await generateKeyPair(ALG, { crv: 'Ed25519', extractable: true });
-    await this.sql.query(
-      'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk) VALUES ($1, $2, $3::jsonb, $4::jsonb)',
-      [crypto.randomUUID(), ALG, JSON.stringify(await exportJWK(privateKey)), JSON.stringify(await exportJWK(publicKey))],
-    );
+    const [privateJwk, publicJwk] = [await exportJWK(privateKey), await exportJWK(publicKey)];
+    // Instances starting together on an empty database create exactly one key.
+    await this.sql.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [KEY_CREATION_LOCK]);
+      const existing = await tx.query('SELECT 1 FROM signing_keys WHERE alg = $1 LIMIT 1', [ALG]);
+      if (existing.length > 0) return;
+      await tx.query(
+        'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk) VALUES ($1, $2, $3::jsonb, $4::jsonb)',
+        [crypto.randomUUID(), ALG, JSON.stringify(privateJwk), JSON.stringify(publicJwk)],
+      );
+    });
     await this.reload();
   }
 

@@ -1,6 +1,6 @@
-import type { ServerFrame, UserId } from '@parley/protocol';
+import type { ConversationId, ServerFrame, UserId } from '@parley/protocol';
 import type { Logger } from 'pino';
-import { userChannel, type Bus } from './bus.ts';
+import { roomChannel, userChannel, type Bus } from './bus.ts';
 
 /**
  * How capabilities push frames to users' devices, wherever they are connected.
@@ -12,14 +12,32 @@ export class Notifier {
   constructor(
     private readonly bus: Bus,
     private readonly log: Logger,
+    /** Conversations with at least this many members publish once on their room channel. */
+    private readonly largeRoomThreshold: number,
   ) {}
 
   toUsers(userIds: Iterable<UserId>, frame: ServerFrame): void {
     const payload = JSON.stringify(frame);
-    for (const id of userIds) {
-      this.bus.publish(userChannel(id), payload).catch((err: unknown) => {
-        this.log.warn({ err, frame: frame.type }, 'bus publish failed');
-      });
+    for (const id of userIds) this.publish(userChannel(id), payload, frame);
+  }
+
+  /**
+   * To the members of a conversation: one publish on the room channel for a
+   * large room (instances with a member connected listen to it), else one per
+   * member on their user channels.
+   */
+  toConversation(conversationId: ConversationId, memberIds: readonly UserId[], frame: ServerFrame): void {
+    if (memberIds.length >= this.largeRoomThreshold) {
+      this.publish(roomChannel(conversationId), JSON.stringify(frame), frame);
+    } else {
+      this.toUsers(memberIds, frame);
     }
+  }
+
+  /** Publishes an already-serialised frame on one channel. */
+  publish(channel: string, payload: string, frame?: ServerFrame): void {
+    this.bus.publish(channel, payload).catch((err: unknown) => {
+      this.log.warn({ err, frame: frame?.type }, 'bus publish failed');
+    });
   }
 }

@@ -8,6 +8,7 @@ interface ConversationRow {
   id: string;
   type: 'direct' | 'group';
   title: string | null;
+  member_count: number;
   last_seq: number;
   created_at: Date;
   read_seq: number;
@@ -22,7 +23,7 @@ interface ConversationRow {
 
 /** The conversation as `viewer` sees it: their cursors and unread count, the last entry, the members. */
 const VIEW_SQL = `
-  SELECT c.id, c.type, c.title, c.last_seq, c.created_at, me.read_seq, me.delivered_seq,
+  SELECT c.id, c.type, c.title, c.member_count, c.last_seq, c.created_at, me.read_seq, me.delivered_seq,
          (SELECT count(*)::int FROM messages m
            WHERE m.conversation_id = c.id AND m.seq > me.read_seq
              AND m.kind = 'message' AND m.sender_id <> me.user_id) AS unread_count,
@@ -48,6 +49,7 @@ export async function loadViews(
     type: r.type,
     title: r.title,
     members: members.get(r.id) ?? [],
+    member_count: r.member_count,
     last_seq: r.last_seq,
     read_seq: r.read_seq,
     delivered_seq: r.delivered_seq,
@@ -99,4 +101,14 @@ export async function memberIds(sql: Sql, conversationId: ConversationId): Promi
     [conversationId],
   );
   return rows.map((r) => r.user_id);
+}
+
+/** The conversations of `userId` with at least `threshold` members (they fan out on a room channel). */
+export async function largeRoomsOf(sql: Sql, userId: UserId, threshold: number): Promise<ConversationId[]> {
+  const rows = await sql.query<{ id: string }>(
+    `SELECT c.id FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+      WHERE cm.user_id = $1 AND c.member_count >= $2`,
+    [userId, threshold],
+  );
+  return rows.map((r) => r.id);
 }

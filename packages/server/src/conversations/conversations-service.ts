@@ -112,11 +112,18 @@ export class ConversationsService {
     });
     if (result) {
       const added = new Set(result.added);
-      this.notifier.toUsers(result.members, { type: 'message', ...result.entry });
+      const existing = result.members.filter((id) => !added.has(id));
+      // Per user, never on the room channel: the change may be what makes the room large.
+      this.notifier.toUsers(existing, {
+        type: 'conversation',
+        event: 'updated',
+        conversation: { id: conversationId, member_count: result.members.length },
+      });
       for (const userId of added) {
         const view = await this.get(userId, conversationId);
         this.notifier.toUsers([userId], { type: 'conversation', event: 'created', conversation: view });
       }
+      this.notifier.toConversation(conversationId, result.members, { type: 'message', ...result.entry });
     }
     return this.members(me, conversationId);
   }
@@ -136,6 +143,7 @@ export class ConversationsService {
         [conversationId, userId],
       );
       if (removed.length === 0) throw new AppError('user_not_found', 'that user is not a member');
+      await tx.query('UPDATE conversations SET member_count = member_count - 1 WHERE id = $1', [conversationId]);
       await tx.query(
         `UPDATE conversation_members SET role = 'admin'
           WHERE conversation_id = $1
@@ -148,8 +156,13 @@ export class ConversationsService {
       const entry = await appendSystem(tx, conversationId, { type: 'system', event, actor_id: me, user_ids: [userId] });
       return { entry, members: await memberIds(tx, conversationId) };
     });
-    this.notifier.toUsers(result.members, { type: 'message', ...result.entry });
     this.notifier.toUsers([userId], { type: 'conversation', event: 'removed', conversation: { id: conversationId } });
+    this.notifier.toUsers(result.members, {
+      type: 'conversation',
+      event: 'updated',
+      conversation: { id: conversationId, member_count: result.members.length },
+    });
+    this.notifier.toConversation(conversationId, result.members, { type: 'message', ...result.entry });
   }
 
   /** The caller's role in a group whose membership may change; refuses non-members and direct conversations. */
@@ -166,9 +179,14 @@ export class ConversationsService {
 async function addMemberRows(tx: Sql, conversationId: ConversationId, userIds: UserId[], role: 'admin' | 'member') {
   if (userIds.length === 0) return [];
   const rows = await tx.query<{ user_id: string }>(
-    `INSERT INTO conversation_members (conversation_id, user_id, role)
-     SELECT $1, u, $3 FROM unnest($2::uuid[]) AS u
-     ON CONFLICT DO NOTHING RETURNING user_id`,
+    `WITH added AS (
+       INSERT INTO conversation_members (conversation_id, user_id, role)
+       SELECT $1, u, $3 FROM unnest($2::uuid[]) AS u
+       ON CONFLICT DO NOTHING RETURNING user_id
+     ), counted AS (
+       UPDATE conversations SET member_count = member_count + (SELECT count(*) FROM added) WHERE id = $1
+     )
+     SELECT user_id FROM added`,
     [conversationId, userIds, role],
   );
   return rows.map((r) => r.user_id);

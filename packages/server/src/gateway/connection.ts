@@ -9,6 +9,8 @@ export class Connection {
   readonly id = crypto.randomUUID();
   /** Cleared at each heartbeat, set by the pong; a socket still clear at the next beat is dead. */
   alive = true;
+  /** Bus channels this socket hears (kept by the hub). */
+  readonly channels = new Set<string>();
 
   constructor(
     private readonly ws: WebSocket,
@@ -17,6 +19,10 @@ export class Connection {
   ) {}
 
   /** Writes an already-serialised frame. A socket too far behind is closed and told to resume. */
+  get closed(): boolean {
+    return this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED;
+  }
+
   send(payload: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {

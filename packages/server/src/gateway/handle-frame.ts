@@ -1,10 +1,11 @@
 import type { ClientFrame } from '@parley/protocol';
+import { presenceChannel } from '../bus/bus.ts';
 import type { Connection } from './connection.ts';
 import type { GatewayDeps } from './ws-gateway.ts';
 
 /** Turns one valid client frame into a capability call and writes the reply. */
 export async function handleFrame(frame: ClientFrame, conn: Connection, deps: GatewayDeps): Promise<void> {
-  const { messaging, config } = deps;
+  const { messaging, config, presence, hub, metrics } = deps;
   switch (frame.type) {
     case 'send_message': {
       const { entry, duplicate } = await messaging.send(conn.userId, frame.conversation_id, frame.message);
@@ -17,6 +18,7 @@ export async function handleFrame(frame: ClientFrame, conn: Connection, deps: Ga
         created_at: entry.created_at,
         duplicate,
       });
+      if (!duplicate) metrics.messagesSent.inc();
       return;
     }
     case 'sync': {
@@ -34,6 +36,12 @@ export async function handleFrame(frame: ClientFrame, conn: Connection, deps: Ga
     case 'typing':
       await messaging.typing(conn.userId, frame.conversation_id, frame.state);
       return;
+    case 'presence_subscribe': {
+      const visible = await presence.visibleTo(conn.userId, frame.user_ids);
+      await Promise.all(visible.map((id) => hub.join(presenceChannel(id), conn)));
+      for (const f of await presence.frames(visible)) conn.sendFrame({ ...f, id: frame.id });
+      return;
+    }
     case 'ping':
       conn.sendFrame({ type: 'pong', id: frame.id });
       return;

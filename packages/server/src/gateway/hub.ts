@@ -1,58 +1,110 @@
-import type { UserId } from '@parley/protocol';
+import type { ConversationId, UserId } from '@parley/protocol';
 import type { Logger } from 'pino';
-import { userChannel, type Bus, type Unsubscribe } from '../bus/bus.ts';
+import { roomChannel, userChannel, type Bus, type Unsubscribe } from '../bus/bus.ts';
 import type { Connection } from './connection.ts';
 
-interface LocalUser {
+interface LocalChannel {
   connections: Set<Connection>;
   subscription: Promise<Unsubscribe>;
 }
 
+// A `conversation` frame on a user channel can change which room channels the
+// user's sockets must hear; everything else passes through unparsed.
+const CONVERSATION_FRAME_PREFIX = '{"type":"conversation"';
+
 /**
- * The sockets of this instance, by user. The instance listens on a user's bus
- * channel only while that user has a socket here, so it never receives
- * traffic it would throw away; a payload from the bus is written unchanged to
- * each of the user's sockets.
+ * The sockets of this instance and the bus channels they need. A channel is
+ * subscribed on the bus while at least one local socket needs it: the user's
+ * own channel, the room channels of the user's large conversations, and the
+ * presence channels the socket watches. So the instance never receives
+ * traffic it would throw away, and a payload from the bus is written
+ * unchanged to each socket of the channel.
  */
 export class Hub {
-  private readonly users = new Map<UserId, LocalUser>();
+  private readonly channels = new Map<string, LocalChannel>();
+  private readonly users = new Map<UserId, Set<Connection>>();
 
   constructor(
     private readonly bus: Bus,
     private readonly log: Logger,
+    /** The large conversations of a user (they fan out on room channels). */
+    private readonly largeRoomsOf: (userId: UserId) => Promise<ConversationId[]>,
+    private readonly largeRoomThreshold: number,
   ) {}
 
-  /** Registers a socket; resolves once the user's channel is listened to, so nothing sent after is missed. */
+  /** Registers a socket; resolves once its channels are listened to, so nothing sent after is missed. */
   async add(conn: Connection): Promise<void> {
-    let user = this.users.get(conn.userId);
-    if (!user) {
-      const connections = new Set<Connection>();
-      const subscription = this.bus.subscribe(userChannel(conn.userId), (payload) => {
-        for (const c of connections) c.send(payload);
-      });
-      user = { connections, subscription };
-      this.users.set(conn.userId, user);
-    }
-    user.connections.add(conn);
-    await user.subscription;
+    let mine = this.users.get(conn.userId);
+    if (!mine) this.users.set(conn.userId, (mine = new Set()));
+    mine.add(conn);
+    const rooms = await this.largeRoomsOf(conn.userId);
+    await Promise.all([this.join(userChannel(conn.userId), conn), ...rooms.map((id) => this.join(roomChannel(id), conn))]);
   }
 
   remove(conn: Connection): void {
-    const user = this.users.get(conn.userId);
-    if (!user || !user.connections.delete(conn) || user.connections.size > 0) return;
-    this.users.delete(conn.userId);
-    user.subscription
+    for (const channel of [...conn.channels]) this.leave(channel, conn);
+    const mine = this.users.get(conn.userId);
+    if (mine?.delete(conn) && mine.size === 0) this.users.delete(conn.userId);
+  }
+
+  /** Makes `conn` hear `channel`, subscribing on the bus if it is the channel's first local socket. */
+  async join(channel: string, conn: Connection): Promise<void> {
+    if (conn.closed) return;
+    let local = this.channels.get(channel);
+    if (!local) {
+      const connections = new Set<Connection>();
+      const subscription = this.bus.subscribe(channel, (payload) => this.deliver(channel, connections, payload));
+      local = { connections, subscription };
+      this.channels.set(channel, local);
+    }
+    local.connections.add(conn);
+    conn.channels.add(channel);
+    await local.subscription;
+  }
+
+  leave(channel: string, conn: Connection): void {
+    conn.channels.delete(channel);
+    const local = this.channels.get(channel);
+    if (!local || !local.connections.delete(conn) || local.connections.size > 0) return;
+    this.channels.delete(channel);
+    local.subscription
       .then((unsubscribe) => unsubscribe())
-      .catch((err: unknown) => this.log.warn({ err }, 'bus unsubscribe failed'));
+      .catch((err: unknown) => this.log.warn({ err, channel }, 'bus unsubscribe failed'));
+  }
+
+  private deliver(channel: string, connections: Set<Connection>, payload: string): void {
+    if (payload.startsWith(CONVERSATION_FRAME_PREFIX) && channel.startsWith('user:')) {
+      this.followMembership(channel.slice('user:'.length), payload);
+    }
+    for (const conn of connections) conn.send(payload);
+  }
+
+  /** Joins or leaves a room channel for all of a user's sockets when their membership changes. */
+  private followMembership(userId: UserId, payload: string): void {
+    const { event, conversation } = JSON.parse(payload) as {
+      event: 'created' | 'updated' | 'removed';
+      conversation: { id: string; member_count?: number };
+    };
+    const channel = roomChannel(conversation.id);
+    const large = event !== 'removed' && (conversation.member_count ?? 0) >= this.largeRoomThreshold;
+    for (const conn of this.users.get(userId) ?? []) {
+      if (large) void this.join(channel, conn);
+      else this.leave(channel, conn);
+    }
   }
 
   *connections(): Iterable<Connection> {
-    for (const user of this.users.values()) yield* user.connections;
+    for (const mine of this.users.values()) yield* mine;
   }
 
   get connectionCount(): number {
     let n = 0;
-    for (const user of this.users.values()) n += user.connections.size;
+    for (const mine of this.users.values()) n += mine.size;
     return n;
+  }
+
+  /** Channels this instance listens on (for metrics and tests). */
+  get channelCount(): number {
+    return this.channels.size;
   }
 }

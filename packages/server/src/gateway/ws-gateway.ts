@@ -15,6 +15,8 @@ import { AppError, toAppError } from '../errors.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
+import type { PresenceService } from '../presence/presence-service.ts';
+import type { Metrics } from '../metrics.ts';
 import { Connection } from './connection.ts';
 import { decodeFrame } from './decode-frame.ts';
 import { handleFrame } from './handle-frame.ts';
@@ -30,7 +32,9 @@ export interface GatewayDeps {
   tokens: AccessTokens;
   auth: AuthService;
   messaging: MessagingService;
+  presence: PresenceService;
   hub: Hub;
+  metrics: Metrics;
   log: Logger;
 }
 
@@ -128,15 +132,27 @@ export class WsGateway {
       queue = job;
       this.track(job);
     });
-    ws.on('close', () => hub.remove(conn));
+    const device = { userId, connectionId: conn.id };
+    ws.on('close', () => {
+      hub.remove(conn);
+      this.deps.presence.disconnected(device).catch((err: unknown) => log.warn({ err }, 'presence disconnect failed'));
+    });
 
-    await hub.add(conn);
+    try {
+      await hub.add(conn);
+    } catch (err) {
+      log.error({ err }, 'could not register socket');
+      conn.close(CloseCodes.serviceRestart, 'try again');
+      return;
+    }
     conn.sendFrame({
       type: 'ready',
       user_id: userId,
       connection_id: conn.id,
       heartbeat_interval: config.ws.heartbeatInterval,
     });
+    // Presence lives in Redis in the scaled tier: an outage must not cost the connection.
+    this.deps.presence.connected(device).catch((err: unknown) => log.warn({ err }, 'presence connect failed'));
   }
 
   private async handle(conn: Connection, raw: string): Promise<void> {
@@ -146,8 +162,10 @@ export class WsGateway {
       return;
     }
     const id = decoded.frame.id;
+    const started = performance.now();
     try {
       await handleFrame(decoded.frame, conn, this.deps);
+      this.deps.metrics.frameSeconds.observe({ type: decoded.frame.type }, (performance.now() - started) / 1000);
     } catch (err) {
       const e = toAppError(err);
       if (e.code === 'internal') this.deps.log.error({ err, frame: decoded.frame.type }, 'frame handler failed');
@@ -177,12 +195,18 @@ export class WsGateway {
     }
   }
 
-  /** Stops accepting, waits for in-flight frames, then closes every socket with 1012 (reconnect elsewhere). */
+  /**
+   * Graceful stop: refuses new sockets, lets in-flight frames finish (so every
+   * send that was received is acked), takes this instance's devices offline,
+   * then closes every socket with 1012 so clients reconnect elsewhere.
+   */
   async close(): Promise<void> {
     this.accepting = false;
     clearInterval(this.heartbeat);
     await Promise.allSettled([...this.inFlight]);
-    for (const conn of this.deps.hub.connections()) conn.close(CloseCodes.serviceRestart, 'server restart');
+    const connections = [...this.deps.hub.connections()];
+    await this.deps.presence.stop(connections.map((c) => ({ userId: c.userId, connectionId: c.id })));
+    for (const conn of connections) conn.close(CloseCodes.serviceRestart, 'server restart');
     this.wss.close();
   }
 }

@@ -12,12 +12,15 @@ import type { Notifier } from '../bus/notifier.ts';
 import { AppError } from '../errors.ts';
 import { memberIds, roleOf } from '../conversations/conversations-repo.ts';
 import { notFound } from '../conversations/conversations-service.ts';
+import { TypingThrottle } from './typing-throttle.ts';
 import { appendEntry, findByClientMsgId, readPage, toMessageView, type EntryRow } from './log-repo.ts';
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 /** Seconds a `typing: start` lasts unless refreshed. */
 export const TYPING_TTL_SECONDS = 6;
+/** A user's `typing: start` in one conversation is relayed at most this often. */
+export const TYPING_THROTTLE_MS = 2_000;
 const DEFAULT_PAGE = 50;
 
 export interface SendResult {
@@ -40,6 +43,8 @@ class LostRace extends Error {}
  * (conversation, sender, client_msg_id) and acknowledged only after commit.
  */
 export class MessagingService {
+  private readonly typingThrottle = new TypingThrottle(TYPING_THROTTLE_MS);
+
   constructor(
     private readonly db: Database,
     private readonly notifier: Notifier,
@@ -80,7 +85,7 @@ export class MessagingService {
         );
         return { entry, members: rows.map((r) => r.user_id) };
       });
-      this.notifier.toUsers(members, { type: 'message', ...entry });
+      this.notifier.toConversation(conversationId, members, { type: 'message', ...entry });
       return { entry, duplicate: false };
     } catch (err) {
       if (!(err instanceof LostRace)) throw err;
@@ -173,15 +178,26 @@ export class MessagingService {
       delivered_seq: row.delivered_seq,
       read_seq: row.read_seq,
     };
-    if (row.changed) this.notifier.toUsers(await memberIds(this.db, conversationId), frame);
+    if (row.changed) this.notifier.toConversation(conversationId, await memberIds(this.db, conversationId), frame);
     return frame;
   }
 
-  /** Relays a typing signal to the other members. Nothing is stored. */
+  /**
+   * Relays a typing signal to the other members (in a large room, to the room:
+   * clients ignore their own). Nothing is stored. A `start` is relayed at most
+   * once per throttle window per user and conversation on this instance; a
+   * `stop` only after a relayed `start`. Receivers expire a `start` after
+   * `expires_in` seconds unless it is refreshed.
+   */
   async typing(me: UserId, conversationId: ConversationId, state: 'start' | 'stop'): Promise<void> {
+    if (!this.typingThrottle.admit(`${me}:${conversationId}`, state)) return;
     const members = await memberIds(this.db, conversationId);
-    if (!members.includes(me)) throw notFound();
-    this.notifier.toUsers(
+    if (!members.includes(me)) {
+      this.typingThrottle.forget(`${me}:${conversationId}`);
+      throw notFound();
+    }
+    this.notifier.toConversation(
+      conversationId,
       members.filter((id) => id !== me),
       { type: 'typing', conversation_id: conversationId, user_id: me, state, expires_in: TYPING_TTL_SECONDS },
     );

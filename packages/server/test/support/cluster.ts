@@ -1,10 +1,12 @@
 import { afterAll, beforeAll } from 'vitest';
 import { MemoryBus } from '../../src/bus/memory-bus.ts';
+import { MemoryPresence } from '../../src/presence/memory-presence.ts';
 import { makeDatabase, type DatabaseKind, type TestDatabase } from './databases.ts';
 import { startServer, type TestServer } from './harness.ts';
 
 /**
- * Two server instances sharing one database and one in-process bus: what the
+ * Two server instances sharing one database, one in-process bus and one
+ * presence store: what the
  * integration suites run against, so every test also crosses instances.
  * Fields are filled in by `beforeAll`; suites read them in their own hooks.
  */
@@ -15,13 +17,18 @@ export interface Cluster {
   b: TestServer;
 }
 
+export const LARGE_ROOM_THRESHOLD = 5;
+
 export function useCluster(kind: DatabaseKind): Cluster {
   const cluster = { kind } as Cluster;
   beforeAll(async () => {
     cluster.database = await makeDatabase(kind);
     const bus = new MemoryBus();
-    cluster.a = await startServer(cluster.database.db, { bus });
-    cluster.b = await startServer(cluster.database.db, { bus });
+    const presence = new MemoryPresence(45_000);
+    // A low threshold, so groups in the suites take the room-channel path and direct chats the per-user one.
+    const env = { LARGE_ROOM_THRESHOLD: String(LARGE_ROOM_THRESHOLD) };
+    cluster.a = await startServer(cluster.database.db, { bus, presence, env });
+    cluster.b = await startServer(cluster.database.db, { bus, presence, env });
   });
   afterAll(async () => {
     await cluster.a?.close();

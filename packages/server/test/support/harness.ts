@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createParley, type Parley } from '../../src/parley.ts';
 import type { Bus } from '../../src/bus/bus.ts';
+import type { PresenceStore } from '../../src/presence/presence-store.ts';
 import type { Database } from '../../src/store/database.ts';
 import { TestSocket } from './test-socket.ts';
 
@@ -19,7 +20,7 @@ export interface TestServer {
 /** A real server on 127.0.0.1 port 0, over the given database, logging into memory. */
 export async function startServer(
   db: Database,
-  options: { bus?: Bus; env?: Record<string, string> } = {},
+  options: { bus?: Bus; presence?: PresenceStore; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', ...options.env });
   const logs: string[] = [];
@@ -30,7 +31,7 @@ export async function startServer(
     },
   });
   const log = createLogger('debug', sink);
-  const parley = await createParley(config, { db, bus: options.bus, log });
+  const parley = await createParley(config, { db, bus: options.bus, presence: options.presence, log });
   const url = await parley.listen();
   return { parley, url, wsUrl: url.replace('http', 'ws') + '/ws', logs, close: () => parley.close() };
 }

@@ -1,0 +1,57 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RedisBusStats } from './bus/redis-bus.ts';
+
+/**
+ * Prometheus metrics of one instance, on its own registry (several instances
+ * may live in one test process).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly messagesSent = new Counter({
+    name: 'parley_messages_sent_total',
+    help: 'Messages stored (retries of a stored client_msg_id excluded).',
+    registers: [this.registry],
+  });
+  readonly frameSeconds = new Histogram({
+    name: 'parley_ws_frame_duration_seconds',
+    help: 'Time from decoding a client frame to its reply, by frame type.',
+    labelNames: ['type'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  constructor(sources: { connections: () => number; channels: () => number; bus?: RedisBusStats }) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
+    new Gauge({
+      name: 'parley_ws_connections',
+      help: 'Open authenticated WebSocket connections on this instance.',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.connections());
+      },
+    });
+    new Gauge({
+      name: 'parley_bus_channels',
+      help: 'Bus channels this instance listens on.',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.channels());
+      },
+    });
+    const bus = sources.bus;
+    if (bus) {
+      const stat = (name: keyof RedisBusStats, help: string) =>
+        new Gauge({
+          name: `parley_bus_${name}_total`,
+          help,
+          registers: [this.registry],
+          collect() {
+            this.set(bus[name]);
+          },
+        });
+      stat('received', 'Payloads received from Redis from other instances.');
+      stat('unrouted', 'Payloads received from Redis for a channel with no local listener.');
+      stat('dropped', 'Payloads not published because Redis was unreachable.');
+    }
+  }
+}

@@ -25,7 +25,7 @@ export async function pgliteDatabase(dataDir: string | null = null): Promise<Tes
   return { db, url: null, drop: () => db.close() };
 }
 
-export async function postgresDatabase(): Promise<TestDatabase> {
+export async function postgresDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `parley_test_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();
@@ -34,7 +34,7 @@ export async function postgresDatabase(): Promise<TestDatabase> {
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
   const db = openPostgres(url.toString(), 10);
-  await migrate(db);
+  if (options.migrate !== false) await migrate(db);
   return {
     db,
     url: url.toString(),

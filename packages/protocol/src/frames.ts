@@ -78,6 +78,12 @@ export const PresenceSubscribeFrame = Type.Object(
   { additionalProperties: false },
 );
 
+/** Refreshes a live socket's credentials before its token expires (else it is closed with 4401). */
+export const AuthFrame = Type.Object(
+  { type: Type.Literal('auth'), id: Type.Optional(RequestId), token: Type.String({ minLength: 1, maxLength: 4096 }) },
+  { additionalProperties: false },
+);
+
 export const PingFrame = Type.Object(
   { type: Type.Literal('ping'), id: Type.Optional(RequestId) },
   { additionalProperties: false },
@@ -91,6 +97,7 @@ export const ClientFrames = {
   read: ReceiptFrame,
   typing: TypingFrame,
   presence_subscribe: PresenceSubscribeFrame,
+  auth: AuthFrame,
   ping: PingFrame,
 } as const;
 
@@ -101,12 +108,14 @@ export type ReceiptFrame = Static<typeof ReceiptFrame>;
 export type TypingFrame = Static<typeof TypingFrame>;
 export type PresenceSubscribeFrame = Static<typeof PresenceSubscribeFrame>;
 export type PingFrame = Static<typeof PingFrame>;
+export type AuthFrame = Static<typeof AuthFrame>;
 export type ClientFrame =
   | SendMessageFrame
   | SyncFrame
   | ReceiptFrame
   | TypingFrame
   | PresenceSubscribeFrame
+  | AuthFrame
   | PingFrame;
 
 // Server → client frames.
@@ -194,6 +203,14 @@ export interface SyncedFrame {
   cursors: Record<ConversationId, Seq>;
 }
 
+/** Reply to `auth`: the socket now runs on the new token. */
+export interface AuthenticatedFrame {
+  type: 'authenticated';
+  id?: string;
+  /** When the new token expires (ISO 8601). */
+  expires_at: string;
+}
+
 export interface PongFrame {
   type: 'pong';
   id?: string;
@@ -209,4 +226,5 @@ export type ServerFrame =
   | PresencePushFrame
   | ConversationPushFrame
   | SyncedFrame
+  | AuthenticatedFrame
   | PongFrame;

@@ -41,7 +41,22 @@ export interface Config {
     maxBufferedBytes: number;
     /** Entries replayed per conversation per `sync` page, at most. */
     syncPageSize: number;
+    /** Seconds a socket opened without credentials has to send its `auth` frame (then 4408). */
+    authTimeout: number;
   };
+  security: {
+    /** TLS certificate and key (PEM files): when both are set the server speaks HTTPS/WSS itself. */
+    tlsCertFile: string | null;
+    tlsKeyFile: string | null;
+    /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
+    trustProxy: boolean;
+    /** Sockets one user may hold on one instance. */
+    maxConnectionsPerUser: number;
+    /** Sockets one address may have open but not yet authenticated (handshakes in progress included). */
+    maxUnauthenticatedPerIp: number;
+  };
+  /** Rate limits, each `rate:burst` (requests per second : requests at once). */
+  limits: Record<LimitName, Limit>;
   logLevel: string;
   /** Directory of the built web client, served at `/` when present. */
   webRoot: string | null;
@@ -50,6 +65,47 @@ export interface Config {
 type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {}
+
+export interface Limit {
+  /** Sustained requests per second. */
+  rate: number;
+  /** Requests allowed at once after a quiet period. */
+  burst: number;
+}
+
+/** Every rate limit, with its default (per second : burst) and what it counts. */
+export const LIMITS = {
+  /** send_message frames and REST sends, per user. */
+  messages: { rate: 10, burst: 30 },
+  /** typing frames, per user. */
+  typing: { rate: 3, burst: 10 },
+  /** presence_subscribe frames, per user. */
+  presence: { rate: 1, burst: 10 },
+  /** any frame, per socket (kept by the instance). */
+  frames: { rate: 50, burst: 200 },
+  /** authenticated REST requests, per user. */
+  rest: { rate: 20, burst: 60 },
+  /** unauthenticated REST requests (register, login, refresh), per client address. */
+  public: { rate: 2, burst: 20 },
+  /** login attempts, per account. */
+  login_account: { rate: 0.1, burst: 5 },
+  /** login attempts, per client address. */
+  login_ip: { rate: 0.5, burst: 20 },
+} satisfies Record<string, Limit>;
+export type LimitName = keyof typeof LIMITS;
+
+function limit(env: Env, name: LimitName): Limit {
+  const variable = `RATE_LIMIT_${name.toUpperCase()}`;
+  const raw = env[variable];
+  if (!raw) return LIMITS[name];
+  const match = /^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+)\s*$/.exec(raw);
+  const rate = Number(match?.[1]);
+  const burst = Number(match?.[2]);
+  if (!match || !(rate > 0) || !(burst >= 1)) {
+    throw new ConfigError(`${variable} must be "<per second>:<burst>" (e.g. "10:30"), got "${raw}"`);
+  }
+  return { rate, burst };
+}
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -92,10 +148,22 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       heartbeatInterval: int(env, 'WS_HEARTBEAT_INTERVAL', 30, 1, 3600),
       maxBufferedBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1 << 30),
       syncPageSize: int(env, 'WS_SYNC_PAGE_SIZE', 100, 1, 500),
+      authTimeout: int(env, 'WS_AUTH_TIMEOUT', 10, 1, 300),
     },
+    security: {
+      tlsCertFile: str(env, 'TLS_CERT_FILE'),
+      tlsKeyFile: str(env, 'TLS_KEY_FILE'),
+      trustProxy: str(env, 'TRUST_PROXY') === 'true',
+      maxConnectionsPerUser: int(env, 'MAX_CONNECTIONS_PER_USER', 20, 1, 10_000),
+      maxUnauthenticatedPerIp: int(env, 'MAX_UNAUTHENTICATED_PER_IP', 16, 1, 10_000),
+    },
+    limits: Object.fromEntries(Object.keys(LIMITS).map((n) => [n, limit(env, n as LimitName)])) as Record<LimitName, Limit>,
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
     webRoot: str(env, 'WEB_ROOT'),
   };
+  if (Boolean(config.security.tlsCertFile) !== Boolean(config.security.tlsKeyFile)) {
+    throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  }
   return deepFreeze(config);
 }
 

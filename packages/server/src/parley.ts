@@ -8,7 +8,10 @@ import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
 import { Notifier } from './bus/notifier.ts';
 import { createLogger } from './logger.ts';
-import { buildHttp, requireUser } from './http/app.ts';
+import { buildHttp, limitPublic, requireUser } from './http/app.ts';
+import { MemoryRateLimiter, type RateLimiter } from './limits/rate-limiter.ts';
+import { RedisRateLimiter } from './limits/redis-rate-limiter.ts';
+import { Audit } from './audit.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { AccessTokens } from './auth/access-tokens.ts';
 import { AuthService } from './auth/auth-service.ts';
@@ -68,6 +71,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     options.presence ??
     (redis ? new RedisPresence(redis.command, config.redisPrefix, config.presenceTtl * 1000) : new MemoryPresence(config.presenceTtl * 1000));
   const notifier = new Notifier(bus, log, config.largeRoomThreshold);
+  const limiter: RateLimiter = redis ? new RedisRateLimiter(redis.command, config.redisPrefix) : new MemoryRateLimiter();
+  const audit = new Audit(log);
 
   const tokens = new AccessTokens(db, {
     issuer: config.jwt.issuer,
@@ -75,7 +80,13 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     ttlSeconds: config.jwt.accessTtl,
   });
   await tokens.init();
-  const auth = new AuthService(db, tokens, config.jwt.refreshTtl);
+  const auth = new AuthService(db, tokens, {
+    refreshTtlSeconds: config.jwt.refreshTtl,
+    limiter,
+    limits: config.limits,
+    audit,
+    notifier,
+  });
   const conversations = new ConversationsService(db, notifier);
   const messaging = new MessagingService(db, notifier);
   const hub = new Hub(bus, log, (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold), config.largeRoomThreshold);
@@ -85,7 +96,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     channels: () => hub.channelCount,
     bus: bus instanceof RedisBus ? bus.stats : undefined,
   });
-  const gateway = new WsGateway({ config, tokens, auth, messaging, presence, hub, metrics, log });
+  const gateway = new WsGateway({ config, tokens, auth, messaging, presence, hub, limiter, metrics, audit, log });
   presence.start(
     function* () {
       for (const c of hub.connections()) yield { userId: c.userId, connectionId: c.id };
@@ -94,14 +105,17 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   );
 
   let shuttingDown = false;
-  const http = buildHttp(log);
+  const http = await buildHttp({ config, log, audit });
   registerHealthRoutes(http, { db, isShuttingDown: () => shuttingDown });
   http.get('/metrics', { logLevel: 'warn' }, async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
-  registerAuthRoutes(http, auth);
   await http.register(async (scope) => {
-    scope.addHook('onRequest', requireUser(tokens));
+    scope.addHook('onRequest', limitPublic(limiter, config.limits, audit));
+    registerAuthRoutes(scope, auth);
+  });
+  await http.register(async (scope) => {
+    scope.addHook('onRequest', requireUser(tokens, limiter, config.limits, audit));
     registerAuthenticatedAuthRoutes(scope, auth);
     registerUserRoutes(scope, new UsersRepo(db));
     registerConversationRoutes(scope, conversations);
@@ -121,7 +135,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       await http.listen({ port: config.port, host: config.host });
       const { port } = http.server.address() as AddressInfo;
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-      return `http://${host}:${port}`;
+      return `${config.security.tlsCertFile ? 'https' : 'http'}://${host}:${port}`;
     },
     async close() {
       shuttingDown = true;

@@ -31,9 +31,9 @@ export function openRedis(url: string, onError: (err: Error) => void): RedisConn
     command,
     subscriber,
     async close() {
-      await Promise.allSettled([command.close(), subscriber.close()]);
-      command.destroy();
-      subscriber.destroy();
+      // close() waits for replies, which never come from a server that is down: only then destroy.
+      await Promise.allSettled([command, subscriber].map((c) => (c.isReady ? c.close() : Promise.resolve())));
+      for (const c of [command, subscriber]) if (c.isOpen) c.destroy();
     },
   };
 }

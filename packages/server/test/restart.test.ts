@@ -5,14 +5,14 @@ import { afterAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { createParley } from '../src/parley.ts';
 import { createLogger } from '../src/logger.ts';
-import { api, connect, createConversation, register, sendMessage } from './support/harness.ts';
+import { api, connect, createConversation, GENEROUS_LIMITS, register, sendMessage } from './support/harness.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'parley-restart-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /** The embedded tier as `npm start` runs it: PGlite opened from DATA_DIR by the server itself. */
 async function boot() {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...GENEROUS_LIMITS });
   const parley = await createParley(config, { log: createLogger('silent') });
   const url = await parley.listen();
   return { parley, url, wsUrl: url.replace('http', 'ws') + '/ws' };

@@ -16,6 +16,14 @@ interface Key {
   publicKey: CryptoKey;
 }
 
+export interface VerifiedToken {
+  userId: UserId;
+  /** The refresh-token family (login) this token belongs to: logout ends its sockets. */
+  sessionId: string;
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
 export interface AccessTokenOptions {
   issuer: string;
   audience: string;
@@ -78,10 +86,11 @@ export class AccessTokens {
     return this.options.ttlSeconds;
   }
 
-  async sign(userId: UserId, ttlSeconds = this.options.ttlSeconds): Promise<string> {
+  /** Signs an access token for a session (the refresh-token family it belongs to). */
+  async sign(userId: UserId, sessionId: string, ttlSeconds = this.options.ttlSeconds): Promise<string> {
     const key = this.current;
     if (!key) throw new AppError('internal', 'signing keys not initialised');
-    return new SignJWT({})
+    return new SignJWT({ sid: sessionId })
       .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(this.options.issuer)
@@ -92,16 +101,17 @@ export class AccessTokens {
       .sign(key.privateKey);
   }
 
-  /** Verifies a token and returns its user and expiry; throws `unauthenticated` or `token_expired`. */
-  async verify(token: string): Promise<{ userId: UserId; expiresAt: number }> {
+  /** Verifies a token and returns its user, session and expiry (epoch seconds); throws `unauthenticated` or `token_expired`. */
+  async verify(token: string): Promise<VerifiedToken> {
     try {
       const { payload } = await jwtVerify(token, (header) => this.keyFor(header.kid), {
         algorithms: [ALG],
         issuer: this.options.issuer,
         audience: this.options.audience,
-        requiredClaims: ['sub', 'exp'],
+        requiredClaims: ['sub', 'exp', 'sid'],
       });
-      return { userId: payload.sub!, expiresAt: payload.exp! };
+      if (typeof payload.sid !== 'string') throw new Error('sid is not a string');
+      return { userId: payload.sub!, sessionId: payload.sid, expiresAt: payload.exp! };
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw new AppError('token_expired', 'access token expired');
       throw new AppError('unauthenticated', 'invalid access token');

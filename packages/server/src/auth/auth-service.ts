@@ -4,7 +4,13 @@ import type { Database } from '../store/database.ts';
 import { AppError } from '../errors.ts';
 import { UsersRepo } from '../users/users-repo.ts';
 import { burnVerify, hashPassword, verifyPassword } from './passwords.ts';
-import type { AccessTokens } from './access-tokens.ts';
+import type { AccessTokens, VerifiedToken } from './access-tokens.ts';
+import type { Config } from '../config.ts';
+import type { RateLimiter } from '../limits/rate-limiter.ts';
+import type { Audit } from '../audit.ts';
+import type { Notifier } from '../bus/notifier.ts';
+import { userChannel } from '../bus/bus.ts';
+import { revokePayload } from '../bus/control.ts';
 
 const TICKET_TTL_SECONDS = 30;
 
@@ -29,25 +35,51 @@ export class AuthService {
   constructor(
     private readonly db: Database,
     private readonly tokens: AccessTokens,
-    private readonly refreshTtlSeconds: number,
+    private readonly options: {
+      refreshTtlSeconds: number;
+      limiter: RateLimiter;
+      limits: Pick<Config['limits'], 'login_account' | 'login_ip'>;
+      audit: Audit;
+      notifier: Notifier;
+    },
   ) {
     this.users = new UsersRepo(db);
   }
 
-  async register(body: RegisterBody): Promise<AuthResponse> {
+  async register(body: RegisterBody, ip: string): Promise<AuthResponse> {
     const passwordHash = await hashPassword(body.password);
     const user = await this.users.create({
       username: body.username,
       displayName: body.display_name ?? body.username,
       passwordHash,
     });
+    this.options.audit.event('registered', { user_id: user.id, ip });
     return this.issue(user.id, user, crypto.randomUUID());
   }
 
-  async login(body: LoginBody): Promise<AuthResponse> {
-    const record = await this.users.findByUsername(body.username);
+  /**
+   * Checks a password. Attempts are throttled per account and per address
+   * before any work is done; an unknown user and a wrong password cost the
+   * same argon2 verification and get the same answer.
+   */
+  async login(body: LoginBody, ip: string): Promise<AuthResponse> {
+    const { limiter, limits, audit } = this.options;
+    const account = body.username.toLowerCase();
+    const wait = Math.max(
+      await limiter.take(`login_ip:${ip}`, limits.login_ip),
+      await limiter.take(`login_account:${account}`, limits.login_account),
+    );
+    if (wait > 0) {
+      audit.event('rate_limited', { scope: 'login', ip });
+      throw new AppError('rate_limited', 'too many login attempts; try again later', { retryAfter: wait });
+    }
+    const record = await this.users.findByUsername(account);
     const ok = record ? await verifyPassword(record.password_hash, body.password) : await burnVerify(body.password);
-    if (!record || !ok) throw new AppError('invalid_credentials', 'wrong username or password');
+    if (!record || !ok) {
+      audit.event('login_failed', { user_id: record?.id ?? null, ip });
+      throw new AppError('invalid_credentials', 'wrong username or password');
+    }
+    audit.event('login_succeeded', { user_id: record.id, ip });
     const { password_hash: _, ...user } = record;
     return this.issue(user.id, user, crypto.randomUUID());
   }
@@ -66,15 +98,17 @@ export class AuthService {
         await tx.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [
           row.family_id,
         ]);
-        return { kind: 'reused' as const };
+        return { kind: 'reused' as const, userId: row.user_id, familyId: row.family_id };
       }
       await tx.query('UPDATE refresh_tokens SET used_at = now() WHERE id = $1', [row.id]);
       const next = newOpaqueToken();
       await this.storeRefresh(tx, next, row.user_id, row.family_id);
-      return { kind: 'ok' as const, userId: row.user_id, refreshToken: next };
+      return { kind: 'ok' as const, userId: row.user_id, familyId: row.family_id, refreshToken: next };
     });
     // The revocation must commit, so the error is thrown after the transaction.
     if (outcome.kind === 'reused') {
+      this.options.audit.event('refresh_token_reused', { user_id: outcome.userId, session_id: outcome.familyId });
+      this.endSessions(outcome.userId, outcome.familyId);
       throw new AppError('refresh_token_reused', 'refresh token already used; the session is revoked');
     }
     if (outcome.kind === 'invalid') throw new AppError('invalid_refresh_token', 'refresh token is not valid');
@@ -82,41 +116,78 @@ export class AuthService {
     if (!user) throw new AppError('invalid_refresh_token', 'refresh token is not valid');
     return {
       user,
-      access_token: await this.tokens.sign(user.id),
+      access_token: await this.tokens.sign(user.id, outcome.familyId),
       refresh_token: outcome.refreshToken,
       expires_in: this.tokens.ttlSeconds,
     };
   }
 
-  /** Revokes the family of the given refresh token. Unknown tokens are ignored: logout is idempotent. */
-  async logout(refreshToken: string): Promise<void> {
-    await this.db.query(
+  /**
+   * Revokes the family of the given refresh token and returns the session it
+   * ended (null for an unknown token: logout is idempotent).
+   */
+  async logout(refreshToken: string): Promise<{ userId: UserId; sessionId: string } | null> {
+    const rows = await this.db.query<{ user_id: string; family_id: string }>(
       `UPDATE refresh_tokens SET revoked_at = now()
-        WHERE revoked_at IS NULL
-          AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)`,
+        WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)
+          AND revoked_at IS NULL
+        RETURNING user_id, family_id`,
       [sha256(refreshToken)],
     );
+    const ended = rows[0] ? { userId: rows[0].user_id, sessionId: rows[0].family_id } : null;
+    if (ended) {
+      this.options.audit.event('logout', { user_id: ended.userId, session_id: ended.sessionId });
+      this.endSessions(ended.userId, ended.sessionId);
+    }
+    return ended;
   }
 
-  async issueWsTicket(userId: UserId): Promise<WsTicketResponse> {
+  /** Closes the sockets of a session (or of every session: null) on every instance, within a bus hop. */
+  private endSessions(userId: UserId, sessionId: string | null): void {
+    this.options.notifier.publish(userChannel(userId), revokePayload(sessionId));
+  }
+
+  /**
+   * Changes the password after checking the current one, revokes every
+   * session of the user, and starts a new one for the caller.
+   */
+  async changePassword(userId: UserId, currentPassword: string, newPassword: string): Promise<AuthResponse> {
+    const record = await this.users.findRecordById(userId);
+    if (!record || !(await verifyPassword(record.password_hash, currentPassword))) {
+      throw new AppError('invalid_credentials', 'current password is wrong');
+    }
+    const hash = await hashPassword(newPassword);
+    await this.db.transaction(async (tx) => {
+      await tx.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, hash]);
+      await tx.query('UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+    });
+    this.options.audit.event('password_changed', { user_id: userId });
+    this.endSessions(userId, null);
+    const { password_hash: _, ...view } = record;
+    return this.issue(userId, view, crypto.randomUUID());
+  }
+
+  /** A one-use ticket standing for the caller's access token (same session, same expiry) for one handshake. */
+  async issueWsTicket(token: VerifiedToken): Promise<WsTicketResponse> {
     const ticket = newOpaqueToken();
     await this.db.query(
-      `INSERT INTO ws_tickets (ticket_hash, user_id, expires_at)
-       VALUES ($1, $2, now() + make_interval(secs => $3))`,
-      [sha256(ticket), userId, TICKET_TTL_SECONDS],
+      `INSERT INTO ws_tickets (ticket_hash, user_id, session_id, token_expires_at, expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
+      [sha256(ticket), token.userId, token.sessionId, token.expiresAt, TICKET_TTL_SECONDS],
     );
     // Expired tickets are swept as new ones are issued; there are never many.
     await this.db.query('DELETE FROM ws_tickets WHERE expires_at < now()');
     return { ticket, expires_in: TICKET_TTL_SECONDS };
   }
 
-  /** Consumes a one-use ticket; returns its user, or null when unknown, used or expired. */
-  async redeemWsTicket(ticket: string): Promise<UserId | null> {
-    const [row] = await this.db.query<{ user_id: string; valid: boolean }>(
-      'DELETE FROM ws_tickets WHERE ticket_hash = $1 RETURNING user_id, expires_at > now() AS valid',
+  /** Consumes a one-use ticket; returns the token it stands for, or null when unknown, used or expired. */
+  async redeemWsTicket(ticket: string): Promise<VerifiedToken | null> {
+    const [row] = await this.db.query<{ user_id: string; session_id: string; token_expires_at: number; valid: boolean }>(
+      `DELETE FROM ws_tickets WHERE ticket_hash = $1
+       RETURNING user_id, session_id, token_expires_at, expires_at > now() AS valid`,
       [sha256(ticket)],
     );
-    return row?.valid ? row.user_id : null;
+    return row?.valid ? { userId: row.user_id, sessionId: row.session_id, expiresAt: Number(row.token_expires_at) } : null;
   }
 
   private async issue(userId: UserId, user: AuthResponse['user'], familyId: string): Promise<AuthResponse> {
@@ -124,7 +195,7 @@ export class AuthService {
     await this.storeRefresh(this.db, refreshToken, userId, familyId);
     return {
       user,
-      access_token: await this.tokens.sign(userId),
+      access_token: await this.tokens.sign(userId, familyId),
       refresh_token: refreshToken,
       expires_in: this.tokens.ttlSeconds,
     };
@@ -139,7 +210,7 @@ export class AuthService {
     await sql.query(
       `INSERT INTO refresh_tokens (id, token_hash, family_id, user_id, expires_at)
        VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-      [crypto.randomUUID(), sha256(token), familyId, userId, this.refreshTtlSeconds],
+      [crypto.randomUUID(), sha256(token), familyId, userId, this.options.refreshTtlSeconds],
     );
   }
 }

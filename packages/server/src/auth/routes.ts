@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { LoginBody, RefreshBody, RegisterBody } from '@parley/protocol';
+import { ChangePasswordBody, LoginBody, RefreshBody, RegisterBody } from '@parley/protocol';
 import type { AuthService } from './auth-service.ts';
 
 /** Public auth routes: nothing here needs an access token. */
 export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): void {
   app.post<{ Body: RegisterBody }>('/api/v1/auth/register', { schema: { body: RegisterBody } }, async (req, reply) =>
-    reply.status(201).send(await auth.register(req.body)),
+    reply.status(201).send(await auth.register(req.body, req.ip)),
   );
-  app.post<{ Body: LoginBody }>('/api/v1/auth/login', { schema: { body: LoginBody } }, (req) => auth.login(req.body));
+  app.post<{ Body: LoginBody }>('/api/v1/auth/login', { schema: { body: LoginBody } }, (req) => auth.login(req.body, req.ip));
   app.post<{ Body: RefreshBody }>('/api/v1/auth/refresh', { schema: { body: RefreshBody } }, (req) =>
     auth.refresh(req.body.refresh_token),
   );
@@ -19,5 +19,8 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): voi
 
 /** Auth routes that need an access token. */
 export function registerAuthenticatedAuthRoutes(app: FastifyInstance, auth: AuthService): void {
-  app.post('/api/v1/auth/ws-ticket', (req) => auth.issueWsTicket(req.userId));
+  app.post('/api/v1/auth/ws-ticket', (req) => auth.issueWsTicket(req.token));
+  app.post<{ Body: ChangePasswordBody }>('/api/v1/auth/password', { schema: { body: ChangePasswordBody } }, (req) =>
+    auth.changePassword(req.userId, req.body.current_password, req.body.new_password),
+  );
 }

@@ -15,6 +15,12 @@ export class Connection {
   constructor(
     private readonly ws: WebSocket,
     readonly userId: UserId,
+    /** The login session the socket's token belongs to (logout ends it). */
+    public sessionId: string,
+    /** Epoch seconds when the socket's access token expires (an `auth` frame moves it). */
+    public expiresAt: number,
+    /** Client address, for per-address limits and audit. */
+    readonly ip: string,
     private readonly maxBufferedBytes: number,
   ) {}
 
@@ -37,6 +43,8 @@ export class Connection {
   }
 
   close(code: number, reason: string): void {
+    // A socket paused for backpressure could not complete the closing handshake.
+    this.ws.resume();
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
   }
 

@@ -1,7 +1,8 @@
-import type { ConversationId, UserId } from '@parley/protocol';
+import { CloseCodes, type ConversationId, type UserId } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { roomChannel, userChannel, type Bus, type Unsubscribe } from '../bus/bus.ts';
 import type { Connection } from './connection.ts';
+import { parseRevoke, REVOKE_PREFIX } from '../bus/control.ts';
 
 interface LocalChannel {
   connections: Set<Connection>;
@@ -73,10 +74,22 @@ export class Hub {
   }
 
   private deliver(channel: string, connections: Set<Connection>, payload: string): void {
+    if (payload.startsWith(REVOKE_PREFIX)) {
+      const { sessionId } = parseRevoke(payload);
+      for (const conn of connections) {
+        if (sessionId === null || conn.sessionId === sessionId) conn.close(CloseCodes.unauthenticated, 'session ended');
+      }
+      return;
+    }
     if (payload.startsWith(CONVERSATION_FRAME_PREFIX) && channel.startsWith('user:')) {
       this.followMembership(channel.slice('user:'.length), payload);
     }
     for (const conn of connections) conn.send(payload);
+  }
+
+  /** Sockets the user has on this instance. */
+  countOf(userId: UserId): number {
+    return this.users.get(userId)?.size ?? 0;
   }
 
   /** Joins or leaves a room channel for all of a user's sockets when their membership changes. */

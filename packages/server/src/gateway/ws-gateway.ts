@@ -2,24 +2,22 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import {
-  BEARER_PROTOCOL_PREFIX,
-  CloseCodes,
-  MAX_FRAME_BYTES,
-  SUBPROTOCOL,
-  type ErrorBody,
-  type UserId,
-} from '@parley/protocol';
+import { CloseCodes, MAX_FRAME_BYTES, SUBPROTOCOL, type ErrorBody } from '@parley/protocol';
 import type { Config } from '../config.ts';
 import { AppError, toAppError } from '../errors.ts';
-import type { AccessTokens } from '../auth/access-tokens.ts';
+import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
 import type { PresenceService } from '../presence/presence-service.ts';
+import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Metrics } from '../metrics.ts';
+import type { Audit } from '../audit.ts';
 import { Connection } from './connection.ts';
 import { decodeFrame } from './decode-frame.ts';
 import { handleFrame } from './handle-frame.ts';
+import { FrameLimits } from './frame-limits.ts';
+import { ExpiryWheel } from './expiry-wheel.ts';
+import { authenticateHandshake, clientIp, Unauthenticated } from './handshake.ts';
 import type { Hub } from './hub.ts';
 
 export const WS_PATH = '/ws';
@@ -28,26 +26,32 @@ export const WS_PATH = '/ws';
 const MAX_QUEUED_FRAMES = 64;
 
 export interface GatewayDeps {
-  config: Pick<Config, 'publicOrigins' | 'ws'>;
+  config: Pick<Config, 'publicOrigins' | 'ws' | 'security' | 'limits'>;
   tokens: AccessTokens;
   auth: AuthService;
   messaging: MessagingService;
   presence: PresenceService;
   hub: Hub;
+  limiter: RateLimiter;
   metrics: Metrics;
+  audit: Audit;
   log: Logger;
 }
 
 /**
  * The WebSocket edge: authenticates the HTTP upgrade before any 101, decodes
- * frames, hands typed commands to the capabilities, and keeps sockets honest
- * with heartbeats. It holds no state a reconnecting client needs: any
- * instance can take any client, which resumes by cursor.
+ * frames, applies limits, hands typed commands to the capabilities, and keeps
+ * sockets honest with heartbeats and token expiry. It holds no state a
+ * reconnecting client needs: any instance can take any client, which resumes
+ * by cursor.
  */
 export class WsGateway {
   private readonly wss: WebSocketServer;
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly timers: NodeJS.Timeout[];
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly unauthenticated: Unauthenticated;
+  private readonly expiry = new ExpiryWheel<Connection>();
+  private readonly frameLimits: FrameLimits;
   private accepting = true;
 
   constructor(private readonly deps: GatewayDeps) {
@@ -59,8 +63,14 @@ export class WsGateway {
       // Select parley.v1; the bearer.<token> entry is never echoed back.
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
-    this.heartbeat = setInterval(() => this.beat(), deps.config.ws.heartbeatInterval * 1000);
-    this.heartbeat.unref();
+    this.unauthenticated = new Unauthenticated(deps.config.security.maxUnauthenticatedPerIp);
+    this.frameLimits = new FrameLimits(deps.limiter, deps.config.limits);
+    this.timers = [
+      setInterval(() => this.beat(), deps.config.ws.heartbeatInterval * 1000),
+      // One timer for every socket's token expiry.
+      setInterval(() => this.expireTokens(), 1000),
+    ];
+    for (const t of this.timers) t.unref();
   }
 
   attach(server: Server): void {
@@ -68,74 +78,139 @@ export class WsGateway {
       socket.on('error', () => socket.destroy());
       this.upgrade(req, socket, head).catch((err: unknown) => {
         this.deps.log.error({ err }, 'upgrade failed');
-        rejectUpgrade(socket, 500, new AppError('internal', 'internal server error'));
+        rejectUpgrade(socket, new AppError('internal', 'internal server error'));
       });
     });
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const { config, audit } = this.deps;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== WS_PATH) return rejectUpgrade(socket, 404, new AppError('not_found', 'no such endpoint'));
-    if (!this.accepting) return rejectUpgrade(socket, 503, new AppError('unavailable', 'server is shutting down'));
+    if (url.pathname !== WS_PATH) return rejectUpgrade(socket, new AppError('not_found', 'no such endpoint'));
+    if (!this.accepting) return rejectUpgrade(socket, new AppError('unavailable', 'server is shutting down'));
+    const ip = clientIp(req, config.security.trustProxy);
     const origin = req.headers.origin;
-    const allowed = this.deps.config.publicOrigins;
-    if (origin && allowed.length > 0 && !allowed.includes(origin)) {
-      return rejectUpgrade(socket, 403, new AppError('forbidden', 'origin not allowed'));
+    if (origin && config.publicOrigins.length > 0 && !config.publicOrigins.includes(origin)) {
+      audit.event('handshake_rejected', { reason: 'origin', origin, ip });
+      return rejectUpgrade(socket, new AppError('forbidden', 'origin not allowed'));
     }
-    let userId: UserId;
+    if (!this.unauthenticated.enter(ip)) {
+      audit.event('rate_limited', { scope: 'unauthenticated', ip });
+      return rejectUpgrade(socket, new AppError('rate_limited', 'too many unauthenticated sockets', { retryAfter: 1 }));
+    }
+    let token: VerifiedToken | null;
     try {
-      userId = await this.authenticate(req, url);
+      token = await authenticateHandshake(req, url, this.deps);
     } catch (err) {
+      this.unauthenticated.leave(ip);
       const e = toAppError(err);
-      return rejectUpgrade(socket, e.status, e);
+      audit.event('handshake_rejected', { reason: e.code, ip });
+      return rejectUpgrade(socket, e);
+    }
+    if (token === null) {
+      // No credentials: upgrade, and wait (holding the address' slot) for an `auth` frame.
+      if (socket.destroyed) return this.unauthenticated.leave(ip);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.awaitAuth(ws, ip));
+      return;
+    }
+    this.unauthenticated.leave(ip);
+    const verified = token;
+    if (this.deps.hub.countOf(verified.userId) >= config.security.maxConnectionsPerUser) {
+      audit.event('rate_limited', { scope: 'connections', user_id: verified.userId, ip });
+      return rejectUpgrade(socket, new AppError('rate_limited', 'too many connections for this user', { retryAfter: 5 }));
     }
     if (socket.destroyed) return;
-    this.wss.handleUpgrade(req, socket, head, (ws) => void this.accept(ws, userId));
+    this.wss.handleUpgrade(req, socket, head, (ws) => void this.accept(ws, verified, ip));
   }
 
-  /** Token from the `bearer.` subprotocol, the Authorization header, or a one-use `?ticket=`. */
-  private async authenticate(req: IncomingMessage, url: URL): Promise<UserId> {
-    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-    const bearer = offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
-    if (bearer) return (await this.deps.tokens.verify(bearer.slice(BEARER_PROTOCOL_PREFIX.length))).userId;
-    const header = req.headers.authorization;
-    if (header?.startsWith('Bearer ')) return (await this.deps.tokens.verify(header.slice(7))).userId;
-    const ticket = url.searchParams.get('ticket');
-    if (ticket) {
-      const userId = await this.deps.auth.redeemWsTicket(ticket);
-      if (userId) return userId;
-      throw new AppError('unauthenticated', 'ticket is unknown, used or expired');
-    }
-    throw new AppError('unauthenticated', 'no credentials');
+  /**
+   * A socket opened without credentials: its first frame must be `auth`, within
+   * WS_AUTH_TIMEOUT seconds (else 4408); a bad token closes it with 4401.
+   */
+  private awaitAuth(ws: WebSocket, ip: string): void {
+    const { tokens, audit, log, config } = this.deps;
+    let waiting = true;
+    const release = () => {
+      if (!waiting) return;
+      waiting = false;
+      clearTimeout(deadline);
+      this.unauthenticated.leave(ip);
+    };
+    const deadline = setTimeout(() => {
+      audit.event('handshake_rejected', { reason: 'auth_timeout', ip });
+      ws.close(CloseCodes.authTimeout, 'authenticate in time');
+    }, config.ws.authTimeout * 1000);
+    ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
+    ws.once('close', release);
+    // Frames the client sends right behind `auth` are kept and handled, in order, once it is set up.
+    const backlog: string[] = [];
+    let first = true;
+    const onMessage = (data: WebSocket.RawData) => {
+      if (!first) {
+        backlog.push(data.toString());
+        return;
+      }
+      first = false;
+      const decoded = decodeFrame(data.toString());
+      if (!decoded.ok || decoded.frame.type !== 'auth') {
+        ws.close(CloseCodes.unauthenticated, 'authenticate first');
+        return;
+      }
+      // A paused socket cannot complete a closing handshake: resume before any close below.
+      ws.pause();
+      tokens.verify(decoded.frame.token).then(
+        (token) => {
+          release();
+          if (this.deps.hub.countOf(token.userId) >= config.security.maxConnectionsPerUser) {
+            ws.resume();
+            ws.close(CloseCodes.rateLimited, 'too many connections for this user');
+            return;
+          }
+          ws.off('message', onMessage);
+          void this.accept(ws, token, ip, backlog);
+        },
+        (err: unknown) => {
+          audit.event('handshake_rejected', { reason: toAppError(err).code, ip });
+          ws.resume();
+          ws.close(CloseCodes.unauthenticated, 'invalid token');
+        },
+      );
+    };
+    ws.on('message', onMessage);
   }
 
-  private async accept(ws: WebSocket, userId: UserId): Promise<void> {
-    const { hub, log, config } = this.deps;
-    const conn = new Connection(ws, userId, config.ws.maxBufferedBytes);
+  private async accept(ws: WebSocket, token: VerifiedToken, ip: string, backlog: string[] = []): Promise<void> {
+    const { hub, log, config, presence } = this.deps;
+    const conn = new Connection(ws, token.userId, token.sessionId, token.expiresAt, ip, config.ws.maxBufferedBytes);
     // Without an error listener an oversized frame would throw and kill the process;
     // ws then closes the socket itself (1009 for too large).
     ws.on('error', (err) => log.debug({ err: err.message, conn: conn.id }, 'socket error'));
     ws.on('pong', () => (conn.alive = true));
 
-    let queue = Promise.resolve();
+    // Frames are handled in order, and only after `ready`: a client may send right away.
+    let markReady!: () => void;
+    let queue = new Promise<void>((resolve) => (markReady = resolve));
     let queued = 0;
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        conn.sendFrame({ type: 'error', code: 'validation_failed', message: 'frames are JSON text' });
-        return;
-      }
+    const enqueue = (raw: string) => {
       if (++queued > MAX_QUEUED_FRAMES) conn.pause();
-      const raw = data.toString();
       const job = queue.then(() => this.handle(conn, raw)).finally(() => {
         if (--queued <= MAX_QUEUED_FRAMES) conn.resume();
       });
       queue = job;
       this.track(job);
+    };
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) conn.sendFrame({ type: 'error', code: 'validation_failed', message: 'frames are JSON text' });
+      else enqueue(data.toString());
     });
-    const device = { userId, connectionId: conn.id };
+    for (const raw of backlog) enqueue(raw);
+    ws.resume();
+    const device = { userId: token.userId, connectionId: conn.id };
     ws.on('close', () => {
       hub.remove(conn);
-      this.deps.presence.disconnected(device).catch((err: unknown) => log.warn({ err }, 'presence disconnect failed'));
+      this.expiry.delete(conn);
+      this.frameLimits.forget(conn);
+      presence.disconnected(device).catch((err: unknown) => log.warn({ err }, 'presence disconnect failed'));
     });
 
     try {
@@ -143,16 +218,14 @@ export class WsGateway {
     } catch (err) {
       log.error({ err }, 'could not register socket');
       conn.close(CloseCodes.serviceRestart, 'try again');
+      markReady();
       return;
     }
-    conn.sendFrame({
-      type: 'ready',
-      user_id: userId,
-      connection_id: conn.id,
-      heartbeat_interval: config.ws.heartbeatInterval,
-    });
+    this.expiry.set(conn, token.expiresAt);
+    conn.sendFrame({ type: 'ready', user_id: token.userId, connection_id: conn.id, heartbeat_interval: config.ws.heartbeatInterval });
+    markReady();
     // Presence lives in Redis in the scaled tier: an outage must not cost the connection.
-    this.deps.presence.connected(device).catch((err: unknown) => log.warn({ err }, 'presence connect failed'));
+    presence.connected(device).catch((err: unknown) => log.warn({ err }, 'presence connect failed'));
   }
 
   private async handle(conn: Connection, raw: string): Promise<void> {
@@ -161,21 +234,52 @@ export class WsGateway {
       conn.sendFrame({ type: 'error', id: decoded.id, code: decoded.error.code, message: decoded.error.message });
       return;
     }
-    const id = decoded.frame.id;
+    const { frame } = decoded;
     const started = performance.now();
     try {
-      await handleFrame(decoded.frame, conn, this.deps);
-      this.deps.metrics.frameSeconds.observe({ type: decoded.frame.type }, (performance.now() - started) / 1000);
+      await this.frameLimits.check(conn, frame.type);
+      if (frame.type === 'auth') await this.reauthenticate(conn, frame.token, frame.id);
+      else await handleFrame(frame, conn, this.deps);
+      this.deps.metrics.frameSeconds.observe({ type: frame.type }, (performance.now() - started) / 1000);
     } catch (err) {
       const e = toAppError(err);
-      if (e.code === 'internal') this.deps.log.error({ err, frame: decoded.frame.type }, 'frame handler failed');
+      if (e.code === 'internal') this.deps.log.error({ err, frame: frame.type }, 'frame handler failed');
+      if (e.code === 'rate_limited') {
+        this.deps.audit.event('rate_limited', { scope: frame.type, user_id: conn.userId, ip: conn.ip });
+        if (this.frameLimits.strike(conn)) {
+          conn.close(CloseCodes.rateLimited, 'rate limited');
+          return;
+        }
+      }
+      if (e.code === 'conversation_not_found' || e.code === 'forbidden') {
+        this.deps.audit.event('permission_denied', { action: frame.type, user_id: conn.userId });
+      }
       conn.sendFrame({
         type: 'error',
-        id,
+        id: frame.id,
         code: e.code,
         message: e.message,
         ...(e.retryAfter !== undefined ? { retry_after: e.retryAfter } : {}),
       });
+    }
+  }
+
+  /** In-band token refresh: the socket lives on past its first token's expiry. */
+  private async reauthenticate(conn: Connection, token: string, id: string | undefined): Promise<void> {
+    const verified = await this.deps.tokens.verify(token);
+    if (verified.userId !== conn.userId) {
+      conn.close(CloseCodes.forbidden, 'token is for another user');
+      return;
+    }
+    conn.sessionId = verified.sessionId;
+    conn.expiresAt = verified.expiresAt;
+    this.expiry.set(conn, verified.expiresAt);
+    conn.sendFrame({ type: 'authenticated', id, expires_at: new Date(verified.expiresAt * 1000).toISOString() });
+  }
+
+  private expireTokens(): void {
+    for (const conn of this.expiry.expire(Math.floor(Date.now() / 1000))) {
+      conn.close(CloseCodes.unauthenticated, 'token expired');
     }
   }
 
@@ -202,7 +306,7 @@ export class WsGateway {
    */
   async close(): Promise<void> {
     this.accepting = false;
-    clearInterval(this.heartbeat);
+    for (const t of this.timers) clearInterval(t);
     await Promise.allSettled([...this.inFlight]);
     const connections = [...this.deps.hub.connections()];
     await this.deps.presence.stop(connections.map((c) => ({ userId: c.userId, connectionId: c.id })));
@@ -211,12 +315,17 @@ export class WsGateway {
   }
 }
 
-function rejectUpgrade(socket: Duplex, status: number, error: AppError): void {
+const REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+
+function rejectUpgrade(socket: Duplex, error: AppError): void {
   if (socket.destroyed) return;
-  const body = JSON.stringify({ error: { code: error.code, message: error.message } } satisfies ErrorBody);
+  const body = JSON.stringify({
+    error: { code: error.code, message: error.message, ...(error.retryAfter !== undefined ? { retry_after: error.retryAfter } : {}) },
+  } satisfies ErrorBody);
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Error'}\r\n` +
+    `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? 'Error'}\r\n` +
       'Connection: close\r\nContent-Type: application/json\r\n' +
+      (error.retryAfter !== undefined ? `Retry-After: ${error.retryAfter}\r\n` : '') +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

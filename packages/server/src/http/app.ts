@@ -1,28 +1,82 @@
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
 import type { Logger } from 'pino';
 import { Compile } from 'typebox/compile';
 import type { TSchema } from 'typebox';
 import type { UserId } from '@parley/protocol';
+import type { Config, LimitName } from '../config.ts';
 import { AppError, toAppError } from '../errors.ts';
-import type { AccessTokens } from '../auth/access-tokens.ts';
+import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
+import type { RateLimiter } from '../limits/rate-limiter.ts';
+import type { Audit } from '../audit.ts';
 import { describeFirstError } from './validation.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     userId: UserId;
+    token: VerifiedToken;
+  }
+  interface FastifyContextConfig {
+    /** A per-user limit this route counts against, besides the general REST one. */
+    limit?: LimitName;
   }
 }
 
 /** REST bodies are small JSON documents; messages are capped far below this. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+export interface HttpDeps {
+  config: Pick<Config, 'publicOrigins' | 'security'>;
+  log: Logger;
+  audit: Audit;
+}
+
 /**
  * The Fastify instance with Parley's conventions: TypeBox validation (the same
- * compiled schemas as WebSocket frames), one error shape, no token or body in
- * any log line. Routes are registered by each capability.
+ * compiled schemas as WebSocket frames), one error shape, security headers,
+ * CORS only for configured origins, HTTPS when a certificate is configured,
+ * and no token or body in any log line. Routes are registered by each capability.
  */
-export function buildHttp(log: Logger): FastifyInstance {
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES });
+export async function buildHttp({ config, log, audit }: HttpDeps): Promise<FastifyInstance> {
+  const { tlsCertFile, tlsKeyFile, trustProxy } = config.security;
+  const https = tlsCertFile && tlsKeyFile ? { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } : null;
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy,
+    ...(https ? { https } : {}),
+  }) as unknown as FastifyInstance;
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        fontSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    // HSTS only means something over HTTPS; behind nginx, nginx sends it.
+    strictTransportSecurity: https ? { maxAge: 63_072_000, includeSubDomains: true } : false,
+  });
+  // Browsers on other origins may call the API only when listed in PUBLIC_ORIGINS.
+  await app.register(cors, {
+    origin: config.publicOrigins.length > 0 ? [...config.publicOrigins] : false,
+    methods: ['GET', 'POST', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type'],
+    maxAge: 600,
+  });
 
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const validator = Compile(schema as TSchema);
@@ -37,6 +91,9 @@ export function buildHttp(log: Logger): FastifyInstance {
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     const e = fromFastifyError(err);
     if (e.code === 'internal') req.log.error({ err }, 'request failed');
+    if (e.code === 'forbidden' || e.code === 'conversation_not_found') {
+      audit.event('permission_denied', { action: `${req.method} ${req.routeOptions.url ?? ''}`, user_id: req.userId || null });
+    }
     const body = { error: { code: e.code, message: e.message, ...(e.retryAfter !== undefined ? { retry_after: e.retryAfter } : {}) } };
     if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
     return reply.status(e.status).send(body);
@@ -58,11 +115,36 @@ function fromFastifyError(err: FastifyError | AppError): AppError {
   return toAppError(err);
 }
 
-/** An onRequest hook that requires `Authorization: Bearer <access token>` and sets `req.userId`. */
-export function requireUser(tokens: AccessTokens) {
+/**
+ * onRequest hooks of the API's two scopes. Public routes count against the
+ * client address; authenticated ones require `Authorization: Bearer <access
+ * token>`, set `req.userId`, and count against the user (and the route's own
+ * limit, such as `messages` for REST sends).
+ */
+export function limitPublic(limiter: RateLimiter, limits: Config['limits'], audit: Audit) {
+  return async (req: FastifyRequest): Promise<void> => {
+    const wait = await limiter.take(`public:${req.ip}`, limits.public);
+    if (wait > 0) {
+      audit.event('rate_limited', { scope: 'public', ip: req.ip });
+      throw new AppError('rate_limited', 'too many requests', { retryAfter: wait });
+    }
+  };
+}
+
+export function requireUser(tokens: AccessTokens, limiter: RateLimiter, limits: Config['limits'], audit: Audit) {
   return async (req: FastifyRequest): Promise<void> => {
     const header = req.headers.authorization;
     if (!header?.startsWith('Bearer ')) throw new AppError('unauthenticated', 'missing bearer token');
-    req.userId = (await tokens.verify(header.slice(7))).userId;
+    req.token = await tokens.verify(header.slice(7));
+    req.userId = req.token.userId;
+    const routeLimit = req.routeOptions.config.limit;
+    const wait = Math.max(
+      await limiter.take(`rest:${req.userId}`, limits.rest),
+      routeLimit ? await limiter.take(`${routeLimit}:${req.userId}`, limits[routeLimit]) : 0,
+    );
+    if (wait > 0) {
+      audit.event('rate_limited', { scope: routeLimit ?? 'rest', user_id: req.userId });
+      throw new AppError('rate_limited', 'too many requests', { retryAfter: wait });
+    }
   };
 }

@@ -13,7 +13,7 @@ export function registerMessagingRoutes(app: FastifyInstance, messaging: Messagi
   // The same idempotent send as the WebSocket's: 201 when stored, 200 when it was a retry.
   app.post<{ Params: Params; Body: MessageContent }>(
     '/api/v1/conversations/:id/messages',
-    { schema: { params: ConversationParams, body: SendMessageBody } },
+    { schema: { params: ConversationParams, body: SendMessageBody }, config: { limit: 'messages' } },
     async (req, reply) => {
       const { entry, duplicate } = await messaging.send(req.userId, req.params.id, req.body);
       return reply.status(duplicate ? 200 : 201).send({ ...entry, duplicate });

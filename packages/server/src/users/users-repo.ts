@@ -34,6 +34,11 @@ export class UsersRepo {
     return row ?? null;
   }
 
+  async findRecordById(id: UserId): Promise<UserRecord | null> {
+    const [row] = await this.sql.query<UserRecord>(`SELECT ${VIEW_COLUMNS}, password_hash FROM users WHERE id = $1`, [id]);
+    return row ?? null;
+  }
+
   async findById(id: UserId): Promise<UserView | null> {
     const [row] = await this.sql.query<UserView>(`SELECT ${VIEW_COLUMNS} FROM users WHERE id = $1`, [id]);
     return row ?? null;

@@ -1,0 +1,15 @@
+/**
+ * Control payloads between instances, on a user's channel. They start with a
+ * `_` type, are consumed by the hub, and never reach a client.
+ */
+export const REVOKE_PREFIX = '{"type":"_revoke"';
+
+/** Ends the sockets of one session of the user, or of all sessions when `sessionId` is null. */
+export function revokePayload(sessionId: string | null): string {
+  return JSON.stringify({ type: '_revoke', session_id: sessionId });
+}
+
+export function parseRevoke(payload: string): { sessionId: string | null } {
+  const { session_id } = JSON.parse(payload) as { session_id: string | null };
+  return { sessionId: session_id };
+}

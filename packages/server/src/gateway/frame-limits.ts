@@ -1,0 +1,47 @@
+import type { ClientFrameType } from '@parley/protocol';
+import type { Config, LimitName } from '../config.ts';
+import { AppError } from '../errors.ts';
+import { MemoryRateLimiter, type RateLimiter } from '../limits/rate-limiter.ts';
+import type { Connection } from './connection.ts';
+
+/** Which per-user limit each frame type counts against (shared across instances). */
+const USER_LIMITS: Partial<Record<ClientFrameType, LimitName>> = {
+  send_message: 'messages',
+  typing: 'typing',
+  presence_subscribe: 'presence',
+};
+
+/** Rejected frames a socket may send in a burst (then one per second) before it is closed with 4429. */
+const STRIKES = { rate: 1, burst: 20 };
+
+/**
+ * Frame limits: every frame counts against its socket's bucket (kept by this
+ * instance), and messages, typing and presence also against the user's
+ * (shared through Redis when configured).
+ */
+export class FrameLimits {
+  private readonly local = new MemoryRateLimiter();
+
+  constructor(
+    private readonly shared: RateLimiter,
+    private readonly limits: Config['limits'],
+  ) {}
+
+  /** Throws `rate_limited` (with `retry_after`) when the frame is over a limit. */
+  async check(conn: Connection, type: ClientFrameType): Promise<void> {
+    let wait = this.local.takeSync(`frames:${conn.id}`, this.limits.frames);
+    const name = USER_LIMITS[type];
+    if (wait === 0 && name) wait = await this.shared.take(`${name}:${conn.userId}`, this.limits[name]);
+    if (wait > 0) throw new AppError('rate_limited', `too many ${name ?? 'frames'}; slow down`, { retryAfter: wait });
+  }
+
+  /** Records a rejected frame; true when the socket has been rejected too often and should be closed. */
+  strike(conn: Connection): boolean {
+    return this.local.takeSync(`strikes:${conn.id}`, STRIKES) > 0;
+  }
+
+  forget(conn: Connection): void {
+    this.local.forget(`frames:${conn.id}`);
+    this.local.forget(`strikes:${conn.id}`);
+  }
+}

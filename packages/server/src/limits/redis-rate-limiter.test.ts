@@ -1,0 +1,35 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { RedisRateLimiter } from './redis-rate-limiter.ts';
+import type { RedisConnections } from '../redis.ts';
+import { REDIS_SKIP_REASON, TEST_REDIS_URL, openTestRedis, testPrefix } from '../../test/support/redis.ts';
+
+const suite = () => {
+  const connections: RedisConnections[] = [];
+  afterAll(async () => {
+    await Promise.all(connections.map((c) => c.close()));
+  });
+
+  it('shares one bucket between instances', async () => {
+    const prefix = testPrefix();
+    const [r1, r2] = [await openTestRedis(), await openTestRedis()];
+    connections.push(r1, r2);
+    const [x, y] = [new RedisRateLimiter(r1.command, prefix), new RedisRateLimiter(r2.command, prefix)];
+    const limit = { rate: 1, burst: 5 };
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? x : y).take('user:1', limit)));
+    expect(results.filter((r) => r === 0)).toHaveLength(5);
+    expect(results.filter((r) => r > 0).every((r) => r >= 1 && r <= 6)).toBe(true);
+    expect(await x.take('user:2', limit)).toBe(0);
+  });
+
+  it('falls back to a per-instance limit, not to none, when Redis is unreachable', async () => {
+    const redis = await openTestRedis();
+    await redis.close();
+    const limiter = new RedisRateLimiter(redis.command, testPrefix());
+    const limit = { rate: 1, burst: 3 };
+    const results = await Promise.all(Array.from({ length: 6 }, () => limiter.take('user:1', limit)));
+    expect(results.filter((r) => r === 0)).toHaveLength(3);
+  });
+};
+
+if (TEST_REDIS_URL) describe('RedisRateLimiter', suite);
+else describe.skip(`RedisRateLimiter (skipped: ${REDIS_SKIP_REASON})`, suite);

@@ -1,0 +1,42 @@
+import type { RedisClient } from '../redis.ts';
+import { MemoryRateLimiter, toSeconds, type Limit, type RateLimiter } from './rate-limiter.ts';
+
+// The GCRA step in Redis, atomically, on Redis' own clock so instances with
+// skewed clocks share one bucket fairly. Returns the wait in ms (0 = allowed).
+const SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = 1000 / tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local nexttat = tat + interval
+local allow_at = nexttat - burst * interval
+if now < allow_at then return math.ceil(allow_at - now) end
+redis.call('SET', KEYS[1], tostring(nexttat), 'PX', math.ceil(nexttat - now) + 1000)
+return 0
+`;
+
+/**
+ * Limits shared by every instance through Redis. While Redis is unreachable
+ * each instance falls back to its own in-memory limits: never to no limit,
+ * never to an error for the caller.
+ */
+export class RedisRateLimiter implements RateLimiter {
+  private readonly fallback = new MemoryRateLimiter();
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+  ) {}
+
+  async take(key: string, limit: Limit): Promise<number> {
+    if (!this.redis.isReady) return this.fallback.take(key, limit);
+    try {
+      const waitMs = await this.redis.eval(SCRIPT, { keys: [`${this.prefix}rl:${key}`], arguments: [String(limit.rate), String(limit.burst)] });
+      return toSeconds(Number(waitMs));
+    } catch {
+      return this.fallback.take(key, limit);
+    }
+  }
+}

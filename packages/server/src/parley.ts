@@ -88,7 +88,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     notifier,
   });
   const conversations = new ConversationsService(db, notifier);
-  const messaging = new MessagingService(db, notifier);
+  const messaging = new MessagingService(db, notifier, config.largeRoomThreshold);
   const hub = new Hub(bus, log, (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold), config.largeRoomThreshold);
   const presence = new PresenceService(presenceStore, db, notifier, config.instanceId, log);
   const metrics = new Metrics({

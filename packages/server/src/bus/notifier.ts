@@ -28,10 +28,15 @@ export class Notifier {
    */
   toConversation(conversationId: ConversationId, memberIds: readonly UserId[], frame: ServerFrame): void {
     if (memberIds.length >= this.largeRoomThreshold) {
-      this.publish(roomChannel(conversationId), JSON.stringify(frame), frame);
+      this.toRoom(conversationId, frame);
     } else {
       this.toUsers(memberIds, frame);
     }
+  }
+
+  /** To every member of a large room, through its room channel. */
+  toRoom(conversationId: ConversationId, frame: ServerFrame): void {
+    this.publish(roomChannel(conversationId), JSON.stringify(frame), frame);
   }
 
   /** Publishes an already-serialised frame on one channel. */

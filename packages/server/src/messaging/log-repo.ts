@@ -61,21 +61,7 @@ export async function appendEntry(
     return row ? toMessageView(row) : null;
   }
 
-export async function findByClientMsgId(
-    sql: Sql,
-    conversationId: ConversationId,
-    senderId: UserId,
-    clientMsgId: string,
-  ): Promise<MessageView | null> {
-    const [row] = await sql.query<EntryRow>(
-      `SELECT ${ENTRY_COLUMNS} FROM messages
-        WHERE conversation_id = $1 AND sender_id = $2 AND client_msg_id = $3`,
-      [conversationId, senderId, clientMsgId],
-    );
-    return row ? toMessageView(row) : null;
-  }
-
-  /** Entries with `after < seq < before`, ascending; `newest` takes the page from the top of that range. */
+/** Entries with `after < seq < before`, ascending; `newest` takes the page from the top of that range. */
 export async function readPage(
     sql: Sql,
     conversationId: ConversationId,

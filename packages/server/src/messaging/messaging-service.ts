@@ -13,9 +13,8 @@ import { AppError } from '../errors.ts';
 import { memberIds, roleOf } from '../conversations/conversations-repo.ts';
 import { notFound } from '../conversations/conversations-service.ts';
 import { TypingThrottle } from './typing-throttle.ts';
-import { appendEntry, findByClientMsgId, readPage, toMessageView, type EntryRow } from './log-repo.ts';
-
-type Nullable<T> = { [K in keyof T]: T[K] | null };
+import { readPage } from './log-repo.ts';
+import { MessageWriter } from './message-writer.ts';
 
 /** Seconds a `typing: start` lasts unless refreshed. */
 export const TYPING_TTL_SECONDS = 6;
@@ -35,64 +34,40 @@ export interface SyncResult {
   limited: boolean;
 }
 
-/** Thrown inside the send transaction to roll it back when a concurrent retry won the insert. */
-class LostRace extends Error {}
-
 /**
  * Sending, history, catch-up, receipts and typing. Sends are idempotent per
  * (conversation, sender, client_msg_id) and acknowledged only after commit.
  */
 export class MessagingService {
   private readonly typingThrottle = new TypingThrottle(TYPING_THROTTLE_MS);
+  private readonly writer: MessageWriter;
 
   constructor(
     private readonly db: Database,
     private readonly notifier: Notifier,
-  ) {}
+    largeRoomThreshold: number,
+  ) {
+    // PGlite runs one statement at a time: one batch in flight. PostgreSQL
+    // overlaps a few (rows of one conversation still serialise on its lock).
+    this.writer = new MessageWriter(db, {
+      maxBatch: 256,
+      concurrency: db.kind === 'pglite' ? 1 : 4,
+      largeRoomThreshold,
+    });
+  }
 
+  /**
+   * Stores a message (idempotently per sender and client_msg_id) and pushes it
+   * to the members. Resolves after the commit: the caller may ack then.
+   */
   async send(me: UserId, conversationId: ConversationId, message: MessageContent): Promise<SendResult> {
-    // One read answers both "is the sender a member?" and "was this sent before?".
-    const [prior] = await this.db.query<Nullable<EntryRow>>(
-      `SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.created_at
-         FROM conversation_members cm
-         LEFT JOIN messages m ON m.conversation_id = cm.conversation_id
-                             AND m.sender_id = cm.user_id AND m.client_msg_id = $3
-        WHERE cm.conversation_id = $1 AND cm.user_id = $2`,
-      [conversationId, me, message.client_msg_id],
-    );
-    if (!prior) throw notFound();
-    if (prior.id !== null) return { entry: toMessageView(prior as EntryRow), duplicate: true };
-
-    const content: MessageContent = { ...message, attachments: message.attachments ?? [] };
-    try {
-      const { entry, members } = await this.db.transaction(async (tx) => {
-        const entry = await appendEntry(tx, {
-          conversationId,
-          senderId: me,
-          kind: 'message',
-          clientMsgId: message.client_msg_id,
-          content,
-        });
-        if (!entry) throw new LostRace();
-        // The sender has seen what they sent: their cursors move with it.
-        const rows = await tx.query<{ user_id: string }>(
-          `WITH mine AS (
-             UPDATE conversation_members SET delivered_seq = $3, read_seq = $3
-              WHERE conversation_id = $1 AND user_id = $2
-           )
-           SELECT user_id FROM conversation_members WHERE conversation_id = $1`,
-          [conversationId, me, entry.seq],
-        );
-        return { entry, members: rows.map((r) => r.user_id) };
-      });
-      this.notifier.toConversation(conversationId, members, { type: 'message', ...entry });
-      return { entry, duplicate: false };
-    } catch (err) {
-      if (!(err instanceof LostRace)) throw err;
-      const original = await findByClientMsgId(this.db, conversationId, me, message.client_msg_id);
-      if (!original) throw new AppError('internal', 'duplicate send could not be resolved', { cause: err });
-      return { entry: original, duplicate: true };
+    const { entry, duplicate, audience } = await this.writer.write(conversationId, me, message);
+    if (!duplicate) {
+      const frame = { type: 'message' as const, ...entry };
+      if (audience) this.notifier.toUsers(audience, frame);
+      else this.notifier.toRoom(conversationId, frame);
     }
+    return { entry, duplicate };
   }
 
   /** A page of history: the newest `limit` entries below `before_seq`, or the oldest above `after_seq`. */

@@ -52,7 +52,7 @@ export interface Config {
     trustProxy: boolean;
     /** Sockets one user may hold on one instance. */
     maxConnectionsPerUser: number;
-    /** Sockets one address may have open but not yet authenticated (handshakes in progress included). */
+    /** Sockets one address may have open without credentials, awaiting their `auth` frame. */
     maxUnauthenticatedPerIp: number;
   };
   /** Rate limits, each `rate:burst` (requests per second : requests at once). */

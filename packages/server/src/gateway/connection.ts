@@ -11,6 +11,8 @@ export class Connection {
   alive = true;
   /** Bus channels this socket hears (kept by the hub). */
   readonly channels = new Set<string>();
+  /** Sends handed to the writer and not yet acked (the gateway pipelines them). */
+  readonly sendsInFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly ws: WebSocket,

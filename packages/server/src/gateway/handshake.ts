@@ -40,8 +40,9 @@ export async function authenticateHandshake(
 }
 
 /**
- * Counts, per address, handshakes in progress and sockets not yet
+ * Counts, per address, sockets opened without credentials that have not yet
  * authenticated, so one address cannot tie up the server with them.
+ * (A handshake with credentials is verified at once and never waits.)
  */
 export class Unauthenticated {
   private readonly pending = new Map<string, number>();

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { CloseCodes, MAX_FRAME_BYTES, SUBPROTOCOL, type ErrorBody } from '@parley/protocol';
+import { CloseCodes, MAX_FRAME_BYTES, SUBPROTOCOL, type ClientFrame, type ErrorBody } from '@parley/protocol';
 import type { Config } from '../config.ts';
 import { AppError, toAppError } from '../errors.ts';
 import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
@@ -24,6 +24,8 @@ export const WS_PATH = '/ws';
 // Frames of one socket are handled in order; past this many waiting, the
 // socket stops being read until the queue drains (TCP pushes back on the client).
 const MAX_QUEUED_FRAMES = 64;
+/** Sends of one socket awaiting their commit before the socket's next send waits. */
+const MAX_PIPELINED_SENDS = 64;
 
 export interface GatewayDeps {
   config: Pick<Config, 'publicOrigins' | 'ws' | 'security' | 'limits'>;
@@ -94,26 +96,24 @@ export class WsGateway {
       audit.event('handshake_rejected', { reason: 'origin', origin, ip });
       return rejectUpgrade(socket, new AppError('forbidden', 'origin not allowed'));
     }
-    if (!this.unauthenticated.enter(ip)) {
-      audit.event('rate_limited', { scope: 'unauthenticated', ip });
-      return rejectUpgrade(socket, new AppError('rate_limited', 'too many unauthenticated sockets', { retryAfter: 1 }));
-    }
     let token: VerifiedToken | null;
     try {
       token = await authenticateHandshake(req, url, this.deps);
     } catch (err) {
-      this.unauthenticated.leave(ip);
       const e = toAppError(err);
       audit.event('handshake_rejected', { reason: e.code, ip });
       return rejectUpgrade(socket, e);
     }
     if (token === null) {
-      // No credentials: upgrade, and wait (holding the address' slot) for an `auth` frame.
+      // No credentials: upgrade, and wait (holding one of the address' slots) for an `auth` frame.
+      if (!this.unauthenticated.enter(ip)) {
+        audit.event('rate_limited', { scope: 'unauthenticated', ip });
+        return rejectUpgrade(socket, new AppError('rate_limited', 'too many unauthenticated sockets', { retryAfter: 1 }));
+      }
       if (socket.destroyed) return this.unauthenticated.leave(ip);
       this.wss.handleUpgrade(req, socket, head, (ws) => this.awaitAuth(ws, ip));
       return;
     }
-    this.unauthenticated.leave(ip);
     const verified = token;
     if (this.deps.hub.countOf(verified.userId) >= config.security.maxConnectionsPerUser) {
       audit.event('rate_limited', { scope: 'connections', user_id: verified.userId, ip });
@@ -200,7 +200,8 @@ export class WsGateway {
       this.track(job);
     };
     ws.on('message', (data, isBinary) => {
-      if (isBinary) conn.sendFrame({ type: 'error', code: 'validation_failed', message: 'frames are JSON text' });
+      if (!this.accepting) conn.sendFrame({ type: 'error', code: 'unavailable', message: 'server is restarting: send again after reconnecting' });
+      else if (isBinary) conn.sendFrame({ type: 'error', code: 'validation_failed', message: 'frames are JSON text' });
       else enqueue(data.toString());
     });
     for (const raw of backlog) enqueue(raw);
@@ -228,6 +229,12 @@ export class WsGateway {
     presence.connected(device).catch((err: unknown) => log.warn({ err }, 'presence connect failed'));
   }
 
+  /**
+   * Handles one frame. Frames of a socket are handled in order; a send is
+   * pipelined: once it is handed to the writer (which keeps arrival order) the
+   * next frame goes on, and its ack follows the commit. At most
+   * MAX_PIPELINED_SENDS sends of a socket are in flight.
+   */
   private async handle(conn: Connection, raw: string): Promise<void> {
     const decoded = decodeFrame(raw);
     if (!decoded.ok) {
@@ -236,32 +243,45 @@ export class WsGateway {
     }
     const { frame } = decoded;
     const started = performance.now();
+    const done = () => this.deps.metrics.frameSeconds.observe({ type: frame.type }, (performance.now() - started) / 1000);
     try {
       await this.frameLimits.check(conn, frame.type);
       if (frame.type === 'auth') await this.reauthenticate(conn, frame.token, frame.id);
-      else await handleFrame(frame, conn, this.deps);
-      this.deps.metrics.frameSeconds.observe({ type: frame.type }, (performance.now() - started) / 1000);
+      else if (frame.type === 'send_message') {
+        while (conn.sendsInFlight.size >= MAX_PIPELINED_SENDS) await Promise.race(conn.sendsInFlight);
+        const send = handleFrame(frame, conn, this.deps).then(done, (err: unknown) => this.reject(conn, frame, err));
+        conn.sendsInFlight.add(send);
+        void send.finally(() => conn.sendsInFlight.delete(send));
+        this.track(send);
+        return;
+      } else await handleFrame(frame, conn, this.deps);
+      done();
     } catch (err) {
-      const e = toAppError(err);
-      if (e.code === 'internal') this.deps.log.error({ err, frame: frame.type }, 'frame handler failed');
-      if (e.code === 'rate_limited') {
-        this.deps.audit.event('rate_limited', { scope: frame.type, user_id: conn.userId, ip: conn.ip });
-        if (this.frameLimits.strike(conn)) {
-          conn.close(CloseCodes.rateLimited, 'rate limited');
-          return;
-        }
-      }
-      if (e.code === 'conversation_not_found' || e.code === 'forbidden') {
-        this.deps.audit.event('permission_denied', { action: frame.type, user_id: conn.userId });
-      }
-      conn.sendFrame({
-        type: 'error',
-        id: frame.id,
-        code: e.code,
-        message: e.message,
-        ...(e.retryAfter !== undefined ? { retry_after: e.retryAfter } : {}),
-      });
+      this.reject(conn, frame, err);
     }
+  }
+
+  /** Answers a frame that failed with an `error` frame (and strikes or audits it as needed). */
+  private reject(conn: Connection, frame: ClientFrame, err: unknown): void {
+    const e = toAppError(err);
+    if (e.code === 'internal') this.deps.log.error({ err, frame: frame.type }, 'frame handler failed');
+    if (e.code === 'rate_limited') {
+      this.deps.audit.event('rate_limited', { scope: frame.type, user_id: conn.userId, ip: conn.ip });
+      if (this.frameLimits.strike(conn)) {
+        conn.close(CloseCodes.rateLimited, 'rate limited');
+        return;
+      }
+    }
+    if (e.code === 'conversation_not_found' || e.code === 'forbidden') {
+      this.deps.audit.event('permission_denied', { action: frame.type, user_id: conn.userId });
+    }
+    conn.sendFrame({
+      type: 'error',
+      id: frame.id,
+      code: e.code,
+      message: e.message,
+      ...(e.retryAfter !== undefined ? { retry_after: e.retryAfter } : {}),
+    });
   }
 
   /** In-band token refresh: the socket lives on past its first token's expiry. */
@@ -300,14 +320,16 @@ export class WsGateway {
   }
 
   /**
-   * Graceful stop: refuses new sockets, lets in-flight frames finish (so every
-   * send that was received is acked), takes this instance's devices offline,
+   * Graceful stop: refuses new sockets and new frames (`unavailable`, which a
+   * client retries after reconnecting), lets frames already received finish
+   * (so each of their sends is acked), takes this instance's devices offline,
    * then closes every socket with 1012 so clients reconnect elsewhere.
    */
   async close(): Promise<void> {
     this.accepting = false;
     for (const t of this.timers) clearInterval(t);
-    await Promise.allSettled([...this.inFlight]);
+    // Queued frames may start sends of their own: wait until nothing is left.
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     const connections = [...this.deps.hub.connections()];
     await this.deps.presence.stop(connections.map((c) => ({ userId: c.userId, connectionId: c.id })));
     for (const conn of connections) conn.close(CloseCodes.serviceRestart, 'server restart');

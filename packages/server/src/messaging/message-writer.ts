@@ -111,10 +111,13 @@ export class MessageWriter {
       const perConversation = new Map<ConversationId, number>();
       for (const i of fresh) perConversation.set(batch[i]!.conversationId, (perConversation.get(batch[i]!.conversationId) ?? 0) + 1);
       const ids = [...perConversation.keys()].sort();
-      await tx.query('SELECT id FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [ids]);
+      // The sub-select takes the row locks in id order, so batches of several
+      // instances cannot deadlock on each other.
       const counters = await tx.query<{ id: string; last_seq: number; member_count: number }>(
         `UPDATE conversations c SET last_seq = c.last_seq + v.n
-           FROM unnest($1::uuid[], $2::int[]) AS v(id, n) WHERE c.id = v.id
+           FROM unnest($1::uuid[], $2::int[]) AS v(id, n)
+          WHERE c.id = v.id
+            AND c.id IN (SELECT id FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE)
          RETURNING c.id, c.last_seq, c.member_count`,
         [ids, ids.map((id) => perConversation.get(id)!)],
       );

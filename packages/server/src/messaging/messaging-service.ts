@@ -47,13 +47,9 @@ export class MessagingService {
     private readonly notifier: Notifier,
     largeRoomThreshold: number,
   ) {
-    // PGlite runs one statement at a time: one batch in flight. PostgreSQL
-    // overlaps a few (rows of one conversation still serialise on its lock).
-    this.writer = new MessageWriter(db, {
-      maxBatch: 256,
-      concurrency: db.kind === 'pglite' ? 1 : 4,
-      largeRoomThreshold,
-    });
+    // PGlite runs one statement at a time: one batch in flight. On PostgreSQL a
+    // batch prepares while the one before commits.
+    this.writer = new MessageWriter(db, { maxBatch: 512, concurrency: 1, largeRoomThreshold });
   }
 
   /**

@@ -18,6 +18,7 @@ export interface LocalDevice {
  */
 export class PresenceService {
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly store: PresenceStore,
@@ -36,6 +37,8 @@ export class PresenceService {
   }
 
   async disconnected({ userId, connectionId }: LocalDevice): Promise<void> {
+    // After stop() this instance's devices are already gone (and the store may be closed).
+    if (this.stopped) return;
     if (await this.store.disconnect(userId, this.device(connectionId))) this.announce(userId, { online: false, lastSeen: Date.now() });
   }
 
@@ -85,6 +88,7 @@ export class PresenceService {
   async stop(localDevices: Iterable<LocalDevice>): Promise<void> {
     clearInterval(this.timer);
     await Promise.allSettled([...localDevices].map((d) => this.disconnected(d)));
+    this.stopped = true;
   }
 
   private announce(userId: UserId, status: UserPresence): void {

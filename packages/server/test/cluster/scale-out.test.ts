@@ -159,7 +159,8 @@ const suite = () => {
     const stored = await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conv.id]);
     expect(replies.every((r) => r!.type === 'ack')).toBe(true);
     expect(stored[0]!.n).toBe(replies.length);
-    expect(await instance.exited).toMatchObject({ code: 0 });
+    const exit = await instance.exited;
+    expect(exit, instance.logs.filter((l) => !l.includes('"level":30')).join('\n')).toMatchObject({ code: 0 });
   });
 };
 

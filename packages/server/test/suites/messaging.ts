@@ -72,6 +72,25 @@ export function messagingSuite(cluster: Cluster): void {
     sockets.forEach((s) => s.close());
   });
 
+  it('keeps the order of sends a socket pipelines without waiting for acks', async () => {
+    const alice = await register(a.url, 'alice');
+    const bob = await register(a.url, 'bob');
+    const conv = await createConversation(a.url, alice, [bob]);
+    const [s1, s2] = [await connect(a, alice), await connect(b, bob)];
+    // Two senders interleave in one conversation, each firing 60 sends at once.
+    const [mine, theirs] = await Promise.all([
+      Promise.all(Array.from({ length: 60 }, (_, i) => sendMessage(s1, conv.id, `a${i}`))),
+      Promise.all(Array.from({ length: 60 }, (_, i) => sendMessage(s2, conv.id, `b${i}`))),
+    ]);
+    for (const acks of [mine, theirs]) {
+      const seqs = acks.map((x) => x.seq as number);
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    }
+    expect([...mine, ...theirs].map((x) => x.seq as number).sort((x, y) => x - y)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    s1.close();
+    s2.close();
+  });
+
   it('stores a retried client_msg_id once and answers every retry with the original ack', async () => {
     const alice = await register(a.url, 'alice');
     const bob = await register(a.url, 'bob');

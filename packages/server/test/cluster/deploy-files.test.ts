@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { REPO_ROOT } from '../support/processes.ts';
+
+// No Docker engine or cluster runs here: the compose and Kubernetes files are
+// checked for structure and for agreeing with the server (port, probes, env).
+const load = (path: string) =>
+  parseAllDocuments(readFileSync(join(REPO_ROOT, path), 'utf8')).map((d) => {
+    expect(d.errors).toEqual([]);
+    return d.toJS() as Record<string, any>;
+  });
+
+it('deploy/compose.yaml runs three instances on PostgreSQL and Redis behind nginx', () => {
+  const [compose] = load('deploy/compose.yaml');
+  expect(Object.keys(compose!.services).sort()).toEqual(['nginx', 'parley', 'postgres', 'redis']);
+  expect(compose!.services.parley.deploy.replicas).toBe(3);
+  expect(Object.keys(compose!.services.parley.environment)).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL']));
+});
+
+it('deploy/k8s/parley.yaml wires probes, port and graceful shutdown to what the server serves', () => {
+  const docs = load('deploy/k8s/parley.yaml');
+  for (const d of docs) expect(d).toMatchObject({ apiVersion: expect.any(String), kind: expect.any(String), metadata: { name: 'parley' } });
+  expect(docs.map((d) => d.kind)).toEqual(['Secret', 'Deployment', 'Service', 'Ingress', 'HorizontalPodAutoscaler']);
+  const container = docs[1]!.spec.template.spec.containers[0];
+  expect(container.ports[0].containerPort).toBe(8080);
+  expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+  expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+  expect(docs[1]!.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(10);
+});

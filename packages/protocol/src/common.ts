@@ -41,9 +41,21 @@ export type MessageContent = Static<typeof MessageContent>;
 /** A log entry written by the server itself (membership changes, …). */
 export interface SystemContent {
   type: 'system';
-  event: 'conversation_created' | 'members_added' | 'member_removed' | 'member_left';
+  event:
+    | 'conversation_created'
+    | 'members_added'
+    | 'member_removed'
+    | 'member_left'
+    | 'call_started'
+    | 'call_answered'
+    | 'call_ended';
   actor_id: UserId;
   user_ids?: UserId[];
+  /** Call events: the call, and for `call_ended` why and how long (ms since answered; 0 if never). */
+  call_id?: string;
+  video?: boolean;
+  reason?: string;
+  duration_ms?: number;
 }
 
 export interface UserView {

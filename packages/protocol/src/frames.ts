@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { ErrorCode } from './errors.ts';
+import { CallFrames, type CallClientFrame, type CallPushFrame } from './calls.ts';
 import {
   MessageContent,
   SeqSchema,
@@ -91,6 +92,7 @@ export const PingFrame = Type.Object(
 
 /** Client → server frames, keyed by `type`. */
 export const ClientFrames = {
+  ...CallFrames,
   send_message: SendMessageFrame,
   sync: SyncFrame,
   delivered: ReceiptFrame,
@@ -110,6 +112,7 @@ export type PresenceSubscribeFrame = Static<typeof PresenceSubscribeFrame>;
 export type PingFrame = Static<typeof PingFrame>;
 export type AuthFrame = Static<typeof AuthFrame>;
 export type ClientFrame =
+  | CallClientFrame
   | SendMessageFrame
   | SyncFrame
   | ReceiptFrame
@@ -217,6 +220,7 @@ export interface PongFrame {
 }
 
 export type ServerFrame =
+  | CallPushFrame
   | ReadyFrame
   | AckFrame
   | ErrorFrame

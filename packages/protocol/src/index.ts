@@ -2,3 +2,4 @@ export * from './common.ts';
 export * from './errors.ts';
 export * from './frames.ts';
 export * from './rest.ts';
+export * from './calls.ts';

@@ -55,6 +55,14 @@ export interface Config {
     /** Sockets one address may have open without credentials, awaiting their `auth` frame. */
     maxUnauthenticatedPerIp: number;
   };
+  turn: {
+    /** STUN/TURN URIs handed to clients (e.g. `turn:turn.example.com:3478?transport=udp`). */
+    uris: string[];
+    /** coturn's `static-auth-secret` (use-auth-secret): TURN URIs get credentials only when set. */
+    secret: string | null;
+    /** Seconds TURN credentials stay valid. */
+    ttl: number;
+  };
   /** Rate limits, each `rate:burst` (requests per second : requests at once). */
   limits: Record<LimitName, Limit>;
   logLevel: string;
@@ -81,6 +89,10 @@ export const LIMITS = {
   typing: { rate: 3, burst: 10 },
   /** presence_subscribe frames, per user. */
   presence: { rate: 1, burst: 10 },
+  /** call signaling frames (candidates come batched), per user. */
+  calls: { rate: 10, burst: 60 },
+  /** ICE server (TURN credential) requests, per user. */
+  ice: { rate: 0.2, burst: 10 },
   /** any frame, per socket (kept by the instance). */
   frames: { rate: 50, burst: 200 },
   /** authenticated REST requests, per user. */
@@ -156,6 +168,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       trustProxy: str(env, 'TRUST_PROXY') === 'true',
       maxConnectionsPerUser: int(env, 'MAX_CONNECTIONS_PER_USER', 20, 1, 10_000),
       maxUnauthenticatedPerIp: int(env, 'MAX_UNAUTHENTICATED_PER_IP', 16, 1, 10_000),
+    },
+    turn: {
+      uris: (str(env, 'TURN_URIS') ?? '').split(',').map((u) => u.trim()).filter(Boolean),
+      secret: str(env, 'TURN_SECRET'),
+      ttl: int(env, 'TURN_TTL', 3600, 60, 86_400),
     },
     limits: Object.fromEntries(Object.keys(LIMITS).map((n) => [n, limit(env, n as LimitName)])) as Record<LimitName, Limit>,
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',

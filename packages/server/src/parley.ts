@@ -32,6 +32,11 @@ import { MemoryPresence } from './presence/memory-presence.ts';
 import { RedisPresence } from './presence/redis-presence.ts';
 import { PresenceService } from './presence/presence-service.ts';
 import { Metrics } from './metrics.ts';
+import type { CallStore } from './calls/call-store.ts';
+import { MemoryCallStore } from './calls/memory-call-store.ts';
+import { RedisCallStore } from './calls/redis-call-store.ts';
+import { CallService } from './calls/call-service.ts';
+import { registerCallRoutes } from './calls/routes.ts';
 
 export interface ParleyOptions {
   /** Use this database instead of opening the configured one (tests share one per file). It is not closed by `close()`. */
@@ -40,6 +45,8 @@ export interface ParleyOptions {
   bus?: Bus;
   /** Use this presence store (in-process instances may share a MemoryPresence). Not closed by `close()`. */
   presence?: PresenceStore;
+  /** Use this call store (in-process instances may share a MemoryCallStore). */
+  calls?: CallStore;
   log?: Logger;
 }
 
@@ -61,7 +68,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const log = options.log ?? createLogger(config.logLevel);
   const db = options.db ?? (await openDatabase(config));
   const redis: RedisConnections | null =
-    config.redisUrl && !(options.bus && options.presence)
+    config.redisUrl && !(options.bus && options.presence && options.calls)
       ? openRedis(config.redisUrl, (err) => log.warn({ err: err.message }, 'redis connection error'))
       : null;
   const bus =
@@ -71,6 +78,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     options.presence ??
     (redis ? new RedisPresence(redis.command, config.redisPrefix, config.presenceTtl * 1000) : new MemoryPresence(config.presenceTtl * 1000));
   const notifier = new Notifier(bus, log, config.largeRoomThreshold);
+  const callStore = options.calls ?? (redis ? new RedisCallStore(redis.command, config.redisPrefix) : new MemoryCallStore());
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis.command, config.redisPrefix) : new MemoryRateLimiter();
   const audit = new Audit(log);
 
@@ -89,6 +97,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   });
   const conversations = new ConversationsService(db, notifier);
   const messaging = new MessagingService(db, notifier, config.largeRoomThreshold);
+  const calls = new CallService(db, callStore, notifier, log);
   const hub = new Hub(bus, log, (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold), config.largeRoomThreshold);
   const presence = new PresenceService(presenceStore, db, notifier, config.instanceId, log);
   const metrics = new Metrics({
@@ -96,7 +105,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     channels: () => hub.channelCount,
     bus: bus instanceof RedisBus ? bus.stats : undefined,
   });
-  const gateway = new WsGateway({ config, tokens, auth, messaging, presence, hub, limiter, metrics, audit, log });
+  const gateway = new WsGateway({ config, tokens, auth, messaging, presence, calls, hub, limiter, metrics, audit, log });
   presence.start(
     function* () {
       for (const c of hub.connections()) yield { userId: c.userId, connectionId: c.id };
@@ -120,6 +129,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     registerUserRoutes(scope, new UsersRepo(db));
     registerConversationRoutes(scope, conversations);
     registerMessagingRoutes(scope, messaging);
+    registerCallRoutes(scope, config.turn);
   });
   await http.ready();
   gateway.attach(http.server);
@@ -140,6 +150,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     async close() {
       shuttingDown = true;
       await gateway.close();
+      calls.close();
       await http.close();
       if (!options.bus) await bus.close();
       if (!options.presence) await presenceStore.close();

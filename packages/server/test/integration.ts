@@ -7,6 +7,7 @@ import { conversationsSuite } from './suites/conversations.ts';
 import { badInputSuite } from './suites/bad-input.ts';
 import { presenceSuite } from './suites/presence.ts';
 import { roomsSuite } from './suites/rooms.ts';
+import { callsSuite } from './suites/calls.ts';
 
 /** Every integration suite over one cluster: run once per storage engine, same tests. */
 export function integration(kind: DatabaseKind): void {
@@ -16,5 +17,6 @@ export function integration(kind: DatabaseKind): void {
   describe('messaging', () => messagingSuite(cluster));
   describe('presence', () => presenceSuite(cluster));
   describe('large rooms', () => roomsSuite(cluster));
+  describe('calls', () => callsSuite(cluster));
   describe('bad input', () => badInputSuite(cluster));
 }

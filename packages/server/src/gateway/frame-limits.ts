@@ -9,6 +9,13 @@ const USER_LIMITS: Partial<Record<ClientFrameType, LimitName>> = {
   send_message: 'messages',
   typing: 'typing',
   presence_subscribe: 'presence',
+  call_invite: 'calls',
+  call_answer: 'calls',
+  call_candidates: 'calls',
+  call_select_answer: 'calls',
+  call_reject: 'calls',
+  call_negotiate: 'calls',
+  call_hangup: 'calls',
 };
 
 /** Rejected frames a socket may send in a burst (then one per second) before it is closed with 4429. */

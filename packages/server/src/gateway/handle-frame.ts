@@ -5,8 +5,17 @@ import type { GatewayDeps } from './ws-gateway.ts';
 
 /** Turns one valid client frame into a capability call and writes the reply. */
 export async function handleFrame(frame: ClientFrame, conn: Connection, deps: GatewayDeps): Promise<void> {
-  const { messaging, config, presence, hub, metrics } = deps;
+  const { messaging, config, presence, hub, metrics, calls } = deps;
   switch (frame.type) {
+    case 'call_invite':
+    case 'call_answer':
+    case 'call_candidates':
+    case 'call_select_answer':
+    case 'call_reject':
+    case 'call_negotiate':
+    case 'call_hangup':
+      await calls.handle(conn.userId, frame);
+      return;
     case 'send_message': {
       const { entry, duplicate } = await messaging.send(conn.userId, frame.conversation_id, frame.message);
       conn.sendFrame({

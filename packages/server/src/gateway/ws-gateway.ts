@@ -9,6 +9,7 @@ import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
 import type { PresenceService } from '../presence/presence-service.ts';
+import type { CallService } from '../calls/call-service.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Audit } from '../audit.ts';
@@ -33,6 +34,7 @@ export interface GatewayDeps {
   auth: AuthService;
   messaging: MessagingService;
   presence: PresenceService;
+  calls: CallService;
   hub: Hub;
   limiter: RateLimiter;
   metrics: Metrics;
@@ -227,6 +229,11 @@ export class WsGateway {
     markReady();
     // Presence lives in Redis in the scaled tier: an outage must not cost the connection.
     presence.connected(device).catch((err: unknown) => log.warn({ err }, 'presence connect failed'));
+    // A device that connects while a call rings it rings too (an expired invite does not).
+    this.deps.calls.ringingFor(token.userId).then(
+      (invites) => invites.forEach((f) => conn.sendFrame(f)),
+      (err: unknown) => log.warn({ err }, 'could not load ringing calls'),
+    );
   }
 
   /**

@@ -80,6 +80,26 @@ const suite = () => {
     bobSocket.close();
   });
 
+  it('signals a call across instances with the call state in Redis: ring, answer elsewhere, relay, hang up', async () => {
+    const [a, b, c] = instances as [Instance, Instance, Instance];
+    const [alice, bob] = await Promise.all([register(a.url), register(b.url)]);
+    const conv = await createConversation(a.url, alice, [bob]);
+    const [caller, phone, laptop] = [await connectTo(a.wsUrl, alice), await connectTo(b.wsUrl, bob), await connectTo(c.wsUrl, bob)];
+    const offer = { type: 'offer', sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n' };
+    caller.sendRaw(JSON.stringify({ type: 'call_invite', conversation_id: conv.id, call_id: 'x-1', party_id: 'a', lifetime: 30_000, offer }));
+    await phone.next((f) => f.type === 'call_invite' && f.call_id === 'x-1');
+    await laptop.next((f) => f.type === 'call_invite' && f.call_id === 'x-1');
+    // Both of bob's devices answer at once: exactly one wins.
+    const answer = (s: TestSocket, party: string) => s.request({ type: 'call_answer', call_id: 'x-1', party_id: party, answer: { type: 'answer', sdp: 'v=0\r\n' } }, 3_000).catch(() => null);
+    const [r1, r2] = await Promise.all([answer(phone, 'phone'), answer(laptop, 'laptop')]);
+    const answered = await caller.next((f) => f.type === 'call_answer' && f.call_id === 'x-1');
+    expect([r1, r2].filter((r) => r?.type === 'error')).toHaveLength(1);
+    expect(['phone', 'laptop']).toContain(answered.party_id);
+    caller.sendRaw(JSON.stringify({ type: 'call_hangup', call_id: 'x-1', party_id: 'a' }));
+    await phone.next((f) => f.type === 'call_hangup' && f.call_id === 'x-1' && f.reason === 'user_hangup');
+    [caller, phone, laptop].forEach((s) => s.close());
+  });
+
   it('never sends an instance pub/sub traffic for users and rooms it has no sockets for', async () => {
     const [a, b, c] = instances as [Instance, Instance, Instance];
     const users = await Promise.all(Array.from({ length: 4 }, () => register(a.url)));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { MemoryBus } from '../../src/bus/memory-bus.ts';
 import { MemoryPresence } from '../../src/presence/memory-presence.ts';
+import { MemoryCallStore } from '../../src/calls/memory-call-store.ts';
 import { makeDatabase, type DatabaseKind, type TestDatabase } from './databases.ts';
 import { startServer, type TestServer } from './harness.ts';
 
@@ -25,10 +26,11 @@ export function useCluster(kind: DatabaseKind): Cluster {
     cluster.database = await makeDatabase(kind);
     const bus = new MemoryBus();
     const presence = new MemoryPresence(45_000);
+    const calls = new MemoryCallStore();
     // A low threshold, so groups in the suites take the room-channel path and direct chats the per-user one.
     const env = { LARGE_ROOM_THRESHOLD: String(LARGE_ROOM_THRESHOLD) };
-    cluster.a = await startServer(cluster.database.db, { bus, presence, env });
-    cluster.b = await startServer(cluster.database.db, { bus, presence, env });
+    cluster.a = await startServer(cluster.database.db, { bus, presence, calls, env });
+    cluster.b = await startServer(cluster.database.db, { bus, presence, calls, env });
   });
   afterAll(async () => {
     await cluster.a?.close();

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createParley, type Parley } from '../../src/parley.ts';
 import type { Bus } from '../../src/bus/bus.ts';
 import type { PresenceStore } from '../../src/presence/presence-store.ts';
+import type { CallStore } from '../../src/calls/call-store.ts';
 import type { Database } from '../../src/store/database.ts';
 import { TestSocket } from './test-socket.ts';
 
@@ -23,13 +24,13 @@ export interface TestServer {
  * security suites set their own.
  */
 export const GENEROUS_LIMITS: Record<string, string> = Object.fromEntries(
-  ['MESSAGES', 'TYPING', 'PRESENCE', 'FRAMES', 'REST', 'PUBLIC', 'LOGIN_ACCOUNT', 'LOGIN_IP'].map((n) => [`RATE_LIMIT_${n}`, '100000:100000']),
+  ['MESSAGES', 'TYPING', 'PRESENCE', 'CALLS', 'ICE', 'FRAMES', 'REST', 'PUBLIC', 'LOGIN_ACCOUNT', 'LOGIN_IP'].map((n) => [`RATE_LIMIT_${n}`, '100000:100000']),
 );
 
 /** A real server on 127.0.0.1 port 0, over the given database, logging into memory. */
 export async function startServer(
   db: Database,
-  options: { bus?: Bus; presence?: PresenceStore; env?: Record<string, string> } = {},
+  options: { bus?: Bus; presence?: PresenceStore; calls?: CallStore; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', ...GENEROUS_LIMITS, ...options.env });
   const logs: string[] = [];
@@ -40,7 +41,7 @@ export async function startServer(
     },
   });
   const log = createLogger('debug', sink);
-  const parley = await createParley(config, { db, bus: options.bus, presence: options.presence, log });
+  const parley = await createParley(config, { db, bus: options.bus, presence: options.presence, calls: options.calls, log });
   const url = await parley.listen();
   return { parley, url, wsUrl: url.replace('http', 'ws') + '/ws', logs, close: () => parley.close() };
 }

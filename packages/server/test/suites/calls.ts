@@ -1,0 +1,120 @@
+import { beforeAll, expect, it } from 'vitest';
+import type { Cluster } from '../support/cluster.ts';
+import { api, connect, createConversation, register, type TestServer, type TestUser } from '../support/harness.ts';
+import { eventually } from '../support/eventually.ts';
+import type { TestSocket } from '../support/test-socket.ts';
+
+const OFFER = { type: 'offer', sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n' };
+const ANSWER = { type: 'answer', sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n' };
+const callFrames = (s: TestSocket, callId: string) => s.frames.filter((f) => f.call_id === callId);
+
+/** Call signaling across instances: ringing, answering on one device, relaying, ending, and the log. */
+export function callsSuite(cluster: Cluster): void {
+  let a: TestServer, b: TestServer;
+  beforeAll(() => ({ a, b } = cluster));
+
+  async function pair(): Promise<[TestUser, TestUser, string]> {
+    const [alice, bob] = await Promise.all([register(a.url), register(a.url)]);
+    const conv = await createConversation(a.url, alice, [bob]);
+    return [alice, bob, conv.id];
+  }
+  const invite = (conversationId: string, callId: string, extra: Record<string, unknown> = {}) => ({
+    type: 'call_invite', conversation_id: conversationId, call_id: callId, party_id: 'alice-phone', lifetime: 30_000, offer: OFFER, ...extra,
+  });
+
+  it('rings every device of the callee, connects the one that answers, stops the others, relays, and logs the call', async () => {
+    const [alice, bob, conv] = await pair();
+    const [a1, a2, b1, b2] = [await connect(a, alice), await connect(b, alice), await connect(a, bob), await connect(b, bob)];
+    const callId = `c${Date.now()}`;
+    a1.sendRaw(JSON.stringify(invite(conv, callId)));
+    for (const s of [b1, b2]) {
+      expect(await s.next((f) => f.type === 'call_invite' && f.call_id === callId)).toMatchObject({ sender_id: alice.id, conversation_id: conv, offer: OFFER });
+    }
+    b2.sendRaw(JSON.stringify({ type: 'call_answer', call_id: callId, party_id: 'bob-laptop', answer: ANSWER }));
+    for (const s of [a1, a2]) await s.next((f) => f.type === 'call_answer' && f.call_id === callId && f.party_id === 'bob-laptop');
+    expect(await b1.next((f) => f.type === 'call_hangup' && f.call_id === callId)).toMatchObject({ reason: 'answered_elsewhere', party_id: 'bob-laptop' });
+
+    // Only the invitee answers, and only once.
+    expect(await b1.request({ type: 'call_answer', call_id: callId, party_id: 'bob-phone', answer: ANSWER })).toMatchObject({ type: 'error', code: 'conflict' });
+    expect(await a2.request({ type: 'call_answer', call_id: callId, party_id: 'alice-2', answer: ANSWER })).toMatchObject({ type: 'error', code: 'forbidden' });
+
+    const candidates = [{ candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 }];
+    a1.sendRaw(JSON.stringify({ type: 'call_candidates', call_id: callId, party_id: 'alice-phone', candidates }));
+    expect(await b2.next((f) => f.type === 'call_candidates' && f.call_id === callId)).toMatchObject({ candidates, sender_id: alice.id });
+    b2.sendRaw(JSON.stringify({ type: 'call_candidates', call_id: callId, party_id: 'bob-laptop', candidates: [{ candidate: '' }] }));
+    await a1.next((f) => f.type === 'call_candidates' && f.call_id === callId && f.sender_id === bob.id);
+
+    a1.sendRaw(JSON.stringify({ type: 'call_hangup', call_id: callId, party_id: 'alice-phone', reason: 'user_hangup' }));
+    expect(await b2.next((f) => f.type === 'call_hangup' && f.call_id === callId && f.reason === 'user_hangup')).toMatchObject({ sender_id: alice.id });
+
+    const history = await eventually(async () => {
+      const h = await api(a.url, 'GET', `/api/v1/conversations/${conv}/messages`, { token: bob.token });
+      const events = h.body.messages.map((m: { message: { event: string } }) => m.message.event);
+      expect(events).toEqual(['call_started', 'call_answered', 'call_ended']);
+      return h.body.messages;
+    });
+    expect(history[0].message).toMatchObject({ call_id: callId, video: true, actor_id: alice.id });
+    expect(history[2].message).toMatchObject({ reason: 'user_hangup', duration_ms: expect.any(Number) });
+    [a1, a2, b1, b2].forEach((s) => s.close());
+  });
+
+  it('ends an unanswered invite with invite_timeout, and does not ring a device that connects after', async () => {
+    const [alice, bob, conv] = await pair();
+    const [a1, b1] = [await connect(a, alice), await connect(b, bob)];
+    const callId = `t${Date.now()}`;
+    a1.sendRaw(JSON.stringify(invite(conv, callId, { lifetime: 1_500 })));
+    await b1.next((f) => f.type === 'call_invite' && f.call_id === callId);
+    // A device connecting while it rings, rings.
+    const late = await connect(a, bob);
+    await late.next((f) => f.type === 'call_invite' && f.call_id === callId);
+    for (const s of [a1, b1, late]) {
+      expect(await s.next((f) => f.type === 'call_hangup' && f.call_id === callId, 10_000)).toMatchObject({ reason: 'invite_timeout' });
+    }
+    const after = await connect(b, bob);
+    expect(await after.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
+    expect(callFrames(after, callId)).toEqual([]);
+    expect(await b1.request({ type: 'call_answer', call_id: callId, party_id: 'bob', answer: ANSWER })).toMatchObject({ type: 'error' });
+    [a1, b1, late, after].forEach((s) => s.close());
+  });
+
+  it('answers user_busy when the callee is in a call, and lets the callee reject', async () => {
+    const [alice, bob, conv] = await pair();
+    const carol = await register(a.url);
+    const bobCarol = await createConversation(a.url, carol, [bob]);
+    const [a1, b1, c1] = [await connect(a, alice), await connect(b, bob), await connect(a, carol)];
+
+    c1.sendRaw(JSON.stringify({ ...invite(bobCarol.id, 'busy-1'), party_id: 'carol' }));
+    await b1.next((f) => f.call_id === 'busy-1' && f.type === 'call_invite');
+    b1.sendRaw(JSON.stringify({ type: 'call_answer', call_id: 'busy-1', party_id: 'bob', answer: ANSWER }));
+    await c1.next((f) => f.call_id === 'busy-1' && f.type === 'call_answer');
+
+    a1.sendRaw(JSON.stringify(invite(conv, 'busy-2')));
+    expect(await a1.next((f) => f.call_id === 'busy-2' && f.type === 'call_hangup')).toMatchObject({ reason: 'user_busy' });
+    b1.sendRaw(JSON.stringify({ type: 'call_hangup', call_id: 'busy-1', party_id: 'bob' }));
+    await c1.next((f) => f.call_id === 'busy-1' && f.type === 'call_hangup');
+
+    a1.sendRaw(JSON.stringify(invite(conv, 'reject-1')));
+    await b1.next((f) => f.call_id === 'reject-1' && f.type === 'call_invite');
+    b1.sendRaw(JSON.stringify({ type: 'call_reject', call_id: 'reject-1', party_id: 'bob' }));
+    await a1.next((f) => f.call_id === 'reject-1' && f.type === 'call_reject');
+    expect(callFrames(b1, 'busy-2')).toEqual([]);
+    [a1, b1, c1].forEach((s) => s.close());
+  });
+
+  it('refuses invites from non-members and relays them to nobody; needs an invitee in groups', async () => {
+    const [alice, bob, conv] = await pair();
+    const mallory = await register(a.url);
+    const [m, b1] = [await connect(a, mallory), await connect(b, bob)];
+    expect(await m.request(invite(conv, 'evil-1'))).toMatchObject({ type: 'error', code: 'conversation_not_found' });
+    expect(await m.request({ type: 'call_hangup', call_id: 'evil-1', party_id: 'm' })).toMatchObject({ type: 'error' });
+    const group = await createConversation(a.url, alice, [bob, mallory], 'group');
+    const a1 = await connect(a, alice);
+    expect(await a1.request(invite(group.id, 'mesh-0'))).toMatchObject({ type: 'error', code: 'validation_failed' });
+    a1.sendRaw(JSON.stringify(invite(group.id, 'mesh-1', { invitee: bob.id })));
+    await b1.next((f) => f.call_id === 'mesh-1' && f.type === 'call_invite');
+    expect(await b1.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
+    expect(callFrames(b1, 'evil-1')).toEqual([]);
+    expect(m.frames.filter((f) => f.call_id === 'mesh-1')).toEqual([]);
+    [m, b1, a1].forEach((s) => s.close());
+  });
+}

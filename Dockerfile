@@ -5,6 +5,7 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/server/package.json packages/server/
+COPY packages/sdk/package.json packages/sdk/
 COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund
 COPY packages ./packages

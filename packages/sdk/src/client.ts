@@ -1,0 +1,442 @@
+import type { ConversationId, LoginBody, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UserId, UserView } from '@parley/protocol';
+import { Backoff, DEFAULT_BACKOFF } from './backoff.ts';
+import { CatchUp } from './catch-up.ts';
+import { toWsUrl, type ParleyClientEvents, type ParleyClientOptions } from './client-options.ts';
+import { Connection, type ConnectionState } from './connection.ts';
+import { ConversationStore, type ConversationSnapshot, type MessageStatus } from './conversation-store.ts';
+import { Emitter } from './emitter.ts';
+import { ParleyError, asParleyError } from './errors.ts';
+import { Outbox, type OutboxEvent } from './outbox.ts';
+import { MemoryOutboxStore } from './outbox-stores/memory-outbox-store.ts';
+import type { OutboxEntry } from './outbox-stores/outbox-store.ts';
+import { Presence, type PresenceInfo } from './presence.ts';
+import { Receipts } from './receipts.ts';
+import { RestClient } from './rest.ts';
+import { Session, type SessionData } from './session.ts';
+import type { WebSocketConstructor } from './socket.ts';
+import { TokenKeeper } from './token-keeper.ts';
+import { Typing } from './typing.ts';
+
+export type { ParleyClientEvents, ParleyClientOptions } from './client-options.ts';
+
+/**
+ * The Parley client: one object for the session, the socket, the local
+ * store of conversations and messages, the outbox, receipts, typing and
+ * presence. Works in browsers and in Node.
+ *
+ * @example
+ * ```ts
+ * import { WebSocket } from 'ws'; // Node only; browsers have their own
+ * const client = new ParleyClient({ url: 'http://localhost:8080', WebSocket, session: saved });
+ * client.on('session', (s) => save(s));
+ * client.on('message', ({ conversationId, entry }) => render(conversationId, entry));
+ * if (!client.user) await client.login({ username: 'alice', password: 'correct horse' });
+ * client.connect();
+ * const bob = (await client.searchUsers('bob'))[0]!;
+ * const chat = await client.createDirect(bob.id);
+ * client.send(chat.id, 'hi bob'); // returns the pending entry at once
+ * ```
+ */
+export class ParleyClient extends Emitter<ParleyClientEvents> {
+  /** The REST API, for what the client has no shortcut for. */
+  readonly api: RestClient;
+  private readonly session: Session;
+  private readonly connection: Connection;
+  private readonly store = new ConversationStore();
+  private readonly outbox: Outbox;
+  private readonly catchUp: CatchUp;
+  private readonly receipts: Receipts;
+  private readonly typingState: Typing;
+  private readonly presence: Presence;
+  private readonly tokens: TokenKeeper;
+  private userId: UserId | null = null;
+  private readonly connectWaiters = new Set<(err?: ParleyError) => void>();
+
+  constructor(options: ParleyClientOptions) {
+    super();
+    const WebSocketImpl = options.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined);
+    const fetchImpl = options.fetch ?? globalThis.fetch?.bind(globalThis);
+    if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket (in Node, from the ws package)');
+    if (!fetchImpl) throw new TypeError('no fetch implementation: pass options.fetch');
+    const random = options.random ?? Math.random;
+    const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    const onError = (err: ParleyError) => this.emit('error', err);
+
+    this.api = new RestClient({ baseUrl: options.url, fetch: fetchImpl, timeoutMs: requestTimeoutMs });
+    this.session = new Session({ refresh: (token) => this.api.refresh(token), refreshMarginMs: options.refreshMarginMs });
+    this.api.auth = this.session;
+    this.connection = new Connection({
+      url: options.wsUrl ?? toWsUrl(options.url),
+      WebSocket: WebSocketImpl,
+      getToken: () => this.session.accessToken(),
+      backoff: new Backoff({
+        baseMs: options.reconnect?.baseMs ?? DEFAULT_BACKOFF.baseMs,
+        capMs: options.reconnect?.capMs ?? DEFAULT_BACKOFF.capMs,
+        random,
+      }),
+      rateLimitedDelayMs: options.reconnect?.rateLimitedDelayMs,
+      requestTimeoutMs,
+      authMode: options.authMode,
+    });
+    this.outbox = new Outbox({
+      store: options.outbox ?? new MemoryOutboxStore(),
+      transport: this.connection,
+      backoff: new Backoff({ baseMs: 1000, capMs: 30_000, random }),
+      randomUUID: options.randomUUID,
+    });
+    this.catchUp = new CatchUp({
+      transport: this.connection,
+      api: this.api,
+      store: this.store,
+      ingest: (entry) => this.ingest(entry),
+      onError,
+      gapFillDelayMs: options.gapFillDelayMs,
+      pageSize: options.historyPageSize,
+      random,
+    });
+    this.receipts = new Receipts({ transport: this.connection, store: this.store, onError, deliveredDelayMs: options.deliveredDelayMs });
+    this.typingState = new Typing({ transport: this.connection, throttleMs: options.typingThrottleMs });
+    this.presence = new Presence({ transport: this.connection });
+    this.tokens = new TokenKeeper({
+      session: this.session,
+      connection: this.connection,
+      api: this.api,
+      backoff: new Backoff({ baseMs: 1000, capMs: 60_000, random }),
+      onError,
+    });
+    this.wire();
+    if (options.session) this.session.set(options.session);
+  }
+
+  /** `disconnected`, `connecting` or `connected`; each change is a `state` event. */
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** The signed-in user, or null. */
+  get user(): UserView | null {
+    return this.session.user;
+  }
+
+  /** The current tokens (what the `session` event hands over), or null. */
+  get sessionData(): SessionData | null {
+    return this.session.data;
+  }
+
+  // --- Session ---------------------------------------------------------------
+
+  /** Creates an account and signs in as it. */
+  async register(body: RegisterBody): Promise<UserView> {
+    return this.session.accept(await this.api.register(body)).user;
+  }
+
+  async login(body: LoginBody): Promise<UserView> {
+    return this.session.accept(await this.api.login(body)).user;
+  }
+
+  /** Revokes the session on the server, disconnects, and forgets the tokens and local state. */
+  async logout(): Promise<void> {
+    const data = this.session.data;
+    this.disconnect();
+    this.session.clear('logout');
+    if (data) await this.api.logout(data.refresh_token).catch((err: unknown) => this.emit('error', asParleyError(err)));
+  }
+
+  // --- Connection -------------------------------------------------------------
+
+  /** Connects, and stays connected (reconnecting as needed) until `disconnect()`. */
+  connect(): void {
+    this.connection.start();
+  }
+
+  /** Closes the socket and stops reconnecting. Sends made meanwhile wait in the outbox. */
+  disconnect(): void {
+    this.connection.stop();
+    this.settleWaiters(new ParleyError('closed', 'disconnected'));
+  }
+
+  private settleWaiters(err: ParleyError): void {
+    for (const done of [...this.connectWaiters]) done(err);
+  }
+
+  /**
+   * Resolves when connected (at once if already). Rejects if, first, the
+   * server refuses the client (4403), the session ends, or the app calls
+   * `disconnect()`; reconnects and token renewals along the way are waited out.
+   */
+  connected(): Promise<void> {
+    if (this.state === 'connected') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const offs = [
+        this.on('ready', () => done()),
+        this.on('stopped', ({ code }) => done(new ParleyError('forbidden', `server refused the connection (${code})`))),
+        this.on('logged_out', () => done(new ParleyError('unauthenticated', 'logged out'))),
+      ];
+      const done = (err?: ParleyError): void => {
+        offs.forEach((off) => off());
+        this.connectWaiters.delete(done);
+        if (err) reject(err);
+        else resolve();
+      };
+      this.connectWaiters.add(done);
+    });
+  }
+
+  /** Disconnects and releases every timer; pending sends stay in the outbox store. */
+  async close(): Promise<void> {
+    this.disconnect();
+    this.session.dispose();
+    this.tokens.dispose();
+    this.catchUp.reset();
+    this.receipts.reset();
+    this.typingState.reset();
+    await this.outbox.close();
+  }
+
+  // --- Messages -----------------------------------------------------------------
+
+  /**
+   * Sends a text message. Returns at once with the pending entry (its
+   * `client_msg_id` identifies it until the server's copy arrives); the
+   * outbox delivers it exactly once, across reconnects and restarts.
+   */
+  send(conversationId: ConversationId, text: string): OutboxEntry {
+    const entry = this.outbox.enqueue(conversationId, text);
+    this.typingState.set(conversationId, false);
+    return entry;
+  }
+
+  /** Sends a failed message again (same `client_msg_id`). */
+  retrySend(clientMsgId: string): boolean {
+    return this.outbox.retry(clientMsgId);
+  }
+
+  discardSend(clientMsgId: string): boolean {
+    return this.outbox.discard(clientMsgId);
+  }
+
+  /** Messages waiting in the outbox (pending or failed), oldest first. */
+  pending(conversationId?: ConversationId): OutboxEntry[] {
+    return this.outbox.list(conversationId);
+  }
+
+  /** The entries held for a conversation, by seq. */
+  messages(conversationId: ConversationId): readonly MessageView[] {
+    return this.store.log(conversationId)?.entries() ?? [];
+  }
+
+  /** Loads the next older page of a conversation's history; resolves with the entries that were new. */
+  loadOlder(conversationId: ConversationId, limit?: number): Promise<MessageView[]> {
+    return this.catchUp.loadOlder(conversationId, limit);
+  }
+
+  /** Ticks for this user's message at `seq`: sent, delivered (every other member has it) or read. */
+  messageStatus(conversationId: ConversationId, seq: Seq): MessageStatus {
+    return this.store.status(conversationId, seq);
+  }
+
+  /** Marks a conversation read up to `seq` (default: everything held). */
+  markRead(conversationId: ConversationId, seq?: Seq): void {
+    this.receipts.markRead(conversationId, seq);
+  }
+
+  // --- Conversations --------------------------------------------------------------
+
+  conversation(conversationId: ConversationId): ConversationSnapshot | undefined {
+    return this.store.snapshot(conversationId);
+  }
+
+  /** Known conversations, most recently active first. */
+  conversations(): ConversationSnapshot[] {
+    return this.store.list();
+  }
+
+  async refreshConversations(): Promise<ConversationSnapshot[]> {
+    await this.catchUp.refreshList();
+    return this.store.list();
+  }
+
+  async createDirect(userId: UserId): Promise<ConversationSnapshot> {
+    const view = await this.api.createDirect(userId);
+    this.store.upsertView(view);
+    return this.snapshotOf(view.id);
+  }
+
+  async createGroup(memberIds: UserId[], title?: string): Promise<ConversationSnapshot> {
+    const view = await this.api.createGroup(memberIds, title);
+    this.store.upsertView(view);
+    return this.snapshotOf(view.id);
+  }
+
+  async addMembers(conversationId: ConversationId, userIds: UserId[]): Promise<ConversationSnapshot> {
+    await this.api.addMembers(conversationId, userIds);
+    this.store.upsertView(await this.api.getConversation(conversationId));
+    return this.snapshotOf(conversationId);
+  }
+
+  /** Removes a member from a group; removing yourself leaves it. */
+  async removeMember(conversationId: ConversationId, userId: UserId): Promise<void> {
+    await this.api.removeMember(conversationId, userId);
+    if (userId === this.userId) this.store.remove(conversationId);
+    else this.store.upsertView(await this.api.getConversation(conversationId));
+  }
+
+  searchUsers(query: string, limit?: number): Promise<UserView[]> {
+    return this.api.searchUsers(query, limit);
+  }
+
+  // --- Typing and presence -----------------------------------------------------------
+
+  /** Call with `true` on every keystroke (throttled to one `start` per 3 s) and `false` when the user stops. */
+  setTyping(conversationId: ConversationId, typing: boolean): void {
+    this.typingState.set(conversationId, typing);
+  }
+
+  /** Users typing in a conversation now. */
+  typingUsers(conversationId: ConversationId): UserId[] {
+    return this.typingState.users(conversationId);
+  }
+
+  /** Asks for `presence` events about these users (kept across reconnects). */
+  subscribePresence(userIds: readonly UserId[]): void {
+    this.presence.subscribe(userIds);
+  }
+
+  unsubscribePresence(userIds: readonly UserId[]): void {
+    this.presence.unsubscribe(userIds);
+  }
+
+  presenceOf(userId: UserId): PresenceInfo | undefined {
+    return this.presence.get(userId);
+  }
+
+  // --- Wiring -----------------------------------------------------------------------
+
+  private wire(): void {
+    const { connection, session, store, outbox } = this;
+    session.events.on('session', (data) => this.onSession(data));
+    session.events.on('logged_out', (event) => {
+      connection.stop();
+      this.emit('logged_out', event);
+    });
+    connection.events.on('state', (state) => this.emit('state', state));
+    connection.events.on('ready', (ready) => this.onReady(ready));
+    connection.events.on('frame', (frame) => this.dispatch(frame));
+    connection.events.on('closed', (info) => {
+      this.emit('closed', info);
+      this.tokens.onClosed(info);
+    });
+    connection.events.on('reconnect_scheduled', (event) => this.emit('reconnect_scheduled', event));
+    connection.events.on('stopped', (event) => this.emit('stopped', event));
+    connection.events.on('auth_required', () => {
+      if (!session.data) this.settleWaiters(new ParleyError('unauthenticated', 'log in before connecting'));
+      this.tokens.onAuthRequired();
+    });
+    for (const name of ['message', 'conversation', 'conversation_removed', 'receipt', 'unread'] as const) {
+      store.events.on(name, (payload) => this.emit(name, payload as never));
+    }
+    store.events.on('conversation_removed', ({ conversationId }) => this.typingState.forget(conversationId));
+    // What a conversation's view says exists has reached this device, even before it is loaded.
+    store.events.on('conversation', ({ id }) => this.receipts.noteReceived(id));
+    outbox.events.on('outbox', (event) => this.onOutbox(event));
+    outbox.events.on('error', (err) => this.emit('error', err));
+    this.typingState.events.on('typing', (event) => this.emit('typing', event));
+    this.presence.events.on('presence', (info) => this.emit('presence', info));
+    this.presence.events.on('error', (err) => this.emit('error', err));
+  }
+
+  private onSession(data: SessionData | null): void {
+    const userId = data?.user.id ?? null;
+    if (userId !== this.userId) {
+      // Another account (or none): nothing of the previous one may leak into it.
+      this.catchUp.reset();
+      this.receipts.reset();
+      this.typingState.reset();
+      this.presence.reset();
+      this.store.clear();
+      this.userId = userId;
+      this.store.me = userId;
+      this.outbox.user = userId;
+    }
+    this.emit('session', data);
+    this.tokens.onSession(data);
+  }
+
+  private onReady(ready: ReadyFrame): void {
+    this.tokens.onReady();
+    this.emit('ready', ready);
+    this.receipts.onReady();
+    this.presence.onReady();
+    this.outbox.kick();
+    this.catchUp.resume().catch((err: unknown) => this.emit('error', asParleyError(err)));
+  }
+
+  private dispatch(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'message': {
+        const { type: _, ...entry } = frame;
+        this.ingest(entry);
+        return;
+      }
+      case 'receipt':
+        this.store.applyReceipt(frame);
+        return;
+      case 'typing':
+        this.typingState.onFrame(frame, this.userId);
+        return;
+      case 'presence':
+        this.presence.onFrame(frame);
+        return;
+      case 'conversation':
+        if (frame.event === 'removed') this.store.remove(frame.conversation.id);
+        else if ('members' in frame.conversation) {
+          this.store.upsertView(frame.conversation);
+          this.catchUp.scheduleFill(frame.conversation.id);
+        } else {
+          // `updated` carries only the id: membership changed, fetch the new view.
+          this.catchUp.refreshView(frame.conversation.id);
+        }
+        return;
+      case 'error':
+        // Errors that answer a request reach the request; the rest are news.
+        if (frame.id === undefined) this.emit('error', new ParleyError(frame.code, frame.message));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Takes an entry from anywhere (push, ack, sync, backfill): duplicates are dropped by seq, gaps are filled. */
+  private ingest(entry: MessageView): void {
+    const id = entry.conversation_id;
+    const inserted = this.store.insert(entry);
+    this.catchUp.ensureView(id);
+    if (!inserted) return;
+    if (entry.sender_id !== this.userId) {
+      this.receipts.noteReceived(id);
+      this.typingState.remove(id, entry.sender_id);
+    }
+    this.catchUp.scheduleFill(id);
+  }
+
+  private onOutbox(event: OutboxEvent): void {
+    this.emit('outbox', event);
+    if (event.kind !== 'sent') return;
+    const { entry, ack } = event;
+    // The ack carries all of the stored entry: the message need not wait for its own push.
+    this.ingest({
+      conversation_id: ack.conversation_id,
+      seq: ack.seq,
+      message_id: ack.message_id,
+      sender_id: entry.user_id,
+      message: { type: 'text', text: entry.text, attachments: [], client_msg_id: entry.client_msg_id, sent_at: entry.sent_at },
+      created_at: ack.created_at,
+    });
+  }
+
+  private snapshotOf(id: ConversationId): ConversationSnapshot {
+    const snapshot = this.store.snapshot(id);
+    if (!snapshot) throw new ParleyError('conversation_not_found', `conversation ${id} is not known`);
+    return snapshot;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * @parley/sdk — the Parley client for browsers and Node.
+ *
+ * @example
+ * ```ts
+ * import { ParleyClient, FileOutboxStore } from '@parley/sdk';
+ * import { WebSocket } from 'ws'; // Node 20; browsers have their own
+ *
+ * const client = new ParleyClient({ url: 'http://localhost:8080', WebSocket, outbox: new FileOutboxStore('outbox.json') });
+ * client.on('message', ({ entry }) => console.log(entry.seq, entry.message));
+ * await client.login({ username: 'alice', password: 'correct horse' });
+ * client.connect();
+ * ```
+ */
+export { ParleyClient, type ParleyClientEvents, type ParleyClientOptions } from './client.ts';
+export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+export type { ConnectionEvents, ConnectionState } from './connection.ts';
+export type { ConversationSnapshot, MessageStatus, StoreEvents } from './conversation-store.ts';
+export { Emitter, type Listener } from './emitter.ts';
+export { ParleyError, type ClientErrorCode } from './errors.ts';
+export type { OutboxEvent } from './outbox.ts';
+export type { OutboxEntry, OutboxStore } from './outbox-stores/outbox-store.ts';
+export { MemoryOutboxStore } from './outbox-stores/memory-outbox-store.ts';
+export { FileOutboxStore } from './outbox-stores/file-outbox-store.ts';
+export { IndexedDbOutboxStore } from './outbox-stores/indexeddb-outbox-store.ts';
+export type { PresenceInfo } from './presence.ts';
+export {
+  RestClient,
+  type FetchInit,
+  type FetchLike,
+  type FetchResponseLike,
+  type HistoryPage,
+  type RestAuth,
+  type RestClientOptions,
+} from './rest.ts';
+export type { LogoutReason, SessionData } from './session.ts';
+export { ClientCloseCodes, type WebSocketConstructor, type WebSocketLike } from './socket.ts';

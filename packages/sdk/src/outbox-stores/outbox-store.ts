@@ -1,0 +1,41 @@
+import type { ConversationId, UserId } from '@parley/protocol';
+
+/** A message waiting in the outbox until the server acknowledges it. */
+export interface OutboxEntry {
+  /** Chosen once, kept across every retry and restart: the server stores a `client_msg_id` only once. */
+  client_msg_id: string;
+  conversation_id: ConversationId;
+  /** The sender. A store shared by several accounts on one device only sends an entry as its own user. */
+  user_id: UserId;
+  text: string;
+  /** When the app called `send` (ISO 8601); travels as the message's `sent_at`. */
+  sent_at: string;
+  /** Position in the outbox: the entries of one conversation are sent in this order. */
+  order: number;
+  /** `failed`: the server refused it for good; the app may retry or discard it. */
+  status: 'pending' | 'failed';
+  error?: { code: string; message: string };
+}
+
+/**
+ * Where the outbox keeps unacknowledged messages so that a crash or a reload
+ * loses none. Implementations: {@link MemoryOutboxStore} (tests, or when
+ * losing the outbox on reload is acceptable), {@link FileOutboxStore} (Node)
+ * and {@link IndexedDbOutboxStore} (browsers). All three pass one contract
+ * suite (`outbox-store-contract.ts`).
+ *
+ * A write has finished when its promise resolves; the outbox calls one
+ * method at a time per entry, in order.
+ */
+export interface OutboxStore {
+  /** Every stored entry, in any order. */
+  load(): Promise<OutboxEntry[]>;
+  /** Inserts or replaces the entry with this `client_msg_id`. */
+  put(entry: OutboxEntry): Promise<void>;
+  /** Removes an entry; removing one that is not there is not an error. */
+  delete(clientMsgId: string): Promise<void>;
+}
+
+export function copyEntry(entry: OutboxEntry): OutboxEntry {
+  return { ...entry, ...(entry.error ? { error: { ...entry.error } } : {}) };
+}

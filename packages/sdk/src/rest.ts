@@ -1,0 +1,208 @@
+import type {
+  AuthResponse,
+  ConversationId,
+  ConversationView,
+  HistoryQuery,
+  LoginBody,
+  MemberView,
+  MessageView,
+  RegisterBody,
+  UserId,
+  UserView,
+} from '@parley/protocol';
+import { ParleyError, toParleyError } from './errors.ts';
+
+/** What the SDK needs of `fetch`; the global `fetch` of browsers and Node fits. */
+export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponseLike>;
+
+export interface FetchInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+export interface FetchResponseLike {
+  readonly status: number;
+  text(): Promise<string>;
+}
+
+/** How the REST client gets and renews the access token (the {@link Session} implements it). */
+export interface RestAuth {
+  /** The token to send, renewed first when it is about to expire; null when there is no session. */
+  accessToken(): Promise<string | null>;
+  /** Renews the token after the server refused it; true when a new one is available. */
+  refresh(): Promise<boolean>;
+}
+
+/** One page of a conversation's log, oldest first. */
+export interface HistoryPage {
+  messages: MessageView[];
+  /** More entries lie beyond this page in the direction asked. */
+  has_more: boolean;
+}
+
+export interface RestClientOptions {
+  /** Server base URL, e.g. `https://chat.example.com`; REST lives under `/api/v1`. */
+  baseUrl: string;
+  fetch: FetchLike;
+  /** Per-request timeout, ms. */
+  timeoutMs?: number;
+}
+
+// A 401 with one of these codes may succeed after the session is refreshed. The
+// refresh token is independent of the JWT signing key, so a token refused as
+// invalid (the server rotated keys) is renewed too, not only an expired one.
+const RENEWABLE = new Set(['token_expired', 'unauthenticated']);
+
+/**
+ * The REST API under `/api/v1`, typed by `@parley/protocol`. Authenticated
+ * calls renew the access token once, transparently, when the server answers
+ * 401 `token_expired`. Every failure is a {@link ParleyError}.
+ *
+ * @example
+ * ```ts
+ * const [bob] = await client.api.searchUsers('bob');
+ * const conversation = await client.api.createDirect(bob.id);
+ * const { messages } = await client.api.history(conversation.id, { limit: 50 });
+ * ```
+ */
+export class RestClient {
+  /** Set by the client once a session exists. */
+  auth: RestAuth | null = null;
+  private readonly base: string;
+
+  constructor(private readonly options: RestClientOptions) {
+    this.base = options.baseUrl.replace(/\/+$/, '') + '/api/v1';
+  }
+
+  register(body: RegisterBody): Promise<AuthResponse> {
+    return this.request('POST', '/auth/register', { body, auth: false });
+  }
+
+  login(body: LoginBody): Promise<AuthResponse> {
+    return this.request('POST', '/auth/login', { body, auth: false });
+  }
+
+  /** Rotates the refresh token: the one passed in is spent, keep the new one. */
+  refresh(refreshToken: string): Promise<AuthResponse> {
+    return this.request('POST', '/auth/refresh', { body: { refresh_token: refreshToken }, auth: false });
+  }
+
+  /** Revokes the session the refresh token belongs to. */
+  async logout(refreshToken: string): Promise<void> {
+    await this.request('POST', '/auth/logout', { body: { refresh_token: refreshToken }, auth: false });
+  }
+
+  me(): Promise<UserView> {
+    return this.request('GET', '/users/me');
+  }
+
+  async searchUsers(query: string, limit?: number): Promise<UserView[]> {
+    const res = await this.request<{ users: UserView[] }>('GET', '/users', { query: { query, limit } });
+    return res.users;
+  }
+
+  async listConversations(): Promise<ConversationView[]> {
+    const res = await this.request<{ conversations: ConversationView[] }>('GET', '/conversations');
+    return res.conversations;
+  }
+
+  getConversation(id: ConversationId): Promise<ConversationView> {
+    return this.request('GET', `/conversations/${encodeURIComponent(id)}`);
+  }
+
+  /** The pair's one direct conversation, created the first time. */
+  createDirect(userId: UserId): Promise<ConversationView> {
+    return this.request('POST', '/conversations', { body: { type: 'direct', member_ids: [userId] } });
+  }
+
+  createGroup(memberIds: UserId[], title?: string): Promise<ConversationView> {
+    return this.request('POST', '/conversations', {
+      body: { type: 'group', member_ids: memberIds, ...(title !== undefined ? { title } : {}) },
+    });
+  }
+
+  async listMembers(id: ConversationId): Promise<MemberView[]> {
+    const res = await this.request<{ members: MemberView[] }>('GET', `/conversations/${encodeURIComponent(id)}/members`);
+    return res.members;
+  }
+
+  async addMembers(id: ConversationId, userIds: UserId[]): Promise<MemberView[]> {
+    const res = await this.request<{ members: MemberView[] }>('POST', `/conversations/${encodeURIComponent(id)}/members`, {
+      body: { user_ids: userIds },
+    });
+    return res.members;
+  }
+
+  /** Removes a member from a group; removing yourself leaves it. */
+  async removeMember(id: ConversationId, userId: UserId): Promise<void> {
+    await this.request('DELETE', `/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`);
+  }
+
+  /**
+   * A page of the log: without `after_seq`, the newest `limit` entries below
+   * `before_seq`; with it, the oldest `limit` entries above it.
+   */
+  history(id: ConversationId, query: HistoryQuery = {}): Promise<HistoryPage> {
+    return this.request('GET', `/conversations/${encodeURIComponent(id)}/messages`, { query: { ...query } });
+  }
+
+  /** Sends one request; with `auth` (the default) it carries the access token and renews it once on 401. */
+  async request<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; query?: Record<string, string | number | undefined>; auth?: boolean } = {},
+  ): Promise<T> {
+    const useAuth = options.auth ?? true;
+    let url = this.base + path;
+    const params = Object.entries(options.query ?? {}).filter((e): e is [string, string | number] => e[1] !== undefined);
+    if (params.length > 0) url += '?' + new URLSearchParams(params.map(([k, v]) => [k, String(v)])).toString();
+
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (useAuth) {
+        const token = await this.auth?.accessToken();
+        if (!token) throw new ParleyError('unauthenticated', 'not logged in');
+        headers.authorization = `Bearer ${token}`;
+      }
+      const init: FetchInit = { method, headers };
+      if (options.body !== undefined) {
+        headers['content-type'] = 'application/json';
+        init.body = JSON.stringify(options.body);
+      }
+      if (this.options.timeoutMs !== undefined && typeof AbortSignal.timeout === 'function') {
+        init.signal = AbortSignal.timeout(this.options.timeoutMs);
+      }
+      const { status, body } = await this.exchange(url, init);
+      if (status >= 200 && status < 300) return body as T;
+      const error = toParleyError(body, status);
+      if (useAuth && status === 401 && attempt === 0 && RENEWABLE.has(error.code) && (await this.auth?.refresh())) {
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  private async exchange(url: string, init: FetchInit): Promise<{ status: number; body: unknown }> {
+    let status: number;
+    let text: string;
+    try {
+      const res = await this.options.fetch(url, init);
+      status = res.status;
+      text = await res.text();
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      throw new ParleyError(timedOut ? 'timeout' : 'network_error', `${init.method} ${url} failed`, { cause: err });
+    }
+    if (text === '') return { status, body: undefined };
+    try {
+      return { status, body: JSON.parse(text) as unknown };
+    } catch (err) {
+      throw new ParleyError(status >= 500 ? 'internal' : 'bad_response', `HTTP ${status}: body is not JSON`, {
+        status,
+        cause: err,
+      });
+    }
+  }
+}

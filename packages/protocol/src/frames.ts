@@ -85,6 +85,15 @@ export const AuthFrame = Type.Object(
   { additionalProperties: false },
 );
 
+export const PresenceUnsubscribeFrame = Type.Object(
+  {
+    type: Type.Literal('presence_unsubscribe'),
+    id: Type.Optional(RequestId),
+    user_ids: Type.Array(Uuid, { maxItems: 1000, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
 export const PingFrame = Type.Object(
   { type: Type.Literal('ping'), id: Type.Optional(RequestId) },
   { additionalProperties: false },
@@ -99,6 +108,7 @@ export const ClientFrames = {
   read: ReceiptFrame,
   typing: TypingFrame,
   presence_subscribe: PresenceSubscribeFrame,
+  presence_unsubscribe: PresenceUnsubscribeFrame,
   auth: AuthFrame,
   ping: PingFrame,
 } as const;
@@ -111,6 +121,7 @@ export type TypingFrame = Static<typeof TypingFrame>;
 export type PresenceSubscribeFrame = Static<typeof PresenceSubscribeFrame>;
 export type PingFrame = Static<typeof PingFrame>;
 export type AuthFrame = Static<typeof AuthFrame>;
+export type PresenceUnsubscribeFrame = Static<typeof PresenceUnsubscribeFrame>;
 export type ClientFrame =
   | CallClientFrame
   | SendMessageFrame
@@ -118,6 +129,7 @@ export type ClientFrame =
   | ReceiptFrame
   | TypingFrame
   | PresenceSubscribeFrame
+  | PresenceUnsubscribeFrame
   | AuthFrame
   | PingFrame;
 
@@ -204,6 +216,19 @@ export interface SyncedFrame {
   limited: boolean;
   /** The cursor each conversation has reached after this page. */
   cursors: Record<ConversationId, Seq>;
+  /** Listed conversations the caller is not a member of (left, removed, or unknown): forget them. */
+  removed: ConversationId[];
+}
+
+/**
+ * Ends the reply to `presence_subscribe` (after one `presence` frame per
+ * watched user) and answers `presence_unsubscribe`: the users now watched by
+ * this request (empty for an unsubscribe).
+ */
+export interface PresenceSubscribedFrame {
+  type: 'presence_subscribed';
+  id?: string;
+  user_ids: UserId[];
 }
 
 /** Reply to `auth`: the socket now runs on the new token. */
@@ -230,5 +255,6 @@ export type ServerFrame =
   | PresencePushFrame
   | ConversationPushFrame
   | SyncedFrame
+  | PresenceSubscribedFrame
   | AuthenticatedFrame
   | PongFrame;

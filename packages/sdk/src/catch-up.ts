@@ -153,12 +153,15 @@ export class CatchUp {
           this.options.onError(error);
           return true;
         }
-        // The whole sync is refused when one conversation is no longer ours: find it, drop it, go again.
+        // Servers before `synced.removed` refused the whole sync when one conversation
+        // was no longer ours: find it, drop it, go again.
         if (error.code === 'conversation_not_found') await this.dropLost(Object.keys(cursors), error.message);
         cursors = pick(cursors, Object.keys(cursors).filter((id) => store.has(id)));
         continue;
       }
       if (reply.type !== 'synced') return true;
+      // Conversations we are no longer in: the server skipped them.
+      for (const id of reply.removed ?? []) store.remove(id);
       for (const [id, seq] of Object.entries(reply.cursors)) store.log(id)?.observeLastSeq(seq);
       if (!reply.limited) return true;
       cursors = pick(reply.cursors, Object.keys(reply.cursors).filter((id) => store.has(id)));

@@ -347,9 +347,10 @@ export class FakeParley {
         return;
       }
       case 'sync': {
-        const cursors = frame.cursors as Record<string, number>;
-        const unknown = Object.keys(cursors).find((id) => !this.conversations.get(id)?.members.includes(me));
-        if (unknown) return this.reply(peer, frame, { code: 'conversation_not_found', message: `no such conversation: ${unknown}` });
+        const all = frame.cursors as Record<string, number>;
+        // Like the server: conversations the user is not in are skipped and listed as removed.
+        const removed = Object.keys(all).filter((id) => !this.conversations.get(id)?.members.includes(me));
+        const cursors = Object.fromEntries(Object.entries(all).filter(([id]) => !removed.includes(id)));
         const next: Record<string, number> = {};
         let limited = false;
         for (const [id, from] of Object.entries(cursors)) {
@@ -359,7 +360,7 @@ export class FakeParley {
           next[id] = page.at(-1)?.seq ?? from;
           if (next[id]! < log.length) limited = true;
         }
-        this.send(peer, { type: 'synced', id: frame.id, limited, cursors: next });
+        this.send(peer, { type: 'synced', id: frame.id, limited, cursors: next, removed });
         return;
       }
       case 'delivered':

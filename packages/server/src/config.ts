@@ -33,6 +33,11 @@ export interface Config {
     accessTtl: number;
     /** Refresh token lifetime, seconds. */
     refreshTtl: number;
+    /**
+     * Seconds a rotated refresh token may be presented again without revoking
+     * its session (two tabs refreshing at once); past this it counts as stolen.
+     */
+    refreshReuseGrace: number;
   };
   ws: {
     /** Seconds between server pings; a socket that misses one is closed. */
@@ -155,6 +160,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       audience: str(env, 'JWT_AUDIENCE') ?? 'parley',
       accessTtl: int(env, 'JWT_ACCESS_TTL', 900, 5, 86_400),
       refreshTtl: int(env, 'JWT_REFRESH_TTL', 30 * 86_400, 60, 365 * 86_400),
+      refreshReuseGrace: int(env, 'JWT_REFRESH_REUSE_GRACE', 10, 0, 300),
     },
     ws: {
       heartbeatInterval: int(env, 'WS_HEARTBEAT_INTERVAL', 30, 1, 3600),

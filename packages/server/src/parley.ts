@@ -90,6 +90,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   await tokens.init();
   const auth = new AuthService(db, tokens, {
     refreshTtlSeconds: config.jwt.refreshTtl,
+    refreshReuseGrace: config.jwt.refreshReuseGrace,
     limiter,
     limits: config.limits,
     audit,

@@ -156,6 +156,21 @@ describe('token lifetime on live sockets', () => {
   });
 });
 
+describe('refresh token reuse grace', () => {
+  it('lets two tabs refresh with the same token at once, but not later', async () => {
+    const s = await server({ JWT_REFRESH_REUSE_GRACE: '2' });
+    const user = await register(s.url);
+    const [one, two] = await Promise.all([0, 1].map(() => api(s.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } })));
+    expect([one!.status, two!.status]).toEqual([200, 200]);
+    expect(one!.body.refresh_token).not.toBe(two!.body.refresh_token);
+    await new Promise((r) => setTimeout(r, 2_500));
+    const late = await api(s.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } });
+    expect(late).toMatchObject({ status: 401, body: { error: { code: 'refresh_token_reused' } } });
+    // The late reuse revoked the session: both tabs' successors are dead too.
+    expect((await api(s.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: one!.body.refresh_token } })).status).toBe(401);
+  });
+});
+
 describe('rate limits', () => {
   it('accepts messages up to the limit, answers the rest rate_limited with retry_after, and stores nothing for them', async () => {
     const s = await server({ RATE_LIMIT_MESSAGES: '1:10' });

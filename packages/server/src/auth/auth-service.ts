@@ -37,6 +37,7 @@ export class AuthService {
     private readonly tokens: AccessTokens,
     private readonly options: {
       refreshTtlSeconds: number;
+      refreshReuseGrace: number;
       limiter: RateLimiter;
       limits: Pick<Config['limits'], 'login_account' | 'login_ip'>;
       audit: Audit;
@@ -87,20 +88,22 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<AuthResponse> {
     const hash = sha256(refreshToken);
     const outcome = await this.db.transaction(async (tx) => {
-      const [row] = await tx.query<{ id: string; family_id: string; user_id: string; used: boolean; valid: boolean }>(
+      const [row] = await tx.query<{ id: string; family_id: string; user_id: string; used: boolean; valid: boolean; in_grace: boolean }>(
         `SELECT id, family_id, user_id, used_at IS NOT NULL AS used,
-                (revoked_at IS NULL AND expires_at > now()) AS valid
+                (revoked_at IS NULL AND expires_at > now()) AS valid,
+                (used_at > now() - make_interval(secs => $2)) AS in_grace
            FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
-        [hash],
+        [hash, this.options.refreshReuseGrace],
       );
       if (!row || !row.valid) return { kind: 'invalid' as const };
-      if (row.used) {
+      if (row.used && !row.in_grace) {
         await tx.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [
           row.family_id,
         ]);
         return { kind: 'reused' as const, userId: row.user_id, familyId: row.family_id };
       }
-      await tx.query('UPDATE refresh_tokens SET used_at = now() WHERE id = $1', [row.id]);
+      // Within the grace period a second use (another tab) gets its own successor in the same session.
+      if (!row.used) await tx.query('UPDATE refresh_tokens SET used_at = now() WHERE id = $1', [row.id]);
       const next = newOpaqueToken();
       await this.storeRefresh(tx, next, row.user_id, row.family_id);
       return { kind: 'ok' as const, userId: row.user_id, familyId: row.family_id, refreshToken: next };

@@ -9,6 +9,7 @@ const USER_LIMITS: Partial<Record<ClientFrameType, LimitName>> = {
   send_message: 'messages',
   typing: 'typing',
   presence_subscribe: 'presence',
+  presence_unsubscribe: 'presence',
   call_invite: 'calls',
   call_answer: 'calls',
   call_candidates: 'calls',

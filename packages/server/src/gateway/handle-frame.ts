@@ -33,7 +33,7 @@ export async function handleFrame(frame: ClientFrame, conn: Connection, deps: Ga
     case 'sync': {
       const result = await messaging.sync(conn.userId, frame.cursors, frame.limit ?? config.ws.syncPageSize);
       for (const entry of result.entries) conn.sendFrame({ type: 'message', ...entry });
-      conn.sendFrame({ type: 'synced', id: frame.id, limited: result.limited, cursors: result.cursors });
+      conn.sendFrame({ type: 'synced', id: frame.id, limited: result.limited, cursors: result.cursors, removed: result.removed });
       return;
     }
     case 'delivered':
@@ -49,8 +49,13 @@ export async function handleFrame(frame: ClientFrame, conn: Connection, deps: Ga
       const visible = await presence.visibleTo(conn.userId, frame.user_ids);
       await Promise.all(visible.map((id) => hub.join(presenceChannel(id), conn)));
       for (const f of await presence.frames(visible)) conn.sendFrame({ ...f, id: frame.id });
+      conn.sendFrame({ type: 'presence_subscribed', id: frame.id, user_ids: visible });
       return;
     }
+    case 'presence_unsubscribe':
+      for (const id of frame.user_ids) hub.leave(presenceChannel(id), conn);
+      conn.sendFrame({ type: 'presence_subscribed', id: frame.id, user_ids: [] });
+      return;
     case 'ping':
       conn.sendFrame({ type: 'pong', id: frame.id });
       return;

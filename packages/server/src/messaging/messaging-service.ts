@@ -32,6 +32,7 @@ export interface SyncResult {
   entries: MessageView[];
   cursors: Record<ConversationId, Seq>;
   limited: boolean;
+  removed: ConversationId[];
 }
 
 /**
@@ -89,21 +90,21 @@ export class MessagingService {
   /**
    * Replays what each listed conversation has past its cursor, at most
    * `pageSize` entries per conversation. `limited` means the client must sync
-   * again from the returned cursors. Refused whole if any conversation is not
-   * the caller's.
+   * again from the returned cursors. Conversations that are not the caller's
+   * are skipped and listed in `removed`.
    */
   async sync(me: UserId, cursors: Record<ConversationId, Seq>, pageSize: number): Promise<SyncResult> {
     const ids = Object.keys(cursors);
-    if (ids.length === 0) return { entries: [], cursors: {}, limited: false };
+    if (ids.length === 0) return { entries: [], cursors: {}, limited: false, removed: [] };
     const rows = await this.db.query<{ id: string; last_seq: number }>(
       `SELECT c.id, c.last_seq FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
         WHERE cm.user_id = $1 AND cm.conversation_id = ANY($2::uuid[])`,
       [me, ids],
     );
-    if (rows.length !== ids.length) {
-      const known = new Set(rows.map((r) => r.id));
-      throw new AppError('conversation_not_found', `no such conversation: ${ids.find((id) => !known.has(id))}`);
-    }
+    // Conversations the caller is not (or no longer) a member of are named in
+    // `removed`, identically whether they exist or not, and the rest replays.
+    const known = new Set(rows.map((r) => r.id));
+    const removed = ids.filter((id) => !known.has(id));
     const entries: MessageView[] = [];
     const next: Record<ConversationId, Seq> = {};
     let limited = false;
@@ -116,7 +117,7 @@ export class MessagingService {
       if (page.length > 0) next[id] = page[page.length - 1]!.seq;
       if (next[id]! < last_seq) limited = true;
     }
-    return { entries, cursors: next, limited };
+    return { entries, cursors: next, limited, removed };
   }
 
   /**

@@ -166,8 +166,11 @@ export function messagingSuite(cluster: Cluster): void {
 
     const send = await sendMessage(m, conv.id, 'intrusion');
     expect(send).toMatchObject({ type: 'error', code: 'conversation_not_found' });
-    const sync = await m.request({ type: 'sync', cursors: { [conv.id]: 0 } });
-    expect(sync).toMatchObject({ type: 'error', code: 'conversation_not_found' });
+    // Sync skips what is not hers, the same way whether it exists or not.
+    const sync = await m.request({ type: 'sync', cursors: { [conv.id]: 0, [crypto.randomUUID()]: 0 } });
+    expect(sync).toMatchObject({ type: 'synced', limited: false, cursors: {} });
+    expect(sync.removed).toHaveLength(2);
+    expect(sync.removed).toContain(conv.id);
     const read = await m.request({ type: 'read', conversation_id: conv.id, seq: 1 });
     expect(read).toMatchObject({ type: 'error', code: 'conversation_not_found' });
     const typing = await m.request({ type: 'typing', conversation_id: conv.id, state: 'start' });

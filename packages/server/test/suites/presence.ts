@@ -16,6 +16,7 @@ export function presenceSuite(cluster: Cluster): void {
 
     const initial = await bobSocket.request({ type: 'presence_subscribe', user_ids: [alice.id] });
     expect(initial).toMatchObject({ type: 'presence', user_id: alice.id, status: 'offline', last_seen: null });
+    await bobSocket.next((f) => f.type === 'presence_subscribed' && f.id === initial.id);
 
     const phone = await connect(a, alice);
     await bobSocket.waitFor((f) => f.type === 'presence' && f.user_id === alice.id && f.status === 'online');
@@ -42,11 +43,27 @@ export function presenceSuite(cluster: Cluster): void {
     m.sendRaw(JSON.stringify({ type: 'presence_subscribe', id: 'p1', user_ids: [alice.id, mallory.id] }));
     const self = await m.next((f) => f.id === 'p1');
     expect(self).toMatchObject({ type: 'presence', user_id: mallory.id, status: 'online' });
+    expect(await m.next((f) => f.type === 'presence_subscribed' && f.id === 'p1')).toMatchObject({ user_ids: [mallory.id] });
     const aliceSocket = await connect(b, alice);
     aliceSocket.close();
     await aliceSocket.closed();
     expect(await m.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
     expect(m.frames.filter((f) => f.type === 'presence' && f.user_id === alice.id)).toEqual([]);
     m.close();
+  });
+
+  it('always answers a subscription, and stops telling an unsubscribed watcher', async () => {
+    const [alice, bob] = await Promise.all([register(a.url), register(a.url)]);
+    await createConversation(a.url, alice, [bob]);
+    const watcher = await connect(a, bob);
+    expect(await watcher.request({ type: 'presence_subscribe', user_ids: [crypto.randomUUID()] })).toMatchObject({ type: 'presence_subscribed', user_ids: [] });
+    await watcher.request({ type: 'presence_subscribe', user_ids: [alice.id] });
+    expect(await watcher.request({ type: 'presence_unsubscribe', user_ids: [alice.id] })).toMatchObject({ type: 'presence_subscribed', user_ids: [] });
+    const aliceSocket = await connect(b, alice);
+    aliceSocket.close();
+    await aliceSocket.closed();
+    expect(await watcher.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
+    expect(watcher.frames.filter((f) => f.type === 'presence' && f.user_id === alice.id).map((f) => f.status)).toEqual(['offline']);
+    watcher.close();
   });
 }

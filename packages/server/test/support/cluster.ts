@@ -28,7 +28,8 @@ export function useCluster(kind: DatabaseKind): Cluster {
     const presence = new MemoryPresence(45_000);
     const calls = new MemoryCallStore();
     // A low threshold, so groups in the suites take the room-channel path and direct chats the per-user one.
-    const env = { LARGE_ROOM_THRESHOLD: String(LARGE_ROOM_THRESHOLD) };
+    // No refresh-reuse grace: the auth suite checks that any reuse revokes the session.
+    const env = { LARGE_ROOM_THRESHOLD: String(LARGE_ROOM_THRESHOLD), JWT_REFRESH_REUSE_GRACE: '0' };
     cluster.a = await startServer(cluster.database.db, { bus, presence, calls, env });
     cluster.b = await startServer(cluster.database.db, { bus, presence, calls, env });
   });

@@ -12,6 +12,7 @@ import { api, connect, createConversation, register, sendMessage, startServer, t
 import { TestSocket } from './support/test-socket.ts';
 import { eventually } from './support/eventually.ts';
 import { which } from './support/processes.ts';
+import { TEST_REDIS_URL, testPrefix } from './support/redis.ts';
 
 /** The status of a WebSocket handshake: 101 when upgraded, else the HTTP status. */
 function handshake(url: string, headers: Record<string, string>, options: WebSocket.ClientOptions = {}): Promise<number> {
@@ -206,6 +207,35 @@ describe('rate limits', () => {
     const other = await connect(s, bob);
     expect(await other.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
     other.close();
+  });
+
+  (TEST_REDIS_URL ? it : it.skip)(`shares one user's message limit across two instances through Redis${TEST_REDIS_URL ? '' : ' (skipped: needs TEST_REDIS_URL)'}`, { timeout: 30_000 }, async () => {
+    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testPrefix(), RATE_LIMIT_MESSAGES: '2:20' };
+    const [x, y] = [await server(env), await server(env)];
+    const [alice, bob] = [await register(x.url), await register(x.url)];
+    const conv = await createConversation(x.url, alice, [bob]);
+    const [onX, onY] = [await connect(x, alice), await connect(y, alice)];
+    // 200 sends in about 10 s, alternating between the two instances.
+    const started = Date.now();
+    const pending = [];
+    for (let i = 0; i < 200; i++) {
+      const socket = i % 2 ? onY : onX;
+      if (socket.closeCode === null) pending.push(sendMessage(socket, conv.id, `m${i}`).catch(() => null));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const replies = (await Promise.all(pending)).filter((r) => r !== null);
+    const seconds = (Date.now() - started) / 1000;
+    const acked = replies.filter((r) => r!.type === 'ack').length;
+    // One bucket for both instances: the burst plus what refilled meanwhile, not twice that.
+    expect(acked).toBeGreaterThanOrEqual(20);
+    expect(acked).toBeLessThanOrEqual(20 + Math.ceil(seconds * 2) + 1);
+    const refused = replies.filter((r) => r!.type === 'error');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((r) => r!.code === 'rate_limited' && (r!.retry_after as number) >= 1)).toBe(true);
+    // A socket that ignores retry_after long enough is closed with 4429; none other.
+    for (const socket of [onX, onY]) expect([null, 4429]).toContain(socket.closeCode);
+    onX.close();
+    onY.close();
   });
 
   it('keeps a per-instance limit when Redis is unreachable (never none, never 5xx)', async () => {

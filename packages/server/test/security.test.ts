@@ -13,22 +13,7 @@ import { TestSocket } from './support/test-socket.ts';
 import { eventually } from './support/eventually.ts';
 import { which } from './support/processes.ts';
 import { TEST_REDIS_URL, testPrefix } from './support/redis.ts';
-
-/** The status of a WebSocket handshake: 101 when upgraded, else the HTTP status. */
-function handshake(url: string, headers: Record<string, string>, options: WebSocket.ClientOptions = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, [], { headers, ...options });
-    ws.once('upgrade', () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-    });
-    ws.once('error', reject);
-  });
-}
+import { handshake } from './support/handshake.ts';
 
 let database: TestDatabase;
 const servers: TestServer[] = [];
@@ -50,19 +35,19 @@ describe('handshake', () => {
     const s = await server({ PUBLIC_ORIGINS: 'https://chat.example' });
     const user = await register(s.url);
     const auth = { authorization: `Bearer ${user.token}` };
-    expect(await handshake(s.wsUrl, { ...auth, origin: 'https://evil.example' })).toBe(403);
-    expect(await handshake(s.wsUrl, { ...auth, origin: 'https://chat.example' })).toBe(101);
-    expect(await handshake(s.wsUrl, auth)).toBe(101); // non-browser clients send no Origin
+    expect(await handshake(s.wsUrl, { headers: { ...auth, origin: 'https://evil.example' } })).toBe(403);
+    expect(await handshake(s.wsUrl, { headers: { ...auth, origin: 'https://chat.example' } })).toBe(101);
+    expect(await handshake(s.wsUrl, { headers: auth })).toBe(101); // non-browser clients send no Origin
   });
 
   it('caps the sockets of one user with 429', async () => {
     const s = await server({ MAX_CONNECTIONS_PER_USER: '2' });
     const user = await register(s.url);
     const [one, two] = [await connect(s, user), await connect(s, user)];
-    expect(await handshake(s.wsUrl, { authorization: `Bearer ${user.token}` })).toBe(429);
+    expect(await handshake(s.wsUrl, { headers: { authorization: `Bearer ${user.token}` } })).toBe(429);
     one.close();
     await one.closed();
-    await eventually(async () => expect(await handshake(s.wsUrl, { authorization: `Bearer ${user.token}` })).toBe(101));
+    await eventually(async () => expect(await handshake(s.wsUrl, { headers: { authorization: `Bearer ${user.token}` } })).toBe(101));
     two.close();
   });
 
@@ -286,7 +271,7 @@ describe('HTTP hardening and audit', () => {
     const user = await register(s.url);
     await api(s.url, 'POST', '/api/v1/auth/login', { body: { username: user.username, password: 'wrong-password-1' } });
     await api(s.url, 'POST', '/api/v1/auth/login', { body: { username: user.username, password: 'wrong-password-2' } });
-    await handshake(s.wsUrl, { authorization: 'Bearer forged.token.here' });
+    await handshake(s.wsUrl, { headers: { authorization: 'Bearer forged.token.here' } });
     const audit = s.logs.filter((l) => l.includes('"audit":true')).map((l) => JSON.parse(l) as { event: string });
     expect(audit.map((e) => e.event)).toEqual(expect.arrayContaining(['registered', 'login_failed', 'rate_limited', 'handshake_rejected']));
     const all = s.logs.join('\n');

@@ -1,26 +1,10 @@
 import { beforeAll, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { SignJWT, generateKeyPair } from 'jose';
 import { AccessTokens } from '../../src/auth/access-tokens.ts';
 import type { Cluster } from '../support/cluster.ts';
 import { api, register, uniqueName, type TestServer } from '../support/harness.ts';
 import { TestSocket } from '../support/test-socket.ts';
-
-/** The status of a WebSocket handshake: 101 when upgraded, else the HTTP status. */
-function handshake(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers });
-    ws.once('upgrade', () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-    });
-    ws.once('error', reject);
-  });
-}
+import { handshake } from '../support/handshake.ts';
 
 const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
 

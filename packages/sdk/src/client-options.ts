@@ -34,6 +34,15 @@ export interface ParleyClientOptions {
   random?: () => number;
   /** Generates `client_msg_id`s (default `crypto.randomUUID`). */
   randomUUID?: () => string;
+  /**
+   * WebRTC for calls: default the browser's `RTCPeerConnection` and
+   * `navigator.mediaDevices`. `iceTransportPolicy: 'relay'` forces TURN.
+   */
+  rtc?: {
+    RTCPeerConnection?: typeof RTCPeerConnection;
+    mediaDevices?: Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'>;
+    iceTransportPolicy?: RTCIceTransportPolicy;
+  };
   /** How long a request waits for its reply, ms (default 15 000). */
   requestTimeoutMs?: number;
   /** `subprotocol` (default): the token rides the handshake; `frame`: it is the first frame (see {@link ConnectionOptions.authMode}). */

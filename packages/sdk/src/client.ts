@@ -16,6 +16,7 @@ import { Session, type SessionData } from './session.ts';
 import type { WebSocketConstructor } from './socket.ts';
 import { TokenKeeper } from './token-keeper.ts';
 import { Typing } from './typing.ts';
+import { Calls } from './calls/calls.ts';
 
 export type { ParleyClientEvents, ParleyClientOptions } from './client-options.ts';
 
@@ -50,6 +51,9 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly presence: Presence;
   private readonly tokens: TokenKeeper;
   private userId: UserId | null = null;
+  private callsManager: Calls | null = null;
+  private readonly rtc: ParleyClientOptions['rtc'];
+  private readonly uuid: () => string;
   private readonly connectWaiters = new Set<(err?: ParleyError) => void>();
 
   constructor(options: ParleyClientOptions) {
@@ -58,6 +62,8 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     const fetchImpl = options.fetch ?? globalThis.fetch?.bind(globalThis);
     if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket (in Node, from the ws package)');
     if (!fetchImpl) throw new TypeError('no fetch implementation: pass options.fetch');
+    this.rtc = options.rtc;
+    this.uuid = options.randomUUID ?? (() => crypto.randomUUID());
     const random = options.random ?? Math.random;
     const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     const onError = (err: ParleyError) => this.emit('error', err);
@@ -285,6 +291,33 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     return this.api.searchUsers(query, limit);
   }
 
+  // --- Calls --------------------------------------------------------------------------
+
+  /**
+   * Voice and video calls of this device (WebRTC: browsers, or any platform
+   * given `options.rtc`). Created on first use.
+   */
+  get calls(): Calls {
+    if (!this.callsManager) {
+      const RTC = this.rtc?.RTCPeerConnection ?? globalThis.RTCPeerConnection;
+      const mediaDevices = this.rtc?.mediaDevices ?? globalThis.navigator?.mediaDevices;
+      if (!RTC || !mediaDevices) throw new TypeError('calls need WebRTC: pass options.rtc outside a browser');
+      this.callsManager = new Calls({
+        env: {
+          RTCPeerConnection: RTC,
+          mediaDevices,
+          iceTransportPolicy: this.rtc?.iceTransportPolicy,
+          iceServers: async () =>
+            (await this.api.iceServers()).ice_servers.map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })),
+        },
+        send: (frame) => void this.connection.send(frame),
+        me: () => this.userId,
+        randomUUID: this.uuid,
+      });
+    }
+    return this.callsManager;
+  }
+
   // --- Typing and presence -----------------------------------------------------------
 
   /** Call with `true` on every keystroke (throttled to one `start` per 3 s) and `false` when the user stops. */
@@ -353,6 +386,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       this.receipts.reset();
       this.typingState.reset();
       this.presence.reset();
+      this.callsManager?.reset();
       this.store.clear();
       this.userId = userId;
       this.store.me = userId;
@@ -396,6 +430,15 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
           // `updated` carries only the id: membership changed, fetch the new view.
           this.catchUp.refreshView(frame.conversation.id);
         }
+        return;
+      case 'call_invite':
+      case 'call_answer':
+      case 'call_candidates':
+      case 'call_select_answer':
+      case 'call_reject':
+      case 'call_negotiate':
+      case 'call_hangup':
+        this.callsManager?.onFrame(frame);
         return;
       case 'error':
         // Errors that answer a request reach the request; the rest are news.

@@ -17,6 +17,8 @@ export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 export type { ConnectionEvents, ConnectionState } from './connection.ts';
 export type { ConversationSnapshot, MessageStatus, StoreEvents } from './conversation-store.ts';
 export { Emitter, type Listener } from './emitter.ts';
+export { Calls, MAX_MESH_PEERS, type CallsEvents } from './calls/calls.ts';
+export { CallSession, type CallSessionEvents, type CallState } from './calls/call-session.ts';
 export { ParleyError, type ClientErrorCode } from './errors.ts';
 export type { OutboxEvent } from './outbox.ts';
 export type { OutboxEntry, OutboxStore } from './outbox-stores/outbox-store.ts';

@@ -1,4 +1,5 @@
 import type {
+  IceServersResponse,
   AuthResponse,
   ConversationId,
   ConversationView,
@@ -146,6 +147,11 @@ export class RestClient {
    */
   history(id: ConversationId, query: HistoryQuery = {}): Promise<HistoryPage> {
     return this.request('GET', `/conversations/${encodeURIComponent(id)}/messages`, { query: { ...query } });
+  }
+
+  /** STUN/TURN servers for calls, with short-lived TURN credentials. */
+  iceServers(): Promise<IceServersResponse> {
+    return this.request('GET', '/calls/ice-servers');
   }
 
   /** Sends one request; with `auth` (the default) it carries the access token and renews it once on 401. */

@@ -1,0 +1,257 @@
+import type { CallHangupReason, CallPushFrame, CallRelayFrame, ConversationId, UserId } from '@parley/protocol';
+import { Emitter } from '../emitter.ts';
+
+export type CallState = 'ringing' | 'connecting' | 'connected' | 'ended';
+
+export interface CallSessionEvents {
+  state: CallState;
+  /** The remote side's media arrived (or changed). */
+  remote_stream: MediaStream;
+  ended: { reason: CallHangupReason };
+}
+
+/** What a session needs from the world: WebRTC and media (injectable for tests), and a way to send frames. */
+export interface CallEnvironment {
+  RTCPeerConnection: typeof RTCPeerConnection;
+  mediaDevices: Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'>;
+  iceServers: () => Promise<RTCIceServer[]>;
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  send: (frame: CallRelayFrame) => void;
+}
+
+/** Sends a call's candidates in batches rather than one frame each. */
+const CANDIDATE_BATCH_MS = 50;
+
+/**
+ * One 1:1 call (a group call is several). Offers and answers follow the
+ * "perfect negotiation" pattern: the polite side (the lower user id, so both
+ * agree without talking) rolls back its own offer when offers cross, the
+ * impolite side ignores the other's; a failed ICE connection is restarted.
+ *
+ * @example
+ * ```ts
+ * const call = await client.calls.start(conversationId, { video: true });
+ * call.on('remote_stream', (stream) => (video.srcObject = stream));
+ * call.setMuted(true);
+ * call.hangup();
+ * ```
+ */
+export class CallSession extends Emitter<CallSessionEvents> {
+  state: CallState;
+  localStream: MediaStream | null = null;
+  remoteStream: MediaStream | null = null;
+  peerPartyId: string | null = null;
+  private pc: RTCPeerConnection | null = null;
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private readonly pendingCandidates: RTCIceCandidateInit[] = [];
+  private outbox: RTCIceCandidateInit[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly polite: boolean;
+
+  constructor(
+    private readonly env: CallEnvironment,
+    readonly id: string,
+    readonly conversationId: ConversationId,
+    readonly me: UserId,
+    readonly peer: UserId,
+    readonly partyId: string,
+    readonly direction: 'outgoing' | 'incoming',
+    readonly video: boolean,
+    /** An incoming call's offer. */
+    private readonly offer: RTCSessionDescriptionInit | null = null,
+  ) {
+    super();
+    this.state = direction === 'outgoing' ? 'connecting' : 'ringing';
+    this.polite = me < peer;
+  }
+
+  /** Outgoing: takes the media, makes the offer and sends the invite. */
+  async start(lifetimeMs: number): Promise<void> {
+    await this.setUp();
+    this.makingOffer = true;
+    try {
+      await this.pc!.setLocalDescription(await this.pc!.createOffer());
+    } finally {
+      this.makingOffer = false;
+    }
+    this.env.send({
+      type: 'call_invite',
+      call_id: this.id,
+      party_id: this.partyId,
+      conversation_id: this.conversationId,
+      lifetime: lifetimeMs,
+      offer: { type: 'offer', sdp: this.pc!.localDescription!.sdp },
+      invitee: this.peer,
+    });
+  }
+
+  /** Incoming: answers with this device's media. */
+  async accept(options: { video?: boolean } = {}): Promise<void> {
+    if (this.state !== 'ringing') return;
+    this.setState('connecting');
+    await this.setUp(options.video ?? this.video);
+    await this.pc!.setRemoteDescription(this.offer!);
+    await this.drainCandidates();
+    await this.pc!.setLocalDescription(await this.pc!.createAnswer());
+    this.env.send({ type: 'call_answer', call_id: this.id, party_id: this.partyId, answer: { type: 'answer', sdp: this.pc!.localDescription!.sdp } });
+  }
+
+  reject(): void {
+    if (this.state !== 'ringing') return;
+    this.env.send({ type: 'call_reject', call_id: this.id, party_id: this.partyId });
+    this.end('user_rejected');
+  }
+
+  hangup(reason: CallHangupReason = 'user_hangup'): void {
+    if (this.state === 'ended') return;
+    this.env.send({ type: 'call_hangup', call_id: this.id, party_id: this.partyId, reason });
+    this.end(reason);
+  }
+
+  setMuted(muted: boolean): void {
+    for (const t of this.localStream?.getAudioTracks() ?? []) t.enabled = !muted;
+  }
+
+  setCamera(on: boolean): void {
+    for (const t of this.localStream?.getVideoTracks() ?? []) t.enabled = on;
+  }
+
+  /** Sends the screen instead of the camera until the share ends (or `stopScreen`). */
+  async shareScreen(): Promise<void> {
+    const screen = await this.env.mediaDevices.getDisplayMedia({ video: true });
+    const track = screen.getVideoTracks()[0];
+    if (track) await this.replaceVideo(track);
+  }
+
+  async stopScreen(): Promise<void> {
+    const camera = this.localStream?.getVideoTracks()[0];
+    if (camera) await this.replaceVideo(camera);
+  }
+
+  /** Switches to another microphone or camera (ids from enumerateDevices). */
+  async useDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
+    const stream = await this.env.mediaDevices.getUserMedia({ [kind]: { deviceId: { exact: deviceId } } });
+    const track = stream.getTracks()[0];
+    const sender = this.pc?.getSenders().find((s) => s.track?.kind === kind);
+    if (track && sender) await sender.replaceTrack(track);
+  }
+
+  /** A call frame from the other side (or the server) for this call. */
+  async onFrame(frame: CallPushFrame): Promise<void> {
+    switch (frame.type) {
+      case 'call_answer':
+        if (this.direction !== 'outgoing' || this.peerPartyId) return;
+        this.peerPartyId = frame.party_id;
+        await this.pc!.setRemoteDescription(frame.answer);
+        await this.drainCandidates();
+        this.env.send({ type: 'call_select_answer', call_id: this.id, party_id: this.partyId, selected_party_id: frame.party_id });
+        return;
+      case 'call_candidates':
+        for (const c of frame.candidates) await this.addCandidate(c);
+        return;
+      case 'call_negotiate':
+        return this.onNegotiate(frame.description);
+      case 'call_hangup':
+        // The server tells the callee's other devices which party answered; that device ignores it.
+        if (frame.reason === 'answered_elsewhere' && frame.party_id === this.partyId) return;
+        return this.end(frame.reason ?? 'user_hangup');
+      case 'call_reject':
+        return this.end('user_rejected');
+    }
+  }
+
+  private async onNegotiate(description: RTCSessionDescriptionInit): Promise<void> {
+    const pc = this.pc;
+    if (!pc) return;
+    const collision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
+    this.ignoreOffer = !this.polite && collision;
+    if (this.ignoreOffer) return;
+    await pc.setRemoteDescription(description); // rolls back our own offer first when polite
+    await this.drainCandidates();
+    if (description.type === 'offer') {
+      await pc.setLocalDescription();
+      this.env.send({ type: 'call_negotiate', call_id: this.id, party_id: this.partyId, description: { type: 'answer', sdp: pc.localDescription!.sdp } });
+    }
+  }
+
+  private async setUp(video = this.video): Promise<void> {
+    this.localStream = await this.env.mediaDevices.getUserMedia({ audio: true, video });
+    const pc = new this.env.RTCPeerConnection({ iceServers: await this.env.iceServers(), iceTransportPolicy: this.env.iceTransportPolicy ?? 'all' });
+    this.pc = pc;
+    for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
+    pc.ontrack = (event) => {
+      this.remoteStream = event.streams[0] ?? new MediaStream([event.track]);
+      this.emit('remote_stream', this.remoteStream);
+    };
+    pc.onicecandidate = (event) => this.queueCandidate(event.candidate ? event.candidate.toJSON() : { candidate: '' });
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'connected') this.setState('connected');
+      if (pc.connectionState === 'failed') pc.restartIce();
+    };
+    // Renegotiation after the first exchange (camera added, ICE restart) goes through call_negotiate.
+    pc.onnegotiationneeded = async () => {
+      if (this.state !== 'connected' && this.state !== 'connecting') return;
+      if (!pc.remoteDescription) return;
+      try {
+        this.makingOffer = true;
+        await pc.setLocalDescription();
+        this.env.send({ type: 'call_negotiate', call_id: this.id, party_id: this.partyId, description: { type: 'offer', sdp: pc.localDescription!.sdp } });
+      } finally {
+        this.makingOffer = false;
+      }
+    };
+  }
+
+  private async addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    if (!this.pc?.remoteDescription) {
+      this.pendingCandidates.push(candidate);
+      return;
+    }
+    try {
+      await this.pc.addIceCandidate(candidate.candidate ? candidate : undefined);
+    } catch (err) {
+      if (!this.ignoreOffer) throw err;
+    }
+  }
+
+  private async drainCandidates(): Promise<void> {
+    for (const c of this.pendingCandidates.splice(0)) await this.addCandidate(c);
+  }
+
+  private queueCandidate(candidate: RTCIceCandidateInit): void {
+    this.outbox.push(candidate);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = null;
+      const candidates = this.outbox.splice(0);
+      if (candidates.length > 0 && this.state !== 'ended') {
+        this.env.send({ type: 'call_candidates', call_id: this.id, party_id: this.partyId, candidates: candidates.map(toWire) });
+      }
+    }, CANDIDATE_BATCH_MS);
+  }
+
+  private replaceVideo(track: MediaStreamTrack): Promise<void> {
+    const sender = this.pc?.getSenders().find((s) => s.track?.kind === 'video');
+    return sender ? sender.replaceTrack(track) : Promise.resolve();
+  }
+
+  private setState(state: CallState): void {
+    if (this.state === state || this.state === 'ended') return;
+    this.state = state;
+    this.emit('state', state);
+  }
+
+  /** Ends locally: closes the connection and stops this device's media. */
+  end(reason: CallHangupReason): void {
+    if (this.state === 'ended') return;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.pc?.close();
+    for (const t of this.localStream?.getTracks() ?? []) t.stop();
+    this.setState('ended');
+    this.emit('ended', { reason });
+  }
+}
+
+function toWire(c: RTCIceCandidateInit) {
+  return { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null };
+}

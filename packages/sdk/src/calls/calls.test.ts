@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import type { CallPushFrame, CallRelayFrame, UserId } from '@parley/protocol';
+import { Calls } from './calls.ts';
+
+/**
+ * A stand-in for RTCPeerConnection (Node has no WebRTC; the real one is
+ * exercised in Chromium). It plays the description/candidate state machine
+ * just far enough for the signaling logic under test.
+ */
+class FakePeerConnection {
+  localDescription: RTCSessionDescriptionInit | null = null;
+  remoteDescription: RTCSessionDescriptionInit | null = null;
+  signalingState = 'stable';
+  connectionState = 'new';
+  closed = false;
+  added: RTCIceCandidateInit[] = [];
+  ontrack: unknown = null;
+  onicecandidate: ((e: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void) | null = null;
+  onconnectionstatechange: unknown = null;
+  onnegotiationneeded: unknown = null;
+  constructor(readonly config: RTCConfiguration) {}
+  addTrack() {}
+  getSenders() {
+    return [];
+  }
+  async createOffer() {
+    return { type: 'offer' as const, sdp: 'v=0\r\nm=audio 9 RTP/SAVPF 111\r\n' };
+  }
+  async createAnswer() {
+    return { type: 'answer' as const, sdp: 'v=0\r\nanswer\r\n' };
+  }
+  async setLocalDescription(d?: RTCSessionDescriptionInit) {
+    this.localDescription = d ?? { type: 'answer', sdp: 'v=0\r\nimplicit\r\n' };
+    this.signalingState = this.localDescription.type === 'offer' ? 'have-local-offer' : 'stable';
+    queueMicrotask(() => this.onicecandidate?.({ candidate: { toJSON: () => ({ candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 }) } }));
+    queueMicrotask(() => this.onicecandidate?.({ candidate: null }));
+  }
+  async setRemoteDescription(d: RTCSessionDescriptionInit) {
+    this.remoteDescription = d;
+    this.signalingState = d.type === 'offer' ? 'have-remote-offer' : 'stable';
+  }
+  async addIceCandidate(c?: RTCIceCandidateInit) {
+    if (c) this.added.push(c);
+  }
+  restartIce() {}
+  close() {
+    this.closed = true;
+  }
+}
+
+const fakeStream = { getTracks: () => [], getAudioTracks: () => [], getVideoTracks: () => [] } as unknown as MediaStream;
+
+/** Two users' devices whose call frames reach each other as the server would relay them. */
+function pair(aliceId: UserId, bobId: UserId) {
+  const sent: Array<{ from: UserId; frame: CallRelayFrame }> = [];
+  /** Every frame ever sent (relay() empties `sent`). */
+  const log: Array<{ from: UserId; frame: CallRelayFrame }> = [];
+  let n = 0;
+  const make = (me: UserId) =>
+    new Calls({
+      env: {
+        RTCPeerConnection: FakePeerConnection as unknown as typeof RTCPeerConnection,
+        mediaDevices: { getUserMedia: async () => fakeStream, getDisplayMedia: async () => fakeStream },
+        iceServers: async () => [],
+      },
+      send: (frame) => {
+        sent.push({ from: me, frame });
+        log.push({ from: me, frame });
+      },
+      me: () => me,
+      randomUUID: () => `${me.slice(0, 1)}-${n++}`,
+    });
+  const alice = make(aliceId);
+  const bob = make(bobId);
+  /** Delivers everything sent so far to the other side, as a push frame. */
+  const relay = () => {
+    for (const { from, frame } of sent.splice(0)) {
+      const push = { ...frame, conversation_id: 'c1', sender_id: from } as CallPushFrame;
+      (from === aliceId ? bob : alice).onFrame(push);
+    }
+  };
+  return { alice, bob, sent, log, relay };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 80));
+
+describe('Calls', () => {
+  it('invites, rings the callee, answers, selects the answer and trades batched candidates', async () => {
+    const { alice, bob, sent, log, relay } = pair('alice', 'bob');
+    let ringing: import('./call-session.ts').CallSession | undefined;
+    bob.on('incoming', (c) => (ringing = c));
+    const call = await alice.start('c1', { invitee: 'bob', video: false });
+    expect(sent[0]?.frame).toMatchObject({ type: 'call_invite', invitee: 'bob', offer: { type: 'offer' } });
+    relay();
+    expect(ringing?.state).toBe('ringing');
+    await ringing!.accept();
+    await settle();
+    expect(sent.map((s) => s.frame.type)).toEqual(expect.arrayContaining(['call_candidates', 'call_answer']));
+    relay();
+    await settle();
+    expect(call.peerPartyId).toBe(bob.partyId);
+    expect(log.find((s) => s.frame.type === 'call_select_answer')?.frame).toMatchObject({ selected_party_id: bob.partyId });
+    // One batch holds the candidate and the end-of-candidates marker.
+    const batch = log.find((s) => s.frame.type === 'call_candidates' && s.from === 'alice')?.frame as { candidates: unknown[] };
+    expect(batch.candidates).toHaveLength(2);
+  });
+
+  it('resolves glare: both sides keep the call with the smaller id, and it gets answered', async () => {
+    const { alice, bob, sent, relay } = pair('alice', 'bob');
+    const ringing: string[] = [];
+    alice.on('incoming', (c) => ringing.push(c.id));
+    bob.on('incoming', (c) => ringing.push(c.id));
+    const [fromAlice, fromBob] = await Promise.all([alice.start('c1', { invitee: 'bob' }), bob.start('c1', { invitee: 'alice' })]);
+    relay();
+    await settle();
+    const [keep, drop] = fromAlice.id < fromBob.id ? [fromAlice, fromBob] : [fromBob, fromAlice];
+    expect(ringing).toEqual([]); // nobody is asked: the crossing is settled by both sides alike
+    expect(drop.state).toBe('ended');
+    expect(sent.some((s) => s.frame.type === 'call_hangup' && s.frame.call_id === drop.id)).toBe(true);
+    expect(sent.some((s) => s.frame.type === 'call_answer' && s.frame.call_id === keep.id)).toBe(true);
+    relay();
+    await settle();
+    expect(keep.state).not.toBe('ended');
+    expect(alice.active().concat(bob.active()).map((c) => c.id).every((id) => id === keep.id)).toBe(true);
+  });
+
+  it('stops ringing when answered on another device, but not on the device that answered', async () => {
+    const { alice, bob, relay } = pair('alice', 'bob');
+    let ringing: import('./call-session.ts').CallSession | undefined;
+    bob.on('incoming', (c) => (ringing = c));
+    await alice.start('c1', { invitee: 'bob' });
+    relay();
+    const ended: string[] = [];
+    bob.on('ended', (c) => ended.push(c.id));
+    const elsewhere = { type: 'call_hangup', call_id: ringing!.id, party_id: 'other-device', reason: 'answered_elsewhere', conversation_id: 'c1', sender_id: 'bob' } as CallPushFrame;
+    bob.onFrame({ ...elsewhere, party_id: bob.partyId } as CallPushFrame);
+    expect(ringing!.state).toBe('ringing');
+    bob.onFrame(elsewhere);
+    await settle();
+    expect(ringing!.state).toBe('ended');
+    expect(ended).toEqual([ringing!.id]);
+  });
+});

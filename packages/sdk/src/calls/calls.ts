@@ -1,0 +1,108 @@
+import type { CallPushFrame, CallRelayFrame, ConversationId, UserId } from '@parley/protocol';
+import { Emitter } from '../emitter.ts';
+import { CallSession, type CallEnvironment } from './call-session.ts';
+
+/** Most peers in a mesh group call (each pair is its own 1:1 call). */
+export const MAX_MESH_PEERS = 3;
+const DEFAULT_LIFETIME_MS = 60_000;
+
+export interface CallsEvents {
+  /** A call rings this device: `accept()` or `reject()` it. */
+  incoming: CallSession;
+  /** A call of this device ended (hung up, rejected, timed out, answered elsewhere). */
+  ended: CallSession;
+}
+
+export interface CallsOptions {
+  env: Omit<CallEnvironment, 'send'>;
+  send: (frame: CallRelayFrame) => void;
+  me: () => UserId | null;
+  randomUUID: () => string;
+}
+
+/**
+ * The calls of this device. Rings on invites, resolves glare (both sides
+ * calling each other at once: the call with the smaller id survives on both
+ * sides, the other is dropped), and runs group calls as a mesh of 1:1 calls.
+ *
+ * @example
+ * ```ts
+ * client.calls.on('incoming', (call) => showRinging(call));
+ * const call = await client.calls.start(conversationId, { video: true, invitee: bobId });
+ * ```
+ */
+export class Calls extends Emitter<CallsEvents> {
+  private readonly sessions = new Map<string, CallSession>();
+  /** This device's party id: one per client instance. */
+  readonly partyId: string;
+
+  constructor(private readonly options: CallsOptions) {
+    super();
+    this.partyId = options.randomUUID();
+  }
+
+  /** Calls `invitee` (the other member, in a direct conversation) and returns the outgoing call. */
+  async start(conversationId: ConversationId, options: { invitee: UserId; video?: boolean; lifetimeMs?: number }): Promise<CallSession> {
+    const me = this.options.me();
+    if (!me) throw new Error('log in before calling');
+    const session = this.track(
+      new CallSession(this.env(), this.options.randomUUID(), conversationId, me, options.invitee, this.partyId, 'outgoing', options.video ?? false),
+    );
+    await session.start(options.lifetimeMs ?? DEFAULT_LIFETIME_MS);
+    return session;
+  }
+
+  /** A mesh group call: one 1:1 call to each of up to three other members. */
+  startGroup(conversationId: ConversationId, memberIds: UserId[], options: { video?: boolean } = {}): Promise<CallSession[]> {
+    if (memberIds.length > MAX_MESH_PEERS) throw new Error(`a mesh call has at most ${MAX_MESH_PEERS + 1} participants`);
+    return Promise.all(memberIds.map((invitee) => this.start(conversationId, { invitee, video: options.video })));
+  }
+
+  active(): CallSession[] {
+    return [...this.sessions.values()];
+  }
+
+  /** A call frame from the socket. */
+  onFrame(frame: CallPushFrame): void {
+    if (frame.type === 'call_invite') return this.onInvite(frame);
+    void this.sessions.get(frame.call_id)?.onFrame(frame);
+  }
+
+  /** The socket went away for good (logout): end everything locally. */
+  reset(): void {
+    for (const s of this.sessions.values()) s.end('user_hangup');
+    this.sessions.clear();
+  }
+
+  private onInvite(frame: Extract<CallPushFrame, { type: 'call_invite' }>): void {
+    const me = this.options.me();
+    if (!me || this.sessions.has(frame.call_id) || frame.sender_id === me) return;
+    // Glare: we are calling the same person in the same conversation right now.
+    const crossing = [...this.sessions.values()].find(
+      (s) => s.direction === 'outgoing' && s.state !== 'ended' && !s.peerPartyId && s.peer === frame.sender_id && s.conversationId === frame.conversation_id,
+    );
+    if (crossing && crossing.id < frame.call_id) return; // ours survives; the other side drops theirs and answers ours
+    const session = this.track(
+      new CallSession(this.env(), frame.call_id, frame.conversation_id, me, frame.sender_id, this.partyId, 'incoming', frame.offer.sdp.includes('m=video'), frame.offer),
+    );
+    if (crossing) {
+      crossing.hangup('user_hangup');
+      void session.accept({ video: crossing.video });
+      return;
+    }
+    this.emit('incoming', session);
+  }
+
+  private track(session: CallSession): CallSession {
+    this.sessions.set(session.id, session);
+    session.on('ended', () => {
+      this.sessions.delete(session.id);
+      this.emit('ended', session);
+    });
+    return session;
+  }
+
+  private env(): CallEnvironment {
+    return { ...this.options.env, send: this.options.send };
+  }
+}

@@ -137,6 +137,11 @@ export class CallSession extends Emitter<CallSessionEvents> {
     if (track && sender) await sender.replaceTrack(track);
   }
 
+  /** WebRTC statistics of the call (bytes sent and received, the selected candidate pair, …). */
+  async getStats(): Promise<RTCStatsReport | null> {
+    return this.pc ? this.pc.getStats() : null;
+  }
+
   /** A call frame from the other side (or the server) for this call. */
   async onFrame(frame: CallPushFrame): Promise<void> {
     switch (frame.type) {

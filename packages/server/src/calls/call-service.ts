@@ -78,7 +78,7 @@ export class CallService {
       ring_until: now + frame.lifetime,
       invite,
     };
-    if (await this.store.activeCallOf(invitee)) {
+    if (await this.busyElsewhere(invitee, frame.conversation_id)) {
       // Busy: the caller hears it at once; nothing rings.
       this.notifier.toUsers([me], this.push(me, call, { type: 'call_hangup', call_id: call.id, party_id: 'server', reason: 'user_busy' }));
       return;
@@ -91,6 +91,14 @@ export class CallService {
       call.id,
       setTimeout(() => void this.expire(call.id), frame.lifetime).unref(),
     );
+  }
+
+  /** In an answered call of another conversation (calls within one conversation form a mesh, not a conflict). */
+  private async busyElsewhere(userId: UserId, conversationId: ConversationId): Promise<boolean> {
+    const active = await this.store.activeCallOf(userId);
+    if (!active) return false;
+    const call = await this.store.get(active);
+    return call !== null && call.state === 'answered' && call.conversation_id !== conversationId;
   }
 
   private async answer(me: UserId, frame: CallAnswerFrame): Promise<void> {

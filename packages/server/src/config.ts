@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Every setting Parley reads, from the environment, once. Nothing else in the
@@ -182,12 +184,18 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     limits: Object.fromEntries(Object.keys(LIMITS).map((n) => [n, limit(env, n as LimitName)])) as Record<LimitName, Limit>,
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
-    webRoot: str(env, 'WEB_ROOT'),
+    webRoot: str(env, 'WEB_ROOT') ?? builtWebClient(),
   };
   if (Boolean(config.security.tlsCertFile) !== Boolean(config.security.tlsKeyFile)) {
     throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
   }
   return deepFreeze(config);
+}
+
+/** The repository's web client as `npm run build:web` leaves it, when it has been built. */
+function builtWebClient(): string | null {
+  const dir = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
+  return existsSync(join(dir, 'index.html')) ? dir : null;
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

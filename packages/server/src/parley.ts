@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -13,6 +14,7 @@ import { MemoryRateLimiter, type RateLimiter } from './limits/rate-limiter.ts';
 import { RedisRateLimiter } from './limits/redis-rate-limiter.ts';
 import { Audit } from './audit.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { registerWebClient } from './http/web.ts';
 import { AccessTokens } from './auth/access-tokens.ts';
 import { AuthService } from './auth/auth-service.ts';
 import { registerAuthRoutes, registerAuthenticatedAuthRoutes } from './auth/routes.ts';
@@ -132,6 +134,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     registerMessagingRoutes(scope, messaging);
     registerCallRoutes(scope, config.turn);
   });
+  if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);
   await http.ready();
   gateway.attach(http.server);
 

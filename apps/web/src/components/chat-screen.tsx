@@ -1,0 +1,87 @@
+import type { ConversationId } from '@parley/protocol';
+import { useEffect, useMemo, useState } from 'react';
+import { useSignedIn } from '../hooks/use-client.ts';
+import { useConversations } from '../hooks/use-conversations.ts';
+import { usePresenceSubscription } from '../hooks/use-presence.ts';
+import { useRoute } from '../hooks/use-route.ts';
+import { peerOf } from '../lib/names.ts';
+import { ConnectionBanner } from './connection-banner.tsx';
+import { ConversationView } from './conversation-view.tsx';
+import { EmptyState } from './empty-state.tsx';
+import { NewChatDialog } from './new-chat-dialog.tsx';
+import { NewGroupDialog } from './new-group-dialog.tsx';
+import { Sidebar } from './sidebar.tsx';
+
+type OpenDialog = 'chat' | 'group' | null;
+
+/**
+ * The signed-in screen: the conversation list beside the open conversation.
+ * Below 720 px only one of the two shows at a time (see styles.css), and the
+ * URL says which, so the phone's Back button returns to the list.
+ */
+export function ChatScreen() {
+  const { client, me } = useSignedIn();
+  const conversations = useConversations(client);
+  const { conversationId, open } = useRoute();
+  const [dialog, setDialog] = useState<OpenDialog>(null);
+  const [listLoaded, setListLoaded] = useState(false);
+
+  // The socket's resume refreshes the list too; asking now shows it sooner, and says when it is in.
+  useEffect(() => {
+    let live = true;
+    const done = (): void => {
+      if (live) setListLoaded(true);
+    };
+    client.refreshConversations().then(done, done);
+    return () => {
+      live = false;
+    };
+  }, [client]);
+
+  // Presence dots for the people of direct conversations.
+  const peers = useMemo(
+    () => conversations.map((c) => peerOf(c, me.id)?.id).filter((id): id is string => id !== undefined),
+    [conversations, me.id],
+  );
+  usePresenceSubscription(client, peers);
+
+  // The tab's title counts what is unread, for a tab in the background.
+  const unread = conversations.reduce((sum, c) => sum + c.unread_count, 0);
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Parley` : 'Parley';
+    return () => {
+      document.title = 'Parley';
+    };
+  }, [unread]);
+
+  const opened = (id: ConversationId): void => {
+    setDialog(null);
+    open(id);
+  };
+
+  return (
+    <div className={`chat${conversationId ? ' chat--open' : ''}`}>
+      <h1 className="sr-only">Parley</h1>
+      <ConnectionBanner />
+      <div className="chat__body">
+        <Sidebar
+          conversations={conversations}
+          selectedId={conversationId}
+          loading={!listLoaded}
+          onSelect={open}
+          onNewChat={() => setDialog('chat')}
+          onNewGroup={() => setDialog('group')}
+        />
+        <main className="chat__main" aria-label="Conversation">
+          {conversationId ? (
+            <ConversationView key={conversationId} conversationId={conversationId} onBack={() => open(null)} />
+          ) : (
+            <EmptyState onNewChat={() => setDialog('chat')} hasConversations={conversations.length > 0} />
+          )}
+        </main>
+      </div>
+      {dialog === 'chat' && <NewChatDialog onClose={() => setDialog(null)} onOpened={opened} />}
+      {dialog === 'group' && <NewGroupDialog onClose={() => setDialog(null)} onOpened={opened} />}
+    </div>
+  );
+}

@@ -1,0 +1,57 @@
+import type { ConversationId } from '@parley/protocol';
+import type { ConversationSnapshot } from '@parley/sdk';
+import { memo } from 'react';
+import { useSignedIn } from '../hooks/use-client.ts';
+import { usePresence } from '../hooks/use-presence.ts';
+import { formatListTime } from '../lib/format.ts';
+import { conversationTitle, peerOf, previewOf } from '../lib/names.ts';
+import { Avatar } from './avatar.tsx';
+
+export interface ConversationListItemProps {
+  conversation: ConversationSnapshot;
+  selected: boolean;
+  onSelect: (id: ConversationId) => void;
+}
+
+/** One row: avatar with presence, title, time and preview of the last message, unread badge. */
+export const ConversationListItem = memo(function ConversationListItem({ conversation, selected, onSelect }: ConversationListItemProps) {
+  const { client, me } = useSignedIn();
+  const peer = peerOf(conversation, me.id);
+  const presence = usePresence(client, peer?.id ?? null);
+  const title = conversationTitle(conversation, me.id);
+  const last = conversation.last_message;
+  const unread = conversation.unread_count;
+  const online = presence ? presence.status === 'online' : undefined;
+
+  return (
+    <button
+      type="button"
+      className={`conversation${selected ? ' conversation--selected' : ''}${unread > 0 ? ' conversation--unread' : ''}`}
+      aria-current={selected ? 'page' : undefined}
+      data-conversation-id={conversation.id}
+      onClick={() => onSelect(conversation.id)}
+    >
+      <Avatar id={peer?.id ?? conversation.id} name={title} online={online} group={conversation.type === 'group'} />
+      <span className="conversation__body">
+        <span className="conversation__top">
+          <span className="conversation__title">{title}</span>
+          {online && <span className="sr-only">, online</span>}
+          {last && (
+            <time className="conversation__time" dateTime={last.created_at}>
+              {formatListTime(last.created_at)}
+            </time>
+          )}
+        </span>
+        <span className="conversation__bottom">
+          <span className="conversation__preview">{previewOf(last, conversation, me.id)}</span>
+          {unread > 0 && (
+            <span className="badge" data-testid="unread-badge">
+              {unread > 99 ? '99+' : unread}
+              <span className="sr-only"> unread {unread === 1 ? 'message' : 'messages'}</span>
+            </span>
+          )}
+        </span>
+      </span>
+    </button>
+  );
+});

@@ -1,0 +1,65 @@
+import type { ConversationId } from '@parley/protocol';
+import { useEffect, useId, useState } from 'react';
+import { useSignedIn } from '../hooks/use-client.ts';
+import { useConversation } from '../hooks/use-conversations.ts';
+import { Composer } from './composer.tsx';
+import { ConversationHeader } from './conversation-header.tsx';
+import { Icon } from './icon.tsx';
+import { MembersDialog } from './members-dialog.tsx';
+import { MessageList } from './message-list.tsx';
+import { TypingIndicator } from './typing-indicator.tsx';
+
+export interface ConversationViewProps {
+  conversationId: ConversationId;
+  onBack: () => void;
+}
+
+/** The open conversation: header, history, who is typing, and the composer. */
+export function ConversationView({ conversationId, onBack }: ConversationViewProps) {
+  const { client } = useSignedIn();
+  const conversation = useConversation(client, conversationId);
+  const [membersOpen, setMembersOpen] = useState(false);
+  const [missing, setMissing] = useState(false);
+  const titleId = useId();
+  const known = conversation !== undefined;
+
+  // Opened from a link or a reload before the list arrived: ask for the list once.
+  useEffect(() => {
+    if (known) return;
+    let live = true;
+    client
+      .refreshConversations()
+      .then(() => live && !client.conversation(conversationId) && setMissing(true))
+      .catch(() => live && setMissing(true));
+    return () => {
+      live = false;
+    };
+  }, [client, conversationId, known]);
+
+  if (!conversation) {
+    return (
+      <section className="conversation-view conversation-view--placeholder" aria-label="Conversation">
+        {missing ? (
+          <>
+            <p>This conversation is not available. You may have left it, or been removed.</p>
+            <button type="button" className="button" onClick={onBack}>
+              <Icon name="back" /> Back to conversations
+            </button>
+          </>
+        ) : (
+          <p role="status">Loading conversation…</p>
+        )}
+      </section>
+    );
+  }
+
+  return (
+    <section className="conversation-view" aria-labelledby={titleId} data-conversation-id={conversation.id}>
+      <ConversationHeader conversation={conversation} titleId={titleId} onBack={onBack} onMembers={() => setMembersOpen(true)} />
+      <MessageList conversation={conversation} />
+      <TypingIndicator conversation={conversation} />
+      <Composer conversationId={conversation.id} />
+      {membersOpen && <MembersDialog conversation={conversation} onClose={() => setMembersOpen(false)} />}
+    </section>
+  );
+}

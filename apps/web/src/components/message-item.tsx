@@ -1,0 +1,87 @@
+import type { MessageView } from '@parley/protocol';
+import type { MessageStatus } from '@parley/sdk';
+import { memo } from 'react';
+import { useSignedIn } from '../hooks/use-client.ts';
+import { formatTime } from '../lib/format.ts';
+import type { Row } from '../lib/rows.ts';
+import { MessageText } from './message-text.tsx';
+import { Ticks } from './ticks.tsx';
+
+type PendingRow = Extract<Row, { kind: 'pending' }>;
+
+function groupClasses(firstOfGroup: boolean, lastOfGroup: boolean): string {
+  return `${firstOfGroup ? ' message--first' : ''}${lastOfGroup ? ' message--last' : ''}`;
+}
+
+export interface MessageItemProps {
+  entry: MessageView;
+  mine: boolean;
+  firstOfGroup: boolean;
+  lastOfGroup: boolean;
+  /** Who sent it, as the reader knows them ("You" for the reader). */
+  senderName: string;
+  /** Shown above the text (first message of a group from someone else in a group conversation). */
+  showSender: boolean;
+  /** Ticks, for this user's messages. */
+  status: MessageStatus | null;
+  /** For system entries: the sentence to show. */
+  systemLine: string | null;
+}
+
+/**
+ * A stored message (or a system line about the conversation). Its props are
+ * the SDK's entry, which never changes, and strings: a new message or a
+ * receipt redraws only the items it changes.
+ */
+export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
+  const { entry, mine, firstOfGroup, lastOfGroup, senderName, showSender, status, systemLine } = props;
+  const content = entry.message;
+  if (content.type === 'system') {
+    return (
+      <li className="system-line" data-seq={entry.seq}>
+        {systemLine}
+      </li>
+    );
+  }
+  return (
+    <li className={`message${mine ? ' message--mine' : ''}${groupClasses(firstOfGroup, lastOfGroup)}`} data-seq={entry.seq} data-status={status ?? undefined}>
+      <div className="bubble">
+        {showSender ? <p className="bubble__sender">{senderName}</p> : <span className="sr-only">{senderName}: </span>}
+        <MessageText text={content.text} />
+        <p className="bubble__meta">
+          <time dateTime={entry.created_at}>{formatTime(entry.created_at)}</time>
+          {status && <Ticks status={status} />}
+        </p>
+      </div>
+    </li>
+  );
+});
+
+/** One of this user's messages that the server has not stored yet: sending, or failed with Retry / Delete. */
+export const PendingItem = memo(function PendingItem({ item, firstOfGroup, lastOfGroup }: Omit<PendingRow, 'kind' | 'key'>) {
+  const { client } = useSignedIn();
+  const failed = item.status === 'failed';
+  return (
+    <li className={`message message--mine message--pending${failed ? ' message--failed' : ''}${groupClasses(firstOfGroup, lastOfGroup)}`} data-status={item.status}>
+      <div className="bubble">
+        <span className="sr-only">You: </span>
+        <MessageText text={item.text} />
+        <p className="bubble__meta">
+          <time dateTime={item.sent_at}>{formatTime(item.sent_at)}</time>
+          <Ticks status={item.status} />
+        </p>
+      </div>
+      {failed && (
+        <div className="message__failure" role="alert">
+          <span>Not sent{item.error ? `: ${item.error.message}` : ''}.</span>
+          <button type="button" className="link-button" onClick={() => client.retrySend(item.client_msg_id)}>
+            Retry
+          </button>
+          <button type="button" className="link-button link-button--danger" onClick={() => client.discardSend(item.client_msg_id)}>
+            Delete
+          </button>
+        </div>
+      )}
+    </li>
+  );
+});

@@ -1,0 +1,195 @@
+import type { ConversationSnapshot } from '@parley/sdk';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useSignedIn } from '../hooks/use-client.ts';
+import { useMessages } from '../hooks/use-messages.ts';
+import { describeError } from '../lib/errors.ts';
+import { memberName, systemText } from '../lib/names.ts';
+import { buildRows, type Row } from '../lib/rows.ts';
+import { Icon } from './icon.tsx';
+import { MessageItem, PendingItem } from './message-item.tsx';
+
+/** Within this many pixels of the end the reader counts as "at the bottom": new messages keep it there. */
+const STICK_PX = 48;
+/** Older history is asked for while the reader is this close to the top. */
+const LOAD_OLDER_PX = 300;
+
+/**
+ * The history of one conversation. It opens at the newest message, pages
+ * back through history as the reader scrolls up (keeping what they look at
+ * in place), follows new messages while the reader is at the bottom, and
+ * otherwise offers a "new messages" button. Reaching the bottom of a visible
+ * page marks the conversation read. New messages from others are announced
+ * in a polite live region; loaded history is not.
+ */
+export function MessageList({ conversation }: { conversation: ConversationSnapshot }) {
+  const { client, me } = useSignedIn();
+  const { entries, pending } = useMessages(client, conversation.id);
+  const rows = useMemo(() => buildRows(entries, pending, me.id), [entries, pending, me.id]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [olderError, setOlderError] = useState<string | null>(null);
+  const [unseen, setUnseen] = useState(0);
+  const [announcement, setAnnouncement] = useState('');
+  const previous = useRef<{ first: string | null; last: string | null; height: number } | null>(null);
+  const id = conversation.id;
+
+  const markReadIfSeen = useCallback(() => {
+    const c = client.conversation(id);
+    if (!c || c.cursor <= c.read_seq) return;
+    if (document.visibilityState !== 'visible' || !stick.current) return;
+    client.markRead(id);
+  }, [client, id]);
+
+  const loadOlder = useCallback(() => {
+    if (loadingOlder || !client.conversation(id)?.has_older) return;
+    setLoadingOlder(true);
+    setOlderError(null);
+    client
+      .loadOlder(id)
+      .catch((err: unknown) => setOlderError(describeError(err)))
+      .finally(() => setLoadingOlder(false));
+  }, [client, id, loadingOlder]);
+
+  // Keep the view where the reader expects it after every change of rows.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const messages = rows.filter((r): r is Exclude<Row, { kind: 'day' }> => r.kind !== 'day');
+    const first = messages[0]?.key ?? null;
+    const lastRow = messages.at(-1);
+    const last = lastRow?.key ?? null;
+    const before = previous.current;
+    if (before && before.first !== null && first !== before.first && messages.some((r) => r.key === before.first)) {
+      // History went in above: shift by its height so the same message stays under the reader's eyes.
+      el.scrollTop += el.scrollHeight - before.height;
+    }
+    if (last !== (before?.last ?? null) && lastRow) {
+      const mine = lastRow.kind === 'pending' || lastRow.mine;
+      if (!before || before.last === null || stick.current || mine) {
+        el.scrollTop = el.scrollHeight;
+        stick.current = true;
+      } else {
+        setUnseen((n) => n + 1);
+      }
+      if (before && before.last !== null && lastRow.kind === 'entry' && !lastRow.mine) {
+        const content = lastRow.entry.message;
+        if (content.type === 'text') {
+          setAnnouncement(`${memberName(conversation, me.id, lastRow.entry.sender_id)}: ${content.text}`);
+        }
+      }
+    }
+    previous.current = { first, last, height: el.scrollHeight };
+  }, [rows, conversation, me.id]);
+
+  // Fill the viewport: keep loading older pages while there is no scrollbar yet.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || loadingOlder || olderError || !conversation.has_older) return;
+    if (el.scrollHeight - el.clientHeight < LOAD_OLDER_PX) loadOlder();
+  }, [rows, loadingOlder, olderError, conversation.has_older, loadOlder]);
+
+  // Resizes (the composer growing, a rotated phone) keep a reader at the bottom there.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => {
+      if (stick.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => {
+    markReadIfSeen();
+  }, [conversation.cursor, conversation.read_seq, markReadIfSeen]);
+
+  useEffect(() => {
+    const onVisible = (): void => markReadIfSeen();
+    document.addEventListener('visibilitychange', onVisible);
+    window.addEventListener('focus', onVisible);
+    return () => {
+      document.removeEventListener('visibilitychange', onVisible);
+      window.removeEventListener('focus', onVisible);
+    };
+  }, [markReadIfSeen]);
+
+  const onScroll = (): void => {
+    const el = scroller.current;
+    if (!el) return;
+    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+    if (stick.current) {
+      setUnseen(0);
+      markReadIfSeen();
+    }
+    if (el.scrollTop < LOAD_OLDER_PX && !olderError) loadOlder();
+  };
+
+  const jumpToLatest = (): void => {
+    const el = scroller.current;
+    if (!el) return;
+    el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
+    stick.current = true;
+    setUnseen(0);
+    markReadIfSeen();
+  };
+
+  return (
+    <div className="messages-wrap">
+      <div className="messages" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label="Message history">
+        <div className="messages__top">
+          {loadingOlder && <p role="status">Loading earlier messages…</p>}
+          {olderError && (
+            <p role="alert">
+              {olderError}{' '}
+              <button type="button" className="link-button" onClick={() => setOlderError(null)}>
+                Try again
+              </button>
+            </p>
+          )}
+          {!conversation.has_older && !loadingOlder && (
+            <p className="messages__start">{rows.length === 0 ? 'No messages yet. Say hello!' : 'This is the start of the conversation.'}</p>
+          )}
+        </div>
+        <ol className="messages__list" aria-label="Messages">
+          {rows.map((row) => {
+            if (row.kind === 'day') {
+              return (
+                <li key={row.key} className="day-separator">
+                  <time dateTime={row.date}>{row.label}</time>
+                </li>
+              );
+            }
+            if (row.kind === 'pending') {
+              return <PendingItem key={row.key} item={row.item} firstOfGroup={row.firstOfGroup} lastOfGroup={row.lastOfGroup} />;
+            }
+            const { entry } = row;
+            const content = entry.message;
+            const name = (userId: string): string => memberName(conversation, me.id, userId);
+            return (
+              <MessageItem
+                key={row.key}
+                entry={entry}
+                mine={row.mine}
+                firstOfGroup={row.firstOfGroup}
+                lastOfGroup={row.lastOfGroup}
+                senderName={name(entry.sender_id)}
+                showSender={!row.mine && conversation.type === 'group' && row.firstOfGroup}
+                status={row.mine && content.type === 'text' ? client.messageStatus(id, entry.seq) : null}
+                systemLine={content.type === 'system' ? systemText(content, name) : null}
+              />
+            );
+          })}
+        </ol>
+      </div>
+      {unseen > 0 && (
+        <button type="button" className="jump-latest" onClick={jumpToLatest}>
+          <Icon name="down" size={16} /> {unseen} new {unseen === 1 ? 'message' : 'messages'}
+        </button>
+      )}
+      <div className="sr-only" role="status" aria-live="polite" aria-atomic="true" data-testid="message-announcer">
+        {announcement}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,70 @@
+import type { MemberView, MessageView, SystemContent, UserId, UserView } from '@parley/protocol';
+import type { ConversationSnapshot } from '@parley/sdk';
+
+export function nameOf(user: Pick<UserView, 'display_name' | 'username'>): string {
+  return user.display_name || user.username;
+}
+
+/** The other person of a direct conversation (or null for a group, or one whose view lacks them). */
+export function peerOf(conversation: ConversationSnapshot, me: UserId): MemberView | null {
+  if (conversation.type !== 'direct') return null;
+  return conversation.members.find((m) => m.id !== me) ?? null;
+}
+
+/** What a conversation is called: its title, the other person, or the members' names. */
+export function conversationTitle(conversation: ConversationSnapshot, me: UserId): string {
+  if (conversation.title) return conversation.title;
+  const others = conversation.members.filter((m) => m.id !== me);
+  if (conversation.type === 'direct') return others[0] ? nameOf(others[0]) : 'Just you';
+  if (others.length === 0) return 'Empty group';
+  const names = others.slice(0, 3).map(nameOf);
+  return others.length > 3 ? `${names.join(', ')} and ${others.length - 3} more` : names.join(', ');
+}
+
+/** Names of users by id, from the conversation's members, with "You" for the signed-in user. */
+export function memberName(conversation: ConversationSnapshot | undefined, me: UserId, id: UserId): string {
+  if (id === me) return 'You';
+  const member = conversation?.members.find((m) => m.id === id);
+  return member ? nameOf(member) : 'Someone';
+}
+
+/** One line about a system entry of the log (membership changes, calls). */
+export function systemText(content: SystemContent, name: (id: UserId) => string): string {
+  const actor = name(content.actor_id);
+  const others = (content.user_ids ?? []).map(name);
+  const list = others.length <= 1 ? (others[0] ?? 'someone') : `${others.slice(0, -1).join(', ')} and ${others.at(-1)}`;
+  switch (content.event) {
+    case 'conversation_created':
+      return `${actor} started the conversation`;
+    case 'members_added':
+      return `${actor} added ${list}`;
+    case 'member_removed':
+      return `${actor} removed ${list}`;
+    case 'member_left':
+      return `${actor} left`;
+    case 'call_started':
+      return `${actor} started a ${content.video ? 'video' : 'voice'} call`;
+    case 'call_answered':
+      return `${actor} joined the call`;
+    case 'call_ended':
+      return content.duration_ms ? `Call ended · ${formatDuration(content.duration_ms)}` : 'Missed call';
+    default:
+      return 'Conversation updated';
+  }
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  return minutes > 0 ? `${minutes} min ${seconds % 60} s` : `${seconds} s`;
+}
+
+/** The last message as a one-line preview in the conversation list. */
+export function previewOf(entry: MessageView | null, conversation: ConversationSnapshot, me: UserId): string {
+  if (!entry) return 'No messages yet';
+  const content = entry.message;
+  if (content.type === 'system') return systemText(content, (id) => memberName(conversation, me, id));
+  const text = content.text.replace(/\s+/g, ' ').trim();
+  if (entry.sender_id === me) return `You: ${text}`;
+  return conversation.type === 'group' ? `${memberName(conversation, me, entry.sender_id)}: ${text}` : text;
+}

@@ -1,0 +1,13 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './components/app.tsx';
+import { ClientProvider } from './components/client-provider.tsx';
+import './styles.css';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ClientProvider>
+      <App />
+    </ClientProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,132 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_SKIP, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
+import { PASSWORD, conversationTitle, loginViaUi, messageTexts, openConversation, until } from './support/ui.ts';
+
+/** Controls without a name a screen reader could read out, as CSS paths. */
+function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>('button, a[href], input, textarea, [role="tab"]')) {
+      const labelled =
+        (el.getAttribute('aria-label') ?? '').trim() ||
+        (el.getAttribute('aria-labelledby') ?? '').trim() ||
+        ('labels' in el && (el as HTMLInputElement).labels && (el as HTMLInputElement).labels!.length > 0) ||
+        (el.textContent ?? '').trim();
+      if (!labelled) out.push(`${el.tagName.toLowerCase()}.${el.className}`);
+    }
+    return out;
+  });
+}
+
+function focusedName(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    return el?.getAttribute('aria-label') ?? (el as HTMLInputElement | null)?.labels?.[0]?.textContent ?? el?.textContent?.trim() ?? '';
+  });
+}
+
+/** Tabs forward until the focused control has this name (bounded). */
+async function tabTo(page: Page, name: string, max = 15): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    if ((await focusedName(page)) === name) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached "${name}" (last: "${await focusedName(page)}")`);
+}
+
+/** Keyboard use, names for screen readers, the live region, and message text that tries to be HTML. */
+function suite(): void {
+  let fixture: WebFixture;
+  let kim: SeededUser;
+  let lee: SeededUser;
+  let kimBrowser: Person;
+  let leeBrowser: Person;
+
+  beforeAll(async () => {
+    fixture = await startWebFixture();
+    [kim, lee] = await Promise.all([seedUser(fixture.url, 'Kim Keyboard'), seedUser(fixture.url, 'Lee Listener')]);
+    const chat = await seedConversation(fixture.url, lee, [kim]);
+    await seedMessage(fixture.url, lee, chat.id, 'Hello Kim');
+    leeBrowser = await newPerson(fixture, { label: 'lee' });
+    await loginViaUi(leeBrowser.page, lee.username);
+    await openConversation(leeBrowser.page, 'Kim Keyboard');
+  });
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('signs in, opens a conversation and sends with the keyboard alone', async () => {
+    kimBrowser = await newPerson(fixture, { label: 'kim' });
+    const { page } = kimBrowser;
+    expect(await unnamedControls(page)).toEqual([]);
+    // The username field has focus from the start; Tab goes on to the password; Enter submits.
+    await page.keyboard.type(kim.username);
+    await page.keyboard.press('Tab');
+    expect(await focusedName(page)).toBe('Password');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /^Chats/ }).waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
+
+    // New chat: the dialog takes focus (search field); Escape closes it and focus returns.
+    await tabTo(page, 'New chat');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'New chat' });
+    await dialog.waitFor();
+    expect(await focusedName(page)).toBe('Find someone');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focusedName(page)).toBe('New chat');
+
+    // The list comes next; Enter opens the conversation with the cursor in the composer.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('conversation'))).toBe(true);
+    await page.keyboard.press('Enter');
+    await conversationTitle(page, 'Lee Listener').waitFor();
+    expect(await focusedName(page)).toBe('Message');
+    expect(await unnamedControls(page)).toEqual([]);
+
+    // Shift+Enter is a new line, Enter sends.
+    await page.keyboard.type('line one');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('line two');
+    await page.keyboard.press('Enter');
+    await until(() => messageTexts(leeBrowser.page), ['Hello Kim', 'line one\nline two']);
+    expect(await page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('');
+  });
+
+  it('announces new messages from others in a polite live region', async () => {
+    const announcer = kimBrowser.page.getByTestId('message-announcer');
+    expect(await announcer.getAttribute('aria-live')).toBe('polite');
+    await leeBrowser.page.getByRole('textbox', { name: 'Message' }).fill('Can you hear me?');
+    await leeBrowser.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await until(async () => (await announcer.textContent())?.trim(), 'Lee Listener: Can you hear me?');
+  });
+
+  it('shows message text as text: markup stays inert, only http(s) links become anchors', async () => {
+    const hostile = '<img src=x onerror="window.__pwned=1"> see www.example.com/a?b=1, or javascript:alert(1) <b>bold</b>';
+    await leeBrowser.page.getByRole('textbox', { name: 'Message' }).fill(hostile);
+    await leeBrowser.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    const page = kimBrowser.page;
+    await until(async () => (await messageTexts(page)).at(-1), hostile);
+    const last = page.locator('.messages__list li.message').last();
+    expect(await last.locator('img, b, script').count()).toBe(0);
+    const links = last.getByRole('link');
+    expect(await links.count()).toBe(1);
+    expect(await links.getAttribute('href')).toBe('https://www.example.com/a?b=1');
+    expect(await links.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await links.getAttribute('target')).toBe('_blank');
+    expect(await links.textContent()).toBe('www.example.com/a?b=1');
+    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+  });
+
+  it('showed no page errors, console errors or CSP violations', () => {
+    expect(fixture.problems).toEqual([]);
+  });
+}
+
+if (HAS_CHROMIUM) describe('keyboard, screen readers and safe text', suite);
+else describe.skip(`keyboard, screen readers and safe text ${CHROMIUM_SKIP}`, suite);

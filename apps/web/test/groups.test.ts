@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_SKIP, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { seedUser, type SeededUser } from './support/seed.ts';
+import { conversationTitle, listItem, loginViaUi, messageTexts, openConversation, send, until } from './support/ui.ts';
+
+/** Groups through the UI: create one, and manage its members as an admin and as a member. */
+function suite(): void {
+  let fixture: WebFixture;
+  let ana: SeededUser;
+  let ben: SeededUser;
+  let cleo: SeededUser;
+  let dev: SeededUser;
+  const people: Record<string, Person> = {};
+
+  beforeAll(async () => {
+    fixture = await startWebFixture();
+    [ana, ben, cleo, dev] = await Promise.all([
+      seedUser(fixture.url, 'Ana Admin'),
+      seedUser(fixture.url, 'Ben Member'),
+      seedUser(fixture.url, 'Cleo Removed'),
+      seedUser(fixture.url, 'Dev Added'),
+    ]);
+    for (const [key, user] of [['ana', ana], ['ben', ben], ['cleo', cleo], ['dev', dev]] as const) {
+      people[key] = await newPerson(fixture, { label: key });
+      await loginViaUi(people[key]!.page, user.username);
+    }
+  });
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('the creator names a group and picks its members; everyone in it sees it', async () => {
+    const page = people.ana!.page;
+    await page.getByRole('button', { name: 'New group' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New group' });
+    await dialog.getByLabel('Group name').fill('Book club');
+    for (const user of [ben, cleo]) {
+      await dialog.getByLabel('Add people').fill(user.username);
+      await dialog.getByRole('button', { name: `Add ${user.displayName} (@${user.username})` }).click();
+    }
+    expect(await dialog.getByRole('list', { name: 'Chosen members' }).getByRole('listitem').allTextContents()).toEqual([
+      'Ben Member',
+      'Cleo Removed',
+    ]);
+    await saveScreenshot(page, 'new-group-dialog');
+    await dialog.getByRole('button', { name: 'Create group' }).click();
+    await conversationTitle(page, 'Book club').waitFor();
+    await send(page, 'Welcome to the book club');
+
+    for (const key of ['ben', 'cleo'] as const) {
+      await openConversation(people[key]!.page, 'Book club');
+      await until(() => messageTexts(people[key]!.page), ['Welcome to the book club']);
+    }
+    expect(await listItem(people.dev!.page, 'Book club').count()).toBe(0);
+  });
+
+  it('a member sees the members but cannot add or remove anyone', async () => {
+    const page = people.ben!.page;
+    await page.getByRole('button', { name: 'Members' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Members' });
+    await dialog.getByText('Only admins can add or remove members.').waitFor();
+    expect(await dialog.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
+    expect(await dialog.locator('.member-row').count()).toBe(3);
+    // Escape closes the dialog and gives focus back to the button that opened it.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.getByRole('button', { name: 'Members' }).evaluate((el) => el === document.activeElement)).toBe(true);
+  });
+
+  it('the admin removes one member and adds another; both of them see the change', async () => {
+    const page = people.ana!.page;
+    await page.getByRole('button', { name: 'Members' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Members' });
+    await dialog.getByRole('button', { name: 'Remove Cleo Removed' }).click();
+    await until(() => dialog.locator('.member-row').count(), 2);
+
+    await dialog.getByLabel('Add people').fill(dev.username);
+    await dialog.getByRole('button', { name: `Add ${dev.displayName} (@${dev.username})` }).click();
+    await until(() => dialog.locator('.member-row .user-row__name').allTextContents(), ['Ana Admin (you)', 'Ben Member', 'Dev Added']);
+    await saveScreenshot(page, 'members-dialog');
+    await page.keyboard.press('Escape');
+
+    // Cleo had the group open: it goes away.
+    await people.cleo!.page.getByText('This conversation is not available').waitFor();
+    await until(() => listItem(people.cleo!.page, 'Book club').count(), 0);
+    // Dev finds it in the list and can read and write.
+    await openConversation(people.dev!.page, 'Book club');
+    await send(people.dev!.page, 'Thanks for adding me');
+    await until(async () => (await messageTexts(page)).at(-1), 'Thanks for adding me');
+    await until(async () => (await messageTexts(people.ben!.page)).at(-1), 'Thanks for adding me');
+  });
+
+  it('showed no page errors, console errors or CSP violations', () => {
+    expect(fixture.problems).toEqual([]);
+  });
+}
+
+if (HAS_CHROMIUM) describe('groups', suite);
+else describe.skip(`groups ${CHROMIUM_SKIP}`, suite);

@@ -146,7 +146,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     metrics,
     log,
     async listen() {
-      await http.listen({ port: config.port, host: config.host });
+      // A deep accept queue: a reconnect storm arrives all at once.
+      await http.listen({ port: config.port, host: config.host, backlog: 8192 });
       const { port } = http.server.address() as AddressInfo;
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
       return `${config.security.tlsCertFile ? 'https' : 'http'}://${host}:${port}`;

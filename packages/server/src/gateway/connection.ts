@@ -13,6 +13,8 @@ export class Connection {
   readonly channels = new Set<string>();
   /** Sends handed to the writer and not yet acked (the gateway pipelines them). */
   readonly sendsInFlight = new Set<Promise<void>>();
+  /** Pushes that arrived before `ready` was written: the client sees `ready` first. */
+  private early: string[] | null = [];
 
   constructor(
     private readonly ws: WebSocket,
@@ -38,6 +40,20 @@ export class Connection {
       return;
     }
     this.ws.send(payload);
+  }
+
+  /** A fan-out payload from the hub: held until `ready` has been written, then in order. */
+  push(payload: string): void {
+    if (this.early) this.early.push(payload);
+    else this.send(payload);
+  }
+
+  /** Writes `ready`, then whatever was pushed before it. */
+  sendReady(frame: ServerFrame): void {
+    this.sendFrame(frame);
+    const early = this.early ?? [];
+    this.early = null;
+    for (const payload of early) this.send(payload);
   }
 
   sendFrame(frame: ServerFrame): void {

@@ -84,7 +84,7 @@ export class Hub {
     if (payload.startsWith(CONVERSATION_FRAME_PREFIX) && channel.startsWith('user:')) {
       this.followMembership(channel.slice('user:'.length), payload);
     }
-    for (const conn of connections) conn.send(payload);
+    for (const conn of connections) conn.push(payload);
   }
 
   /** Sockets the user has on this instance. */

@@ -225,7 +225,7 @@ export class WsGateway {
       return;
     }
     this.expiry.set(conn, token.expiresAt);
-    conn.sendFrame({ type: 'ready', user_id: token.userId, connection_id: conn.id, heartbeat_interval: config.ws.heartbeatInterval });
+    conn.sendReady({ type: 'ready', user_id: token.userId, connection_id: conn.id, heartbeat_interval: config.ws.heartbeatInterval });
     markReady();
     // Presence lives in Redis in the scaled tier: an outage must not cost the connection.
     presence.connected(device).catch((err: unknown) => log.warn({ err }, 'presence connect failed'));

@@ -1,0 +1,21 @@
+import { expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { Connection } from './connection.ts';
+
+/** A stand-in for a ws socket that records what is written (only what Connection touches). */
+function fakeSocket() {
+  const written: string[] = [];
+  const ws = { OPEN: 1, CONNECTING: 0, CLOSING: 2, CLOSED: 3, readyState: 1, bufferedAmount: 0, send: (p: string) => written.push(p) };
+  return { ws: ws as unknown as WebSocket, written };
+}
+
+it('holds fan-out pushes that arrive before ready, and writes them right after it, in order', () => {
+  const { ws, written } = fakeSocket();
+  const conn = new Connection(ws, 'u1', 's1', 0, '127.0.0.1', 1 << 20);
+  conn.push('{"type":"message","seq":1}');
+  conn.push('{"type":"message","seq":2}');
+  expect(written).toEqual([]);
+  conn.sendReady({ type: 'ready', user_id: 'u1', connection_id: conn.id, heartbeat_interval: 30 });
+  conn.push('{"type":"message","seq":3}');
+  expect(written.map((p) => JSON.parse(p).type + (JSON.parse(p).seq ?? ''))).toEqual(['ready', 'message1', 'message2', 'message3']);
+});

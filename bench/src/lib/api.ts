@@ -40,6 +40,24 @@ export class Api {
     return res.id;
   }
 
+  /** Creates a group of `owner` and `memberIds` (at most 1000 per request: add the rest with `addMembers`). */
+  async createGroup(owner: BenchUser, memberIds: string[], title: string): Promise<string> {
+    const res = await this.post<ConversationView>('/api/v1/conversations', { type: 'group', member_ids: memberIds, title }, owner.token);
+    return res.id;
+  }
+
+  /** Adds up to 100 users to a group. */
+  async addMembers(owner: BenchUser, conversationId: string, userIds: string[]): Promise<void> {
+    await this.post<unknown>(`/api/v1/conversations/${conversationId}/members`, { user_ids: userIds }, owner.token);
+  }
+
+  /** The conversation as `me` sees it (`last_seq`, members…). */
+  async getConversation(me: BenchUser, conversationId: string): Promise<ConversationView> {
+    const res = await fetch(`${this.baseUrl}/api/v1/conversations/${conversationId}`, { headers: { authorization: `Bearer ${me.token}` } });
+    if (!res.ok) throw new ApiError(res.status, 'unknown', `GET conversation → ${res.status}: ${await res.text()}`);
+    return (await res.json()) as ConversationView;
+  }
+
   /** Retries a request the server rate-limited, after the `retry_after` it asked for. */
   private async post<T>(path: string, body: unknown, token?: string): Promise<T> {
     for (let attempt = 1; ; attempt++) {

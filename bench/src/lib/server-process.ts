@@ -16,6 +16,10 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Milliseconds to wait for the "Parley is running" log line. */
   startTimeoutMs?: number;
+  /** Use this existing PostgreSQL database (shared by several instances) instead of creating a scratch one; it is not dropped. */
+  databaseUrl?: string;
+  /** Extra Node.js flags before `--import tsx` (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 /** What the server logged while the benchmark ran. */
@@ -77,7 +81,9 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     ...BENCH_SERVER_ENV,
     ...options.env,
   };
-  if (options.db === 'postgres') {
+  if (options.databaseUrl) {
+    env.DATABASE_URL = options.databaseUrl;
+  } else if (options.db === 'postgres') {
     scratch = await createScratchDatabase(options.pgUrl);
     env.DATABASE_URL = scratch.url;
   } else {
@@ -91,7 +97,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     scratch = null;
   };
 
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'packages/server/src/main.ts'], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,9 +5,12 @@ import { useConversations } from '../hooks/use-conversations.ts';
 import { usePresenceSubscription } from '../hooks/use-presence.ts';
 import { useRoute } from '../hooks/use-route.ts';
 import { peerOf } from '../lib/names.ts';
+import { CallProvider } from './call-provider.tsx';
+import { CallView } from './call-view.tsx';
 import { ConnectionBanner } from './connection-banner.tsx';
 import { ConversationView } from './conversation-view.tsx';
 import { EmptyState } from './empty-state.tsx';
+import { IncomingCall } from './incoming-call.tsx';
 import { NewChatDialog } from './new-chat-dialog.tsx';
 import { NewGroupDialog } from './new-group-dialog.tsx';
 import { Sidebar } from './sidebar.tsx';
@@ -60,28 +63,32 @@ export function ChatScreen() {
   };
 
   return (
-    <div className={`chat${conversationId ? ' chat--open' : ''}`}>
-      <h1 className="sr-only">Parley</h1>
-      <ConnectionBanner />
-      <div className="chat__body">
-        <Sidebar
-          conversations={conversations}
-          selectedId={conversationId}
-          loading={!listLoaded}
-          onSelect={open}
-          onNewChat={() => setDialog('chat')}
-          onNewGroup={() => setDialog('group')}
-        />
-        <main className="chat__main" aria-label="Conversation">
-          {conversationId ? (
-            <ConversationView key={conversationId} conversationId={conversationId} onBack={() => open(null)} />
-          ) : (
-            <EmptyState onNewChat={() => setDialog('chat')} hasConversations={conversations.length > 0} />
-          )}
-        </main>
+    <CallProvider>
+      <div className={`chat${conversationId ? ' chat--open' : ''}`}>
+        <h1 className="sr-only">Parley</h1>
+        <ConnectionBanner />
+        <CallView />
+        <IncomingCall />
+        <div className="chat__body">
+          <Sidebar
+            conversations={conversations}
+            selectedId={conversationId}
+            loading={!listLoaded}
+            onSelect={open}
+            onNewChat={() => setDialog('chat')}
+            onNewGroup={() => setDialog('group')}
+          />
+          <main className="chat__main" aria-label="Conversation">
+            {conversationId ? (
+              <ConversationView key={conversationId} conversationId={conversationId} onBack={() => open(null)} />
+            ) : (
+              <EmptyState onNewChat={() => setDialog('chat')} hasConversations={conversations.length > 0} />
+            )}
+          </main>
+        </div>
+        {dialog === 'chat' && <NewChatDialog onClose={() => setDialog(null)} onOpened={opened} />}
+        {dialog === 'group' && <NewGroupDialog onClose={() => setDialog(null)} onOpened={opened} />}
       </div>
-      {dialog === 'chat' && <NewChatDialog onClose={() => setDialog(null)} onOpened={opened} />}
-      {dialog === 'group' && <NewGroupDialog onClose={() => setDialog(null)} onOpened={opened} />}
-    </div>
+    </CallProvider>
   );
 }

@@ -1,5 +1,6 @@
 import type { ConversationSnapshot } from '@parley/sdk';
 import { useEffect, useState } from 'react';
+import { useCall } from '../hooks/use-call.ts';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { usePresence } from '../hooks/use-presence.ts';
 import { formatLastSeen } from '../lib/format.ts';
@@ -22,6 +23,8 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
   const title = conversationTitle(conversation, me.id);
   const group = conversation.type === 'group';
   const online = presence?.status === 'online';
+  const call = useCall();
+  const canCall = !group && peer !== null && call.active === null;
   // "last seen 3 min ago" ages: redraw it every minute.
   const [, tick] = useState(0);
   useEffect(() => {
@@ -49,6 +52,30 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
           </p>
         )}
       </div>
+      {!group && peer && (
+        <>
+          <button
+            type="button"
+            className="icon-button"
+            onClick={() => call.start(conversation.id, peer.id, false)}
+            disabled={!canCall}
+            aria-label="Voice call"
+            title="Voice call"
+          >
+            <Icon name="phone" />
+          </button>
+          <button
+            type="button"
+            className="icon-button"
+            onClick={() => call.start(conversation.id, peer.id, true)}
+            disabled={!canCall}
+            aria-label="Video call"
+            title="Video call"
+          >
+            <Icon name="video" />
+          </button>
+        </>
+      )}
       {group && (
         <button type="button" className="icon-button" onClick={onMembers} aria-label="Members" title="Members">
           <Icon name="members" />

@@ -1,5 +1,6 @@
 import type { MemberView, MessageView, SystemContent, UserId, UserView } from '@parley/protocol';
 import type { ConversationSnapshot } from '@parley/sdk';
+import { formatCallDuration } from './format.ts';
 
 export function nameOf(user: Pick<UserView, 'display_name' | 'username'>): string {
   return user.display_name || user.username;
@@ -43,21 +44,17 @@ export function systemText(content: SystemContent, name: (id: UserId) => string)
     case 'member_left':
       return `${actor} left`;
     case 'call_started':
-      return `${actor} started a ${content.video ? 'video' : 'voice'} call`;
+      return 'Call started';
     case 'call_answered':
-      return `${actor} joined the call`;
+      return 'Call answered';
     case 'call_ended':
-      return content.duration_ms ? `Call ended · ${formatDuration(content.duration_ms)}` : 'Missed call';
+      if (content.reason === 'invite_timeout') return 'Missed call';
+      return `Call ended · ${formatCallDuration(content.duration_ms ?? 0).replace(/^0(?=\d:)/, '')}`;
     default:
       return 'Conversation updated';
   }
 }
 
-function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  const minutes = Math.floor(seconds / 60);
-  return minutes > 0 ? `${minutes} min ${seconds % 60} s` : `${seconds} s`;
-}
 
 /** The last message as a one-line preview in the conversation list. */
 export function previewOf(entry: MessageView | null, conversation: ConversationSnapshot, me: UserId): string {

@@ -61,14 +61,14 @@ export interface WebFixture {
 }
 
 /** The client built once, a server on PGlite serving it (as harness.ts starts one), and a headless Chromium. */
-export async function startWebFixture(options: { env?: Record<string, string> } = {}): Promise<WebFixture> {
+export async function startWebFixture(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<WebFixture> {
   const web = await buildWebClient();
   let database: TestDatabase | null = null;
   let server: TestServer | null = null;
   try {
     database = await pgliteDatabase();
     server = await startServer(database.db, { env: { ...options.env, WEB_ROOT: web.dir } });
-    const browser = await chromium.launch({ executablePath: CHROMIUM_BIN, headless: true, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM_BIN, headless: true, args: [...CHROMIUM_ARGS, ...(options.args ?? [])] });
     const started = server;
     const db = database;
     return {

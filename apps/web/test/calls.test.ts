@@ -1,0 +1,100 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_SKIP, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { eventually, messageTexts, openConversation, registerViaUi, send, startDirectChat, uniqueUsername, until } from './support/ui.ts';
+
+/** Chromium's fake camera and microphone, granted without asking, and peer connections over loopback. */
+const FAKE_MEDIA = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection'];
+
+/** Whether the page's remote <video> plays the other side's live audio and video. */
+function remoteMedia(page: Page): Promise<{ audio: boolean; video: boolean; playing: boolean }> {
+  return page.evaluate(async () => {
+    const video = document.querySelector<HTMLVideoElement>('video[data-remote]');
+    const stream = video?.srcObject instanceof MediaStream ? video.srcObject : null;
+    const live = (tracks: MediaStreamTrack[] | undefined): boolean => (tracks ?? []).some((t) => t.readyState === 'live');
+    let playing = false;
+    if (video && video.videoWidth > 0) {
+      const before = video.currentTime;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      playing = video.currentTime > before;
+    }
+    return { audio: live(stream?.getAudioTracks()), video: live(stream?.getVideoTracks()), playing };
+  });
+}
+
+function systemLines(page: Page): Promise<string[]> {
+  return page.locator('.messages__list li.system-line').allTextContents();
+}
+
+/**
+ * A video call between two browser profiles with Chromium's fake devices:
+ * Alice calls from the conversation header, Bob accepts from the ringing
+ * overlay, media flows both ways, Alice hangs up and the timeline says so.
+ */
+function suite(): void {
+  let fixture: WebFixture;
+  let alice: Person;
+  let bob: Person;
+  const names = { alice: uniqueUsername('alice'), bob: uniqueUsername('bob') };
+
+  beforeAll(async () => {
+    fixture = await startWebFixture({ args: FAKE_MEDIA });
+    alice = await newPerson(fixture, { label: 'alice' });
+    bob = await newPerson(fixture, { label: 'bob' });
+    await registerViaUi(alice.page, names.alice, 'Alice');
+    await registerViaUi(bob.page, names.bob, 'Bob');
+    await startDirectChat(alice.page, names.bob, 'Bob');
+    await send(alice.page, 'Call you?');
+    await bob.page.locator('button.conversation').first().waitFor();
+    await openConversation(bob.page, 'Alice');
+    await until(() => messageTexts(bob.page), ['Call you?']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('Alice calls with video, Bob accepts, and both receive the other side’s audio and video', async () => {
+    await alice.page.getByRole('button', { name: 'Video call' }).click();
+    await alice.page.getByRole('region', { name: 'Call' }).waitFor();
+
+    const ringing = bob.page.getByRole('dialog', { name: 'Incoming call' });
+    await ringing.waitFor({ timeout: 15_000 });
+    expect(await ringing.textContent()).toContain('Alice');
+    await ringing.getByRole('button', { name: 'Accept' }).click();
+    await ringing.waitFor({ state: 'detached' });
+    await bob.page.getByRole('region', { name: 'Call' }).waitFor();
+
+    for (const page of [alice.page, bob.page]) {
+      await until(() => remoteMedia(page), { audio: true, video: true, playing: true }, 20_000);
+      // The duration shows once connected.
+      await eventually(async () => /^\d\d:\d\d$/.test((await page.getByTestId('call-status').textContent()) ?? ''), { timeoutMs: 10_000, intervalMs: 100 });
+      const muted = await page.locator('video[data-remote]').evaluate((v: HTMLVideoElement) => v.muted);
+      expect(muted).toBe(false);
+      expect(await page.locator('video[data-local]').evaluate((v: HTMLVideoElement) => v.muted)).toBe(true);
+    }
+
+    // The controls switch and say so.
+    await alice.page.getByRole('button', { name: 'Mute' }).click();
+    await alice.page.getByRole('button', { name: 'Unmute' }).click();
+    await alice.page.getByRole('button', { name: 'Camera off' }).click();
+    await alice.page.getByRole('button', { name: 'Camera on' }).click();
+  });
+
+  it('Alice hangs up: the call goes away on both sides and the timeline says it ended', async () => {
+    await alice.page.getByRole('button', { name: 'Hang up' }).click();
+    await alice.page.getByRole('region', { name: 'Call' }).waitFor({ state: 'detached' });
+    await bob.page.getByRole('region', { name: 'Call' }).waitFor({ state: 'detached', timeout: 15_000 });
+    for (const page of [alice.page, bob.page]) {
+      await eventually(async () => (await systemLines(page)).some((line) => /^Call ended · \d+:\d\d$/.test(line)), { timeoutMs: 15_000, intervalMs: 100 });
+      expect(await systemLines(page)).toContain('Call started');
+    }
+  });
+
+  it('showed no page errors, console errors or CSP violations', () => {
+    expect(fixture.problems).toEqual([]);
+  });
+}
+
+if (HAS_CHROMIUM) describe('calls in the browser', suite);
+else describe.skip(`calls in the browser ${CHROMIUM_SKIP}`, suite);

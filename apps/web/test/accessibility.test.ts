@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_SKIP, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
 import { PASSWORD, conversationTitle, loginViaUi, messageTexts, openConversation, until } from './support/ui.ts';
 
@@ -129,4 +129,4 @@ function suite(): void {
 }
 
 if (HAS_CHROMIUM) describe('keyboard, screen readers and safe text', suite);
-else describe.skip(`keyboard, screen readers and safe text ${CHROMIUM_SKIP}`, suite);
+else describe.skip(`keyboard, screen readers and safe text (skipped: needs Chromium at ${CHROMIUM_BIN} or CHROMIUM_BIN)`, suite);

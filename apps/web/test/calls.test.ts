@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_SKIP, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { eventually, messageTexts, openConversation, registerViaUi, send, startDirectChat, uniqueUsername, until } from './support/ui.ts';
 
 /** Chromium's fake camera and microphone, granted without asking, and peer connections over loopback. */
@@ -97,4 +97,4 @@ function suite(): void {
 }
 
 if (HAS_CHROMIUM) describe('calls in the browser', suite);
-else describe.skip(`calls in the browser ${CHROMIUM_SKIP}`, suite);
+else describe.skip(`calls in the browser (skipped: needs Chromium at ${CHROMIUM_BIN} or CHROMIUM_BIN)`, suite);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_SKIP, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import {
   conversationTitle,
   messageTexts,
@@ -108,4 +108,4 @@ function suite(): void {
 }
 
 if (HAS_CHROMIUM) describe('chat in the browser', suite);
-else describe.skip(`chat in the browser ${CHROMIUM_SKIP}`, suite);
+else describe.skip(`chat in the browser (skipped: needs Chromium at ${CHROMIUM_BIN} or CHROMIUM_BIN)`, suite);

@@ -1,6 +1,6 @@
 import type { WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_SKIP, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { messageTexts, registerViaUi, send, startDirectChat, statusOf, uniqueUsername, until } from './support/ui.ts';
 
 /**
@@ -86,4 +86,4 @@ function suite(): void {
 }
 
 if (HAS_CHROMIUM) describe('failed sends', suite);
-else describe.skip(`failed sends ${CHROMIUM_SKIP}`, suite);
+else describe.skip(`failed sends (skipped: needs Chromium at ${CHROMIUM_BIN} or CHROMIUM_BIN)`, suite);

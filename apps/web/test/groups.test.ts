@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_SKIP, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedUser, type SeededUser } from './support/seed.ts';
 import { conversationTitle, listItem, loginViaUi, messageTexts, openConversation, send, until } from './support/ui.ts';
 
@@ -97,4 +97,4 @@ function suite(): void {
 }
 
 if (HAS_CHROMIUM) describe('groups', suite);
-else describe.skip(`groups ${CHROMIUM_SKIP}`, suite);
+else describe.skip(`groups (skipped: needs Chromium at ${CHROMIUM_BIN} or CHROMIUM_BIN)`, suite);

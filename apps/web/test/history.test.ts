@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_SKIP, HAS_CHROMIUM, newPerson, startWebFixture, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
 import { eventually, loginViaUi, messageTexts, openConversation, until } from './support/ui.ts';
 
@@ -69,4 +69,4 @@ function suite(): void {
 }
 
 if (HAS_CHROMIUM) describe('history', suite);
-else describe.skip(`history ${CHROMIUM_SKIP}`, suite);
+else describe.skip(`history (skipped: needs Chromium at ${CHROMIUM_BIN} or CHROMIUM_BIN)`, suite);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { CHROMIUM_SKIP, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { messageTexts, registerViaUi, send, startDirectChat, statusOf, uniqueUsername, until } from './support/ui.ts';
 
 /** Messages waiting in the page's IndexedDB outbox. */
@@ -139,4 +139,4 @@ function suite(): void {
 }
 
 if (HAS_CHROMIUM) describe('offline and back', suite);
-else describe.skip(`offline and back ${CHROMIUM_SKIP}`, suite);
+else describe.skip(`offline and back (skipped: needs Chromium at ${CHROMIUM_BIN} or CHROMIUM_BIN)`, suite);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_SKIP, HAS_CHROMIUM, WEB_DIR, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, WEB_DIR, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
 import { conversationTitle, listItem, loginViaUi, messageTexts, openConversation, send, statusOf, typingText, unreadBadge, until } from './support/ui.ts';
 
@@ -130,4 +130,4 @@ function suite(): void {
 }
 
 if (HAS_CHROMIUM) describe('main screens', suite);
-else describe.skip(`main screens ${CHROMIUM_SKIP}`, suite);
+else describe.skip(`main screens (skipped: needs Chromium at ${CHROMIUM_BIN} or CHROMIUM_BIN)`, suite);

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_SKIP, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { eventually, registerViaUi, uniqueUsername } from './support/ui.ts';
 
 function storedRefreshToken(page: Page): Promise<string | null> {
@@ -79,4 +79,4 @@ function suite(): void {
 }
 
 if (HAS_CHROMIUM) describe('session across reloads and tabs', suite);
-else describe.skip(`session across reloads and tabs ${CHROMIUM_SKIP}`, suite);
+else describe.skip(`session across reloads and tabs (skipped: needs Chromium at ${CHROMIUM_BIN} or CHROMIUM_BIN)`, suite);

@@ -14,7 +14,6 @@ import { startServer, type TestServer } from '../../../../packages/server/test/s
  */
 export const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM_BIN);
-export const CHROMIUM_SKIP = '(skipped: needs Chromium at /usr/bin/chromium or CHROMIUM_BIN)';
 
 export const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const ARTIFACTS_DIR = join(WEB_DIR, 'test-artifacts');

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { busContract } from './bus-contract.ts';
 import { RedisBus } from './redis-bus.ts';
 import type { RedisConnections } from '../redis.ts';
-import { REDIS_SKIP_REASON, TEST_REDIS_URL, openTestRedis, testPrefix } from '../../test/support/redis.ts';
+import { TEST_REDIS_URL, openTestRedis, testPrefix } from '../../test/support/redis.ts';
 
 const suite = () => {
   const prefix = testPrefix();
@@ -40,4 +40,4 @@ const suite = () => {
 };
 
 if (TEST_REDIS_URL) describe('RedisBus', suite);
-else describe.skip(`RedisBus (skipped: ${REDIS_SKIP_REASON})`, suite);
+else describe.skip(`RedisBus (skipped: needs Redis: set TEST_REDIS_URL, e.g. redis://127.0.0.1:6379)`, suite);

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisRateLimiter } from './redis-rate-limiter.ts';
 import type { RedisConnections } from '../redis.ts';
-import { REDIS_SKIP_REASON, TEST_REDIS_URL, openTestRedis, testPrefix } from '../../test/support/redis.ts';
+import { TEST_REDIS_URL, openTestRedis, testPrefix } from '../../test/support/redis.ts';
 
 const suite = () => {
   const connections: RedisConnections[] = [];
@@ -32,4 +32,4 @@ const suite = () => {
 };
 
 if (TEST_REDIS_URL) describe('RedisRateLimiter', suite);
-else describe.skip(`RedisRateLimiter (skipped: ${REDIS_SKIP_REASON})`, suite);
+else describe.skip(`RedisRateLimiter (skipped: needs Redis: set TEST_REDIS_URL, e.g. redis://127.0.0.1:6379)`, suite);

@@ -2,7 +2,7 @@ import { afterAll, describe } from 'vitest';
 import { presenceContract } from './presence-contract.ts';
 import { RedisPresence } from './redis-presence.ts';
 import type { RedisConnections } from '../redis.ts';
-import { REDIS_SKIP_REASON, TEST_REDIS_URL, openTestRedis, testPrefix } from '../../test/support/redis.ts';
+import { TEST_REDIS_URL, openTestRedis, testPrefix } from '../../test/support/redis.ts';
 
 const suite = () => {
   const prefix = testPrefix();
@@ -18,4 +18,4 @@ const suite = () => {
 };
 
 if (TEST_REDIS_URL) describe('RedisPresence', suite);
-else describe.skip(`RedisPresence (skipped: ${REDIS_SKIP_REASON})`, suite);
+else describe.skip(`RedisPresence (skipped: needs Redis: set TEST_REDIS_URL, e.g. redis://127.0.0.1:6379)`, suite);

@@ -10,7 +10,6 @@ import type { Database } from '../../src/store/database.ts';
  * a fresh database, dropped afterwards, so files never see each other's rows.
  */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? '';
-export const POSTGRES_SKIP_REASON = 'needs PostgreSQL: set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)';
 
 export interface TestDatabase {
   db: Database;

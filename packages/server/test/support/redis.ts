@@ -2,7 +2,6 @@ import { openRedis, type RedisConnections } from '../../src/redis.ts';
 
 /** Redis for tests: used when TEST_REDIS_URL points at a server (CI sets it). */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? '';
-export const REDIS_SKIP_REASON = 'needs Redis: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379)';
 
 /** A fresh key/channel prefix, so test files sharing one Redis never see each other. */
 export const testPrefix = (): string => `parley-test:${crypto.randomUUID().slice(0, 8)}:`;

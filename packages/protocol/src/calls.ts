@@ -113,6 +113,14 @@ export const CallFrames = {
   call_hangup: CallHangupFrame,
 } as const;
 
+/** The call frame types, for code that routes every one of them the same way. */
+export const CALL_FRAME_TYPES = Object.keys(CallFrames) as Array<keyof typeof CallFrames>;
+
+/** True for a call signaling frame (either direction): its `type` starts with `call_`. */
+export function isCallFrame<F extends { type: string }>(frame: F): frame is Extract<F, { type: `call_${string}` }> {
+  return frame.type.startsWith('call_');
+}
+
 export type CallInviteFrame = Static<typeof CallInviteFrame>;
 export type CallAnswerFrame = Static<typeof CallAnswerFrame>;
 export type CallCandidatesFrame = Static<typeof CallCandidatesFrame>;

@@ -406,6 +406,12 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   }
 
   private dispatch(frame: ServerFrame): void {
+    // Checked by prefix here rather than with the protocol's isCallFrame: the
+    // SDK imports the protocol for types only, keeping its schemas out of bundles.
+    if (frame.type.startsWith('call_')) {
+      this.callsManager?.onFrame(frame as Extract<ServerFrame, { type: `call_${string}` }>);
+      return;
+    }
     switch (frame.type) {
       case 'message': {
         const { type: _, ...entry } = frame;
@@ -430,15 +436,6 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
           // `updated` carries only the id: membership changed, fetch the new view.
           this.catchUp.refreshView(frame.conversation.id);
         }
-        return;
-      case 'call_invite':
-      case 'call_answer':
-      case 'call_candidates':
-      case 'call_select_answer':
-      case 'call_reject':
-      case 'call_negotiate':
-      case 'call_hangup':
-        this.callsManager?.onFrame(frame);
         return;
       case 'error':
         // Errors that answer a request reach the request; the rest are news.

@@ -1,4 +1,4 @@
-import type { ClientFrameType } from '@parley/protocol';
+import { CALL_FRAME_TYPES, type ClientFrameType } from '@parley/protocol';
 import type { Config, LimitName } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { MemoryRateLimiter, type RateLimiter } from '../limits/rate-limiter.ts';
@@ -10,13 +10,7 @@ const USER_LIMITS: Partial<Record<ClientFrameType, LimitName>> = {
   typing: 'typing',
   presence_subscribe: 'presence',
   presence_unsubscribe: 'presence',
-  call_invite: 'calls',
-  call_answer: 'calls',
-  call_candidates: 'calls',
-  call_select_answer: 'calls',
-  call_reject: 'calls',
-  call_negotiate: 'calls',
-  call_hangup: 'calls',
+  ...Object.fromEntries(CALL_FRAME_TYPES.map((type) => [type, 'calls' as const])),
 };
 
 /** Rejected frames a socket may send in a burst (then one per second) before it is closed with 4429. */

@@ -1,4 +1,4 @@
-import type { ClientFrame } from '@parley/protocol';
+import { isCallFrame, type ClientFrame } from '@parley/protocol';
 import { presenceChannel } from '../bus/bus.ts';
 import type { Connection } from './connection.ts';
 import type { GatewayDeps } from './ws-gateway.ts';
@@ -6,16 +6,8 @@ import type { GatewayDeps } from './ws-gateway.ts';
 /** Turns one valid client frame into a capability call and writes the reply. */
 export async function handleFrame(frame: ClientFrame, conn: Connection, deps: GatewayDeps): Promise<void> {
   const { messaging, config, presence, hub, metrics, calls } = deps;
+  if (isCallFrame(frame)) return calls.handle(conn.userId, frame);
   switch (frame.type) {
-    case 'call_invite':
-    case 'call_answer':
-    case 'call_candidates':
-    case 'call_select_answer':
-    case 'call_reject':
-    case 'call_negotiate':
-    case 'call_hangup':
-      await calls.handle(conn.userId, frame);
-      return;
     case 'send_message': {
       const { entry, duplicate } = await messaging.send(conn.userId, frame.conversation_id, frame.message);
       conn.sendFrame({

@@ -16,6 +16,8 @@ export interface Config {
   /** PostgreSQL connection string; when set, PGlite is not used. */
   databaseUrl: string | null;
   databasePoolSize: number;
+  /** Batches of sends written at once on PostgreSQL, each on its own connection (PGlite: always 1). */
+  writeLanes: number;
   /** Redis for fan-out and presence across instances; null selects the in-process bus and presence. */
   redisUrl: string | null;
   /** Prefix of every Redis key and channel, so several deployments (or test runs) can share a server. */
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataDir: resolve(str(env, 'DATA_DIR') ?? './data'),
     databaseUrl: str(env, 'DATABASE_URL'),
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    writeLanes: int(env, 'DATABASE_WRITE_LANES', 2, 1, 64),
     redisUrl: str(env, 'REDIS_URL'),
     redisPrefix: str(env, 'REDIS_PREFIX') ?? 'parley:',
     instanceId: str(env, 'INSTANCE_ID') ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,

@@ -99,7 +99,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     notifier,
   });
   const conversations = new ConversationsService(db, notifier);
-  const messaging = new MessagingService(db, notifier, config.largeRoomThreshold);
+  const messaging = new MessagingService(db, notifier, config);
   const calls = new CallService(db, callStore, notifier, log);
   const hub = new Hub(bus, log, (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold), config.largeRoomThreshold);
   const presence = new PresenceService(presenceStore, db, notifier, config.instanceId, log);

@@ -1,5 +1,5 @@
 import type { ConversationId, MessageContent, MessageView, UserId } from '@parley/protocol';
-import type { Database, Sql } from '../store/database.ts';
+import { isUniqueViolation, type Database } from '../store/database.ts';
 import { notFound } from '../conversations/conversations-service.ts';
 import { toMessageView, type EntryRow } from './log-repo.ts';
 
@@ -19,51 +19,53 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** A concurrent transaction stored one of the batch's client_msg_ids first: redo the batch. */
-class LostRace extends Error {}
 const MAX_ATTEMPTS = 3;
 
 /**
  * Group commit for sends. Sends that arrive while a batch is being written
- * wait and go together in the next one: one transaction, a handful of
- * statements and one WAL flush for the whole batch instead of per message.
- * Under light load a batch is a single send, so nothing waits for a timer.
+ * wait and go together in the next one: one statement (its own
+ * transaction), so one round trip and one WAL flush for the whole batch
+ * instead of per message. Under light load a batch is a single send, so
+ * nothing waits for a timer.
  *
- * Per conversation, seqs are assigned in arrival order from the row-locked
- * counter (rows locked in id order, so concurrent batches cannot deadlock);
- * a send is resolved, and so acked, only after its batch commits.
+ * Conversations are spread over `lanes`, each writing one batch at a time:
+ * batches of different lanes touch different conversations, so they run side
+ * by side on the database without waiting for each other's row locks, while
+ * one conversation's sends stay in one lane and take their seqs in arrival
+ * order. A send is resolved, and so acked, only after its batch commits.
  */
 export class MessageWriter {
-  private queue: Pending[] = [];
-  private writing = 0;
+  private readonly lanes: Array<{ queue: Pending[]; writing: boolean }>;
 
   constructor(
     private readonly db: Database,
-    private readonly options: { maxBatch: number; concurrency: number; largeRoomThreshold: number },
-  ) {}
+    private readonly options: { maxBatch: number; lanes: number; largeRoomThreshold: number },
+  ) {
+    this.lanes = Array.from({ length: options.lanes }, () => ({ queue: [], writing: false }));
+  }
 
   write(conversationId: ConversationId, senderId: UserId, content: MessageContent): Promise<WriteResult> {
+    const lane = this.lanes[laneOf(conversationId, this.lanes.length)]!;
     return new Promise((resolve, reject) => {
-      this.queue.push({ conversationId, senderId, content, resolve, reject });
-      this.pump();
+      lane.queue.push({ conversationId, senderId, content, resolve, reject });
+      this.pump(lane);
     });
   }
 
-  private pump(): void {
-    while (this.writing < this.options.concurrency && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
-      this.writing++;
-      void this.writeBatch(batch).finally(() => {
-        this.writing--;
-        this.pump();
-      });
-    }
+  private pump(lane: { queue: Pending[]; writing: boolean }): void {
+    if (lane.writing || lane.queue.length === 0) return;
+    lane.writing = true;
+    const batch = lane.queue.splice(0, this.options.maxBatch);
+    void this.writeBatch(batch).finally(() => {
+      lane.writing = false;
+      this.pump(lane);
+    });
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const results = await this.db.transaction((tx) => this.store(tx, batch));
+        const results = await this.store(batch);
         batch.forEach((p, i) => {
           const r = results[i]!;
           if (r instanceof Error) p.reject(r);
@@ -71,130 +73,131 @@ export class MessageWriter {
         });
         return;
       } catch (err) {
-        if (err instanceof LostRace && attempt < MAX_ATTEMPTS) continue;
+        // Another instance committed one of these client_msg_ids after this
+        // statement's snapshot: the statement rolled back whole (no seq was
+        // taken), and the retry finds the original.
+        if (isUniqueViolation(err, 'messages_client_msg_id_key') && attempt < MAX_ATTEMPTS) continue;
         for (const p of batch) p.reject(err);
         return;
       }
     }
   }
 
-  /** Stores the batch in one transaction; returns a result or an error per send, in order. */
-  private async store(tx: Sql, batch: Pending[]): Promise<Array<WriteResult | Error>> {
+  /**
+   * Stores the batch with one statement, which is its own transaction: one
+   * round trip and one commit whatever the batch size. Returns a result or an
+   * error per send, in order.
+   */
+  private async store(batch: Pending[]): Promise<Array<WriteResult | Error>> {
+    const messageIds = batch.map(() => crypto.randomUUID());
+    const rows = await this.db.query<BatchRow>(WRITE_BATCH, [
+      messageIds,
+      batch.map((p) => p.conversationId),
+      batch.map((p) => p.senderId),
+      batch.map((p) => p.content.client_msg_id),
+      batch.map((p) => JSON.stringify({ ...p.content, attachments: p.content.attachments ?? [] })),
+      this.options.largeRoomThreshold,
+    ]);
+    const audiences = new Map<ConversationId, UserId[]>();
+    for (const row of rows) if (row.audience) audiences.set(row.conversation_id, row.audience);
+    const results: Array<WriteResult | Error> = new Array(batch.length);
+    const byKey = new Map<string, WriteResult>();
     const key = (p: Pending) => `${p.conversationId}|${p.senderId}|${p.content.client_msg_id}`;
-    // Membership of each sender, and any entry already stored under its client_msg_id.
-    const lookup = await tx.query<{ ord: number; member: boolean } & Partial<EntryRow>>(
-      `SELECT i.ord::int AS ord, cm.user_id IS NOT NULL AS member,
-              m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.created_at
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS i(conversation_id, sender_id, client_msg_id, ord)
-         LEFT JOIN conversation_members cm ON cm.conversation_id = i.conversation_id AND cm.user_id = i.sender_id
-         LEFT JOIN messages m ON m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id
-                             AND m.client_msg_id = i.client_msg_id
-        ORDER BY i.ord`,
-      [batch.map((p) => p.conversationId), batch.map((p) => p.senderId), batch.map((p) => p.content.client_msg_id)],
-    );
-    const results: Array<WriteResult | Error | undefined> = new Array(batch.length);
-    const fresh: number[] = [];
-    const firstOfKey = new Map<string, number>();
-    for (const row of lookup) {
+    for (const row of rows) {
       const i = row.ord - 1;
       if (!row.member) results[i] = notFound();
-      else if (row.id) results[i] = { entry: toMessageView(row as EntryRow), duplicate: true, audience: null };
-      else if (firstOfKey.has(key(batch[i]!))) continue; // a retry within the batch: resolved below
+      else if (row.seq === null) continue; // a retry of a send earlier in this batch: resolved below
       else {
-        firstOfKey.set(key(batch[i]!), i);
-        fresh.push(i);
-      }
-    }
-
-    if (fresh.length > 0) {
-      // Seqs: lock the counters in id order, then take a block per conversation.
-      const perConversation = new Map<ConversationId, number>();
-      for (const i of fresh) perConversation.set(batch[i]!.conversationId, (perConversation.get(batch[i]!.conversationId) ?? 0) + 1);
-      const ids = [...perConversation.keys()].sort();
-      // The sub-select takes the row locks in id order, so batches of several
-      // instances cannot deadlock on each other.
-      const counters = await tx.query<{ id: string; last_seq: number; member_count: number }>(
-        `UPDATE conversations c SET last_seq = c.last_seq + v.n
-           FROM unnest($1::uuid[], $2::int[]) AS v(id, n)
-          WHERE c.id = v.id
-            AND c.id IN (SELECT id FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE)
-         RETURNING c.id, c.last_seq, c.member_count`,
-        [ids, ids.map((id) => perConversation.get(id)!)],
-      );
-      const next = new Map(counters.map((c) => [c.id, c.last_seq - perConversation.get(c.id)! + 1]));
-      const seqs = fresh.map((i) => {
-        const id = batch[i]!.conversationId;
-        const seq = next.get(id)!;
-        next.set(id, seq + 1);
-        return seq;
-      });
-      const messageIds = fresh.map(() => crypto.randomUUID());
-      // Insert, and move each sender's cursors to what they sent (they have seen it).
-      const inserted = await tx.query<{ id: string; created_at: Date }>(
-        `WITH ins AS (
-           INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content)
-           SELECT v.id, v.conversation_id, v.seq, v.sender_id, 'message', v.client_msg_id, v.content::jsonb
-             FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::text[], $6::text[])
-                  AS v(id, conversation_id, seq, sender_id, client_msg_id, content)
-           ON CONFLICT DO NOTHING
-           RETURNING id, conversation_id, seq, sender_id, created_at
-         ), cursors AS (
-           UPDATE conversation_members cm
-              SET delivered_seq = GREATEST(cm.delivered_seq, s.seq), read_seq = GREATEST(cm.read_seq, s.seq)
-             FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM ins GROUP BY conversation_id, sender_id) s
-            WHERE cm.conversation_id = s.conversation_id AND cm.user_id = s.sender_id
-         )
-         SELECT id, created_at FROM ins`,
-        [
-          messageIds,
-          fresh.map((i) => batch[i]!.conversationId),
-          seqs,
-          fresh.map((i) => batch[i]!.senderId),
-          fresh.map((i) => batch[i]!.content.client_msg_id),
-          fresh.map((i) => JSON.stringify({ ...batch[i]!.content, attachments: batch[i]!.content.attachments ?? [] })),
-        ],
-      );
-      // A concurrent transaction committed one of these client_msg_ids: the seqs
-      // taken above would leave a hole, so roll back and redo the batch.
-      if (inserted.length !== fresh.length) throw new LostRace();
-      const createdAt = new Map(inserted.map((r) => [r.id, r.created_at]));
-
-      const small = counters.filter((c) => c.member_count < this.options.largeRoomThreshold).map((c) => c.id);
-      const members = new Map<ConversationId, UserId[]>();
-      if (small.length > 0) {
-        const rows = await tx.query<{ conversation_id: string; user_id: string }>(
-          'SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id = ANY($1::uuid[])',
-          [small],
-        );
-        for (const r of rows) {
-          let list = members.get(r.conversation_id);
-          if (!list) members.set(r.conversation_id, (list = []));
-          list.push(r.user_id);
-        }
-      }
-      fresh.forEach((i, k) => {
         const p = batch[i]!;
-        results[i] = {
-          entry: {
-            conversation_id: p.conversationId,
-            seq: seqs[k]!,
-            message_id: messageIds[k]!,
-            sender_id: p.senderId,
-            message: { ...p.content, attachments: p.content.attachments ?? [] },
-            created_at: createdAt.get(messageIds[k]!)!.toISOString(),
-          },
-          duplicate: false,
-          audience: members.get(p.conversationId) ?? null,
-        };
-      });
+        const result: WriteResult = row.fresh
+          ? {
+              // The content went in as sent: no need to read it back.
+              entry: toMessageView({ ...row, seq: row.seq, content: { ...p.content, attachments: p.content.attachments ?? [] } }),
+              duplicate: false,
+              audience: audiences.get(row.conversation_id) ?? null,
+            }
+          : { entry: toMessageView({ ...row, seq: row.seq, content: row.content! }), duplicate: true, audience: null };
+        results[i] = result;
+        byKey.set(key(p), result);
+      }
     }
-
     // Retries of a send stored in this same batch answer with its result.
-    return batch.map((p, i) => {
-      const result = results[i];
-      if (result) return result;
-      const original = results[firstOfKey.get(key(p))!] as WriteResult;
-      return { ...original, duplicate: true };
-    });
+    return batch.map((p, i) => results[i] ?? { ...byKey.get(key(p))!, duplicate: true });
   }
 }
+
+/** A stable lane for a conversation id (a UUID: its last hex digits are random). */
+function laneOf(conversationId: ConversationId, lanes: number): number {
+  return lanes === 1 ? 0 : parseInt(conversationId.slice(-4), 16) % lanes;
+}
+
+type BatchRow = { ord: number; member: boolean; fresh: boolean; audience: UserId[] | null } & Omit<EntryRow, 'seq' | 'content'> & {
+  /** Null for a repeat within the batch (and for a non-member). */
+  seq: number | null;
+  /** The original's content, for a send stored before; null for a fresh one. */
+  content: EntryRow['content'] | null;
+};
+
+/**
+ * One batch of sends: $1 message ids, $2 conversations, $3 senders,
+ * $4 client_msg_ids, $5 contents (JSON), $6 the large-room threshold.
+ *
+ * - `checked`: membership of each sender, any entry already stored under its
+ *   client_msg_id, and whether an earlier send of this batch has the same key;
+ * - `fresh`: the sends to store, numbered per conversation in arrival order;
+ * - `bumped`: the counters, locked in id order (concurrent batches of several
+ *   instances cannot deadlock) and moved by the number of fresh sends;
+ * - `ins`: the entries, seqs taken as a dense block from each counter;
+ * - `cursors`: each sender's delivered/read cursor moves to what they sent;
+ * - one row per send: the stored entry (fresh or original), or `member`
+ *   false, or no seq for a repeat within the batch; the first fresh row of a
+ *   small conversation carries its members (who to tell).
+ *
+ * A unique violation on client_msg_id (a concurrent commit of the same send)
+ * aborts the whole statement, counters included, so seqs stay dense.
+ */
+const WRITE_BATCH = `
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY
+    AS i(id, conversation_id, sender_id, client_msg_id, content, ord)
+), checked AS (
+  SELECT i.*, cm.user_id IS NOT NULL AS member,
+         m.id AS old_id, m.seq AS old_seq, m.content AS old_content, m.created_at AS old_created_at,
+         row_number() OVER (PARTITION BY i.conversation_id, i.sender_id, i.client_msg_id ORDER BY i.ord) AS nth
+    FROM input i
+    LEFT JOIN conversation_members cm ON cm.conversation_id = i.conversation_id AND cm.user_id = i.sender_id
+    LEFT JOIN messages m ON m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id
+                        AND m.client_msg_id = i.client_msg_id
+), fresh AS (
+  SELECT c.*, row_number() OVER (PARTITION BY c.conversation_id ORDER BY c.ord) AS k,
+         count(*) OVER (PARTITION BY c.conversation_id) AS n
+    FROM checked c WHERE c.member AND c.old_id IS NULL AND c.nth = 1
+), bumped AS (
+  UPDATE conversations c SET last_seq = c.last_seq + f.n
+    FROM (SELECT DISTINCT conversation_id, n FROM fresh) f
+   WHERE c.id = f.conversation_id
+     AND c.id IN (SELECT id FROM conversations WHERE id IN (SELECT conversation_id FROM fresh) ORDER BY id FOR UPDATE)
+  RETURNING c.id, c.last_seq - f.n AS base, c.member_count
+), ins AS (
+  INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content)
+  SELECT f.id, f.conversation_id, b.base + f.k, f.sender_id, 'message', f.client_msg_id, f.content::jsonb
+    FROM fresh f JOIN bumped b ON b.id = f.conversation_id
+  RETURNING id, seq, created_at
+), cursors AS (
+  UPDATE conversation_members cm
+     SET delivered_seq = GREATEST(cm.delivered_seq, s.seq), read_seq = GREATEST(cm.read_seq, s.seq)
+    FROM (SELECT f.conversation_id, f.sender_id, max(ins.seq) AS seq
+            FROM ins JOIN fresh f ON f.id = ins.id GROUP BY f.conversation_id, f.sender_id) s
+   WHERE cm.conversation_id = s.conversation_id AND cm.user_id = s.sender_id
+)
+SELECT c.ord::int AS ord, c.member, ins.id IS NOT NULL AS fresh, c.conversation_id, c.sender_id,
+       COALESCE(ins.id, c.old_id) AS id, COALESCE(ins.seq, c.old_seq) AS seq,
+       c.old_content AS content, COALESCE(ins.created_at, c.old_created_at) AS created_at,
+       CASE WHEN f.k = 1 AND b.member_count < $6 THEN
+         (SELECT array_agg(a.user_id::text) FROM conversation_members a WHERE a.conversation_id = c.conversation_id)
+       END AS audience
+  FROM checked c
+  LEFT JOIN ins ON ins.id = c.id
+  LEFT JOIN fresh f ON f.id = c.id
+  LEFT JOIN bumped b ON b.id = c.conversation_id
+ ORDER BY c.ord`;

@@ -46,11 +46,15 @@ export class MessagingService {
   constructor(
     private readonly db: Database,
     private readonly notifier: Notifier,
-    largeRoomThreshold: number,
+    options: { largeRoomThreshold: number; writeLanes: number },
   ) {
-    // PGlite runs one statement at a time: one batch in flight. On PostgreSQL a
-    // batch prepares while the one before commits.
-    this.writer = new MessageWriter(db, { maxBatch: 512, concurrency: 1, largeRoomThreshold });
+    // PGlite runs one statement at a time: one lane. On PostgreSQL, lanes let
+    // batches of different conversations run on several backends at once.
+    this.writer = new MessageWriter(db, {
+      maxBatch: 512,
+      lanes: db.kind === 'postgres' ? options.writeLanes : 1,
+      largeRoomThreshold: options.largeRoomThreshold,
+    });
   }
 
   /**

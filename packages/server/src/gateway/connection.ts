@@ -1,6 +1,9 @@
 import type { WebSocket } from 'ws';
 import { CloseCodes, type ServerFrame, type UserId } from '@parley/protocol';
 
+/** A serialised frame: a string, or its UTF-8 bytes when many sockets get the same frame. */
+export type Payload = string | Buffer;
+
 /**
  * One authenticated socket. Capabilities never see it: the gateway writes
  * replies to it and the hub writes fan-out payloads to it.
@@ -14,7 +17,7 @@ export class Connection {
   /** Sends handed to the writer and not yet acked (the gateway pipelines them). */
   readonly sendsInFlight = new Set<Promise<void>>();
   /** Pushes that arrived before `ready` was written: the client sees `ready` first. */
-  private early: string[] | null = [];
+  private early: Payload[] | null = [];
 
   constructor(
     private readonly ws: WebSocket,
@@ -33,17 +36,19 @@ export class Connection {
     return this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED;
   }
 
-  send(payload: string): void {
+  send(payload: Payload): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {
       this.close(CloseCodes.slowConsumer, 'slow consumer: resume from your cursors');
       return;
     }
-    this.ws.send(payload);
+    // A Buffer goes out as a text frame without being copied or encoded again.
+    if (typeof payload === 'string') this.ws.send(payload);
+    else this.ws.send(payload, { binary: false });
   }
 
   /** A fan-out payload from the hub: held until `ready` has been written, then in order. */
-  push(payload: string): void {
+  push(payload: Payload): void {
     if (this.early) this.early.push(payload);
     else this.send(payload);
   }

@@ -84,7 +84,9 @@ export class Hub {
     if (payload.startsWith(CONVERSATION_FRAME_PREFIX) && channel.startsWith('user:')) {
       this.followMembership(channel.slice('user:'.length), payload);
     }
-    for (const conn of connections) conn.push(payload);
+    // Encoded once here, not once per socket by ws.
+    const bytes = Buffer.from(payload);
+    for (const conn of connections) conn.push(bytes);
   }
 
   /** Sockets the user has on this instance. */

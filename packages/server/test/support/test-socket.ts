@@ -15,7 +15,9 @@ export class TestSocket {
   private nextId = 1;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
+    ws.on('message', (data, isBinary) => {
+      // The protocol speaks JSON text frames only (fan-out writes shared bytes: they must still be text).
+      if (isBinary) throw new Error(`server sent a binary frame: ${data.toString().slice(0, 80)}`);
       const frame = JSON.parse(data.toString()) as Frame;
       this.frames.push(frame);
       this.waiters = this.waiters.filter((w) => {

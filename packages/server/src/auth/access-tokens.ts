@@ -9,6 +9,8 @@ const ALG = 'EdDSA';
 // created one) triggers a reload, at most this often.
 const RELOAD_INTERVAL_MS = 5_000;
 const KEY_CREATION_LOCK = 720_315_002;
+/** Verified tokens remembered per instance (a reconnect storm presents the same tokens again and again). */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 interface Key {
   kid: string;
@@ -39,6 +41,12 @@ export class AccessTokens {
   private keys = new Map<string, Key>();
   private current: Key | undefined;
   private lastReload = 0;
+  /**
+   * Tokens that verified, until they expire: the signature check (EdDSA) is
+   * most of a handshake's CPU, and a token's claims cannot change. Oldest
+   * entries go first when it is full.
+   */
+  private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(
     private readonly sql: Database,
@@ -103,6 +111,19 @@ export class AccessTokens {
 
   /** Verifies a token and returns its user, session and expiry (epoch seconds); throws `unauthenticated` or `token_expired`. */
   async verify(token: string): Promise<VerifiedToken> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expiresAt > Date.now() / 1000) return known;
+      this.verified.delete(token);
+      throw new AppError('token_expired', 'access token expired');
+    }
+    const result = await this.verifySignature(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, result);
+    return result;
+  }
+
+  private async verifySignature(token: string): Promise<VerifiedToken> {
     try {
       const { payload } = await jwtVerify(token, (header) => this.keyFor(header.kid), {
         algorithms: [ALG],

@@ -17,5 +17,6 @@ export interface Bus {
 export const userChannel = (userId: string): string => `user:${userId}`;
 /** Entries of a large conversation: published once, heard by instances with a member connected. */
 export const roomChannel = (conversationId: string): string => `room:${conversationId}`;
+export const isRoomChannel = (channel: string): boolean => channel.startsWith('room:');
 /** A user's online / offline changes, heard by instances with a subscriber. */
 export const presenceChannel = (userId: string): string => `presence:${userId}`;

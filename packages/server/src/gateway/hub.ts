@@ -1,6 +1,6 @@
 import { CloseCodes, type ConversationId, type UserId } from '@parley/protocol';
 import type { Logger } from 'pino';
-import { roomChannel, userChannel, type Bus, type Unsubscribe } from '../bus/bus.ts';
+import { isRoomChannel, roomChannel, userChannel, type Bus, type Unsubscribe } from '../bus/bus.ts';
 import type { Connection } from './connection.ts';
 import { parseRevoke, REVOKE_PREFIX } from '../bus/control.ts';
 
@@ -24,6 +24,8 @@ const CONVERSATION_FRAME_PREFIX = '{"type":"conversation"';
 export class Hub {
   private readonly channels = new Map<string, LocalChannel>();
   private readonly users = new Map<UserId, Set<Connection>>();
+  /** Room-channel look-ups in flight, shared by the user's sockets connecting meanwhile. */
+  private readonly loadingRooms = new Map<UserId, Promise<string[]>>();
 
   constructor(
     private readonly bus: Bus,
@@ -38,8 +40,27 @@ export class Hub {
     let mine = this.users.get(conn.userId);
     if (!mine) this.users.set(conn.userId, (mine = new Set()));
     mine.add(conn);
-    const rooms = await this.largeRoomsOf(conn.userId);
-    await Promise.all([this.join(userChannel(conn.userId), conn), ...rooms.map((id) => this.join(roomChannel(id), conn))]);
+    const rooms = await this.roomChannelsOf(conn.userId, mine);
+    await Promise.all([this.join(userChannel(conn.userId), conn), ...rooms.map((channel) => this.join(channel, conn))]);
+  }
+
+  /**
+   * The room channels a user's socket must hear. They are the same for all of
+   * the user's sockets, and kept current by `followMembership`: a socket
+   * already set up on this instance tells them without a database query.
+   */
+  private roomChannelsOf(userId: UserId, mine: Set<Connection>): Promise<string[]> {
+    const loading = this.loadingRooms.get(userId);
+    if (loading) return loading;
+    const mainChannel = userChannel(userId);
+    for (const other of mine) {
+      if (other.channels.has(mainChannel)) return Promise.resolve([...other.channels].filter(isRoomChannel));
+    }
+    const query = this.largeRoomsOf(userId)
+      .then((ids) => ids.map(roomChannel))
+      .finally(() => this.loadingRooms.delete(userId));
+    this.loadingRooms.set(userId, query);
+    return query;
   }
 
   remove(conn: Connection): void {

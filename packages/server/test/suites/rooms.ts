@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { LARGE_ROOM_THRESHOLD, type Cluster } from '../support/cluster.ts';
-import { api, connect, createConversation, register, sendMessage, type TestServer } from '../support/harness.ts';
+import { api, connect, createConversation, register, sendMessage, type TestServer, type TestUser } from '../support/harness.ts';
 import { eventually } from '../support/eventually.ts';
 import { roomChannel } from '../../src/bus/bus.ts';
 
@@ -43,6 +43,37 @@ export function roomsSuite(cluster: Cluster): void {
     expect(await leaverSocket.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
     expect(leaverSocket.messages(group.id).some((m) => m.message_id === after.message_id)).toBe(false);
     sockets.forEach((s) => s.close());
+  });
+
+  it("gives a user's later sockets the large rooms their first socket follows, as membership changes", async () => {
+    const users = await Promise.all(Array.from({ length: LARGE_ROOM_THRESHOLD + 1 }, () => register(a.url)));
+    const [owner, x, ...rest] = users as [TestUser, TestUser, ...TestUser[]];
+    const first = await createConversation(a.url, owner, [x, ...rest], 'group');
+    const hears = (socket: Awaited<ReturnType<typeof connect>>, id: string) =>
+      [...a.parley.hub.connections()].some((c) => c.channels.has(roomChannel(id)) && socket.frames[0]!.connection_id === c.id);
+
+    const s1 = await connect(a, x);
+    expect(hears(s1, first.id)).toBe(true);
+    // A second large room while s1 is connected: s1 follows it from its user channel.
+    const second = await createConversation(a.url, owner, [x, ...rest], 'group');
+    await eventually(() => expect(hears(s1, second.id)).toBe(true));
+
+    // Later sockets (several at once) hear both rooms, and get their messages.
+    const more = await Promise.all([connect(a, x), connect(a, x), connect(a, x)]);
+    const ownerSocket = await connect(b, owner);
+    const hello = await sendMessage(ownerSocket, second.id, 'to the second room');
+    for (const s of [s1, ...more]) {
+      expect(hears(s, first.id) && hears(s, second.id)).toBe(true);
+      await s.next((f) => f.type === 'message' && f.message_id === hello.message_id);
+    }
+
+    // x leaves the first room: every socket, and any socket opened after, stops hearing it.
+    expect((await api(a.url, 'DELETE', `/api/v1/conversations/${first.id}/members/${x.id}`, { token: x.token })).status).toBe(204);
+    await eventually(() => expect([s1, ...more].some((s) => hears(s, first.id))).toBe(false));
+    const late = await connect(a, x);
+    expect(hears(late, first.id)).toBe(false);
+    expect(hears(late, second.id)).toBe(true);
+    for (const s of [s1, ...more, late, ownerSocket]) s.close();
   });
 
   it('relays a burst of typing starts once per throttle window', async () => {

@@ -13,7 +13,7 @@ import { AppError } from '../errors.ts';
 import { memberIds, roleOf } from '../conversations/conversations-repo.ts';
 import { notFound } from '../conversations/conversations-service.ts';
 import { TypingThrottle } from './typing-throttle.ts';
-import { readPage } from './log-repo.ts';
+import { ENTRY_COLUMNS, readPage, toMessageView, type EntryRow } from './log-repo.ts';
 import { MessageWriter } from './message-writer.ts';
 
 /** Seconds a `typing: start` lasts unless refreshed. */
@@ -100,27 +100,35 @@ export class MessagingService {
   async sync(me: UserId, cursors: Record<ConversationId, Seq>, pageSize: number): Promise<SyncResult> {
     const ids = Object.keys(cursors);
     if (ids.length === 0) return { entries: [], cursors: {}, limited: false, removed: [] };
-    const rows = await this.db.query<{ id: string; last_seq: number }>(
-      `SELECT c.id, c.last_seq FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
-        WHERE cm.user_id = $1 AND cm.conversation_id = ANY($2::uuid[])`,
-      [me, ids],
+    // One query for every conversation: the caller's membership, the log's
+    // head, and the page past the cursor (a row with no entry when none).
+    const rows = await this.db.query<{ last_seq: number; cid: string } & Partial<EntryRow>>(
+      `SELECT c.id AS cid, c.last_seq, p.id, p.conversation_id, p.seq, p.sender_id, p.content, p.created_at
+         FROM unnest($2::uuid[], $3::int[]) AS cur(id, after)
+         JOIN conversation_members cm ON cm.conversation_id = cur.id AND cm.user_id = $1
+         JOIN conversations c ON c.id = cur.id
+         LEFT JOIN LATERAL (
+           SELECT ${ENTRY_COLUMNS} FROM messages m
+            WHERE m.conversation_id = cur.id AND m.seq > cur.after AND cur.after < c.last_seq
+            ORDER BY m.seq LIMIT $4
+         ) p ON true
+        ORDER BY c.id, p.seq`,
+      [me, ids, ids.map((id) => cursors[id]!), pageSize],
     );
     // Conversations the caller is not (or no longer) a member of are named in
     // `removed`, identically whether they exist or not, and the rest replays.
-    const known = new Set(rows.map((r) => r.id));
-    const removed = ids.filter((id) => !known.has(id));
     const entries: MessageView[] = [];
     const next: Record<ConversationId, Seq> = {};
-    let limited = false;
-    for (const { id, last_seq } of rows) {
-      const from = cursors[id]!;
-      next[id] = from;
-      if (last_seq <= from) continue;
-      const page = await readPage(this.db, id, { after: from, before: null, limit: pageSize, newest: false });
-      entries.push(...page);
-      if (page.length > 0) next[id] = page[page.length - 1]!.seq;
-      if (next[id]! < last_seq) limited = true;
+    const heads = new Map<ConversationId, Seq>();
+    for (const row of rows) {
+      heads.set(row.cid, row.last_seq);
+      next[row.cid] ??= cursors[row.cid]!;
+      if (row.id === null || row.id === undefined) continue;
+      entries.push(toMessageView(row as EntryRow));
+      next[row.cid] = row.seq!;
     }
+    const removed = ids.filter((id) => !heads.has(id));
+    const limited = [...heads].some(([id, head]) => next[id]! < head);
     return { entries, cursors: next, limited, removed };
   }
 

@@ -155,6 +155,36 @@ export function messagingSuite(cluster: Cluster): void {
     resumed.close();
   });
 
+  it('resumes several conversations in one sync: only what each misses, a cursor per conversation', async () => {
+    const [alice, bob, carol] = await Promise.all([register(a.url), register(a.url), register(a.url)]);
+    const [busy, quiet, empty, notMine] = await Promise.all([
+      createConversation(a.url, alice, [bob]),
+      createConversation(a.url, alice, [bob, carol], 'group'),
+      createConversation(a.url, bob, [carol]),
+      createConversation(a.url, alice, [carol]),
+    ]);
+    const aliceSocket = await connect(a, alice);
+    for (let n = 1; n <= 4; n++) await sendMessage(aliceSocket, busy.id, `busy ${n}`);
+    await sendMessage(aliceSocket, quiet.id, 'quiet 1');
+    await sendMessage(aliceSocket, notMine.id, 'not for bob');
+
+    const bobSocket = await connect(b, bob);
+    const synced = await bobSocket.request({
+      type: 'sync',
+      cursors: { [busy.id]: 2, [quiet.id]: 1, [empty.id]: 0, [notMine.id]: 0 },
+    });
+    expect(synced).toMatchObject({ type: 'synced', limited: false, removed: [notMine.id] });
+    expect(synced.cursors).toEqual({ [busy.id]: 4, [quiet.id]: 1, [empty.id]: 0 });
+    expect(bobSocket.messages(busy.id).map((m) => [m.seq, (m.message as { text: string }).text])).toEqual([
+      [3, 'busy 3'],
+      [4, 'busy 4'],
+    ]);
+    expect(bobSocket.messages(quiet.id)).toEqual([]);
+    expect(bobSocket.frames.some((f) => f.type === 'message' && f.conversation_id === notMine.id)).toBe(false);
+    aliceSocket.close();
+    bobSocket.close();
+  });
+
   it('refuses non-members reading, sending and syncing, and stores nothing', async () => {
     const alice = await register(a.url, 'alice');
     const bob = await register(a.url, 'bob');

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { Api } from './lib/api.ts';
 import { BenchClient } from './lib/client.ts';
 import { startCluster, type Cluster } from './lib/cluster.ts';
-import { nowMs } from './lib/histogram.ts';
+import { Histogram, nowMs } from './lib/histogram.ts';
 import { coresBetween, pidsByComm, sampleGroups, type ProcGroup } from './lib/proc.ts';
 import { codeVersion, machineInfo, printTable, writeResult, type Row } from './lib/report.ts';
 import { createGroup, registerMany } from './lib/setup.ts';
@@ -55,11 +55,26 @@ setTimeout(() => {
 }, opts.timeoutS * 1000).unref();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function histogramOf(data: StormStats['readyMs']): Histogram {
+  const h = new Histogram();
+  h.merge(data);
+  return h;
+}
+const pct = (data: StormStats['readyMs'], p: number) => Math.round(histogramOf(data).percentile(p));
+const summary = (data: StormStats['readyMs']) => histogramOf(data).summary();
+
 function sumStorm(list: StormStats[]): StormStats {
   const out = { ...list[0]!, errorSamples: [] as string[] };
   for (const k of ['ready', 'synced', 'complete', 'lost', 'duplicates', 'syncPages', 'reconnectRetries', 'errorFrames', 'pushesBeforeReady'] as const) out[k] = list.reduce((n, s) => n + s[k], 0);
   for (const k of ['lastReadyAt', 'lastSyncedAt', 'lastCompleteAt'] as const) out[k] = Math.max(...list.map((s) => s[k]));
   out.errorSamples = list.flatMap((s) => s.errorSamples).slice(0, 8);
+  const merged = (key: 'readyMs' | 'syncMs') => {
+    const h = new Histogram();
+    for (const s of list) h.merge(s[key]);
+    return h;
+  };
+  out.readyMs = merged('readyMs').toJSON();
+  out.syncMs = merged('syncMs').toJSON();
   return out;
 }
 
@@ -150,6 +165,7 @@ async function main(): Promise<number> {
       ['messages sent / acked / errors (during the storm)', `${sent} / ${acked} / ${sendErrors} (${sentDuringStorm})`],
       ['clients ready / synced / complete', `${st.ready} / ${st.synced} / ${st.complete}`],
       ['s from drop to: all ready / all synced / all caught up', `${secs(st.lastReadyAt)} / ${secs(st.lastSyncedAt)} / ${caughtUp ?? `not within ${opts.waitS} s`}`],
+      ['per client ms: drop → ready p50 / p99; sync → synced p50 / p99', `${pct(st.readyMs, 50)} / ${pct(st.readyMs, 99)}; ${pct(st.syncMs, 50)} / ${pct(st.syncMs, 99)}`],
       ['messages lost (sum over clients)', st.lost],
       ['messages received twice (by seq)', st.duplicates],
       ['sync requests, reconnect retries, error frames', `${st.syncPages}, ${st.reconnectRetries}, ${st.errorFrames}`],
@@ -160,6 +176,7 @@ async function main(): Promise<number> {
     const path = await writeResult('storm', `${opts.instances}x${clients}`, {
       scenario: 'storm', date: new Date().toISOString(), ok, code: codeVersion(), machine: machineInfo(), params: opts,
       sent, sent_during_storm: sentDuringStorm, acked, send_errors: sendErrors, storm: st, closed_by_server: closedByServer,
+      latency_ms: { drop_to_ready: summary(st.readyMs), sync: summary(st.syncMs) },
       seconds: { all_ready: secs(st.lastReadyAt), all_synced: secs(st.lastSyncedAt), all_caught_up: caughtUp }, cores,
       server_logs: servers.map((s) => s.logs()),
     });

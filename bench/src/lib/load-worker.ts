@@ -8,7 +8,7 @@
 import WebSocket from 'ws';
 import { mapLimit } from './api.ts';
 import { Histogram, nowMs } from './histogram.ts';
-import { StormSocket } from './storm-socket.ts';
+import { StormSocket, stormLatency } from './storm-socket.ts';
 import type { OpenReply, SocketSpec, WorkerMode, WorkerReply, WorkerRequest, WorkerStats } from './worker-protocol.ts';
 
 const MARK = Buffer.from('bench:');
@@ -120,7 +120,7 @@ function stats(): WorkerStats {
   const mem = process.memoryUsage();
   let stormStats: WorkerStats['storm'] = null;
   if (mode === 'storm') {
-    const st = { ready: 0, synced: 0, complete: 0, lastReadyAt: 0, lastSyncedAt: 0, lastCompleteAt: 0, lost: 0, duplicates: 0, syncPages: 0, reconnectRetries: 0, errorFrames: 0, pushesBeforeReady: 0, errorSamples: [] as string[] };
+    const st = { ready: 0, synced: 0, complete: 0, lastReadyAt: 0, lastSyncedAt: 0, lastCompleteAt: 0, lost: 0, duplicates: 0, syncPages: 0, reconnectRetries: 0, errorFrames: 0, pushesBeforeReady: 0, errorSamples: [] as string[], readyMs: stormLatency.ready.toJSON(), syncMs: stormLatency.sync.toJSON() };
     for (const s of storm) {
       if (s.readyAt) st.ready++;
       if (s.syncedAt) st.synced++;

@@ -1,10 +1,13 @@
 import WebSocket from 'ws';
-import { nowMs } from './histogram.ts';
+import { Histogram, nowMs } from './histogram.ts';
 import type { SocketSpec } from './worker-protocol.ts';
 
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 500;
 const CONNECT_TIMEOUT_MS = 15_000;
+
+/** This process' storm clients: ms from the drop to `ready`, and from the first `sync` to the last `synced` page. */
+export const stormLatency = { ready: new Histogram(), sync: new Histogram() };
 
 /**
  * One client of the reconnect-storm scenario: a socket that, whenever it is
@@ -23,6 +26,8 @@ export class StormSocket {
   private lastAdvanceAt = 0;
   private target = Number.POSITIVE_INFINITY;
   private syncSeq = 0;
+  private droppedAt = 0;
+  private syncStartedAt = 0;
   private dropped = false;
   private closing = false;
   readyAt = 0;
@@ -72,6 +77,7 @@ export class StormSocket {
   /** The storm: terminate the TCP connection and reconnect immediately, resuming by cursor. */
   drop(jitterMs = 0): void {
     this.dropped = true;
+    this.droppedAt = nowMs();
     this.readyAt = this.syncedAt = 0;
     const old = this.ws;
     this.ws = null;
@@ -139,6 +145,8 @@ export class StormSocket {
         clearTimeout(timer);
         if (this.dropped) {
           this.readyAt = at;
+          stormLatency.ready.record(at - this.droppedAt);
+          this.syncStartedAt = nowMs();
           this.sync({ [this.spec.conv]: this.contiguous });
         }
         return resolve();
@@ -158,7 +166,10 @@ export class StormSocket {
     } else if (frame.type === 'synced') {
       if (frame.id !== `s${this.syncSeq}`) return;
       if (frame.limited) this.sync(frame.cursors as Record<string, number>);
-      else this.syncedAt = at;
+      else {
+        this.syncedAt = at;
+        stormLatency.sync.record(at - this.syncStartedAt);
+      }
     } else if (frame.type === 'error') {
       this.errorFrames++;
       this.lastError = JSON.stringify(frame).slice(0, 300);

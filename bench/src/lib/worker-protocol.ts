@@ -48,6 +48,9 @@ export interface StormStats {
   /** `message` pushes that arrived before the socket's `ready` frame. */
   pushesBeforeReady: number;
   errorSamples: string[];
+  /** Drop → `ready`, and first `sync` → last `synced`, per reconnect (ms). */
+  readyMs: ReturnType<Histogram['toJSON']>;
+  syncMs: ReturnType<Histogram['toJSON']>;
 }
 
 export interface WorkerStats {

@@ -1,7 +1,16 @@
-import { isCallFrame, type ClientFrame } from '@parley/protocol';
+import { isCallFrame, type ClientFrame, type MessageView } from '@parley/protocol';
 import { presenceChannel } from '../bus/bus.ts';
 import type { Connection } from './connection.ts';
 import type { GatewayDeps } from './ws-gateway.ts';
+
+// A batched sync hands the same entry objects to every caller that needed
+// them: each is serialised once.
+const messageFrames = new WeakMap<MessageView, string>();
+function messageFrame(entry: MessageView): string {
+  let payload = messageFrames.get(entry);
+  if (payload === undefined) messageFrames.set(entry, (payload = JSON.stringify({ type: 'message', ...entry })));
+  return payload;
+}
 
 /** Turns one valid client frame into a capability call and writes the reply. */
 export async function handleFrame(frame: ClientFrame, conn: Connection, deps: GatewayDeps): Promise<void> {
@@ -24,7 +33,7 @@ export async function handleFrame(frame: ClientFrame, conn: Connection, deps: Ga
     }
     case 'sync': {
       const result = await messaging.sync(conn.userId, frame.cursors, frame.limit ?? config.ws.syncPageSize);
-      for (const entry of result.entries) conn.sendFrame({ type: 'message', ...entry });
+      for (const entry of result.entries) conn.send(messageFrame(entry));
       conn.sendFrame({ type: 'synced', id: frame.id, limited: result.limited, cursors: result.cursors, removed: result.removed });
       return;
     }

@@ -13,7 +13,8 @@ import { AppError } from '../errors.ts';
 import { memberIds, roleOf } from '../conversations/conversations-repo.ts';
 import { notFound } from '../conversations/conversations-service.ts';
 import { TypingThrottle } from './typing-throttle.ts';
-import { ENTRY_COLUMNS, readPage, toMessageView, type EntryRow } from './log-repo.ts';
+import { readPage } from './log-repo.ts';
+import { SyncReader, type SyncResult } from './sync-reader.ts';
 import { MessageWriter } from './message-writer.ts';
 
 /** Seconds a `typing: start` lasts unless refreshed. */
@@ -28,12 +29,6 @@ export interface SendResult {
   duplicate: boolean;
 }
 
-export interface SyncResult {
-  entries: MessageView[];
-  cursors: Record<ConversationId, Seq>;
-  limited: boolean;
-  removed: ConversationId[];
-}
 
 /**
  * Sending, history, catch-up, receipts and typing. Sends are idempotent per
@@ -42,6 +37,7 @@ export interface SyncResult {
 export class MessagingService {
   private readonly typingThrottle = new TypingThrottle(TYPING_THROTTLE_MS);
   private readonly writer: MessageWriter;
+  private readonly reader: SyncReader;
 
   constructor(
     private readonly db: Database,
@@ -55,6 +51,7 @@ export class MessagingService {
       lanes: db.kind === 'postgres' ? options.writeLanes : 1,
       largeRoomThreshold: options.largeRoomThreshold,
     });
+    this.reader = new SyncReader(db, 256);
   }
 
   /**
@@ -97,39 +94,8 @@ export class MessagingService {
    * again from the returned cursors. Conversations that are not the caller's
    * are skipped and listed in `removed`.
    */
-  async sync(me: UserId, cursors: Record<ConversationId, Seq>, pageSize: number): Promise<SyncResult> {
-    const ids = Object.keys(cursors);
-    if (ids.length === 0) return { entries: [], cursors: {}, limited: false, removed: [] };
-    // One query for every conversation: the caller's membership, the log's
-    // head, and the page past the cursor (a row with no entry when none).
-    const rows = await this.db.query<{ last_seq: number; cid: string } & Partial<EntryRow>>(
-      `SELECT c.id AS cid, c.last_seq, p.id, p.conversation_id, p.seq, p.sender_id, p.content, p.created_at
-         FROM unnest($2::uuid[], $3::int[]) AS cur(id, after)
-         JOIN conversation_members cm ON cm.conversation_id = cur.id AND cm.user_id = $1
-         JOIN conversations c ON c.id = cur.id
-         LEFT JOIN LATERAL (
-           SELECT ${ENTRY_COLUMNS} FROM messages m
-            WHERE m.conversation_id = cur.id AND m.seq > cur.after AND cur.after < c.last_seq
-            ORDER BY m.seq LIMIT $4
-         ) p ON true
-        ORDER BY c.id, p.seq`,
-      [me, ids, ids.map((id) => cursors[id]!), pageSize],
-    );
-    // Conversations the caller is not (or no longer) a member of are named in
-    // `removed`, identically whether they exist or not, and the rest replays.
-    const entries: MessageView[] = [];
-    const next: Record<ConversationId, Seq> = {};
-    const heads = new Map<ConversationId, Seq>();
-    for (const row of rows) {
-      heads.set(row.cid, row.last_seq);
-      next[row.cid] ??= cursors[row.cid]!;
-      if (row.id === null || row.id === undefined) continue;
-      entries.push(toMessageView(row as EntryRow));
-      next[row.cid] = row.seq!;
-    }
-    const removed = ids.filter((id) => !heads.has(id));
-    const limited = [...heads].some(([id, head]) => next[id]! < head);
-    return { entries, cursors: next, limited, removed };
+  sync(me: UserId, cursors: Record<ConversationId, Seq>, pageSize: number): Promise<SyncResult> {
+    return this.reader.read(me, cursors, pageSize);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { eventually, messageTexts, openConversation, registerViaUi, send, startDirectChat, uniqueUsername, until } from './support/ui.ts';
 
 /** Chromium's fake camera and microphone, granted without asking, and peer connections over loopback. */
@@ -74,6 +74,7 @@ function suite(): void {
       expect(await page.locator('video[data-local]').evaluate((v: HTMLVideoElement) => v.muted)).toBe(true);
     }
 
+    await saveScreenshot(alice.page, 'direct-call');
     // The controls switch and say so.
     await alice.page.getByRole('button', { name: 'Mute' }).click();
     await alice.page.getByRole('button', { name: 'Unmute' }).click();

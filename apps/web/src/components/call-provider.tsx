@@ -1,63 +1,71 @@
 import type { ConversationId, UserId } from '@parley/protocol';
-import type { CallSession } from '@parley/sdk';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { CallContext, type CallContextValue } from '../hooks/use-call.ts';
+import { CallContext, type CallContextValue, type MeshCall } from '../hooks/use-call.ts';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { describeError } from '../lib/errors.ts';
 
 /**
  * The calls of this device, for the whole signed-in screen: one call at a
- * time, one ringing call at a time (a second invite while busy is declined).
+ * time (direct, or a group mesh), one ringing call at a time (a second one
+ * from elsewhere while one rings is declined). Legs that join the call this
+ * device is in (a group's mesh growing) are taken by the SDK without ringing.
  */
 export function CallProvider({ children }: { children: ReactNode }) {
   const { client } = useSignedIn();
-  const [active, setActive] = useState<CallSession | null>(null);
-  const [incoming, setIncoming] = useState<CallSession | null>(null);
+  const [active, setActive] = useState<MeshCall | null>(null);
+  const [incoming, setIncoming] = useState<MeshCall | null>(null);
   const [error, setError] = useState<string | null>(null);
   // What the event handlers below see now, without waiting for a render.
-  const busy = useRef<{ active: CallSession | null; incoming: CallSession | null }>({ active: null, incoming: null });
-  busy.current = { active, incoming };
+  const current = useRef<{ active: MeshCall | null; incoming: MeshCall | null; starting: boolean }>({ active: null, incoming: null, starting: false });
+  current.current.active = active;
+  current.current.incoming = incoming;
   const supported = typeof RTCPeerConnection !== 'undefined' && typeof navigator !== 'undefined' && !!navigator.mediaDevices;
 
-  // Whatever call ends (here, on the other side, timed out, answered elsewhere) leaves the screen.
+  /** Whatever way a call ends (here, on the other side, timed out, answered elsewhere), it leaves the screen. */
+  const forget = useCallback((call: MeshCall) => {
+    call.once('ended', () => {
+      setActive((shown) => (shown === call ? null : shown));
+      setIncoming((shown) => (shown === call ? null : shown));
+    });
+  }, []);
+
   useEffect(() => {
     if (!supported) return;
-    const calls = client.calls;
-    const offIncoming = calls.on('incoming', (call) => {
-      const ringing = busy.current.incoming;
+    return client.calls.on('ringing', (call) => {
+      const ringing = current.current.incoming;
       if (ringing && ringing.state !== 'ended') {
-        call.reject();
+        call.decline();
         return;
       }
-      busy.current.incoming = call;
+      current.current.incoming = call;
+      forget(call);
       setIncoming(call);
     });
-    const offEnded = calls.on('ended', (call) => {
-      setActive((current) => (current === call ? null : current));
-      setIncoming((current) => (current === call ? null : current));
-    });
-    return () => {
-      offIncoming();
-      offEnded();
-    };
-  }, [client, supported]);
+  }, [client, supported, forget]);
 
   // Leaving the screen (logout) hangs up.
   useEffect(() => () => active?.hangup(), [active]);
 
   const start = useCallback(
-    (conversationId: ConversationId, invitee: UserId, video: boolean) => {
-      if (!supported || active) return;
+    (conversationId: ConversationId, peers: UserId[], video: boolean) => {
+      if (!supported || current.current.active || current.current.starting) return;
+      current.current.starting = true;
       setError(null);
-      client.calls.start(conversationId, { invitee, video }).then(
-        (call) => {
-          if (call.state === 'ended') return;
-          setActive(call);
-        },
-        (err: unknown) => setError(describeError(err)),
-      );
+      client.calls
+        .startMesh(conversationId, peers, { video })
+        .then(
+          (call) => {
+            if (call.state === 'ended') return;
+            forget(call);
+            setActive(call);
+          },
+          (err: unknown) => setError(describeError(err)),
+        )
+        .finally(() => {
+          current.current.starting = false;
+        });
     },
-    [client, supported, active],
+    [client, supported, forget],
   );
 
   const accept = useCallback(() => {
@@ -66,14 +74,12 @@ export function CallProvider({ children }: { children: ReactNode }) {
     active?.hangup();
     setIncoming(null);
     setActive(call);
-    call.accept({ video: call.video }).catch((err: unknown) => {
-      setError(describeError(err));
-      call.hangup();
-    });
+    setError(null);
+    call.accept().catch((err: unknown) => setError(describeError(err)));
   }, [incoming, active]);
 
   const decline = useCallback(() => {
-    incoming?.reject();
+    incoming?.decline();
     setIncoming(null);
   }, [incoming]);
 

@@ -1,129 +1,101 @@
-import type { CallSession, CallState } from '@parley/sdk';
-import { useEffect, useRef, useState } from 'react';
-import { useCall } from '../hooks/use-call.ts';
+import { useEffect, useState } from 'react';
+import { useCall, useCallChanges, type MeshCall } from '../hooks/use-call.ts';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { formatCallDuration } from '../lib/format.ts';
-import { memberName } from '../lib/names.ts';
+import { conversationTitle, memberName, nameOf } from '../lib/names.ts';
+import { CallDevices } from './call-devices.tsx';
+import { LocalTile, ParticipantTile } from './call-tile.tsx';
 
-/** The call in progress: the other side's video, this device's preview, and the controls. */
+/** The call in progress: a tile per other participant, this device's preview, and the controls. */
 export function CallView() {
   const { active, error } = useCall();
   if (!active) return error ? <p className="call-error" role="alert">Could not start the call: {error}</p> : null;
   return <ActiveCall key={active.id} call={active} />;
 }
 
-function ActiveCall({ call }: { call: CallSession }) {
-  const { client, me } = useSignedIn();
-  const [state, setState] = useState<CallState>(call.state);
-  const [remote, setRemote] = useState<MediaStream | null>(call.remoteStream);
-  const [muted, setMuted] = useState(false);
-  const [cameraOn, setCameraOn] = useState(call.video);
-  const [sharing, setSharing] = useState(false);
-  const [connectedAt, setConnectedAt] = useState<number | null>(call.state === 'connected' ? Date.now() : null);
+/** When the call first connected to someone (for the duration), and the current time, ticking each second. */
+function useDuration(connected: boolean): string | null {
+  const [connectedAt, setConnectedAt] = useState<number | null>(null);
   const [now, setNow] = useState(Date.now());
-  const remoteVideo = useRef<HTMLVideoElement>(null);
-  const localVideo = useRef<HTMLVideoElement>(null);
-
   useEffect(() => {
-    const offState = call.on('state', (s) => {
-      setState(s);
-      if (s === 'connected') setConnectedAt((at) => at ?? Date.now());
-    });
-    const offStream = call.on('remote_stream', (stream) => setRemote(stream));
-    // Events that fired before this view subscribed.
-    setState(call.state);
-    if (call.state === 'connected') setConnectedAt((at) => at ?? Date.now());
-    if (call.remoteStream) setRemote(call.remoteStream);
-    return () => {
-      offState();
-      offStream();
-    };
-  }, [call]);
-
+    if (connected) setConnectedAt((at) => at ?? Date.now());
+  }, [connected]);
   useEffect(() => {
     if (connectedAt === null) return;
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [connectedAt]);
+  return connectedAt === null ? null : formatCallDuration(Math.max(0, now - connectedAt));
+}
 
-  useEffect(() => {
-    const el = remoteVideo.current;
-    if (el && el.srcObject !== remote) {
-      el.srcObject = remote;
-      el.muted = false;
-      if (remote) el.play().catch(() => undefined);
-    }
-  }, [remote]);
+function ActiveCall({ call }: { call: MeshCall }) {
+  const { client, me } = useSignedIn();
+  useCallChanges(call);
+  const [error, setError] = useState<string | null>(null);
+  const conversation = client.conversation(call.conversationId);
+  const group = conversation?.type === 'group';
+  const participants = call.participants();
+  const connected = participants.some((p) => p.state === 'connected');
+  const duration = useDuration(connected);
+  const nameFor = (id: string) => memberName(conversation, me.id, id);
 
-  // The local stream exists once the media is taken (after start / accept): look for it until it does.
-  const [local, setLocal] = useState<MediaStream | null>(call.localStream);
-  useEffect(() => {
-    if (local) return;
-    const timer = setInterval(() => call.localStream && setLocal(call.localStream), 200);
-    return () => clearInterval(timer);
-  }, [call, local]);
-  useEffect(() => {
-    const el = localVideo.current;
-    if (el && local && el.srcObject !== local) {
-      el.srcObject = local;
-      el.muted = true;
-      el.play().catch(() => undefined);
-    }
-  }, [local]);
+  const title = conversation ? (group ? conversationTitle(conversation, me.id) : nameFor(participants[0]?.id ?? '')) : 'Call';
+  const waiting = participants.every((p) => p.state === 'ringing' || p.state === 'left');
+  const status = call.state === 'ended' ? 'Call ended' : duration !== null ? duration : waiting ? 'Calling…' : 'Connecting…';
+  const overall = call.state === 'ended' ? 'ended' : connected ? 'connected' : waiting ? 'ringing' : 'connecting';
+  const count = participants.filter((p) => p.state !== 'left').length;
 
-  const peer = memberName(client.conversation(call.conversationId), me.id, call.peer);
-  const status = state === 'connected' && connectedAt !== null ? formatCallDuration(now - connectedAt) : state === 'ended' ? 'Call ended' : call.direction === 'outgoing' && !call.peerPartyId ? 'Calling…' : 'Connecting…';
-
-  const toggleMute = (): void => {
-    call.setMuted(!muted);
-    setMuted(!muted);
-  };
-  const toggleCamera = (): void => {
-    call.setCamera(!cameraOn);
-    setCameraOn(!cameraOn);
-  };
   const toggleShare = (): void => {
-    if (sharing) {
-      void call.stopScreen().then(() => setSharing(false));
-    } else {
-      call.shareScreen().then(
-        () => setSharing(true),
-        () => setSharing(false),
-      );
-    }
+    setError(null);
+    (call.sharing ? call.stopScreen() : call.shareScreen()).catch(() => setError('Could not share the screen.'));
   };
 
   return (
-    <section className="call" role="region" aria-label="Call" data-state={state}>
-      <div className="call__stage">
-        <video ref={remoteVideo} className="call__remote" data-remote="" autoPlay playsInline />
-        <video ref={localVideo} className="call__local" data-local="" autoPlay playsInline muted />
-      </div>
+    <section
+      className={`call${group ? ' call--group' : ' call--direct'}`}
+      role="region"
+      aria-label="Call"
+      data-state={overall}
+      data-participants={participants.length}
+    >
+      <ul className="call__stage" aria-label="Participants" data-count={participants.length + 1}>
+        {participants.map((p) => (
+          <ParticipantTile key={p.id} participant={p} name={nameFor(p.id)} />
+        ))}
+        <LocalTile stream={call.localStream} id={me.id} name={nameOf(me)} video={call.video && call.cameraOn} muted={call.muted} />
+      </ul>
       <div className="call__bar">
         <p className="call__info">
-          <strong>{peer}</strong>{' '}
+          <strong className="call__title">{title}</strong>{' '}
+          {group && <span className="call__count">{count === 1 ? '1 other' : `${count} others`} · </span>}
           <span className="call__status" data-testid="call-status" role="timer" aria-live="off">
             {status}
           </span>
         </p>
         <div className="call__controls">
-          <button type="button" className="button" onClick={toggleMute} aria-pressed={muted}>
-            {muted ? 'Unmute' : 'Mute'}
+          <button type="button" className="button" onClick={() => call.setMuted(!call.muted)} aria-pressed={call.muted}>
+            {call.muted ? 'Unmute' : 'Mute'}
           </button>
           {call.video && (
-            <button type="button" className="button" onClick={toggleCamera} aria-pressed={!cameraOn}>
-              {cameraOn ? 'Camera off' : 'Camera on'}
+            <button type="button" className="button" onClick={() => call.setCamera(!call.cameraOn)} aria-pressed={!call.cameraOn}>
+              {call.cameraOn ? 'Camera off' : 'Camera on'}
             </button>
           )}
           {call.video && (
-            <button type="button" className="button" onClick={toggleShare} aria-pressed={sharing}>
-              {sharing ? 'Stop sharing' : 'Share screen'}
+            <button type="button" className="button" onClick={toggleShare} aria-pressed={call.sharing}>
+              {call.sharing ? 'Stop sharing' : 'Share screen'}
             </button>
           )}
+          <CallDevices call={call} />
           <button type="button" className="button button--danger" onClick={() => call.hangup()}>
             Hang up
           </button>
         </div>
+        {error && (
+          <p className="call__error" role="alert">
+            {error}
+          </p>
+        )}
       </div>
     </section>
   );

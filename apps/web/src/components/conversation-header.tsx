@@ -1,4 +1,4 @@
-import type { ConversationSnapshot } from '@parley/sdk';
+import { MAX_MESH_PEERS, type ConversationSnapshot } from '@parley/sdk';
 import { useEffect, useState } from 'react';
 import { useCall } from '../hooks/use-call.ts';
 import { useSignedIn } from '../hooks/use-client.ts';
@@ -15,7 +15,10 @@ export interface ConversationHeaderProps {
   onMembers: () => void;
 }
 
-/** Title, presence (direct) or member count (group), and the way back on a phone. */
+/** A group call is a mesh (every participant sends to every other), so it stops at this many people. */
+const MAX_CALL_SIZE = MAX_MESH_PEERS + 1;
+
+/** Title, presence (direct) or member count (group), the call buttons, and the way back on a phone. */
 export function ConversationHeader({ conversation, titleId, onBack, onMembers }: ConversationHeaderProps) {
   const { client, me } = useSignedIn();
   const peer = peerOf(conversation, me.id);
@@ -24,7 +27,10 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
   const group = conversation.type === 'group';
   const online = presence?.status === 'online';
   const call = useCall();
-  const canCall = !group && peer !== null && call.active === null;
+  const others = conversation.members.filter((m) => m.id !== me.id).map((m) => m.id);
+  const tooBig = group && conversation.members.length > MAX_CALL_SIZE;
+  const canCall = others.length > 0 && !tooBig && call.active === null;
+  const callHintId = `${titleId}-call-hint`;
   // "last seen 3 min ago" ages: redraw it every minute.
   const [, tick] = useState(0);
   useEffect(() => {
@@ -33,7 +39,7 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
   }, []);
 
   let subtitle = '';
-  if (group) subtitle = `${conversation.members.length} ${conversation.members.length === 1 ? 'member' : 'members'}`;
+  if (group) subtitle = `${conversation.members.length} ${conversation.members.length === 1 ? 'member' : 'members'}${tooBig ? ` · calls up to ${MAX_CALL_SIZE}` : ''}`;
   else if (presence) subtitle = online ? 'online' : formatLastSeen(presence.lastSeen);
 
   return (
@@ -52,25 +58,32 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
           </p>
         )}
       </div>
-      {!group && peer && (
+      {others.length > 0 && (
         <>
+          {tooBig && (
+            <span id={callHintId} className="sr-only">
+              Group calls take up to {MAX_CALL_SIZE} people, and this group has {conversation.members.length}.
+            </span>
+          )}
           <button
             type="button"
             className="icon-button"
-            onClick={() => call.start(conversation.id, peer.id, false)}
+            onClick={() => call.start(conversation.id, others, false)}
             disabled={!canCall}
             aria-label="Voice call"
-            title="Voice call"
+            aria-describedby={tooBig ? callHintId : undefined}
+            title={tooBig ? `Group calls take up to ${MAX_CALL_SIZE} people` : 'Voice call'}
           >
             <Icon name="phone" />
           </button>
           <button
             type="button"
             className="icon-button"
-            onClick={() => call.start(conversation.id, peer.id, true)}
+            onClick={() => call.start(conversation.id, others, true)}
             disabled={!canCall}
             aria-label="Video call"
-            title="Video call"
+            aria-describedby={tooBig ? callHintId : undefined}
+            title={tooBig ? `Group calls take up to ${MAX_CALL_SIZE} people` : 'Video call'}
           >
             <Icon name="video" />
           </button>

@@ -49,6 +49,7 @@ export function systemText(content: SystemContent, name: (id: UserId) => string)
       return 'Call answered';
     case 'call_ended':
       if (content.reason === 'invite_timeout') return 'Missed call';
+      if (content.reason === 'user_rejected') return 'Call declined';
       return `Call ended · ${formatCallDuration(content.duration_ms ?? 0).replace(/^0(?=\d:)/, '')}`;
     default:
       return 'Conversation updated';

@@ -5,9 +5,22 @@ export type CallState = 'ringing' | 'connecting' | 'connected' | 'ended';
 
 export interface CallSessionEvents {
   state: CallState;
+  /** Outgoing: the callee answered (the call is still connecting). */
+  answered: { partyId: string };
   /** The remote side's media arrived (or changed). */
   remote_stream: MediaStream;
+  /** The peer-to-peer data channel opened: `sendData` reaches the other side from now on. */
+  data_open: { callId: string };
+  /** A text message from the other side over the data channel. */
+  data: string;
   ended: { reason: CallHangupReason };
+}
+
+/** Media for a call: its own (taken from the devices), or a stream shared by the legs of a mesh. */
+export interface CallMediaOptions {
+  video?: boolean;
+  /** Send these tracks instead of taking new ones; the call then leaves them running when it ends. */
+  stream?: MediaStream;
 }
 
 /** What a session needs from the world: WebRTC and media (injectable for tests), and a way to send frames. */
@@ -48,6 +61,9 @@ export class CallSession extends Emitter<CallSessionEvents> {
   private outbox: RTCIceCandidateInit[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly polite: boolean;
+  private channel: RTCDataChannel | null = null;
+  /** False when the local stream was given (shared by a mesh): ending the call must not stop it. */
+  private ownsStream = true;
 
   constructor(
     private readonly env: CallEnvironment,
@@ -66,9 +82,9 @@ export class CallSession extends Emitter<CallSessionEvents> {
     this.polite = me < peer;
   }
 
-  /** Outgoing: takes the media, makes the offer and sends the invite. */
-  async start(lifetimeMs: number): Promise<void> {
-    await this.setUp();
+  /** Outgoing: takes the media (or uses `media.stream`), makes the offer and sends the invite. */
+  async start(lifetimeMs: number, media: CallMediaOptions = {}): Promise<void> {
+    await this.setUp(media.video ?? this.video, media.stream);
     this.makingOffer = true;
     try {
       await this.pc!.setLocalDescription(await this.pc!.createOffer());
@@ -86,11 +102,11 @@ export class CallSession extends Emitter<CallSessionEvents> {
     });
   }
 
-  /** Incoming: answers with this device's media. */
-  async accept(options: { video?: boolean } = {}): Promise<void> {
+  /** Incoming: answers with this device's media (or `options.stream`). */
+  async accept(options: CallMediaOptions = {}): Promise<void> {
     if (this.state !== 'ringing') return;
     this.setState('connecting');
-    await this.setUp(options.video ?? this.video);
+    await this.setUp(options.video ?? this.video, options.stream);
     await this.pc!.setRemoteDescription(this.offer!);
     await this.drainCandidates();
     await this.pc!.setLocalDescription(await this.pc!.createAnswer());
@@ -129,12 +145,43 @@ export class CallSession extends Emitter<CallSessionEvents> {
     if (camera) await this.replaceVideo(camera);
   }
 
-  /** Switches to another microphone or camera (ids from enumerateDevices). */
+  /**
+   * Switches to another microphone or camera (ids from enumerateDevices). The
+   * new track takes the old one's place in `localStream` and keeps its
+   * muted / camera-off state; the old one stops. (A mesh switches its shared
+   * stream itself, with `replaceTrack` on each leg.)
+   */
   async useDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
     const stream = await this.env.mediaDevices.getUserMedia({ [kind]: { deviceId: { exact: deviceId } } });
     const track = stream.getTracks()[0];
-    const sender = this.pc?.getSenders().find((s) => s.track?.kind === kind);
-    if (track && sender) await sender.replaceTrack(track);
+    if (!track) return;
+    const old = kind === 'audio' ? this.localStream?.getAudioTracks()[0] : this.localStream?.getVideoTracks()[0];
+    if (old) track.enabled = old.enabled;
+    await this.replaceTrack(kind, track);
+    if (this.localStream && old) {
+      this.localStream.removeTrack(old);
+      this.localStream.addTrack(track);
+      if (this.ownsStream) old.stop();
+    }
+  }
+
+  /** Sends `track` in place of what this call sends of its kind now (no renegotiation). */
+  async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack): Promise<void> {
+    // By the receiver's kind: a sender whose track was replaced by null still has its transceiver.
+    const transceiver = this.pc?.getTransceivers().find((t) => t.receiver.track.kind === kind);
+    if (transceiver) await transceiver.sender.replaceTrack(track);
+  }
+
+  /** The local stream when it is shared (given to start / accept), else null. */
+  get sharedStream(): MediaStream | null {
+    return this.ownsStream ? null : this.localStream;
+  }
+
+  /** Sends text to the other side over the call's data channel; false while the channel is not open. */
+  sendData(text: string): boolean {
+    if (this.channel?.readyState !== 'open') return false;
+    this.channel.send(text);
+    return true;
   }
 
   /** WebRTC statistics of the call (bytes sent and received, the selected candidate pair, …). */
@@ -151,6 +198,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
         await this.pc!.setRemoteDescription(frame.answer);
         await this.drainCandidates();
         this.env.send({ type: 'call_select_answer', call_id: this.id, party_id: this.partyId, selected_party_id: frame.party_id });
+        this.emit('answered', { partyId: frame.party_id });
         return;
       case 'call_candidates':
         for (const c of frame.candidates) await this.addCandidate(c);
@@ -180,11 +228,20 @@ export class CallSession extends Emitter<CallSessionEvents> {
     }
   }
 
-  private async setUp(video = this.video): Promise<void> {
-    this.localStream = await this.env.mediaDevices.getUserMedia({ audio: true, video });
+  private async setUp(video: boolean, shared?: MediaStream): Promise<void> {
+    this.ownsStream = !shared;
+    this.localStream = shared ?? (await this.env.mediaDevices.getUserMedia({ audio: true, video }));
     const pc = new this.env.RTCPeerConnection({ iceServers: await this.env.iceServers(), iceTransportPolicy: this.env.iceTransportPolicy ?? 'all' });
     this.pc = pc;
     for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
+    // Negotiated on both sides with the same id, so it rides the first offer / answer with no extra
+    // signaling; a mesh uses it to tell each peer who else is in the call.
+    const channel = pc.createDataChannel('parley', { negotiated: true, id: 0 });
+    channel.onopen = () => this.emit('data_open', { callId: this.id });
+    channel.onmessage = (event) => {
+      if (typeof event.data === 'string') this.emit('data', event.data);
+    };
+    this.channel = channel;
     pc.ontrack = (event) => {
       this.remoteStream = event.streams[0] ?? new MediaStream([event.track]);
       this.emit('remote_stream', this.remoteStream);
@@ -251,7 +308,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
     if (this.state === 'ended') return;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.pc?.close();
-    for (const t of this.localStream?.getTracks() ?? []) t.stop();
+    if (this.ownsStream) for (const t of this.localStream?.getTracks() ?? []) t.stop();
     this.setState('ended');
     this.emit('ended', { reason });
   }

@@ -1,54 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CallPushFrame, CallRelayFrame, UserId } from '@parley/protocol';
 import { Calls } from './calls.ts';
-
-/**
- * A stand-in for RTCPeerConnection (Node has no WebRTC; the real one is
- * exercised in Chromium). It plays the description/candidate state machine
- * just far enough for the signaling logic under test.
- */
-class FakePeerConnection {
-  localDescription: RTCSessionDescriptionInit | null = null;
-  remoteDescription: RTCSessionDescriptionInit | null = null;
-  signalingState = 'stable';
-  connectionState = 'new';
-  closed = false;
-  added: RTCIceCandidateInit[] = [];
-  ontrack: unknown = null;
-  onicecandidate: ((e: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void) | null = null;
-  onconnectionstatechange: unknown = null;
-  onnegotiationneeded: unknown = null;
-  constructor(readonly config: RTCConfiguration) {}
-  addTrack() {}
-  getSenders() {
-    return [];
-  }
-  async createOffer() {
-    return { type: 'offer' as const, sdp: 'v=0\r\nm=audio 9 RTP/SAVPF 111\r\n' };
-  }
-  async createAnswer() {
-    return { type: 'answer' as const, sdp: 'v=0\r\nanswer\r\n' };
-  }
-  async setLocalDescription(d?: RTCSessionDescriptionInit) {
-    this.localDescription = d ?? { type: 'answer', sdp: 'v=0\r\nimplicit\r\n' };
-    this.signalingState = this.localDescription.type === 'offer' ? 'have-local-offer' : 'stable';
-    queueMicrotask(() => this.onicecandidate?.({ candidate: { toJSON: () => ({ candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 }) } }));
-    queueMicrotask(() => this.onicecandidate?.({ candidate: null }));
-  }
-  async setRemoteDescription(d: RTCSessionDescriptionInit) {
-    this.remoteDescription = d;
-    this.signalingState = d.type === 'offer' ? 'have-remote-offer' : 'stable';
-  }
-  async addIceCandidate(c?: RTCIceCandidateInit) {
-    if (c) this.added.push(c);
-  }
-  restartIce() {}
-  close() {
-    this.closed = true;
-  }
-}
-
-const fakeStream = { getTracks: () => [], getAudioTracks: () => [], getVideoTracks: () => [] } as unknown as MediaStream;
+import { FakePeerConnection, fakeStream } from './fake-rtc.ts';
 
 /** Two users' devices whose call frames reach each other as the server would relay them. */
 function pair(aliceId: UserId, bobId: UserId) {

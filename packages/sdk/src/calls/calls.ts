@@ -1,16 +1,28 @@
 import type { CallPushFrame, CallRelayFrame, ConversationId, UserId } from '@parley/protocol';
 import { Emitter } from '../emitter.ts';
-import { CallSession, type CallEnvironment } from './call-session.ts';
+import { CallSession, type CallEnvironment, type CallMediaOptions } from './call-session.ts';
+import { MeshCall } from './mesh-call.ts';
 
 /** Most peers in a mesh group call (each pair is its own 1:1 call). */
 export const MAX_MESH_PEERS = 3;
 const DEFAULT_LIFETIME_MS = 60_000;
 
 export interface CallsEvents {
-  /** A call rings this device: `accept()` or `reject()` it. */
+  /**
+   * A call (one leg) rings this device: `accept()` or `reject()` it. Not
+   * emitted for a leg that joins a call this device is in (see `ringing`).
+   */
   incoming: CallSession;
+  /**
+   * A call rings this device, as the user sees it: every leg from one
+   * conversation that rings at once, answered or declined together. Listen
+   * to this or to `incoming`, not both.
+   */
+  ringing: MeshCall;
   /** A call of this device ended (hung up, rejected, timed out, answered elsewhere). */
   ended: CallSession;
+  /** Glare settled in favour of the other side's call: `next` (answered already) takes the place of `previous`. */
+  replaced: { previous: CallSession; next: CallSession };
 }
 
 export interface CallsOptions {
@@ -33,6 +45,7 @@ export interface CallsOptions {
  */
 export class Calls extends Emitter<CallsEvents> {
   private readonly sessions = new Map<string, CallSession>();
+  private readonly meshes = new Set<MeshCall>();
   /** This device's party id: one per client instance. */
   readonly partyId: string;
 
@@ -42,14 +55,37 @@ export class Calls extends Emitter<CallsEvents> {
   }
 
   /** Calls `invitee` (the other member, in a direct conversation) and returns the outgoing call. */
-  async start(conversationId: ConversationId, options: { invitee: UserId; video?: boolean; lifetimeMs?: number }): Promise<CallSession> {
+  async start(
+    conversationId: ConversationId,
+    options: { invitee: UserId; video?: boolean; lifetimeMs?: number; stream?: MediaStream },
+  ): Promise<CallSession> {
     const me = this.options.me();
     if (!me) throw new Error('log in before calling');
     const session = this.track(
       new CallSession(this.env(), this.options.randomUUID(), conversationId, me, options.invitee, this.partyId, 'outgoing', options.video ?? false),
     );
-    await session.start(options.lifetimeMs ?? DEFAULT_LIFETIME_MS);
+    await session.start(options.lifetimeMs ?? DEFAULT_LIFETIME_MS, { stream: options.stream });
     return session;
+  }
+
+  /**
+   * Calls `peers` (the other member of a direct conversation, or up to three
+   * members of a group) as one call: one leg each, sharing this device's
+   * media, which grows into a full mesh as they answer (see {@link MeshCall}).
+   */
+  async startMesh(conversationId: ConversationId, peers: UserId[], options: { video?: boolean } = {}): Promise<MeshCall> {
+    const me = this.options.me();
+    if (!me) throw new Error('log in before calling');
+    if (peers.length === 0) throw new Error('name someone to call');
+    if (peers.length > MAX_MESH_PEERS) throw new Error(`a mesh call has at most ${MAX_MESH_PEERS + 1} participants`);
+    const mesh = this.trackMesh(new MeshCall(this.meshHost(), this.options.randomUUID(), conversationId, me, me, options.video ?? false, 'outgoing'));
+    try {
+      await mesh.start(peers);
+    } catch (err) {
+      mesh.hangup('user_media_failed');
+      throw err;
+    }
+    return mesh;
   }
 
   /** A mesh group call: one 1:1 call to each of up to three other members. */
@@ -62,6 +98,11 @@ export class Calls extends Emitter<CallsEvents> {
     return [...this.sessions.values()];
   }
 
+  /** The mesh calls of this device that have not ended (ringing or joined). */
+  activeMeshes(): MeshCall[] {
+    return [...this.meshes];
+  }
+
   /** A call frame from the socket. */
   onFrame(frame: CallPushFrame): void {
     if (frame.type === 'call_invite') return this.onInvite(frame);
@@ -70,6 +111,7 @@ export class Calls extends Emitter<CallsEvents> {
 
   /** The socket went away for good (logout): end everything locally. */
   reset(): void {
+    for (const m of this.meshes) m.hangup();
     for (const s of this.sessions.values()) s.end('user_hangup');
     this.sessions.clear();
   }
@@ -86,11 +128,41 @@ export class Calls extends Emitter<CallsEvents> {
       new CallSession(this.env(), frame.call_id, frame.conversation_id, me, frame.sender_id, this.partyId, 'incoming', frame.offer.sdp.includes('m=video'), frame.offer),
     );
     if (crossing) {
+      // Before the hangup, so a mesh holding the crossing call swaps legs instead of losing one.
+      this.emit('replaced', { previous: crossing, next: session });
       crossing.hangup('user_hangup');
-      void session.accept({ video: crossing.video });
+      const media: CallMediaOptions = { video: crossing.video, stream: crossing.sharedStream ?? undefined };
+      void session.accept(media);
       return;
     }
+    // A leg of a call this device is in (a mesh growing), or one more caller of a call that rings here.
+    const mesh = [...this.meshes].find((m) => m.claims(session));
+    if (mesh?.state === 'joined') return mesh.take(session);
     this.emit('incoming', session);
+    if (mesh) return mesh.take(session);
+    const ringing = this.trackMesh(new MeshCall(this.meshHost(), this.options.randomUUID(), session.conversationId, me, session.peer, session.video, 'incoming'));
+    ringing.take(session);
+    this.emit('ringing', ringing);
+  }
+
+  private trackMesh(mesh: MeshCall): MeshCall {
+    this.meshes.add(mesh);
+    const offReplaced = this.on('replaced', ({ previous, next }) => {
+      if (mesh.has(previous)) mesh.replace(previous, next);
+    });
+    mesh.once('ended', () => {
+      offReplaced();
+      this.meshes.delete(mesh);
+    });
+    return mesh;
+  }
+
+  private meshHost() {
+    return {
+      mediaDevices: this.options.env.mediaDevices,
+      invite: (conversationId: ConversationId, peer: UserId, media: { video: boolean; stream: MediaStream }) =>
+        this.start(conversationId, { invitee: peer, video: media.video, stream: media.stream }),
+    };
   }
 
   private track(session: CallSession): CallSession {

@@ -93,12 +93,14 @@ export class CallService {
     );
   }
 
-  /** In an answered call of another conversation (calls within one conversation form a mesh, not a conflict). */
+  /**
+   * In an answered call of another conversation (calls within one conversation
+   * form a mesh, not a conflict). Every answered leg counts: a user still on one
+   * leg of a mesh is busy after another leg ends.
+   */
   private async busyElsewhere(userId: UserId, conversationId: ConversationId): Promise<boolean> {
-    const active = await this.store.activeCallOf(userId);
-    if (!active) return false;
-    const call = await this.store.get(active);
-    return call !== null && call.state === 'answered' && call.conversation_id !== conversationId;
+    const calls = await Promise.all((await this.store.activeCallsOf(userId)).map((id) => this.store.get(id)));
+    return calls.some((call) => call !== null && call.state === 'answered' && call.conversation_id !== conversationId);
   }
 
   private async answer(me: UserId, frame: CallAnswerFrame): Promise<void> {
@@ -115,7 +117,7 @@ export class CallService {
     );
     if (!answered) throw refusal ?? gone();
     this.clearTimer(answered.id);
-    await this.store.setActive([answered.caller_id, answered.invitee_id], answered.id, ANSWERED_TTL_MS);
+    await this.store.addActiveCall([answered.caller_id, answered.invitee_id], answered.id, ANSWERED_TTL_MS);
     await this.record(answered.conversation_id, { type: 'system', event: 'call_answered', actor_id: me, call_id: answered.id });
     const { id: _, ...relay } = frame;
     this.notifier.toUsers([answered.caller_id], this.push(me, answered, relay));
@@ -162,7 +164,7 @@ export class CallService {
     }
     const was = before as CallState;
     this.clearTimer(callId);
-    if (was.state === 'answered') await this.store.setActive([was.caller_id, was.invitee_id], null, 0);
+    if (was.state === 'answered') await this.store.removeActiveCall([was.caller_id, was.invitee_id], callId);
     const duration = was.answered_at ? Date.now() - was.answered_at : 0;
     await this.record(was.conversation_id, { type: 'system', event: 'call_ended', actor_id: me ?? was.caller_id, call_id: callId, reason, duration_ms: duration });
     // Relayed as sent, with the reason filled in (a hangup without one is a user_hangup).

@@ -30,9 +30,16 @@ export interface CallStore {
    * or null when the call is gone or `change` returns null (refused).
    */
   transition(callId: string, change: (call: CallState) => CallState | null, ttlMs: number): Promise<CallState | null>;
-  /** The answered call a user is in, if any (busy detection). */
-  activeCallOf(userId: UserId): Promise<string | null>;
-  setActive(userIds: UserId[], callId: string | null, ttlMs: number): Promise<void>;
+  /**
+   * The answered calls a user is in (busy detection). A group call is a mesh
+   * of 1:1 calls, so a user can be in several at once; each one is kept for
+   * its own `ttlMs` and leaves on its own.
+   */
+  activeCallsOf(userId: UserId): Promise<string[]>;
+  /** `callId` was answered: it is one of these users' active calls for `ttlMs` (again, if it already was). */
+  addActiveCall(userIds: UserId[], callId: string, ttlMs: number): Promise<void>;
+  /** `callId` ended: it leaves these users' active calls; their other calls stay. */
+  removeActiveCall(userIds: UserId[], callId: string): Promise<void>;
   /** Calls ringing this user right now. */
   ringing(userId: UserId): Promise<CallState[]>;
 }

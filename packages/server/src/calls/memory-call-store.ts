@@ -4,7 +4,8 @@ import type { CallState, CallStore } from './call-store.ts';
 /** Call state in process memory: the embedded tier (several in-process instances may share one). */
 export class MemoryCallStore implements CallStore {
   private readonly calls = new Map<string, { call: CallState; expires: number }>();
-  private readonly active = new Map<UserId, { callId: string; expires: number }>();
+  /** Per user: the answered calls they are in, each with its own expiry. */
+  private readonly active = new Map<UserId, Map<string, number>>();
 
   private live(callId: string): CallState | null {
     const entry = this.calls.get(callId);
@@ -33,16 +34,29 @@ export class MemoryCallStore implements CallStore {
     return next;
   }
 
-  async activeCallOf(userId: UserId): Promise<string | null> {
-    const entry = this.active.get(userId);
-    if (!entry || entry.expires <= Date.now()) return null;
-    return entry.callId;
+  async activeCallsOf(userId: UserId): Promise<string[]> {
+    const calls = this.active.get(userId);
+    if (!calls) return [];
+    const now = Date.now();
+    for (const [callId, expires] of calls) if (expires <= now) calls.delete(callId);
+    if (calls.size === 0) this.active.delete(userId);
+    return [...calls.keys()];
   }
 
-  async setActive(userIds: UserId[], callId: string | null, ttlMs: number): Promise<void> {
+  async addActiveCall(userIds: UserId[], callId: string, ttlMs: number): Promise<void> {
+    const expires = Date.now() + ttlMs;
     for (const id of userIds) {
-      if (callId) this.active.set(id, { callId, expires: Date.now() + ttlMs });
-      else this.active.delete(id);
+      let calls = this.active.get(id);
+      if (!calls) this.active.set(id, (calls = new Map()));
+      calls.set(callId, expires);
+    }
+  }
+
+  async removeActiveCall(userIds: UserId[], callId: string): Promise<void> {
+    for (const id of userIds) {
+      const calls = this.active.get(id);
+      calls?.delete(callId);
+      if (calls?.size === 0) this.active.delete(id);
     }
   }
 

@@ -9,9 +9,21 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `;
 
+// One user's answered calls: a sorted set of call ids scored by their expiry (epoch ms).
+// Adding drops the expired ones and keeps the key alive as long as its last call.
+const ADD_ACTIVE = `
+local now = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], string.format('%d', tonumber(last[2])))
+return 1
+`;
+
 /**
  * Call state in Redis, shared by every instance: `<p>call:<id>` (JSON, with
- * TTL), `<p>call-active:<user>` (the answered call a user is in) and
+ * TTL), `<p>call-active:<user>` (the answered calls a user is in: a sorted set
+ * scored by each call's expiry, since a mesh puts a user in several) and
  * `<p>call-ring:<user>` (ids of calls ringing the user).
  */
 export class RedisCallStore implements CallStore {
@@ -53,17 +65,18 @@ export class RedisCallStore implements CallStore {
     return null;
   }
 
-  async activeCallOf(userId: UserId): Promise<string | null> {
-    return this.redis.get(`${this.p}-active:${userId}`);
+  async activeCallsOf(userId: UserId): Promise<string[]> {
+    return this.redis.zRangeByScore(`${this.p}-active:${userId}`, `(${Date.now()}`, '+inf');
   }
 
-  async setActive(userIds: UserId[], callId: string | null, ttlMs: number): Promise<void> {
-    const batch = this.redis.multi();
-    for (const id of userIds) {
-      if (callId) batch.set(`${this.p}-active:${id}`, callId, { expiration: { type: 'PX', value: ttlMs } });
-      else batch.del(`${this.p}-active:${id}`);
-    }
-    await batch.exec();
+  async addActiveCall(userIds: UserId[], callId: string, ttlMs: number): Promise<void> {
+    // One script per user (one key each), so no script spans hash slots.
+    const now = String(Date.now());
+    await Promise.all(userIds.map((id) => this.redis.eval(ADD_ACTIVE, { keys: [`${this.p}-active:${id}`], arguments: [callId, now, String(ttlMs)] })));
+  }
+
+  async removeActiveCall(userIds: UserId[], callId: string): Promise<void> {
+    await Promise.all(userIds.map((id) => this.redis.zRem(`${this.p}-active:${id}`, callId)));
   }
 
   async ringing(userId: UserId): Promise<CallState[]> {

@@ -1,17 +1,44 @@
-import { beforeAll, expect, it } from 'vitest';
-import type { Cluster } from '../support/cluster.ts';
-import { api, connect, createConversation, register, type TestServer, type TestUser } from '../support/harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryBus } from '../../src/bus/memory-bus.ts';
+import type { CallStore } from '../../src/calls/call-store.ts';
+import { MemoryCallStore } from '../../src/calls/memory-call-store.ts';
+import { RedisCallStore } from '../../src/calls/redis-call-store.ts';
+import { MemoryPresence } from '../../src/presence/memory-presence.ts';
+import type { RedisConnections } from '../../src/redis.ts';
+import { LARGE_ROOM_THRESHOLD, type Cluster } from '../support/cluster.ts';
+import { api, connect, createConversation, register, startServer, type TestServer, type TestUser } from '../support/harness.ts';
 import { eventually } from '../support/eventually.ts';
+import { openTestRedis, testPrefix, TEST_REDIS_URL } from '../support/redis.ts';
 import type { TestSocket } from '../support/test-socket.ts';
 
 const OFFER = { type: 'offer', sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n' };
 const ANSWER = { type: 'answer', sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n' };
 const callFrames = (s: TestSocket, callId: string) => s.frames.filter((f) => f.call_id === callId);
 
-/** Call signaling across instances: ringing, answering on one device, relaying, ending, and the log. */
+/**
+ * Call signaling across instances: ringing, answering on one device, relaying,
+ * ending, and the log. The embedded tier (PGlite) runs it on the cluster's
+ * MemoryCallStore; the scaled tier (PostgreSQL) on a RedisCallStore when
+ * TEST_REDIS_URL is set, through two instances of its own that share it.
+ */
 export function callsSuite(cluster: Cluster): void {
   let a: TestServer, b: TestServer;
-  beforeAll(() => ({ a, b } = cluster));
+  const onRedis = cluster.kind === 'postgres' && TEST_REDIS_URL !== '';
+  let redis: RedisConnections | null = null;
+  let redisStore: CallStore | null = null;
+  const own: TestServer[] = [];
+  beforeAll(async () => {
+    if (!onRedis) return ({ a, b } = cluster);
+    redis = await openTestRedis();
+    redisStore = new RedisCallStore(redis.command, testPrefix());
+    const shared = { bus: new MemoryBus(), presence: new MemoryPresence(45_000), calls: redisStore, env: { LARGE_ROOM_THRESHOLD: String(LARGE_ROOM_THRESHOLD) } };
+    own.push(await startServer(cluster.database.db, shared), await startServer(cluster.database.db, shared));
+    [a, b] = own as [TestServer, TestServer];
+  });
+  afterAll(async () => {
+    for (const s of own) await s.close();
+    await redis?.close();
+  });
 
   async function pair(): Promise<[TestUser, TestUser, string]> {
     const [alice, bob] = await Promise.all([register(a.url), register(a.url)]);
@@ -116,5 +143,84 @@ export function callsSuite(cluster: Cluster): void {
     expect(callFrames(b1, 'evil-1')).toEqual([]);
     expect(m.frames.filter((f) => f.call_id === 'mesh-1')).toEqual([]);
     [m, b1, a1].forEach((s) => s.close());
+  });
+
+  it('stays busy while any leg of a mesh is answered, and not after the last one ends', async () => {
+    const [alice, bob, carol, dave] = await Promise.all([register(a.url), register(a.url), register(a.url), register(a.url)]);
+    const group = await createConversation(a.url, alice, [bob, carol], 'group');
+    const daveBob = await createConversation(a.url, dave, [bob]);
+    const [a1, b1, c1, d1] = [await connect(a, alice), await connect(b, bob), await connect(a, carol), await connect(b, dave)];
+    const id = (name: string) => `${name}-${Date.now().toString(36)}`;
+    const answered = async (caller: TestSocket, party: string, callId: string) => {
+      caller.sendRaw(JSON.stringify({ ...invite(group.id, callId, { invitee: bob.id }), party_id: party }));
+      await b1.next((f) => f.call_id === callId && f.type === 'call_invite');
+      b1.sendRaw(JSON.stringify({ type: 'call_answer', call_id: callId, party_id: 'bob', answer: ANSWER }));
+      await caller.next((f) => f.call_id === callId && f.type === 'call_answer');
+    };
+    /** Dave calls Bob in their direct chat: true when Bob is busy, false when it rings (and Dave hangs up). */
+    const busy = async (): Promise<boolean> => {
+      const callId = id('dave');
+      d1.sendRaw(JSON.stringify({ ...invite(daveBob.id, callId), party_id: 'dave' }));
+      const first = await Promise.race([
+        d1.next((f) => f.call_id === callId && f.type === 'call_hangup'),
+        b1.next((f) => f.call_id === callId && f.type === 'call_invite'),
+      ]);
+      if (first.type === 'call_hangup') return first.reason === 'user_busy';
+      d1.sendRaw(JSON.stringify({ type: 'call_hangup', call_id: callId, party_id: 'dave' }));
+      await b1.next((f) => f.call_id === callId && f.type === 'call_hangup');
+      return false;
+    };
+
+    // Bob is on two legs of one mesh: Alice's, answered first, then Carol's.
+    const [legAlice, legCarol] = [id('mesh-a'), id('mesh-c')];
+    await answered(a1, 'alice', legAlice);
+    await answered(c1, 'carol', legCarol);
+    expect(await busy()).toBe(true);
+
+    // Alice's leg ends; Bob still talks with Carol, so he is still busy for Dave.
+    a1.sendRaw(JSON.stringify({ type: 'call_hangup', call_id: legAlice, party_id: 'alice' }));
+    await b1.next((f) => f.call_id === legAlice && f.type === 'call_hangup');
+    expect(await busy()).toBe(true);
+    // A new leg within the mesh is never busy.
+    const again = id('mesh-a2');
+    a1.sendRaw(JSON.stringify({ ...invite(group.id, again, { invitee: bob.id }), party_id: 'alice' }));
+    await b1.next((f) => f.call_id === again && f.type === 'call_invite');
+    a1.sendRaw(JSON.stringify({ type: 'call_hangup', call_id: again, party_id: 'alice' }));
+    await b1.next((f) => f.call_id === again && f.type === 'call_hangup');
+
+    // The last leg ends: Dave's call rings.
+    c1.sendRaw(JSON.stringify({ type: 'call_hangup', call_id: legCarol, party_id: 'carol' }));
+    await b1.next((f) => f.call_id === legCarol && f.type === 'call_hangup');
+    expect(await busy()).toBe(false);
+    [a1, b1, c1, d1].forEach((s) => s.close());
+  });
+
+  describe(`answered calls per user, in the ${onRedis ? 'Redis' : 'memory'} call store`, () => {
+    let store: CallStore;
+    beforeAll(() => {
+      store = redisStore ?? new MemoryCallStore();
+    });
+    const user = () => `u-${crypto.randomUUID()}`;
+
+    it('keeps each answered call until that call leaves, for each user on it', async () => {
+      const [u1, u2, u3] = [user(), user(), user()];
+      await store.addActiveCall([u1, u2], 'leg-1', 60_000);
+      await store.addActiveCall([u2, u3], 'leg-2', 60_000);
+      expect((await store.activeCallsOf(u2)).sort()).toEqual(['leg-1', 'leg-2']);
+      await store.removeActiveCall([u1, u2], 'leg-1');
+      expect(await store.activeCallsOf(u1)).toEqual([]);
+      expect(await store.activeCallsOf(u2)).toEqual(['leg-2']);
+      expect(await store.activeCallsOf(u3)).toEqual(['leg-2']);
+      await store.removeActiveCall([u2, u3], 'leg-2');
+      expect(await store.activeCallsOf(u2)).toEqual([]);
+    });
+
+    it('expires each answered call on its own', async () => {
+      const u = user();
+      await store.addActiveCall([u], 'long', 60_000);
+      await store.addActiveCall([u], 'short', 1_000);
+      expect((await store.activeCallsOf(u)).sort()).toEqual(['long', 'short']);
+      await eventually(async () => expect(await store.activeCallsOf(u)).toEqual(['long']), { timeoutMs: 5_000, intervalMs: 50 });
+    });
   });
 }

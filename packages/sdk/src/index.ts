@@ -19,6 +19,7 @@ export type { ConversationSnapshot, MessageStatus, StoreEvents } from './convers
 export { Emitter, type Listener } from './emitter.ts';
 export { Calls, MAX_MESH_PEERS, type CallsEvents } from './calls/calls.ts';
 export { CallSession, type CallSessionEvents, type CallState } from './calls/call-session.ts';
+export { MeshCall, type MeshCallEvents, type MeshParticipant } from './calls/mesh-call.ts';
 export { ParleyError, type ClientErrorCode } from './errors.ts';
 export type { OutboxEvent } from './outbox.ts';
 export type { OutboxEntry, OutboxStore } from './outbox-stores/outbox-store.ts';

@@ -6,10 +6,11 @@
  * after (per connection), CPU while connecting and while idle, and the load
  * generator's own memory and CPU.
  *
- *   npm run bench:idle -- [--instances 3] [--per-instance 10000] [--workers auto] [--hold 10] [--profile]
+ *   npm run bench:idle -- [--instances 3] [--per-instance 10000] [--workers auto] [--hold 10] [--gc yes|no] [--profile]
  */
 import { parseArgs } from 'node:util';
 import { startCluster, type Cluster } from './lib/cluster.ts';
+import { collectGarbage } from './lib/inspector.ts';
 import { coresBetween, pidsByComm, rssBytes, sampleGroups, scrapeMetric, type ProcGroup } from './lib/proc.ts';
 import { codeVersion, machineInfo, printTable, writeResult, type Row } from './lib/report.ts';
 import { registerMany } from './lib/setup.ts';
@@ -23,6 +24,7 @@ const { values: v } = parseArgs({
     users: { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '100' },
     settle: { type: 'string', default: '5' },
+    gc: { type: 'string', default: 'yes' },
     hold: { type: 'string', default: '10' },
     profile: { type: 'boolean', default: false },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
@@ -44,6 +46,7 @@ const opts = {
   addresses: Math.max(2, Math.ceil(total / 20_000)),
   concurrency: Number(v.concurrency),
   settleS: Number(v.settle),
+  gc: v.gc !== 'no',
   holdS: Number(v.hold),
   profile: v.profile,
   pgUrl: v['pg-url'],
@@ -64,6 +67,7 @@ const CONNS = 'parley_ws_connections';
 async function memory(cluster: Cluster) {
   return Promise.all(
     cluster.servers.map(async (s) => {
+      if (opts.gc) await collectGarbage(s.inspectorUrl!);
       const m = await scrapeMetric(s.baseUrl, [HEAP, CONNS]);
       return { rss: rssBytes(s.pid) ?? Number.NaN, heap: m[HEAP] ?? Number.NaN, connections: m[CONNS] ?? Number.NaN };
     }),
@@ -79,6 +83,7 @@ async function main(): Promise<number> {
       instances, pgUrl: opts.pgUrl, redisUrl: opts.redisUrl,
       env: { MAX_CONNECTIONS_PER_USER: '10000', MAX_UNAUTHENTICATED_PER_IP: '10000' },
       profileArgs: opts.profile ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : undefined,
+      nodeArgs: opts.gc ? ['--inspect=127.0.0.1:0'] : [],
     });
     const servers = cluster.servers;
     log(`registering ${opts.users} users…`);

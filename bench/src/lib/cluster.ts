@@ -11,6 +11,8 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Node.js flags for instance 0 only (e.g. `--cpu-prof`), so one process is profiled. */
   profileArgs?: string[];
+  /** Node.js flags for every instance. */
+  nodeArgs?: string[];
 }
 
 export interface Cluster {
@@ -38,7 +40,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
   try {
     const start = (i: number) =>
-      startServer({ db: 'postgres', pgUrl: opts.pgUrl, databaseUrl: scratch.url, env, startTimeoutMs: 120_000, nodeArgs: i === 0 ? opts.profileArgs : undefined }).then((s) => {
+      startServer({ db: 'postgres', pgUrl: opts.pgUrl, databaseUrl: scratch.url, env, startTimeoutMs: 120_000, nodeArgs: [...(opts.nodeArgs ?? []), ...(i === 0 ? (opts.profileArgs ?? []) : [])] }).then((s) => {
         servers[i] = s;
         return s;
       });

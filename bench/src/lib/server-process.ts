@@ -42,6 +42,8 @@ export interface ServerProcess {
   /** Set when the process exited before `stop()` was called. */
   readonly crashed: { code: number | null; signal: NodeJS.Signals | null } | null;
   logs(): ServerLogSummary;
+  /** The inspector's WebSocket URL when started with `--inspect=127.0.0.1:0`, else null. */
+  readonly inspectorUrl: string | null;
   /** SIGTERM, SIGKILL after `graceMs`; then removes the scratch data directory or database. Idempotent. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -112,6 +114,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     if (summary.samples.length > MAX_SAMPLES) summary.samples.shift();
   };
   let crashed: ServerProcess['crashed'] = null;
+  let inspectorUrl: string | null = null;
   let stopping = false;
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -140,6 +143,12 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     });
     createInterface({ input: child.stderr! }).on('line', (line) => {
       if (line.includes('ExperimentalWarning')) return;
+      const inspector = /Debugger listening on (ws:\/\/\S+)/.exec(line);
+      if (inspector) {
+        inspectorUrl = inspector[1]!;
+        return;
+      }
+      if (line.startsWith('For help, see: https://nodejs.org/en/docs/inspector')) return;
       remember(`[stderr] ${line}`);
     });
     child.once('error', reject);
@@ -178,6 +187,9 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
       storage,
       get crashed() {
         return crashed;
+      },
+      get inspectorUrl() {
+        return inspectorUrl;
       },
       logs: () => ({ ...summary, samples: [...summary.samples], tail: [...summary.tail] }),
       stop,

@@ -44,7 +44,12 @@ export interface CallStore {
   ringing(userId: UserId): Promise<CallState[]>;
 }
 
-/** How long an answered call's state is kept without signaling (refreshed by every frame). */
+/**
+ * How long an answered call's state is kept after the answer. Media flows
+ * peer to peer with no signaling for hours, so nothing refreshes it: a call
+ * longer than this is forgotten by the server (it no longer makes its
+ * parties busy, and its hang-up records no end).
+ */
 export const ANSWERED_TTL_MS = 6 * 60 * 60 * 1000;
 /** How long an ended call's state is kept, so late frames get a clear answer. */
 export const ENDED_TTL_MS = 60 * 1000;

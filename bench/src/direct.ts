@@ -29,7 +29,8 @@ const USAGE = `usage: npm run bench:direct -- [options]
   --window W             closed loop: most un-acked sends per sender (default 8)
   --rate R               open loop: messages/s over all senders instead of a window (default 0 = closed loop)
   --warmup N             unmeasured messages sent first, over all senders (default 200)
-  --timeout S            overall time budget in seconds; past it, report what was measured and exit 1 (default 300)`;
+  --timeout S            overall time budget in seconds; past it, report what was measured and exit 1 (default 300)
+  --profile              CPU profile of the server (--cpu-prof) into bench/results/profiles`;
 
 function parseCli(): DirectOptions {
   const { values } = parseArgs({
@@ -42,6 +43,7 @@ function parseCli(): DirectOptions {
       rate: { type: 'string', default: '0' },
       warmup: { type: 'string', default: '200' },
       timeout: { type: 'string', default: '300' },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -65,6 +67,7 @@ function parseCli(): DirectOptions {
     rate: num('rate', 0),
     warmup: Math.floor(num('warmup', 0)),
     timeoutS: num('timeout', 10),
+    profile: values.profile,
   };
 }
 
@@ -86,7 +89,7 @@ async function main(): Promise<number> {
   const setup: SetupTimes = { registerS: 0, conversationsS: 0, connectS: 0, rateLimitedRetries: 0, loadBefore: loadavg() };
   try {
     console.error(`starting server (${opts.db})…`);
-    server = await deadline.race(startServer({ db: opts.db, pgUrl: opts.pgUrl }), 'server start');
+    server = await deadline.race(startServer({ db: opts.db, pgUrl: opts.pgUrl, nodeArgs: opts.profile ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [] }), 'server start');
     const api = new Api(server.baseUrl);
 
     console.error(`registering ${opts.pairs * 2} users…`);

@@ -15,6 +15,8 @@ export interface DirectOptions {
   rate: number;
   warmup: number;
   timeoutS: number;
+  /** CPU profile of the server. */
+  profile: boolean;
 }
 
 /** Seconds spent on each setup step. */

@@ -8,7 +8,7 @@
  * pub/sub between them), and gives Parley's deliveries/s as a fraction of it.
  *
  *   npm run bench:fanout -- [--instances 3] [--members 2000] [--senders 4] [--rate 50]
- *                           [--messages 300] [--workers 2] [--ceiling redis|local|none] [--profile]
+ *                           [--messages 300] [--workers 2] [--ceiling redis|local|none] [--ceiling-cork yes|no] [--profile]
  */
 import { parseArgs } from 'node:util';
 import { Api } from './lib/api.ts';
@@ -30,6 +30,7 @@ const { values: v } = parseArgs({
     workers: { type: 'string', default: '2' },
     addresses: { type: 'string', default: '4' },
     ceiling: { type: 'string', default: 'redis' },
+    'ceiling-cork': { type: 'string', default: 'yes' },
     threshold: { type: 'string', default: '100' },
     profile: { type: 'boolean', default: false },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
@@ -47,6 +48,7 @@ const opts = {
   workers: Number(v.workers),
   addresses: Number(v.addresses),
   ceiling: v.ceiling as 'redis' | 'local' | 'none',
+  ceilingCork: v['ceiling-cork'] !== 'no',
   threshold: Number(v.threshold),
   profile: v.profile,
   pgUrl: v['pg-url'],
@@ -120,7 +122,7 @@ async function parleyRun(): Promise<{ phase: PhaseOutcome; setup: Record<string,
 
 async function ceilingRun(): Promise<PhaseOutcome> {
   log(`starting ${opts.instances} bare-ws ceiling servers (${opts.ceiling})…`);
-  const ceiling = await startCeiling(opts.instances, opts.ceiling === 'redis' ? opts.redisUrl : null);
+  const ceiling = await startCeiling(opts.instances, opts.ceiling === 'redis' ? opts.redisUrl : null, opts.ceilingCork);
   const pool = new WorkerPool(opts.workers);
   const senders: FanoutSender[] = [];
   try {

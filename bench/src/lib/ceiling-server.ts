@@ -5,8 +5,14 @@
  * (like Parley's large-room channel). Forked by ceiling.ts; answers its port
  * over IPC and exits on disconnect.
  *
- *   env: CEILING_REDIS_URL (absent = local broadcast only), CEILING_CHANNEL
+ * Like Parley, it holds each socket's writes until the end of the event-loop
+ * turn (cork, then uncork on the next tick), so the frames a socket gets in
+ * one turn leave in one writev: without that, Parley outran its ceiling.
+ *
+ *   env: CEILING_REDIS_URL (absent = local broadcast only), CEILING_CHANNEL,
+ *        CEILING_CORK=no for the naive one-write-per-frame broadcast
  */
+import type { Duplex } from 'node:stream';
 import { createClient } from 'redis';
 import { WebSocketServer, type WebSocket } from 'ws';
 
@@ -14,8 +20,23 @@ const redisUrl = process.env.CEILING_REDIS_URL;
 const channel = process.env.CEILING_CHANNEL ?? 'parley_bench_ceiling';
 const sockets = new Set<WebSocket>();
 
+const cork = process.env.CEILING_CORK !== 'no';
+const corked = new Set<Duplex>();
+const uncorkAll = () => {
+  for (const socket of corked) socket.uncork();
+  corked.clear();
+};
+
 function broadcast(data: Buffer): void {
-  for (const ws of sockets) ws.send(data, { binary: false });
+  for (const ws of sockets) {
+    const socket = (ws as unknown as { _socket: Duplex })._socket;
+    if (cork && !corked.has(socket)) {
+      if (corked.size === 0) process.nextTick(uncorkAll);
+      socket.cork();
+      corked.add(socket);
+    }
+    ws.send(data, { binary: false });
+  }
 }
 
 async function main(): Promise<void> {

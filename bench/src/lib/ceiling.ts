@@ -12,7 +12,7 @@ export interface CeilingCluster {
 }
 
 /** Starts N bare-ws broadcast processes sharing one Redis channel (or none when `redisUrl` is null). */
-export async function startCeiling(instances: number, redisUrl: string | null): Promise<CeilingCluster> {
+export async function startCeiling(instances: number, redisUrl: string | null, cork = true): Promise<CeilingCluster> {
   const channel = `parley_bench_ceiling_${randomBytes(4).toString('hex')}`;
   const children: ChildProcess[] = [];
   const stop = async () => {
@@ -33,7 +33,7 @@ export async function startCeiling(instances: number, redisUrl: string | null): 
   try {
     const ports = await Promise.all(
       Array.from({ length: instances }, () => {
-        const env = { ...process.env, CEILING_CHANNEL: channel, ...(redisUrl ? { CEILING_REDIS_URL: redisUrl } : {}) };
+        const env = { ...process.env, CEILING_CHANNEL: channel, CEILING_CORK: cork ? 'yes' : 'no', ...(redisUrl ? { CEILING_REDIS_URL: redisUrl } : {}) };
         const child = fork(SERVER, [], { cwd: REPO_ROOT, env, execArgv: ['--import', 'tsx'] });
         children.push(child);
         return new Promise<number>((resolve, reject) => {

@@ -1,4 +1,6 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { writeCoalescer } from './write-coalescer.ts';
 import { CloseCodes, type ServerFrame, type UserId } from '@parley/protocol';
 
 /** A serialised frame: a string, or its UTF-8 bytes when many sockets get the same frame. */
@@ -16,6 +18,11 @@ export class Connection {
   readonly channels = new Set<string>();
   /** Sends handed to the writer and not yet acked (the gateway pipelines them). */
   readonly sendsInFlight = new Set<Promise<void>>();
+  /**
+   * The TCP socket under `ws`, corked while a turn's frames are written.
+   * (`_socket` is ws' own field, not public API; it has been there since ws 1.)
+   */
+  private readonly socket: Duplex | undefined;
   /** Pushes that arrived before `ready` was written: the client sees `ready` first. */
   private early: Payload[] | null = [];
 
@@ -29,7 +36,9 @@ export class Connection {
     /** Client address, for per-address limits and audit. */
     readonly ip: string,
     private readonly maxBufferedBytes: number,
-  ) {}
+  ) {
+    this.socket = (ws as unknown as { _socket?: Duplex })._socket;
+  }
 
   /** Writes an already-serialised frame. A socket too far behind is closed and told to resume. */
   get closed(): boolean {
@@ -42,6 +51,7 @@ export class Connection {
       this.close(CloseCodes.slowConsumer, 'slow consumer: resume from your cursors');
       return;
     }
+    if (this.socket) writeCoalescer.hold(this.socket);
     // A Buffer goes out as a text frame without being copied or encoded again.
     if (typeof payload === 'string') this.ws.send(payload);
     else this.ws.send(payload, { binary: false });

@@ -29,7 +29,6 @@ export interface SendResult {
   duplicate: boolean;
 }
 
-
 /**
  * Sending, history, catch-up, receipts and typing. Sends are idempotent per
  * (conversation, sender, client_msg_id) and acknowledged only after commit.

@@ -124,11 +124,13 @@ function suite(): void {
     const panel = page.getByRole('group', { name: 'Devices' });
     for (const [label, kind] of [['Microphone', 'audioinput'], ['Camera', 'videoinput']] as const) {
       const select = panel.getByLabel(label, { exact: true });
-      const options = await select.locator('option').evaluateAll((os: HTMLOptionElement[]) => os.map((o) => ({ value: o.value, text: o.text })));
+      const readOptions = () => select.locator('option').evaluateAll((os: HTMLOptionElement[]) => os.map((o) => ({ value: o.value, text: o.text })));
       // The select lists this device's microphones (or cameras), by name: Chromium's fake ones here.
+      // (The panel enumerates devices when it opens: wait for the list.)
       const present = devices.filter((d) => d.kind === kind && d.id !== '');
       expect(present.length).toBeGreaterThanOrEqual(1);
-      expect(options.filter((o) => o.value !== '').map((o) => [o.value, o.text])).toEqual(present.map((d) => [d.id, d.label]));
+      await until(async () => (await readOptions()).filter((o) => o.value !== '').map((o) => [o.value, o.text]), present.map((d) => [d.id, d.label]));
+      const options = await readOptions();
       // Another device when there is one, else the same one again (still a fresh track).
       const current = await select.inputValue();
       const choice = options.filter((o) => o.value !== '').find((o) => o.value !== current) ?? options.find((o) => o.value !== '')!;

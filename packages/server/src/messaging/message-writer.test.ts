@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDatabase, TEST_DATABASE_URL, type DatabaseKind, type TestDatabase } from '../../test/support/databases.ts';
+import { seedGroup } from '../../test/support/seed.ts';
 import { MessageWriter } from './message-writer.ts';
 
 const text = (client_msg_id: string) => ({ type: 'text' as const, text: 'hi', client_msg_id });
@@ -13,16 +14,7 @@ function suite(kind: DatabaseKind) {
     await database?.drop();
   });
 
-  async function seed(members: number) {
-    const ids = Array.from({ length: members }, () => crypto.randomUUID());
-    for (const id of ids) {
-      await database.db.query(`INSERT INTO users (id, username, display_name, password_hash) VALUES ($1, $2, 'x', 'x')`, [id, `w${id.slice(0, 8)}`]);
-    }
-    const conversation = crypto.randomUUID();
-    await database.db.query(`INSERT INTO conversations (id, type, created_by, member_count) VALUES ($1, 'group', $2, $3)`, [conversation, ids[0]!, members]);
-    for (const id of ids) await database.db.query('INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)', [conversation, id]);
-    return { conversation, ids };
-  }
+  const seed = (members: number) => seedGroup(database.db, members);
 
   const seqsOf = async (conversation: string) =>
     (await database.db.query<{ seq: number; client_msg_id: string }>(

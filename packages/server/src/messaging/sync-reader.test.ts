@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDatabase, TEST_DATABASE_URL, type DatabaseKind, type TestDatabase } from '../../test/support/databases.ts';
 import type { Database } from '../store/database.ts';
+import { seedGroup } from '../../test/support/seed.ts';
 import { MessageWriter } from './message-writer.ts';
 import { SyncReader } from './sync-reader.ts';
 
@@ -16,13 +17,7 @@ function suite(kind: DatabaseKind) {
   });
 
   async function group(members: number, messages: number) {
-    const ids = Array.from({ length: members }, () => crypto.randomUUID());
-    for (const id of ids) {
-      await database.db.query(`INSERT INTO users (id, username, display_name, password_hash) VALUES ($1, $2, 'x', 'x')`, [id, `s${id.slice(0, 8)}`]);
-    }
-    const conversation = crypto.randomUUID();
-    await database.db.query(`INSERT INTO conversations (id, type, created_by, member_count) VALUES ($1, 'group', $2, $3)`, [conversation, ids[0]!, members]);
-    for (const id of ids) await database.db.query('INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2)', [conversation, id]);
+    const { conversation, ids } = await seedGroup(database.db, members);
     for (let i = 1; i <= messages; i++) await writer.write(conversation, ids[0]!, { type: 'text', text: `m${i}`, client_msg_id: `c${i}` });
     return { conversation, ids };
   }

@@ -3,14 +3,23 @@ import { eventually } from '../../../../packages/server/test/support/eventually.
 
 export { eventually };
 
-/** Waits (bounded) until `read()` returns `expected` (compared as JSON); fails with the last value seen. */
+/** JSON with object keys sorted: two objects with the same entries compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** Waits (bounded) until `read()` returns `expected` (compared as JSON, object keys in any order); fails with the last value seen. */
 export async function until<T>(read: () => Promise<T>, expected: T, timeoutMs = 10_000): Promise<void> {
   let last: T | undefined;
   try {
     await eventually(
       async () => {
         last = await read();
-        return JSON.stringify(last) === JSON.stringify(expected);
+        return canonical(last) === canonical(expected);
       },
       { timeoutMs, intervalMs: 50 },
     );

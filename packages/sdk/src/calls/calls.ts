@@ -88,7 +88,11 @@ export class Calls extends Emitter<CallsEvents> {
     return mesh;
   }
 
-  /** A mesh group call: one 1:1 call to each of up to three other members. */
+  /**
+   * A mesh group call as separate legs: one 1:1 call to each of up to three
+   * other members, each taking its own media, with no joining of late legs.
+   * @deprecated Use {@link Calls.startMesh}, which shares one stream and grows into a full mesh.
+   */
   startGroup(conversationId: ConversationId, memberIds: UserId[], options: { video?: boolean } = {}): Promise<CallSession[]> {
     if (memberIds.length > MAX_MESH_PEERS) throw new Error(`a mesh call has at most ${MAX_MESH_PEERS + 1} participants`);
     return Promise.all(memberIds.map((invitee) => this.start(conversationId, { invitee, video: options.video })));

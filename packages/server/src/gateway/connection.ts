@@ -40,11 +40,11 @@ export class Connection {
     this.socket = (ws as unknown as { _socket?: Duplex })._socket;
   }
 
-  /** Writes an already-serialised frame. A socket too far behind is closed and told to resume. */
   get closed(): boolean {
     return this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED;
   }
 
+  /** Writes an already-serialised frame. A socket too far behind is closed and told to resume. */
   send(payload: Payload): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {

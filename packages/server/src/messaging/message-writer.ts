@@ -2,6 +2,7 @@ import type { ConversationId, MessageContent, MessageView, UserId } from '@parle
 import { isUniqueViolation, type Database } from '../store/database.ts';
 import { notFound } from '../conversations/conversations-service.ts';
 import { toMessageView, type EntryRow } from './log-repo.ts';
+import { BatchQueue } from './batch-queue.ts';
 
 export interface WriteResult {
   entry: MessageView;
@@ -11,22 +12,19 @@ export interface WriteResult {
   audience: UserId[] | null;
 }
 
-interface Pending {
+interface Send {
   conversationId: ConversationId;
   senderId: UserId;
   content: MessageContent;
-  resolve: (result: WriteResult) => void;
-  reject: (err: unknown) => void;
 }
 
 const MAX_ATTEMPTS = 3;
 
 /**
- * Group commit for sends. Sends that arrive while a batch is being written
- * wait and go together in the next one: one statement (its own
+ * Group commit for sends (a BatchQueue per lane): sends that arrive while a
+ * batch is being written go together in the next one, one statement (its own
  * transaction), so one round trip and one WAL flush for the whole batch
- * instead of per message. Under light load a batch is a single send, so
- * nothing waits for a timer.
+ * instead of per message.
  *
  * Conversations are spread over `lanes`, each writing one batch at a time:
  * batches of different lanes touch different conversations, so they run side
@@ -35,50 +33,29 @@ const MAX_ATTEMPTS = 3;
  * order. A send is resolved, and so acked, only after its batch commits.
  */
 export class MessageWriter {
-  private readonly lanes: Array<{ queue: Pending[]; writing: boolean }>;
+  private readonly lanes: Array<BatchQueue<Send, WriteResult>>;
 
   constructor(
     private readonly db: Database,
     private readonly options: { maxBatch: number; lanes: number; largeRoomThreshold: number },
   ) {
-    this.lanes = Array.from({ length: options.lanes }, () => ({ queue: [], writing: false }));
+    this.lanes = Array.from({ length: options.lanes }, () => new BatchQueue((batch: Send[]) => this.writeBatch(batch), options.maxBatch));
   }
 
   write(conversationId: ConversationId, senderId: UserId, content: MessageContent): Promise<WriteResult> {
-    const lane = this.lanes[laneOf(conversationId, this.lanes.length)]!;
-    return new Promise((resolve, reject) => {
-      lane.queue.push({ conversationId, senderId, content, resolve, reject });
-      this.pump(lane);
-    });
+    return this.lanes[laneOf(conversationId, this.lanes.length)]!.add({ conversationId, senderId, content });
   }
 
-  private pump(lane: { queue: Pending[]; writing: boolean }): void {
-    if (lane.writing || lane.queue.length === 0) return;
-    lane.writing = true;
-    const batch = lane.queue.splice(0, this.options.maxBatch);
-    void this.writeBatch(batch).finally(() => {
-      lane.writing = false;
-      this.pump(lane);
-    });
-  }
-
-  private async writeBatch(batch: Pending[]): Promise<void> {
+  private async writeBatch(batch: Send[]): Promise<Array<WriteResult | Error>> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const results = await this.store(batch);
-        batch.forEach((p, i) => {
-          const r = results[i]!;
-          if (r instanceof Error) p.reject(r);
-          else p.resolve(r);
-        });
-        return;
+        return await this.store(batch);
       } catch (err) {
         // Another instance committed one of these client_msg_ids after this
         // statement's snapshot: the statement rolled back whole (no seq was
         // taken), and the retry finds the original.
         if (isUniqueViolation(err, 'messages_client_msg_id_key') && attempt < MAX_ATTEMPTS) continue;
-        for (const p of batch) p.reject(err);
-        return;
+        throw err;
       }
     }
   }
@@ -88,7 +65,7 @@ export class MessageWriter {
    * round trip and one commit whatever the batch size. Returns a result or an
    * error per send, in order.
    */
-  private async store(batch: Pending[]): Promise<Array<WriteResult | Error>> {
+  private async store(batch: Send[]): Promise<Array<WriteResult | Error>> {
     const messageIds = batch.map(() => crypto.randomUUID());
     const rows = await this.db.query<BatchRow>(WRITE_BATCH, [
       messageIds,
@@ -102,7 +79,7 @@ export class MessageWriter {
     for (const row of rows) if (row.audience) audiences.set(row.conversation_id, row.audience);
     const results: Array<WriteResult | Error> = new Array(batch.length);
     const byKey = new Map<string, WriteResult>();
-    const key = (p: Pending) => `${p.conversationId}|${p.senderId}|${p.content.client_msg_id}`;
+    const key = (p: Send) => `${p.conversationId}|${p.senderId}|${p.content.client_msg_id}`;
     for (const row of rows) {
       const i = row.ord - 1;
       if (!row.member) results[i] = notFound();

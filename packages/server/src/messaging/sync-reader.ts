@@ -1,6 +1,7 @@
 import type { ConversationId, MessageView, Seq, UserId } from '@parley/protocol';
 import type { Database } from '../store/database.ts';
 import { ENTRY_COLUMNS, toMessageView, type EntryRow } from './log-repo.ts';
+import { BatchQueue } from './batch-queue.ts';
 
 export interface SyncResult {
   entries: MessageView[];
@@ -9,17 +10,15 @@ export interface SyncResult {
   removed: ConversationId[];
 }
 
-interface Pending {
+interface SyncRequest {
   userId: UserId;
   cursors: Record<ConversationId, Seq>;
   pageSize: number;
-  resolve: (result: SyncResult) => void;
-  reject: (err: unknown) => void;
 }
 
 /**
- * Catch-up reads, batched like sends. Syncs that arrive while a batch is
- * being read go together in the next one: one query for every caller's
+ * Catch-up reads, batched like sends (a BatchQueue). Syncs that arrive while
+ * a batch is being read go together in the next one: one query for every caller's
  * membership and log heads, one for the pages — and a page that several
  * callers need (the members of a group resuming from the same cursor after a
  * restart) is read once and its entries shared. A batch only starts after
@@ -27,38 +26,21 @@ interface Pending {
  * request, as a sync of its own would.
  */
 export class SyncReader {
-  private queue: Pending[] = [];
-  private reading = false;
+  private readonly batches: BatchQueue<SyncRequest, SyncResult>;
 
   constructor(
     private readonly db: Database,
-    private readonly maxBatch: number,
-  ) {}
+    maxBatch: number,
+  ) {
+    this.batches = new BatchQueue((batch: SyncRequest[]) => this.readBatch(batch), maxBatch);
+  }
 
   read(userId: UserId, cursors: Record<ConversationId, Seq>, pageSize: number): Promise<SyncResult> {
     if (Object.keys(cursors).length === 0) return Promise.resolve({ entries: [], cursors: {}, limited: false, removed: [] });
-    return new Promise((resolve, reject) => {
-      this.queue.push({ userId, cursors, pageSize, resolve, reject });
-      this.pump();
-    });
+    return this.batches.add({ userId, cursors, pageSize });
   }
 
-  private pump(): void {
-    if (this.reading || this.queue.length === 0) return;
-    this.reading = true;
-    const batch = this.queue.splice(0, this.maxBatch);
-    this.readBatch(batch)
-      .then(
-        (results) => batch.forEach((p, i) => p.resolve(results[i]!)),
-        (err: unknown) => batch.forEach((p) => p.reject(err)),
-      )
-      .finally(() => {
-        this.reading = false;
-        this.pump();
-      });
-  }
-
-  private async readBatch(batch: Pending[]): Promise<SyncResult[]> {
+  private async readBatch(batch: SyncRequest[]): Promise<SyncResult[]> {
     // Each caller's membership in each conversation it names, with the log's head.
     const asks = batch.flatMap((p, i) => Object.keys(p.cursors).map((id) => ({ i, id, userId: p.userId })));
     const heads = await this.db.query<{ ord: number; last_seq: number }>(

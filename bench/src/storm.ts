@@ -55,9 +55,10 @@ setTimeout(() => {
 }, opts.timeoutS * 1000).unref();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function histogramOf(data: StormStats['readyMs']): Histogram {
+/** One histogram from the bucket counts of several workers. */
+function histogramOf(...parts: Array<StormStats['readyMs']>): Histogram {
   const h = new Histogram();
-  h.merge(data);
+  for (const part of parts) h.merge(part);
   return h;
 }
 const pct = (data: StormStats['readyMs'], p: number) => Math.round(histogramOf(data).percentile(p));
@@ -68,13 +69,8 @@ function sumStorm(list: StormStats[]): StormStats {
   for (const k of ['ready', 'synced', 'complete', 'lost', 'duplicates', 'syncPages', 'reconnectRetries', 'errorFrames', 'pushesBeforeReady'] as const) out[k] = list.reduce((n, s) => n + s[k], 0);
   for (const k of ['lastReadyAt', 'lastSyncedAt', 'lastCompleteAt'] as const) out[k] = Math.max(...list.map((s) => s[k]));
   out.errorSamples = list.flatMap((s) => s.errorSamples).slice(0, 8);
-  const merged = (key: 'readyMs' | 'syncMs') => {
-    const h = new Histogram();
-    for (const s of list) h.merge(s[key]);
-    return h;
-  };
-  out.readyMs = merged('readyMs').toJSON();
-  out.syncMs = merged('syncMs').toJSON();
+  out.readyMs = histogramOf(...list.map((s) => s.readyMs)).toJSON();
+  out.syncMs = histogramOf(...list.map((s) => s.syncMs)).toJSON();
   return out;
 }
 

@@ -16,6 +16,11 @@ export interface CallSessionEvents {
   ended: { reason: CallHangupReason };
 }
 
+/** What `untilEnded` resolves to when the call ends first. */
+const ENDED = Symbol('ended');
+/** A step of a call that its end overtook: the public entry points stop quietly on it. */
+class CallEnded extends Error {}
+
 /** Media for a call: its own (taken from the devices), or a stream shared by the legs of a mesh. */
 export interface CallMediaOptions {
   video?: boolean;
@@ -64,6 +69,8 @@ export class CallSession extends Emitter<CallSessionEvents> {
   private channel: RTCDataChannel | null = null;
   /** False when the local stream was given (shared by a mesh): ending the call must not stop it. */
   private ownsStream = true;
+  private markEnded!: () => void;
+  private readonly endedSignal = new Promise<typeof ENDED>((resolve) => (this.markEnded = () => resolve(ENDED)));
 
   constructor(
     private readonly env: CallEnvironment,
@@ -84,13 +91,19 @@ export class CallSession extends Emitter<CallSessionEvents> {
 
   /** Outgoing: takes the media (or uses `media.stream`), makes the offer and sends the invite. */
   async start(lifetimeMs: number, media: CallMediaOptions = {}): Promise<void> {
-    await this.setUp(media.video ?? this.video, media.stream);
-    this.makingOffer = true;
-    try {
-      await this.pc!.setLocalDescription(await this.pc!.createOffer());
-    } finally {
-      this.makingOffer = false;
-    }
+    await this.unlessEnded(async () => {
+      await this.setUp(media.video ?? this.video, media.stream);
+      this.makingOffer = true;
+      try {
+        await this.untilEnded(this.pc!.setLocalDescription(await this.untilEnded(this.pc!.createOffer())));
+      } finally {
+        this.makingOffer = false;
+      }
+      this.sendInvite(lifetimeMs);
+    });
+  }
+
+  private sendInvite(lifetimeMs: number): void {
     this.env.send({
       type: 'call_invite',
       call_id: this.id,
@@ -106,11 +119,13 @@ export class CallSession extends Emitter<CallSessionEvents> {
   async accept(options: CallMediaOptions = {}): Promise<void> {
     if (this.state !== 'ringing') return;
     this.setState('connecting');
-    await this.setUp(options.video ?? this.video, options.stream);
-    await this.pc!.setRemoteDescription(this.offer!);
-    await this.drainCandidates();
-    await this.pc!.setLocalDescription(await this.pc!.createAnswer());
-    this.env.send({ type: 'call_answer', call_id: this.id, party_id: this.partyId, answer: { type: 'answer', sdp: this.pc!.localDescription!.sdp } });
+    await this.unlessEnded(async () => {
+      await this.setUp(options.video ?? this.video, options.stream);
+      await this.untilEnded(this.pc!.setRemoteDescription(this.offer!));
+      await this.drainCandidates();
+      await this.untilEnded(this.pc!.setLocalDescription(await this.untilEnded(this.pc!.createAnswer())));
+      this.env.send({ type: 'call_answer', call_id: this.id, party_id: this.partyId, answer: { type: 'answer', sdp: this.pc!.localDescription!.sdp } });
+    });
   }
 
   reject(): void {
@@ -190,12 +205,16 @@ export class CallSession extends Emitter<CallSessionEvents> {
   }
 
   /** A call frame from the other side (or the server) for this call. */
-  async onFrame(frame: CallPushFrame): Promise<void> {
+  onFrame(frame: CallPushFrame): Promise<void> {
+    return this.unlessEnded(() => this.handle(frame));
+  }
+
+  private async handle(frame: CallPushFrame): Promise<void> {
     switch (frame.type) {
       case 'call_answer':
         if (this.direction !== 'outgoing' || this.peerPartyId) return;
         this.peerPartyId = frame.party_id;
-        await this.pc!.setRemoteDescription(frame.answer);
+        await this.untilEnded(this.pc!.setRemoteDescription(frame.answer));
         await this.drainCandidates();
         this.env.send({ type: 'call_select_answer', call_id: this.id, party_id: this.partyId, selected_party_id: frame.party_id });
         this.emit('answered', { partyId: frame.party_id });
@@ -220,10 +239,10 @@ export class CallSession extends Emitter<CallSessionEvents> {
     const collision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
     this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) return;
-    await pc.setRemoteDescription(description); // rolls back our own offer first when polite
+    await this.untilEnded(pc.setRemoteDescription(description)); // rolls back our own offer first when polite
     await this.drainCandidates();
     if (description.type === 'offer') {
-      await pc.setLocalDescription();
+      await this.untilEnded(pc.setLocalDescription());
       this.env.send({ type: 'call_negotiate', call_id: this.id, party_id: this.partyId, description: { type: 'answer', sdp: pc.localDescription!.sdp } });
     }
   }
@@ -231,7 +250,13 @@ export class CallSession extends Emitter<CallSessionEvents> {
   private async setUp(video: boolean, shared?: MediaStream): Promise<void> {
     this.ownsStream = !shared;
     this.localStream = shared ?? (await this.env.mediaDevices.getUserMedia({ audio: true, video }));
-    const pc = new this.env.RTCPeerConnection({ iceServers: await this.env.iceServers(), iceTransportPolicy: this.env.iceTransportPolicy ?? 'all' });
+    const iceServers = await this.env.iceServers();
+    if (this.state === 'ended') {
+      // Hung up while the media or the ICE servers were on their way: no connection to open.
+      if (this.ownsStream) for (const t of this.localStream.getTracks()) t.stop();
+      throw new CallEnded();
+    }
+    const pc = new this.env.RTCPeerConnection({ iceServers, iceTransportPolicy: this.env.iceTransportPolicy ?? 'all' });
     this.pc = pc;
     for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
     // Negotiated on both sides with the same id, so it rides the first offer / answer with no extra
@@ -255,13 +280,15 @@ export class CallSession extends Emitter<CallSessionEvents> {
     pc.onnegotiationneeded = async () => {
       if (this.state !== 'connected' && this.state !== 'connecting') return;
       if (!pc.remoteDescription) return;
-      try {
-        this.makingOffer = true;
-        await pc.setLocalDescription();
-        this.env.send({ type: 'call_negotiate', call_id: this.id, party_id: this.partyId, description: { type: 'offer', sdp: pc.localDescription!.sdp } });
-      } finally {
-        this.makingOffer = false;
-      }
+      await this.unlessEnded(async () => {
+        try {
+          this.makingOffer = true;
+          await this.untilEnded(pc.setLocalDescription());
+          this.env.send({ type: 'call_negotiate', call_id: this.id, party_id: this.partyId, description: { type: 'offer', sdp: pc.localDescription!.sdp } });
+        } finally {
+          this.makingOffer = false;
+        }
+      });
     };
   }
 
@@ -271,9 +298,9 @@ export class CallSession extends Emitter<CallSessionEvents> {
       return;
     }
     try {
-      await this.pc.addIceCandidate(candidate.candidate ? candidate : undefined);
+      await this.untilEnded(this.pc.addIceCandidate(candidate.candidate ? candidate : undefined));
     } catch (err) {
-      if (!this.ignoreOffer) throw err;
+      if (err instanceof CallEnded || !this.ignoreOffer) throw err;
     }
   }
 
@@ -297,6 +324,27 @@ export class CallSession extends Emitter<CallSessionEvents> {
     return sender ? sender.replaceTrack(track) : Promise.resolve();
   }
 
+  /**
+   * Waits for a peer-connection operation, or until the call ends: a closed
+   * RTCPeerConnection never settles the operations it had pending (WebRTC
+   * spec), so a hang-up in the middle of one (glare does exactly that) must
+   * not leave its caller waiting forever.
+   */
+  private async untilEnded<T>(op: Promise<T>): Promise<T> {
+    const result = await Promise.race([op, this.endedSignal]);
+    if (result === ENDED) throw new CallEnded();
+    return result as T;
+  }
+
+  /** Runs a public step; one that the call's end overtook stops quietly. */
+  private async unlessEnded(body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } catch (err) {
+      if (!(err instanceof CallEnded)) throw err;
+    }
+  }
+
   private setState(state: CallState): void {
     if (this.state === state || this.state === 'ended') return;
     this.state = state;
@@ -310,6 +358,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
     this.pc?.close();
     if (this.ownsStream) for (const t of this.localStream?.getTracks() ?? []) t.stop();
     this.setState('ended');
+    this.markEnded();
     this.emit('ended', { reason });
   }
 }

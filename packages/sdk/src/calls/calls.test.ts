@@ -38,6 +38,28 @@ function pair(aliceId: UserId, bobId: UserId) {
 const settle = () => new Promise((r) => setTimeout(r, 80));
 
 describe('Calls', () => {
+  it('ends a call hung up while its offer is being made, instead of waiting forever on the closed connection', async () => {
+    const { alice, sent } = pair('alice', 'bob');
+    let release!: () => void;
+    FakePeerConnection.offerGate = new Promise((r) => (release = r));
+    let started = false;
+    try {
+      const starting = alice.start('c1', { invitee: 'bob', video: false }).then((call) => {
+        started = true;
+        return call;
+      });
+      await expect.poll(() => alice.active().length).toBe(1);
+      alice.active()[0]!.hangup(); // what glare does to the losing side's outgoing call
+      release();
+      await expect.poll(() => started).toBe(true);
+      expect((await starting).state).toBe('ended');
+      expect(sent.map((s) => s.frame.type)).toEqual(['call_hangup']); // no invite for a call already over
+    } finally {
+      FakePeerConnection.offerGate = null;
+      release();
+    }
+  });
+
   it('invites, rings the callee, answers, selects the answer and trades batched candidates', async () => {
     const { alice, bob, sent, log, relay } = pair('alice', 'bob');
     let ringing: import('./call-session.ts').CallSession | undefined;

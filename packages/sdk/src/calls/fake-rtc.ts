@@ -7,11 +7,15 @@ import { Calls } from './calls.ts';
  * connection plays the description / candidate state machine just far enough
  * for the signaling logic: an offer carries a token naming its connection, so
  * the answer links the two; once both have both descriptions they "connect"
- * and their data channels open and carry text to each other.
+ * and their data channels open and carry text to each other. Like a real
+ * one, a closed connection never settles the operations asked of it (WebRTC
+ * spec), and `offerGate` holds offers in flight so a test can close one then.
  */
 export class FakePeerConnection {
   private static readonly byToken = new Map<string, FakePeerConnection>();
   private static nextToken = 0;
+  /** While set, createOffer waits for it. */
+  static offerGate: Promise<void> | null = null;
   readonly token = `pc${FakePeerConnection.nextToken++}`;
   localDescription: RTCSessionDescriptionInit | null = null;
   remoteDescription: RTCSessionDescriptionInit | null = null;
@@ -40,12 +44,16 @@ export class FakePeerConnection {
     return this.channel;
   }
   async createOffer() {
+    if (FakePeerConnection.offerGate) await FakePeerConnection.offerGate;
+    if (this.closed) return unsettled();
     return { type: 'offer' as const, sdp: `v=0\r\na=x-token:${this.token}\r\nm=audio 9 RTP/SAVPF 111\r\n` };
   }
   async createAnswer() {
+    if (this.closed) return unsettled();
     return { type: 'answer' as const, sdp: `v=0\r\na=x-token:${this.token}\r\n` };
   }
   async setLocalDescription(d?: RTCSessionDescriptionInit) {
+    if (this.closed) return unsettled();
     this.localDescription = d ?? { type: 'answer', sdp: `v=0\r\na=x-token:${this.token}\r\n` };
     this.signalingState = this.localDescription.type === 'offer' ? 'have-local-offer' : 'stable';
     queueMicrotask(() => this.onicecandidate?.({ candidate: { toJSON: () => ({ candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 }) } }));
@@ -53,6 +61,7 @@ export class FakePeerConnection {
     this.maybeConnect();
   }
   async setRemoteDescription(d: RTCSessionDescriptionInit) {
+    if (this.closed) return unsettled();
     this.remoteDescription = d;
     this.signalingState = d.type === 'offer' ? 'have-remote-offer' : 'stable';
     const other = FakePeerConnection.byToken.get(/a=x-token:(\S+)/.exec(d.sdp ?? '')?.[1] ?? '');
@@ -86,6 +95,11 @@ export class FakePeerConnection {
       }
     }, 0);
   }
+}
+
+/** What a closed RTCPeerConnection answers: a promise that never settles. */
+function unsettled(): Promise<never> {
+  return new Promise(() => {});
 }
 
 export class FakeDataChannel {

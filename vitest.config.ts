@@ -1,8 +1,12 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Workspace packages resolve to their TypeScript sources: tests need no build.
+  resolve: { conditions: ['@parley/source', ...defaultServerConditions] },
+  ssr: { resolve: { conditions: ['@parley/source', ...defaultServerConditions] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     // Integration tests start real servers and databases: give them room, and
     // keep two files in flight at most on this 2-core machine.
     testTimeout: 60_000,

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type Plugin } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // `npm run dev --workspace @parley/web` talks to a server started with `npm start` (port 8080 unless PARLEY_URL says otherwise).
@@ -36,6 +36,9 @@ function withoutNodeOutbox(): Plugin {
 export default defineConfig({
   root: here,
   plugins: [withoutNodeOutbox(), react()],
+  // The app builds from the SDK's and the protocol's TypeScript sources, so
+  // `npm run dev` needs no package build first.
+  resolve: { conditions: ['@parley/source', ...defaultClientConditions] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

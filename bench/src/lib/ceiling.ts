@@ -34,7 +34,7 @@ export async function startCeiling(instances: number, redisUrl: string | null, c
     const ports = await Promise.all(
       Array.from({ length: instances }, () => {
         const env = { ...process.env, CEILING_CHANNEL: channel, CEILING_CORK: cork ? 'yes' : 'no', ...(redisUrl ? { CEILING_REDIS_URL: redisUrl } : {}) };
-        const child = fork(SERVER, [], { cwd: REPO_ROOT, env, execArgv: ['--import', 'tsx'] });
+        const child = fork(SERVER, [], { cwd: REPO_ROOT, env, execArgv: ['--conditions=@parley/source', '--import', 'tsx'] });
         children.push(child);
         return new Promise<number>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('ceiling server did not start')), 30_000);

@@ -99,7 +99,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     scratch = null;
   };
 
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'packages/server/src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--conditions=@parley/source', '--import', 'tsx', 'packages/server/src/main.ts'], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

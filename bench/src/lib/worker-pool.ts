@@ -23,7 +23,7 @@ export class WorkerPool {
 
   constructor(count: number) {
     for (let i = 0; i < count; i++) {
-      const child = fork(WORKER, [], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(WORKER, [], { cwd: REPO_ROOT, execArgv: ['--conditions=@parley/source', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       child.on('message', (msg: WorkerReply) => {
         const p = this.pending.get(msg.id);
         if (!p) return;

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { MAX_ATTACHMENTS, MAX_TEXT_LENGTH } from './limits.ts';
 
 export type UserId = string;
 export type ConversationId = string;
@@ -6,13 +7,9 @@ export type MessageId = string;
 /** Position of an entry in a conversation's log: 1, 2, 3, … with no holes. */
 export type Seq = number;
 
-export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
 export const SeqSchema = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
 
-export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]{3,32}$';
-export const MAX_TEXT_LENGTH = 16_000;
-export const MAX_ATTACHMENTS = 10;
 
 /** An attachment reference inside a message (uploads arrive in a later version). */
 export const Attachment = Type.Object(

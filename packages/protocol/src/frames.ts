@@ -1,10 +1,10 @@
 import { Type, type Static } from 'typebox';
+import { MAX_SYNC_CURSORS, UUID_PATTERN } from './limits.ts';
 import type { ErrorCode } from './errors.ts';
 import { CallFrames, type CallClientFrame, type CallPushFrame } from './calls.ts';
 import {
   MessageContent,
   SeqSchema,
-  UUID_PATTERN,
   Uuid,
   type ConversationId,
   type ConversationView,
@@ -13,15 +13,6 @@ import {
   type Seq,
   type UserId,
 } from './common.ts';
-
-/** WebSocket subprotocol every client offers; the server selects it. */
-export const SUBPROTOCOL = 'parley.v1';
-/** Prefix of the subprotocol that carries an access token (browsers cannot set headers). */
-export const BEARER_PROTOCOL_PREFIX = 'bearer.';
-/** Largest frame the server accepts; a larger one closes the socket with 1009. */
-export const MAX_FRAME_BYTES = 64 * 1024;
-/** Most cursors one `sync` may carry. */
-export const MAX_SYNC_CURSORS = 500;
 
 const RequestId = Type.String({ minLength: 1, maxLength: 64 });
 

@@ -1,3 +1,4 @@
+export * from './limits.ts';
 export * from './common.ts';
 export * from './errors.ts';
 export * from './frames.ts';

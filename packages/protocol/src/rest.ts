@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
-import { MessageContent, SeqSchema, USERNAME_PATTERN, Uuid, type UserView } from './common.ts';
+import { MessageContent, SeqSchema, Uuid, type UserView } from './common.ts';
+import { MAX_GROUP_MEMBERS, MAX_PAGE, USERNAME_PATTERN } from './limits.ts';
 
 /** Bodies and query strings of the REST API under `/api/v1`. */
 
@@ -56,8 +57,6 @@ export const UserSearchQuery = Type.Object({
 });
 export type UserSearchQuery = Static<typeof UserSearchQuery>;
 
-export const MAX_GROUP_MEMBERS = 1000;
-
 export const CreateConversationBody = Type.Object(
   {
     type: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
@@ -77,7 +76,6 @@ export type AddMembersBody = Static<typeof AddMembersBody>;
 export const ConversationParams = Type.Object({ id: Uuid });
 export const MemberParams = Type.Object({ id: Uuid, userId: Uuid });
 
-export const MAX_PAGE = 200;
 export const HistoryQuery = Type.Object({
   before_seq: Type.Optional(SeqSchema),
   after_seq: Type.Optional(SeqSchema),

@@ -2,7 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database.ts';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+// Beside src/ and dist/ alike, so the sources and the compiled server read the same files.
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 // Any fixed number: all instances take the same transaction-scoped advisory
 // lock, so when several start at once on an empty database one migrates and
 // the others wait, then find nothing left to do.

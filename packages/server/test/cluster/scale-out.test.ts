@@ -42,7 +42,7 @@ const suite = () => {
   });
 
   it('migrated once and created one signing key when three instances started together on an empty database', async () => {
-    const migrations = readdirSync(join(REPO_ROOT, 'packages/server/src/store/migrations')).filter((f) => f.endsWith('.sql'));
+    const migrations = readdirSync(join(REPO_ROOT, 'packages/server/migrations')).filter((f) => f.endsWith('.sql'));
     const applied = await database.db.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name');
     expect(applied.map((r) => r.name)).toEqual(migrations.sort());
     const keys = await database.db.query('SELECT kid FROM signing_keys');

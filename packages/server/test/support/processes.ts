@@ -42,11 +42,27 @@ export interface Instance {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Starts `packages/server/src/main.ts` in its own process and waits for its "running at" line. */
-export async function spawnInstance(env: Record<string, string>, timeoutMs = 60_000): Promise<Instance> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...GENEROUS_LIMITS, ...env },
+/** How to run an instance: by default the TypeScript sources in this repository, as `npm run dev` does. */
+export interface InstanceCommand {
+  cwd: string;
+  args: string[];
+  /** The whole environment (PORT, HOST, LOG_LEVEL and `env` are added); default this process's environment. */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+const FROM_SOURCES: InstanceCommand = {
+  cwd: REPO_ROOT,
+  args: ['--conditions=@parley/source', '--import', 'tsx', 'packages/server/src/main.ts'],
+};
+
+/** Starts a Parley instance in its own process and waits for its "running at" line. */
+export async function spawnInstance(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  command: InstanceCommand = FROM_SOURCES,
+): Promise<Instance> {
+  const proc = spawn(process.execPath, command.args, {
+    cwd: command.cwd,
+    env: { ...(command.baseEnv ?? process.env), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...GENEROUS_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];

@@ -1,0 +1,23 @@
+/**
+ * The contract's plain values: limits, patterns and the subprotocol. No
+ * schemas here, so a browser app that imports only these (the SDK does) never
+ * bundles TypeBox or the frame schemas.
+ */
+
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]{3,32}$';
+export const MAX_TEXT_LENGTH = 16_000;
+export const MAX_ATTACHMENTS = 10;
+
+/** WebSocket subprotocol every client offers; the server selects it. */
+export const SUBPROTOCOL = 'parley.v1';
+/** Prefix of the subprotocol that carries an access token (browsers cannot set headers). */
+export const BEARER_PROTOCOL_PREFIX = 'bearer.';
+/** Largest frame the server accepts; a larger one closes the socket with 1009. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Most cursors one `sync` may carry. */
+export const MAX_SYNC_CURSORS = 500;
+
+export const MAX_GROUP_MEMBERS = 1000;
+/** Most entries one history page may carry. */
+export const MAX_PAGE = 200;

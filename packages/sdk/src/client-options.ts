@@ -14,7 +14,7 @@ export interface ParleyClientOptions {
   url: string;
   /** The socket URL when it is not `url` with `ws(s)://` and `/ws`. */
   wsUrl?: string;
-  /** Defaults to `globalThis.WebSocket`; in Node 20 pass `WebSocket` from the `ws` package. */
+  /** Defaults to `globalThis.WebSocket` (browsers, Node 22+); pass another, such as the `ws` package's, to replace it. */
   WebSocket?: WebSocketConstructor;
   /** Defaults to `globalThis.fetch`. */
   fetch?: FetchLike;

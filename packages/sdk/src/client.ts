@@ -27,8 +27,7 @@ export type { ParleyClientEvents, ParleyClientOptions } from './client-options.t
  *
  * @example
  * ```ts
- * import { WebSocket } from 'ws'; // Node only; browsers have their own
- * const client = new ParleyClient({ url: 'http://localhost:8080', WebSocket, session: saved });
+ * const client = new ParleyClient({ url: 'http://localhost:8080', session: saved }); // global WebSocket and fetch
  * client.on('session', (s) => save(s));
  * client.on('message', ({ conversationId, entry }) => render(conversationId, entry));
  * if (!client.user) await client.login({ username: 'alice', password: 'correct horse' });

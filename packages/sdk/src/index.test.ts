@@ -26,7 +26,14 @@ describe('@parley/sdk entry point', () => {
     expect(offenders).toEqual([]);
   });
 
-  it.skipIf('WebSocket' in globalThis)('needs a WebSocket and says so when the platform has none (skipped where one is global)', () => {
-    expect(() => new sdk.ParleyClient({ url: 'http://localhost:1' })).toThrow(/WebSocket/);
+  it('uses the global WebSocket, and says it needs one when the platform has none', () => {
+    expect(() => new sdk.ParleyClient({ url: 'http://localhost:1' })).not.toThrow();
+    const global = Object.getOwnPropertyDescriptor(globalThis, 'WebSocket');
+    delete (globalThis as { WebSocket?: unknown }).WebSocket;
+    try {
+      expect(() => new sdk.ParleyClient({ url: 'http://localhost:1' })).toThrow(/WebSocket/);
+    } finally {
+      if (global) Object.defineProperty(globalThis, 'WebSocket', global);
+    }
   });
 });

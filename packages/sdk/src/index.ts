@@ -4,9 +4,8 @@
  * @example
  * ```ts
  * import { ParleyClient, FileOutboxStore } from '@parley/sdk';
- * import { WebSocket } from 'ws'; // Node 20; browsers have their own
  *
- * const client = new ParleyClient({ url: 'http://localhost:8080', WebSocket, outbox: new FileOutboxStore('outbox.json') });
+ * const client = new ParleyClient({ url: 'http://localhost:8080', outbox: new FileOutboxStore('outbox.json') });
  * client.on('message', ({ entry }) => console.log(entry.seq, entry.message));
  * await client.login({ username: 'alice', password: 'correct horse' });
  * client.connect();

@@ -18,8 +18,8 @@ export interface WebSocketLike {
 }
 
 /**
- * A WebSocket class: `globalThis.WebSocket` in browsers (and Node 22+), or
- * `WebSocket` from the `ws` package in Node 20.
+ * A WebSocket class: `globalThis.WebSocket` in browsers and Node 22+ by
+ * default; another (the `ws` package's, say) can be passed in its place.
  *
  * @example
  * ```ts

@@ -18,7 +18,7 @@ export interface ServerOptions {
   startTimeoutMs?: number;
   /** Use this existing PostgreSQL database (shared by several instances) instead of creating a scratch one; it is not dropped. */
   databaseUrl?: string;
-  /** Extra Node.js flags before `--import tsx` (e.g. `--cpu-prof`). */
+  /** Extra Node.js flags before the entry point (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
 }
 
@@ -66,7 +66,19 @@ export const BENCH_SERVER_ENV: Readonly<Record<string, string>> = {
 const READY_MSG = 'Parley is running at ';
 
 /**
- * Starts `node --import tsx packages/server/src/main.ts` on a free port with a
+ * The server as the benchmark runs it: its TypeScript through tsx (default), or
+ * with `BENCH_SERVER=dist` the compiled server of `npm run build`, as production
+ * runs it. Either way on the Node.js that runs the benchmark.
+ */
+function serverEntry(): string[] {
+  const which = process.env.BENCH_SERVER ?? 'source';
+  if (which === 'dist') return ['packages/server/dist/main.js'];
+  if (which === 'source') return ['--conditions=@parley/source', '--import', 'tsx', 'packages/server/src/main.ts'];
+  throw new Error(`BENCH_SERVER must be source or dist, not ${which}`);
+}
+
+/**
+ * Starts the server (see {@link serverEntry}) on a free port with a
  * fresh, empty store: a temporary PGlite data directory, or a scratch
  * PostgreSQL database created for the run and dropped afterwards.
  */
@@ -99,7 +111,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     scratch = null;
   };
 
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--conditions=@parley/source', '--import', 'tsx', 'packages/server/src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...serverEntry()], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -153,3 +153,28 @@ describe('call invites (finding 1)', () => {
     for (const m of mallories) m.socket.close();
   });
 });
+
+describe('sync budget (finding 8)', () => {
+  it('refuses a burst of big syncs from one user with rate_limited after the budget; another user syncs unaffected', async () => {
+    const [x, y] = await instances({ RATE_LIMIT_SYNC: '500:2000' });
+    const [alice, bob] = [await register(x.url), await register(x.url)];
+    const conv = await createConversation(x.url, alice, [bob]);
+    // One user's budget, whichever socket (and, on Redis, whichever instance) asks.
+    const sockets = [await connect(x, alice), await connect(TEST_REDIS_URL ? y : x, alice)];
+    const cursors = Object.fromEntries([conv.id, ...Array.from({ length: 499 }, () => crypto.randomUUID())].map((id) => [id, 0]));
+    const started = Date.now();
+    const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => sockets[i % 2]!.request({ type: 'sync', cursors })));
+    const seconds = (Date.now() - started) / 1000;
+    const synced = replies.filter((r) => r.type === 'synced');
+    const refused = replies.filter((r) => r.type === 'error');
+    // The burst (2000 cursors: four syncs of 500) plus what refilled meanwhile, not all twelve.
+    expect(synced.length).toBeGreaterThanOrEqual(4);
+    expect(synced.length).toBeLessThanOrEqual(4 + Math.ceil(seconds) + 1);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((r) => r.code === 'rate_limited' && (r.retry_after as number) >= 1)).toBe(true);
+
+    const other = await connect(y, bob);
+    expect(await other.request({ type: 'sync', cursors })).toMatchObject({ type: 'synced' });
+    for (const s of [...sockets, other]) s.close();
+  });
+});

@@ -3,7 +3,7 @@ import { MemoryBus } from '../src/bus/memory-bus.ts';
 import { MemoryCallStore } from '../src/calls/memory-call-store.ts';
 import { MemoryPresence } from '../src/presence/memory-presence.ts';
 import { makeDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/databases.ts';
-import { connect, createConversation, register, startServer, type TestServer, type TestUser } from './support/harness.ts';
+import { api, connect, createConversation, register, startServer, type TestServer, type TestUser } from './support/harness.ts';
 import { eventually } from './support/eventually.ts';
 import { TEST_REDIS_URL, testPrefix } from './support/redis.ts';
 import type { TestSocket } from './support/test-socket.ts';
@@ -176,5 +176,78 @@ describe('sync budget (finding 8)', () => {
     const other = await connect(y, bob);
     expect(await other.request({ type: 'sync', cursors })).toMatchObject({ type: 'synced' });
     for (const s of [...sockets, other]) s.close();
+  });
+});
+
+describe('presence subscriptions (finding 11)', () => {
+  const presenceOf = (socket: TestSocket, user: TestUser) => socket.frames.filter((f) => f.type === 'presence' && f.user_id === user.id);
+  const subscribe = async (socket: TestSocket, user: TestUser) => {
+    const reply = await socket.request({ type: 'presence_subscribe', user_ids: [user.id] });
+    expect(await socket.next((f) => f.type === 'presence_subscribed' && f.id === reply.id)).toMatchObject({ user_ids: [user.id] });
+  };
+  /** `user` goes online (a new socket) or offline (closes it); `witness`, who may still watch, hears it first. */
+  async function toggle(server: TestServer, user: TestUser, witness: TestSocket, socket: TestSocket | null): Promise<TestSocket | null> {
+    const heard = presenceOf(witness, user).length;
+    let next: TestSocket | null = null;
+    if (socket) socket.close();
+    else next = await connect(server, user);
+    await eventually(() => expect(presenceOf(witness, user).length).toBe(heard + 1));
+    return next;
+  }
+
+  it('stops telling a member about a user who left the last conversation they shared, not before, on every instance', async () => {
+    const [x, y] = await instances();
+    const [alice, bob, carol, dave] = [await register(x.url), await register(x.url), await register(x.url), await register(x.url)];
+    // Alice and Bob share two groups (Carol's). Dave shares a direct chat with Bob and watches him on Alice's
+    // instance: once he has heard a change, Alice would have heard it too.
+    const [first, second] = [await createConversation(x.url, carol, [alice, bob]), await createConversation(x.url, carol, [alice, bob])];
+    await createConversation(x.url, dave, [bob]);
+    const [aliceWatch, daveWatch] = [await connect(x, alice), await connect(x, dave)];
+    await subscribe(aliceWatch, bob);
+    await subscribe(daveWatch, bob);
+
+    // Removed from one group, Bob still shares the other with Alice: she still hears him.
+    expect((await api(y.url, 'DELETE', `/api/v1/conversations/${first.id}/members/${bob.id}`, { token: carol.token })).status).toBe(204);
+    let bobSocket = await toggle(y, bob, daveWatch, null);
+    await aliceWatch.request({ type: 'ping' });
+    expect(presenceOf(aliceWatch, bob).at(-1)).toMatchObject({ status: 'online' });
+    bobSocket = await toggle(y, bob, daveWatch, bobSocket);
+    await aliceWatch.request({ type: 'ping' });
+    expect(presenceOf(aliceWatch, bob).at(-1)).toMatchObject({ status: 'offline' });
+
+    // Bob leaves the last group they share: Alice hears no more of him.
+    expect((await api(y.url, 'DELETE', `/api/v1/conversations/${second.id}/members/${bob.id}`, { token: bob.token })).status).toBe(204);
+    await aliceWatch.next((f) => f.type === 'conversation' && f.event === 'updated' && (f.conversation as { id: string }).id === second.id);
+    const heard = presenceOf(aliceWatch, bob).length;
+    bobSocket = await toggle(y, bob, daveWatch, null);
+    await toggle(y, bob, daveWatch, bobSocket);
+    await aliceWatch.request({ type: 'ping' });
+    expect(presenceOf(aliceWatch, bob)).toHaveLength(heard);
+    // Nor may she subscribe again.
+    expect(await aliceWatch.request({ type: 'presence_subscribe', user_ids: [bob.id] })).toMatchObject({ type: 'presence_subscribed', user_ids: [] });
+    for (const s of [aliceWatch, daveWatch]) s.close();
+  });
+
+  it('stops telling a removed user about the members they no longer share a conversation with', async () => {
+    const [x, y] = await instances();
+    const [alice, bob, carol, dave] = [await register(x.url), await register(x.url), await register(x.url), await register(x.url)];
+    const group = await createConversation(x.url, carol, [alice, bob]);
+    await createConversation(x.url, dave, [alice]);
+    // Bob watches Alice from one instance, Dave (who keeps sharing a chat with her) from the same one.
+    const [bobWatch, daveWatch] = [await connect(y, bob), await connect(y, dave)];
+    await subscribe(bobWatch, alice);
+    await subscribe(daveWatch, alice);
+    let aliceSocket = await toggle(x, alice, daveWatch, null);
+    await bobWatch.request({ type: 'ping' });
+    expect(presenceOf(bobWatch, alice).at(-1)).toMatchObject({ status: 'online' });
+
+    expect((await api(x.url, 'DELETE', `/api/v1/conversations/${group.id}/members/${bob.id}`, { token: carol.token })).status).toBe(204);
+    await bobWatch.next((f) => f.type === 'conversation' && f.event === 'removed');
+    const heard = presenceOf(bobWatch, alice).length;
+    aliceSocket = await toggle(x, alice, daveWatch, aliceSocket);
+    await toggle(x, alice, daveWatch, null).then((s) => s?.close());
+    await bobWatch.request({ type: 'ping' });
+    expect(presenceOf(bobWatch, alice)).toHaveLength(heard);
+    for (const s of [bobWatch, daveWatch]) s.close();
   });
 });

@@ -8,6 +8,8 @@ export class MemoryCallStore implements CallStore {
   private readonly active = new Map<UserId, Map<string, number>>();
   /** Per invitee: the ids of calls that may still ring them (pruned as they are read). */
   private readonly rings = new Map<UserId, Set<string>>();
+  /** Size of `calls` at which expired calls are swept (calls are otherwise dropped only when read). */
+  private sweepAt = 1024;
 
   private live(callId: string): CallState | null {
     const entry = this.calls.get(callId);
@@ -21,6 +23,7 @@ export class MemoryCallStore implements CallStore {
 
   async create(call: CallState, ttlMs: number, caps: RingCaps): Promise<CreateOutcome> {
     if (this.live(call.id)) return 'id_taken';
+    if (this.calls.size >= this.sweepAt) this.sweep();
     const ringing = this.ringingCalls(call.invitee_id);
     if (ringing.length >= caps.perInvitee) return 'invitee_cap';
     if (ringing.filter((c) => c.caller_id === call.caller_id).length >= caps.perCaller) return 'caller_cap';
@@ -29,6 +32,16 @@ export class MemoryCallStore implements CallStore {
     if (!ids) this.rings.set(call.invitee_id, (ids = new Set()));
     ids.add(call.id);
     return 'created';
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, entry] of this.calls) if (entry.expires <= now) this.calls.delete(id);
+    for (const [userId, ids] of this.rings) {
+      for (const id of ids) if (!this.calls.has(id)) ids.delete(id);
+      if (ids.size === 0) this.rings.delete(userId);
+    }
+    this.sweepAt = Math.max(1024, this.calls.size * 2);
   }
 
   async get(callId: string): Promise<CallState | null> {

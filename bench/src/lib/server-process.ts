@@ -61,6 +61,8 @@ export const BENCH_SERVER_ENV: Readonly<Record<string, string>> = {
   RATE_LIMIT_FRAMES: UNLIMITED,
   RATE_LIMIT_REST: UNLIMITED,
   RATE_LIMIT_PUBLIC: UNLIMITED,
+  // The storm scenario resumes every client by `sync` at once.
+  RATE_LIMIT_SYNC: UNLIMITED,
   MAX_UNAUTHENTICATED_PER_IP: '1000',
 };
 const READY_MSG = 'Parley is running at ';

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Uuid, type ConversationId, type UserId } from './common.ts';
+import { MAX_SDP_LENGTH } from './limits.ts';
 
 /**
  * Call signaling, modelled on Matrix VoIP v1. Media flows peer to peer; the
@@ -22,7 +23,7 @@ export type CallHangupReason = (typeof CallHangupReasons)[number];
 const CallId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' });
 const PartyId = Type.String({ minLength: 1, maxLength: 64 });
 const RequestId = Type.String({ minLength: 1, maxLength: 64 });
-const Sdp = Type.String({ minLength: 1, maxLength: 48 * 1024 });
+const Sdp = Type.String({ minLength: 1, maxLength: MAX_SDP_LENGTH });
 const Description = (type: 'offer' | 'answer' | 'either') =>
   Type.Object(
     {

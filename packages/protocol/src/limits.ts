@@ -15,6 +15,12 @@ export const SUBPROTOCOL = 'parley.v1';
 export const BEARER_PROTOCOL_PREFIX = 'bearer.';
 /** Largest frame the server accepts; a larger one closes the socket with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/**
+ * Longest SDP (offer or answer) a call frame may carry, in characters. A real
+ * offer with trickled candidates weighs a few KiB; every device of the invitee
+ * is sent the offer again while it rings, so it is kept tight.
+ */
+export const MAX_SDP_LENGTH = 16 * 1024;
 /** Most cursors one `sync` may carry. */
 export const MAX_SYNC_CURSORS = 500;
 

@@ -42,6 +42,8 @@ export class CatchUp {
   private readonly filling = new Set<ConversationId>();
   private readonly older = new Map<ConversationId, Promise<MessageView[]>>();
   private readonly fetchingViews = new Set<ConversationId>();
+  /** Waits in progress (a rate-limited sync), ended early by reset(). */
+  private readonly sleeping = new Set<() => void>();
   private readonly fillBackoff: Backoff;
 
   constructor(private readonly options: CatchUpOptions) {
@@ -128,6 +130,21 @@ export class CatchUp {
     this.syncing = false;
     for (const timer of this.fillTimers.values()) clearTimeout(timer);
     this.fillTimers.clear();
+    for (const wake of this.sleeping) wake();
+    this.sleeping.clear();
+  }
+
+  /** Resolves after `ms`, or at once when reset() abandons the work in progress. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleeping.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleeping.add(wake);
+    });
   }
 
   private async syncAll(generation: number): Promise<void> {
@@ -149,6 +166,12 @@ export class CatchUp {
       } catch (err) {
         const error = asParleyError(err);
         if (error.code === 'disconnected') return false;
+        if (error.code === 'rate_limited') {
+          // The server budgets sync per user by cursors: wait as told and ask again. Not a failure:
+          // a client with many conversations meets the budget on every resume.
+          await this.sleep((error.retryAfter ?? 1) * 1000);
+          continue;
+        }
         if (++failures > 3) {
           this.options.onError(error);
           return true;

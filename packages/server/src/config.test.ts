@@ -16,6 +16,8 @@ describe('loadConfig', () => {
       PUBLIC_ORIGINS: 'https://a.example, https://b.example',
       JWT_ACCESS_TTL: '60',
       WS_SYNC_PAGE_SIZE: '10',
+      RATE_LIMIT_SYNC: '100:400',
+      RATE_LIMIT_INVITES: '0.5:4',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -23,6 +25,7 @@ describe('loadConfig', () => {
       publicOrigins: ['https://a.example', 'https://b.example'],
       jwt: { accessTtl: 60 },
       ws: { syncPageSize: 10 },
+      limits: { sync: { rate: 100, burst: 400 }, invites: { rate: 0.5, burst: 4 } },
     });
   });
 

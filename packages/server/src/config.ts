@@ -100,8 +100,12 @@ export const LIMITS = {
   presence: { rate: 1, burst: 10 },
   /** call signaling frames (candidates come batched), per user. */
   calls: { rate: 10, burst: 60 },
+  /** call invites, per invitee (whoever calls: each rings every device of the invitee). */
+  invites: { rate: 0.2, burst: 10 },
   /** ICE server (TURN credential) requests, per user. */
   ice: { rate: 0.2, burst: 10 },
+  /** cursors asked for in `sync` frames, per user (a sync costs one per cursor). */
+  sync: { rate: 500, burst: 2000 },
   /** any frame, per socket (kept by the instance). */
   frames: { rate: 50, burst: 200 },
   /** authenticated REST requests, per user. */

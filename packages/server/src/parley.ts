@@ -98,11 +98,15 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     audit,
     notifier,
   });
-  const conversations = new ConversationsService(db, notifier);
   const messaging = new MessagingService(db, notifier, config);
-  const calls = new CallService(db, callStore, notifier, log);
+  const calls = new CallService(db, callStore, notifier, log, {
+    limiter,
+    invitesLimit: config.limits.invites,
+    sendBufferBytes: config.ws.maxBufferedBytes,
+  });
   const hub = new Hub(bus, log, (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold), config.largeRoomThreshold);
   const presence = new PresenceService(presenceStore, db, notifier, config.instanceId, log);
+  const conversations = new ConversationsService(db, notifier, presence);
   const metrics = new Metrics({
     connections: () => hub.connectionCount,
     channels: () => hub.channelCount,

@@ -13,3 +13,18 @@ export function parseRevoke(payload: string): { sessionId: string | null } {
   const { session_id } = JSON.parse(payload) as { session_id: string | null };
   return { sessionId: session_id };
 }
+
+export const UNWATCH_PREFIX = '{"type":"_unwatch"';
+
+/**
+ * The user's sockets stop hearing these users' presence: they no longer share
+ * a conversation (a subscription is checked only when it is made).
+ */
+export function unwatchPayload(userIds: readonly string[]): string {
+  return JSON.stringify({ type: '_unwatch', user_ids: userIds });
+}
+
+export function parseUnwatch(payload: string): { userIds: string[] } {
+  const { user_ids } = JSON.parse(payload) as { user_ids: string[] };
+  return { userIds: user_ids };
+}

@@ -12,15 +12,28 @@ import type {
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.ts';
 import type { Notifier } from '../bus/notifier.ts';
+import type { Limit, RateLimiter } from '../limits/rate-limiter.ts';
 import { AppError } from '../errors.ts';
 import { memberIds } from '../conversations/conversations-repo.ts';
 import { notFound } from '../conversations/conversations-service.ts';
 import { appendEntry } from '../messaging/log-repo.ts';
-import { ANSWERED_TTL_MS, ENDED_TTL_MS, type CallState, type CallStore } from './call-store.ts';
+import { ANSWERED_TTL_MS, ENDED_TTL_MS, RING_CAPS, type CallState, type CallStore } from './call-store.ts';
 
 const gone = () => new AppError('not_found', 'no such call, or it has ended');
 const wrongState = (state: string) => new AppError('conflict', `the call is ${state}`);
 const notParty = () => new AppError('forbidden', 'you are not a party to this call');
+
+export interface CallServiceOptions {
+  /** Counts invites per invitee (shared across instances when configured). */
+  limiter: RateLimiter;
+  /** Invites one user may be sent, whoever calls. */
+  invitesLimit: Limit;
+  /** The socket send buffer past which a socket is closed as a slow consumer (WS_MAX_BUFFERED_BYTES). */
+  sendBufferBytes: number;
+}
+
+/** Most bytes of ringing invites written to a device as it connects (also at most half its send buffer). */
+const MAX_REPLAY_BYTES = 256 * 1024;
 
 /**
  * Call signaling. The server relays each frame to the other party's devices
@@ -30,13 +43,17 @@ const notParty = () => new AppError('forbidden', 'you are not a party to this ca
  */
 export class CallService {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly replayBytes: number;
 
   constructor(
     private readonly db: Database,
     private readonly store: CallStore,
     private readonly notifier: Notifier,
     private readonly log: Logger,
-  ) {}
+    private readonly options: CallServiceOptions,
+  ) {
+    this.replayBytes = Math.min(MAX_REPLAY_BYTES, Math.floor(options.sendBufferBytes / 2));
+  }
 
   async handle(me: UserId, frame: CallClientFrame): Promise<void> {
     switch (frame.type) {
@@ -78,19 +95,36 @@ export class CallService {
       ring_until: now + frame.lifetime,
       invite,
     };
+    // Per invitee, whoever calls: many callers together must not ring one user without end.
+    const wait = await this.options.limiter.take(`invites:${invitee}`, this.options.invitesLimit);
+    if (wait > 0) this.refuse(me, call, new AppError('rate_limited', 'too many calls to this user; try again later', { retryAfter: wait }));
     if (await this.busyElsewhere(invitee, frame.conversation_id)) {
       // Busy: the caller hears it at once; nothing rings.
-      this.notifier.toUsers([me], this.push(me, call, { type: 'call_hangup', call_id: call.id, party_id: 'server', reason: 'user_busy' }));
+      this.hangUpOnCaller(me, call);
       return;
     }
     // Kept past the ring time, so the timeout can still end it (ringing() checks ring_until).
-    if (!(await this.store.create(call, frame.lifetime + ENDED_TTL_MS))) throw new AppError('conflict', 'that call id is taken');
+    const outcome = await this.store.create(call, frame.lifetime + ENDED_TTL_MS, RING_CAPS);
+    if (outcome === 'id_taken') throw new AppError('conflict', 'that call id is taken');
+    if (outcome === 'caller_cap') this.refuse(me, call, new AppError('conflict', `you already ring this user ${RING_CAPS.perCaller} times`));
+    if (outcome === 'invitee_cap') this.refuse(me, call, new AppError('conflict', 'this user has too many calls ringing'));
     await this.record(call.conversation_id, { type: 'system', event: 'call_started', actor_id: me, call_id: call.id, user_ids: [invitee], video: frame.offer.sdp.includes('m=video') });
     this.notifier.toUsers([invitee], this.push(me, call, invite));
     this.timers.set(
       call.id,
       setTimeout(() => void this.expire(call.id), frame.lifetime).unref(),
     );
+  }
+
+  /** The call will not ring: the caller hears `user_busy` (as when the invitee is in a call). */
+  private hangUpOnCaller(me: UserId, call: CallState): void {
+    this.notifier.toUsers([me], this.push(me, call, { type: 'call_hangup', call_id: call.id, party_id: 'server', reason: 'user_busy' }));
+  }
+
+  /** Refuses an invite: `user_busy` for the caller's devices, and `error` for the frame. */
+  private refuse(me: UserId, call: CallState, error: AppError): never {
+    this.hangUpOnCaller(me, call);
+    throw error;
   }
 
   /**
@@ -185,10 +219,23 @@ export class CallService {
     }
   }
 
-  /** Invites still ringing `userId`: sent to a device that connects while they ring. */
+  /**
+   * Invites still ringing `userId`, newest first: sent to a device that
+   * connects while they ring. Bounded in number (the store's cap) and in bytes
+   * (well under the send buffer), so a connecting device is never closed as a
+   * slow consumer by its own invites.
+   */
   async ringingFor(userId: UserId): Promise<CallPushFrame[]> {
-    const calls = await this.store.ringing(userId);
-    return calls.map((c) => this.push(c.caller_id, c, { ...c.invite, lifetime: Math.max(0, c.ring_until - Date.now()) }));
+    const calls = (await this.store.ringing(userId)).sort((x, y) => y.created_at - x.created_at).slice(0, RING_CAPS.perInvitee);
+    const frames: CallPushFrame[] = [];
+    let bytes = 0;
+    for (const c of calls) {
+      const frame = this.push(c.caller_id, c, { ...c.invite, lifetime: Math.max(0, c.ring_until - Date.now()) });
+      bytes += Buffer.byteLength(JSON.stringify(frame));
+      if (bytes > this.replayBytes) break;
+      frames.push(frame);
+    }
+    return frames;
   }
 
   private push(sender: UserId, call: CallState, frame: CallRelayFrame): CallPushFrame {

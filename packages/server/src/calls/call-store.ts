@@ -17,13 +17,27 @@ export interface CallState {
   invite: Omit<CallInviteFrame, 'id'>;
 }
 
+/** How many calls may ring one invitee at once: from one caller, and in all. */
+export interface RingCaps {
+  perCaller: number;
+  perInvitee: number;
+}
+
+/** What `create` did: stored the call, found its id taken, or found the invitee's ringing calls at a cap. */
+export type CreateOutcome = 'created' | 'id_taken' | 'caller_cap' | 'invitee_cap';
+
 /**
  * Call state shared by every instance, with expiry. Transitions are atomic
  * (compare-and-set), so of two devices answering at once exactly one wins.
  */
 export interface CallStore {
-  /** Stores a new call; false when the id is taken. */
-  create(call: CallState, ttlMs: number): Promise<boolean>;
+  /**
+   * Stores a new ringing call unless its id is taken or it would ring its
+   * invitee more than `caps` allow (counted atomically across instances:
+   * every device of the invitee is sent each ringing invite, so their number
+   * must stay bounded whoever calls).
+   */
+  create(call: CallState, ttlMs: number, caps: RingCaps): Promise<CreateOutcome>;
   get(callId: string): Promise<CallState | null>;
   /**
    * Applies `change` to the current state atomically and returns the new state,
@@ -40,7 +54,7 @@ export interface CallStore {
   addActiveCall(userIds: UserId[], callId: string, ttlMs: number): Promise<void>;
   /** `callId` ended: it leaves these users' active calls; their other calls stay. */
   removeActiveCall(userIds: UserId[], callId: string): Promise<void>;
-  /** Calls ringing this user right now. */
+  /** Calls ringing this user right now, at most `caps.perInvitee` of them. */
   ringing(userId: UserId): Promise<CallState[]>;
 }
 
@@ -51,5 +65,11 @@ export interface CallStore {
  * parties busy, and its hang-up records no end).
  */
 export const ANSWERED_TTL_MS = 6 * 60 * 60 * 1000;
+/**
+ * Calls that may ring one invitee at once: two from one caller (a retry while
+ * the first still rings), eight in all (a busy mesh). Every device of the
+ * invitee is sent each of them, also when it connects.
+ */
+export const RING_CAPS: RingCaps = { perCaller: 2, perInvitee: 8 };
 /** How long an ended call's state is kept, so late frames get a clear answer. */
 export const ENDED_TTL_MS = 60 * 1000;

@@ -1,6 +1,6 @@
 import type { UserId } from '@parley/protocol';
 import type { RedisClient } from '../redis.ts';
-import type { CallState, CallStore } from './call-store.ts';
+import type { CallState, CallStore, CreateOutcome, RingCaps } from './call-store.ts';
 
 // Compare-and-set: replace the value only if it is still what was read.
 const CAS = `
@@ -20,11 +20,34 @@ redis.call('PEXPIREAT', KEYS[1], string.format('%d', tonumber(last[2])))
 return 1
 `;
 
+// One invitee's ringing calls: a sorted set of "<caller>:<call id>" scored by
+// when each stops ringing. Takes a place for a new call unless the invitee, or
+// this caller for this invitee, is at its cap; all in one script, so two
+// instances cannot both take the last place. Keeps the key alive as long as its
+// last call rings.
+const RESERVE_RING = `
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local members = redis.call('ZRANGE', KEYS[1], 0, -1)
+if #members >= tonumber(ARGV[4]) then return 'invitee_cap' end
+local prefix = ARGV[2] .. ':'
+local mine = 0
+for _, m in ipairs(members) do
+  if string.sub(m, 1, #prefix) == prefix then mine = mine + 1 end
+end
+if mine >= tonumber(ARGV[5]) then return 'caller_cap' end
+redis.call('ZADD', KEYS[1], ARGV[6], ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], string.format('%d', tonumber(last[2])))
+return 'created'
+`;
+
 /**
  * Call state in Redis, shared by every instance: `<p>call:<id>` (JSON, with
  * TTL), `<p>call-active:<user>` (the answered calls a user is in: a sorted set
  * scored by each call's expiry, since a mesh puts a user in several) and
- * `<p>call-ring:<user>` (ids of calls ringing the user).
+ * `<p>call-ringing:<user>` (calls ringing the user, with their callers, scored
+ * by when they stop ringing: see RESERVE_RING).
  */
 export class RedisCallStore implements CallStore {
   private readonly p: string;
@@ -36,12 +59,23 @@ export class RedisCallStore implements CallStore {
     this.p = `${prefix}call`;
   }
 
-  async create(call: CallState, ttlMs: number): Promise<boolean> {
-    const ok = await this.redis.set(`${this.p}:${call.id}`, JSON.stringify(call), { condition: 'NX', expiration: { type: 'PX', value: ttlMs } });
-    if (ok !== 'OK') return false;
-    const ring = `${this.p}-ring:${call.invitee_id}`;
-    await this.redis.multi().sAdd(ring, call.id).pExpire(ring, ttlMs).exec();
-    return true;
+  async create(call: CallState, ttlMs: number, caps: RingCaps): Promise<CreateOutcome> {
+    const key = `${this.p}:${call.id}`;
+    // The id first: once it is ours, a refused place can be given back by deleting it.
+    const ok = await this.redis.set(key, JSON.stringify(call), { condition: 'NX', expiration: { type: 'PX', value: ttlMs } });
+    if (ok !== 'OK') return 'id_taken';
+    const outcome = String(
+      await this.redis.eval(RESERVE_RING, {
+        keys: [this.ringKey(call.invitee_id)],
+        arguments: [String(Date.now()), call.caller_id, ringMember(call), String(caps.perInvitee), String(caps.perCaller), String(call.ring_until)],
+      }),
+    ) as CreateOutcome;
+    if (outcome !== 'created') await this.redis.del(key);
+    return outcome;
+  }
+
+  private ringKey(userId: UserId): string {
+    return `${this.p}-ringing:${userId}`;
   }
 
   async get(callId: string): Promise<CallState | null> {
@@ -58,7 +92,7 @@ export class RedisCallStore implements CallStore {
       if (!next) return null;
       const ok = await this.redis.eval(CAS, { keys: [key], arguments: [raw, JSON.stringify(next), String(ttlMs)] });
       if (Number(ok) === 1) {
-        if (next.state !== 'ringing') await this.redis.sRem(`${this.p}-ring:${next.invitee_id}`, callId);
+        if (next.state !== 'ringing') await this.redis.zRem(this.ringKey(next.invitee_id), ringMember(next));
         return next;
       }
     }
@@ -80,9 +114,12 @@ export class RedisCallStore implements CallStore {
   }
 
   async ringing(userId: UserId): Promise<CallState[]> {
-    const ids = await this.redis.sMembers(`${this.p}-ring:${userId}`);
+    const members = await this.redis.zRangeByScore(this.ringKey(userId), `(${Date.now()}`, '+inf');
+    const calls = await Promise.all(members.map((m) => this.get(m.slice(m.indexOf(':') + 1))));
     const now = Date.now();
-    const calls = await Promise.all(ids.map((id) => this.get(id)));
-    return calls.filter((c): c is CallState => !!c && c.state === 'ringing' && c.ring_until > now);
+    return calls.filter((c): c is CallState => !!c && c.state === 'ringing' && c.invitee_id === userId && c.ring_until > now);
   }
 }
+
+/** A ringing call in its invitee's set: the caller (a UUID, no colon) and the call id. */
+const ringMember = (call: CallState): string => `${call.caller_id}:${call.id}`;

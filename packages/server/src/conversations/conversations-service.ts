@@ -8,6 +8,7 @@ import type {
 } from '@parley/protocol';
 import type { Database, Sql } from '../store/database.ts';
 import type { Notifier } from '../bus/notifier.ts';
+import type { PresenceService } from '../presence/presence-service.ts';
 import { AppError } from '../errors.ts';
 import { UsersRepo } from '../users/users-repo.ts';
 import { appendEntry } from '../messaging/log-repo.ts';
@@ -28,6 +29,8 @@ export class ConversationsService {
   constructor(
     private readonly db: Database,
     private readonly notifier: Notifier,
+    /** Told when someone leaves a conversation: presence may be watched only while a conversation is shared. */
+    private readonly presence: Pick<PresenceService, 'conversationLeft'>,
   ) {
     this.users = new UsersRepo(db);
   }
@@ -163,6 +166,7 @@ export class ConversationsService {
       conversation: { id: conversationId, member_count: result.members.length },
     });
     this.notifier.toConversation(conversationId, result.members, { type: 'message', ...result.entry });
+    await this.presence.conversationLeft(userId, result.members);
   }
 
   /** The caller's role in a group whose membership may change; refuses non-members and direct conversations. */

@@ -1,4 +1,4 @@
-import { CALL_FRAME_TYPES, type ClientFrameType } from '@parley/protocol';
+import { CALL_FRAME_TYPES, type ClientFrame, type ClientFrameType } from '@parley/protocol';
 import type { Config, LimitName } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { MemoryRateLimiter, type RateLimiter } from '../limits/rate-limiter.ts';
@@ -10,16 +10,20 @@ const USER_LIMITS: Partial<Record<ClientFrameType, LimitName>> = {
   typing: 'typing',
   presence_subscribe: 'presence',
   presence_unsubscribe: 'presence',
+  sync: 'sync',
   ...Object.fromEntries(CALL_FRAME_TYPES.map((type) => [type, 'calls' as const])),
 };
+
+/** What a frame counts for against its per-user limit: a `sync` costs what it asks for, one per cursor. */
+const costOf = (frame: ClientFrame): number => (frame.type === 'sync' ? Object.keys(frame.cursors).length : 1);
 
 /** Rejected frames a socket may send in a burst (then one per second) before it is closed with 4429. */
 const STRIKES = { rate: 1, burst: 20 };
 
 /**
  * Frame limits: every frame counts against its socket's bucket (kept by this
- * instance), and messages, typing and presence also against the user's
- * (shared through Redis when configured).
+ * instance), and messages, typing, presence, calls and syncs also against the
+ * user's (shared through Redis when configured).
  */
 export class FrameLimits {
   private readonly local = new MemoryRateLimiter();
@@ -30,10 +34,10 @@ export class FrameLimits {
   ) {}
 
   /** Throws `rate_limited` (with `retry_after`) when the frame is over a limit. */
-  async check(conn: Connection, type: ClientFrameType): Promise<void> {
+  async check(conn: Connection, frame: ClientFrame): Promise<void> {
     let wait = this.local.takeSync(`frames:${conn.id}`, this.limits.frames);
-    const name = USER_LIMITS[type];
-    if (wait === 0 && name) wait = await this.shared.take(`${name}:${conn.userId}`, this.limits[name]);
+    const name = USER_LIMITS[frame.type];
+    if (wait === 0 && name) wait = await this.shared.take(`${name}:${conn.userId}`, this.limits[name], costOf(frame));
     if (wait > 0) throw new AppError('rate_limited', `too many ${name ?? 'frames'}; slow down`, { retryAfter: wait });
   }
 

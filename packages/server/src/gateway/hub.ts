@@ -1,8 +1,8 @@
 import { CloseCodes, type ConversationId, type UserId } from '@parley/protocol';
 import type { Logger } from 'pino';
-import { isRoomChannel, roomChannel, userChannel, type Bus, type Unsubscribe } from '../bus/bus.ts';
+import { isRoomChannel, presenceChannel, roomChannel, userChannel, type Bus, type Unsubscribe } from '../bus/bus.ts';
 import type { Connection } from './connection.ts';
-import { parseRevoke, REVOKE_PREFIX } from '../bus/control.ts';
+import { parseRevoke, parseUnwatch, REVOKE_PREFIX, UNWATCH_PREFIX } from '../bus/control.ts';
 
 interface LocalChannel {
   connections: Set<Connection>;
@@ -100,6 +100,12 @@ export class Hub {
       for (const conn of connections) {
         if (sessionId === null || conn.sessionId === sessionId) conn.close(CloseCodes.unauthenticated, 'session ended');
       }
+      return;
+    }
+    if (payload.startsWith(UNWATCH_PREFIX)) {
+      // The user no longer shares a conversation with these users: its sockets stop hearing their presence.
+      const channels = parseUnwatch(payload).userIds.map(presenceChannel);
+      for (const conn of [...connections]) for (const c of channels) this.leave(c, conn);
       return;
     }
     if (payload.startsWith(CONVERSATION_FRAME_PREFIX) && channel.startsWith('user:')) {

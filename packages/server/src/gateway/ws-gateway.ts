@@ -252,7 +252,7 @@ export class WsGateway {
     const started = performance.now();
     const done = () => this.deps.metrics.frameSeconds.observe({ type: frame.type }, (performance.now() - started) / 1000);
     try {
-      await this.frameLimits.check(conn, frame.type);
+      await this.frameLimits.check(conn, frame);
       if (frame.type === 'auth') await this.reauthenticate(conn, frame.token, frame.id);
       else if (frame.type === 'send_message') {
         while (conn.sendsInFlight.size >= MAX_PIPELINED_SENDS) await Promise.race(conn.sendsInFlight);

@@ -34,3 +34,21 @@ describe('MemoryRateLimiter', () => {
     expect(await limiter.take('a', limit)).toBe(0);
   });
 });
+
+describe('weighted requests', () => {
+  it('counts a request for its cost, and a cost above the burst as the whole burst', async () => {
+    let now = 0;
+    const limiter = new MemoryRateLimiter(() => now);
+    const limit = { rate: 500, burst: 2000 }; // cursors per second, as RATE_LIMIT_SYNC
+    expect([500, 500, 500, 500].map((c) => limiter.takeSync('sync', limit, c))).toEqual([0, 0, 0, 0]);
+    expect(limiter.takeSync('sync', limit, 500)).toBe(1); // 1 s until 500 have refilled
+    expect(limiter.takeSync('sync', limit, 1)).toBe(1); // even one must wait its 2 ms: whole seconds
+    now = 1_000;
+    expect(limiter.takeSync('sync', limit, 500)).toBe(0);
+    // Never more than the burst: after a quiet period a request larger than it still passes, once.
+    now = 100_000;
+    expect(limiter.takeSync('sync', limit, 5_000)).toBe(0);
+    expect(limiter.takeSync('sync', limit, 1)).toBeGreaterThan(0);
+    expect(limiter.takeSync('other', limit, 0)).toBe(0);
+  });
+});

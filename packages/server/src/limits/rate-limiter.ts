@@ -9,17 +9,21 @@ export type { Limit };
 
 export interface RateLimiter {
   /**
-   * Counts one request against `key`. Resolves to 0 when allowed, else to the
-   * seconds until a request would be allowed (nothing is counted then).
+   * Counts one request against `key`, or `cost` units of it (a `sync` counts
+   * its cursors; at most the burst). Resolves to 0 when allowed, else to the
+   * seconds until it would be allowed (nothing is counted then).
    */
-  take(key: string, limit: Limit): Promise<number>;
+  take(key: string, limit: Limit, cost?: number): Promise<number>;
 }
 
+/** A request's cost as counted: at least 1, and never more than the burst (else it could never pass). */
+export const costOf = (cost: number, limit: Limit): number => Math.min(Math.max(1, cost), limit.burst);
+
 /** The GCRA step: given the stored theoretical arrival time, decide and return the new one. */
-export function gcra(storedTat: number | undefined, nowMs: number, limit: Limit): { retryAfterMs: number; tat: number } {
+export function gcra(storedTat: number | undefined, nowMs: number, limit: Limit, cost = 1): { retryAfterMs: number; tat: number } {
   const interval = 1000 / limit.rate;
   const tat = Math.max(storedTat ?? nowMs, nowMs);
-  const next = tat + interval;
+  const next = tat + interval * costOf(cost, limit);
   const allowAt = next - limit.burst * interval;
   if (nowMs < allowAt) return { retryAfterMs: allowAt - nowMs, tat };
   return { retryAfterMs: 0, tat: next };
@@ -33,13 +37,13 @@ export class MemoryRateLimiter implements RateLimiter {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async take(key: string, limit: Limit): Promise<number> {
-    return this.takeSync(key, limit);
+  async take(key: string, limit: Limit, cost = 1): Promise<number> {
+    return this.takeSync(key, limit, cost);
   }
 
-  takeSync(key: string, limit: Limit): number {
+  takeSync(key: string, limit: Limit, cost = 1): number {
     const now = this.now();
-    const { retryAfterMs, tat } = gcra(this.tats.get(key), now, limit);
+    const { retryAfterMs, tat } = gcra(this.tats.get(key), now, limit, cost);
     if (retryAfterMs > 0) return toSeconds(retryAfterMs);
     this.tats.set(key, tat);
     if (this.tats.size > 100_000) this.sweep(now);

@@ -21,6 +21,18 @@ const suite = () => {
     expect(await x.take('user:2', limit)).toBe(0);
   });
 
+  it('counts a weighted request for its cost, as the memory limiter does', async () => {
+    const redis = await openTestRedis();
+    connections.push(redis);
+    const limiter = new RedisRateLimiter(redis.command, testPrefix());
+    const limit = { rate: 1, burst: 2000 };
+    expect(await limiter.take('user:1', limit, 1500)).toBe(0);
+    expect(await limiter.take('user:1', limit, 500)).toBe(0);
+    expect(await limiter.take('user:1', limit, 10)).toBeGreaterThanOrEqual(9);
+    expect(await limiter.take('user:2', limit, 5000)).toBe(0); // larger than the burst: counts as the burst
+    expect(await limiter.take('user:2', limit)).toBeGreaterThan(0);
+  });
+
   it('falls back to a per-instance limit, not to none, when Redis is unreachable', async () => {
     const redis = await openTestRedis();
     await redis.close();

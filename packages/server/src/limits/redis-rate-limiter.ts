@@ -1,8 +1,9 @@
 import type { RedisClient } from '../redis.ts';
-import { MemoryRateLimiter, toSeconds, type Limit, type RateLimiter } from './rate-limiter.ts';
+import { costOf, MemoryRateLimiter, toSeconds, type Limit, type RateLimiter } from './rate-limiter.ts';
 
 // The GCRA step in Redis, atomically, on Redis' own clock so instances with
-// skewed clocks share one bucket fairly. Returns the wait in ms (0 = allowed).
+// skewed clocks share one bucket fairly. ARGV: rate, burst, cost (requests
+// this one counts for). Returns the wait in ms (0 = allowed).
 const SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -10,7 +11,7 @@ local interval = 1000 / tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local nexttat = tat + interval
+local nexttat = tat + interval * tonumber(ARGV[3])
 local allow_at = nexttat - burst * interval
 if now < allow_at then return math.ceil(allow_at - now) end
 redis.call('SET', KEYS[1], tostring(nexttat), 'PX', math.ceil(nexttat - now) + 1000)
@@ -30,13 +31,14 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly prefix: string,
   ) {}
 
-  async take(key: string, limit: Limit): Promise<number> {
-    if (!this.redis.isReady) return this.fallback.take(key, limit);
+  async take(key: string, limit: Limit, cost = 1): Promise<number> {
+    if (!this.redis.isReady) return this.fallback.take(key, limit, cost);
     try {
-      const waitMs = await this.redis.eval(SCRIPT, { keys: [`${this.prefix}rl:${key}`], arguments: [String(limit.rate), String(limit.burst)] });
+      const args = [String(limit.rate), String(limit.burst), String(costOf(cost, limit))];
+      const waitMs = await this.redis.eval(SCRIPT, { keys: [`${this.prefix}rl:${key}`], arguments: args });
       return toSeconds(Number(waitMs));
     } catch {
-      return this.fallback.take(key, limit);
+      return this.fallback.take(key, limit, cost);
     }
   }
 }

@@ -1,7 +1,8 @@
 import type { PresencePushFrame, UserId } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { Sql } from '../store/database.ts';
-import { presenceChannel } from '../bus/bus.ts';
+import { presenceChannel, userChannel } from '../bus/bus.ts';
+import { unwatchPayload } from '../bus/control.ts';
 import type { Notifier } from '../bus/notifier.ts';
 import type { DeviceKey, PresenceStore, UserPresence } from './presence-store.ts';
 
@@ -55,6 +56,35 @@ export class PresenceService {
     const visible = new Set(rows.map((r) => r.user_id));
     if (userIds.includes(viewer)) visible.add(viewer);
     return userIds.filter((id) => visible.has(id));
+  }
+
+  /**
+   * `userId` left a conversation with `formerMembers`: of those, the ones it
+   * now shares no conversation with stop watching it and it stops watching
+   * them, on every instance (each hub drops the subscriptions of the user's
+   * sockets). Never throws: the membership change is already made.
+   */
+  async conversationLeft(userId: UserId, formerMembers: readonly UserId[]): Promise<void> {
+    const others = formerMembers.filter((id) => id !== userId);
+    if (others.length === 0) return;
+    try {
+      const rows = await this.sql.query<{ user_id: string }>(
+        `SELECT o.user_id
+           FROM unnest($2::uuid[]) AS o(user_id)
+          WHERE NOT EXISTS (
+            SELECT 1 FROM conversation_members mine
+              JOIN conversation_members other ON other.conversation_id = mine.conversation_id
+             WHERE mine.user_id = $1 AND other.user_id = o.user_id)`,
+        [userId, others],
+      );
+      const strangers = rows.map((r) => r.user_id);
+      if (strangers.length === 0) return;
+      this.notifier.publish(userChannel(userId), unwatchPayload(strangers));
+      const mine = unwatchPayload([userId]);
+      for (const id of strangers) this.notifier.publish(userChannel(id), mine);
+    } catch (err) {
+      this.log.warn({ err }, 'could not end presence subscriptions after a membership change');
+    }
   }
 
   async frames(userIds: readonly UserId[]): Promise<PresencePushFrame[]> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../src/bus/memory-bus.ts';
-import type { CallStore } from '../../src/calls/call-store.ts';
+import { RING_CAPS, type CallState, type CallStore } from '../../src/calls/call-store.ts';
 import { MemoryCallStore } from '../../src/calls/memory-call-store.ts';
 import { RedisCallStore } from '../../src/calls/redis-call-store.ts';
 import { MemoryPresence } from '../../src/presence/memory-presence.ts';
@@ -193,6 +193,55 @@ export function callsSuite(cluster: Cluster): void {
     await b1.next((f) => f.call_id === legCarol && f.type === 'call_hangup');
     expect(await busy()).toBe(false);
     [a1, b1, c1, d1].forEach((s) => s.close());
+  });
+
+  describe(`ringing calls per invitee, in the ${onRedis ? 'Redis' : 'memory'} call store`, () => {
+    let store: CallStore;
+    beforeAll(() => {
+      store = redisStore ?? new MemoryCallStore();
+    });
+    const ringing = (caller: string, invitee: string, ringMs = 60_000): CallState => {
+      const now = Date.now();
+      const id = `r-${crypto.randomUUID()}`;
+      return {
+        id, conversation_id: crypto.randomUUID(), caller_id: caller, caller_party: 'p', invitee_id: invitee, state: 'ringing',
+        callee_party: null, created_at: now, answered_at: null, ring_until: now + ringMs,
+        invite: { type: 'call_invite', call_id: id, party_id: 'p', conversation_id: crypto.randomUUID(), lifetime: ringMs, offer: { type: 'offer', sdp: 'v=0' } },
+      };
+    };
+
+    it('caps ringing calls per caller and per invitee, also when created at once', async () => {
+      const invitee = crypto.randomUUID();
+      const callers = Array.from({ length: 6 }, () => crypto.randomUUID());
+      // Three at once from each of six callers: two ring per caller, eight in all.
+      const outcomes = await Promise.all(callers.flatMap((c) => [0, 1, 2].map(() => store.create(ringing(c, invitee), 60_000, RING_CAPS))));
+      expect(outcomes.filter((o) => o === 'created')).toHaveLength(RING_CAPS.perInvitee);
+      expect(outcomes.every((o) => o === 'created' || o === 'caller_cap' || o === 'invitee_cap')).toBe(true);
+      const rung = await store.ringing(invitee);
+      expect(rung).toHaveLength(RING_CAPS.perInvitee);
+      for (const c of callers) expect(rung.filter((call) => call.caller_id === c).length).toBeLessThanOrEqual(RING_CAPS.perCaller);
+      // A refused call leaves nothing behind: its id is free.
+      const refused = ringing(callers[0]!, invitee);
+      expect(await store.create(refused, 60_000, RING_CAPS)).not.toBe('created');
+      expect(await store.get(refused.id)).toBeNull();
+
+      // A call that stops ringing frees its place; another invitee was never affected.
+      const ended = rung[0]!;
+      await store.transition(ended.id, (call) => ({ ...call, state: 'ended' }), 60_000);
+      expect(await store.create(ringing(ended.caller_id, invitee), 60_000, RING_CAPS)).toBe('created');
+      expect(await store.create(ringing(callers[0]!, crypto.randomUUID()), 60_000, RING_CAPS)).toBe('created');
+    });
+
+    it('refuses a second call from one caller beyond its cap, and frees the place when the first stops ringing on its own', async () => {
+      const [caller, invitee] = [crypto.randomUUID(), crypto.randomUUID()];
+      expect(await store.create(ringing(caller, invitee, 500), 60_000, RING_CAPS)).toBe('created');
+      expect(await store.create(ringing(caller, invitee, 500), 60_000, RING_CAPS)).toBe('created');
+      const third = ringing(caller, invitee);
+      expect(await store.create(third, 60_000, RING_CAPS)).toBe('caller_cap');
+      expect(await store.create(third, 60_000, RING_CAPS)).toBe('caller_cap');
+      await eventually(async () => expect(await store.create(ringing(caller, invitee), 60_000, RING_CAPS)).toBe('created'), { timeoutMs: 5_000, intervalMs: 100 });
+      expect(await store.ringing(invitee)).toHaveLength(1);
+    });
   });
 
   describe(`answered calls per user, in the ${onRedis ? 'Redis' : 'memory'} call store`, () => {

@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import { Type } from 'typebox';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Parser } from '@asyncapi/parser';
+import {
+  BEARER_PROTOCOL_PREFIX,
+  CallFrames,
+  ClientFrames,
+  CloseCodes,
+  ErrorCodes,
+  retryableErrorCodes,
+  ServerFrames,
+  SUBPROTOCOL,
+} from '@parley/protocol';
+import { buildAsyncApi, protocolFrames, type FrameCatalogues } from '../src/api-docs/asyncapi.ts';
+import { openApiPath } from '../src/api-docs/openapi.ts';
+import { collectRoutes } from '../src/api-docs/route-catalogue.ts';
+import { registerApiDocsRoutes } from '../src/api-docs/routes.ts';
+import { pgliteDatabase, type TestDatabase } from './support/databases.ts';
+import { startServer, type TestServer } from './support/harness.ts';
+
+type Doc = Record<string, any>;
+
+/**
+ * Every (method, url) Fastify will answer, read from its own route tree
+ * (`printRoutes`), independently of the onRoute catalogue the generator uses.
+ * Left out: HEAD (implied by GET), the CORS preflight `OPTIONS *` and the web
+ * client's catch-all `/*`, which are not part of the API.
+ */
+function registeredRoutes(printed: string): string[] {
+  const routes: string[] = [];
+  const stack: string[] = [];
+  for (const line of printed.split('\n')) {
+    const match = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([^)]+)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    const url = (stack[depth - 1] ?? '') + match[2]!;
+    stack[depth] = url;
+    stack.length = depth + 1;
+    for (const method of (match[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean)) {
+      if (method === 'HEAD' || url === '*' || url === '/*') continue;
+      routes.push(`${method} ${url}`);
+    }
+  }
+  return routes.sort();
+}
+
+/** Routes (as `METHOD /url/:param`) that the OpenAPI document does not describe. */
+function missingRoutes(routes: string[], openapi: Doc): string[] {
+  return routes.filter((route) => {
+    const [method, url] = route.split(' ') as [string, string];
+    return openapi.paths[openApiPath(url).path]?.[method.toLowerCase()] === undefined;
+  });
+}
+
+/** Frame types of the catalogues that have no message in the AsyncAPI document, as `client.type` / `server.type`. */
+function missingFrames(catalogues: FrameCatalogues, asyncapi: Doc): string[] {
+  const messages = Object.values(asyncapi.components.messages as Record<string, { name: string; title: string }>);
+  const has = (type: string, direction: string) => messages.some((m) => m.name === type && m.title.includes(direction));
+  return [
+    ...Object.keys(catalogues.client).filter((t) => !has(t, 'client → server')).map((t) => `client.${t}`),
+    ...Object.keys(catalogues.server).filter((t) => !has(t, 'server → client')).map((t) => `server.${t}`),
+  ];
+}
+
+/** Error codes missing from a document's `x-error-codes`, or listed with the wrong status or retryability. */
+function missingErrorCodes(codes: Record<string, number>, retryable: ReadonlySet<string>, doc: Doc): string[] {
+  const table = new Map((doc['x-error-codes'] as Array<{ code: string; status: number; retryable: boolean }>).map((e) => [e.code, e]));
+  return Object.entries(codes)
+    .filter(([code, status]) => table.get(code)?.status !== status || table.get(code)?.retryable !== retryable.has(code))
+    .map(([code]) => code);
+}
+
+describe('API documents', () => {
+  let database: TestDatabase;
+  let server: TestServer;
+  let openapi: Doc;
+  let asyncapi: Doc;
+
+  beforeAll(async () => {
+    database = await pgliteDatabase();
+    server = await startServer(database.db);
+    openapi = await (await fetch(`${server.url}/api/openapi.json`)).json();
+    asyncapi = await (await fetch(`${server.url}/api/asyncapi.json`)).json();
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('serves a valid OpenAPI 3.1 document', async () => {
+    expect(openapi.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(openapi);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('serves a valid AsyncAPI 3.0 document', async () => {
+    expect(asyncapi.asyncapi).toBe('3.0.0');
+    const { document, diagnostics } = await new Parser().parse(JSON.stringify(asyncapi));
+    // Severity 0 is an error, 1 a warning; 2 and 3 are hints (such as "a newer AsyncAPI exists").
+    expect(diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code}: ${d.message} at ${d.path.join('.')}`)).toEqual([]);
+    expect(document).toBeDefined();
+  });
+
+  it('describes every route the server registers', () => {
+    const routes = registeredRoutes(server.parley.http.printRoutes({ commonPrefix: false }));
+    expect(routes).toContain('POST /api/v1/conversations/:id/messages');
+    expect(routes.length).toBeGreaterThan(15);
+    expect(missingRoutes(routes, openapi)).toEqual([]);
+  });
+
+  it('catches a registered route that the document lacks, and documents a new route with no edit', async () => {
+    const extra = Fastify();
+    const catalogue = collectRoutes(extra);
+    registerApiDocsRoutes(extra, catalogue);
+    extra.get('/api/v1/widgets/:id', { schema: { params: Type.Object({ id: Type.String() }) } }, async () => ({}));
+    await extra.ready();
+    const routes = registeredRoutes(extra.printRoutes({ commonPrefix: false }));
+    // The running server's document does not know the route: the check says so.
+    expect(missingRoutes(routes, openapi)).toEqual(['GET /api/v1/widgets/:id']);
+    // A server that registers it documents it.
+    const own = (await extra.inject({ url: '/api/openapi.json' })).json();
+    expect(missingRoutes(routes, own)).toEqual([]);
+    expect(own.paths['/api/v1/widgets/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
+    await extra.close();
+  });
+
+  it('describes every request body, parameter and query schema a route declares', () => {
+    const send = openapi.paths['/api/v1/conversations/{id}/messages'].post;
+    expect(send.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/MessageContent' });
+    expect(send.security).toEqual([{ bearer: [] }]);
+    expect(openapi.paths['/api/v1/auth/login'].post.security).toEqual([]);
+    expect(openapi.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    const history = openapi.paths['/api/v1/conversations/{id}/messages'].get.parameters.map((p: Doc) => `${p.in}:${p.name}`);
+    expect(history).toEqual(['path:id', 'query:before_seq', 'query:after_seq', 'query:limit']);
+    // Only JSON Schema keywords: TypeBox's markers are gone.
+    expect(JSON.stringify(openapi)).not.toMatch(/"~/);
+    expect(JSON.stringify(asyncapi)).not.toMatch(/"~/);
+  });
+
+  it('describes every client, server and call frame of the protocol', () => {
+    expect(missingFrames(protocolFrames, asyncapi)).toEqual([]);
+    // Call frames travel both ways: sent by a client, relayed to the other party.
+    const calls = Object.keys(CallFrames);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(missingFrames({ client: CallFrames, server: CallFrames }, asyncapi)).toEqual([]);
+    expect(Object.keys(ClientFrames).length + Object.keys(ServerFrames).length).toBe(Object.keys(asyncapi.components.messages).length);
+  });
+
+  it('catches a frame that the document lacks, and documents a new frame with no edit', async () => {
+    const extraFrame = Type.Object({ type: Type.Literal('wave'), conversation_id: Type.String() });
+    const extended: FrameCatalogues = {
+      client: { ...ClientFrames, wave: extraFrame },
+      server: { ...ServerFrames, waved: extraFrame },
+    };
+    expect(missingFrames(extended, asyncapi)).toEqual(['client.wave', 'server.waved']);
+    const regenerated = buildAsyncApi(extended);
+    expect(missingFrames(extended, regenerated)).toEqual([]);
+    const { diagnostics } = await new Parser().parse(JSON.stringify(regenerated));
+    expect(diagnostics.filter((d) => d.severity === 0)).toEqual([]);
+  });
+
+  it('lists every error code with its HTTP status and whether it is retryable', () => {
+    for (const doc of [openapi, asyncapi]) expect(missingErrorCodes(ErrorCodes, retryableErrorCodes, doc)).toEqual([]);
+    const errorBody = openapi.components.schemas.ErrorBody;
+    expect(errorBody.properties.error.properties.code.enum).toEqual(Object.keys(ErrorCodes));
+    for (const code of Object.keys(ErrorCodes)) {
+      expect(openapi.info.description).toContain(`\`${code}\``);
+      expect(asyncapi.info.description).toContain(`\`${code}\``);
+    }
+  });
+
+  it('catches an error code that the document lacks or misstates', () => {
+    const more = { ...ErrorCodes, members_page_expired: 410 };
+    expect(missingErrorCodes(more, retryableErrorCodes, openapi)).toEqual(['members_page_expired']);
+    // A code whose retryability changes is caught too.
+    expect(missingErrorCodes(ErrorCodes, new Set([...retryableErrorCodes, 'conflict']), asyncapi)).toEqual(['conflict']);
+  });
+
+  it('states the WebSocket handshake: subprotocol, bearer token and close codes', () => {
+    expect(asyncapi.info.description).toContain(`\`${SUBPROTOCOL}\``);
+    expect(asyncapi.info.description).toContain(`${BEARER_PROTOCOL_PREFIX}<access token>`);
+    expect(asyncapi.servers.parley).toMatchObject({ protocol: 'ws', pathname: '/ws' });
+    expect(asyncapi['x-close-codes']).toEqual(Object.entries(CloseCodes).map(([name, code]) => ({ name, code })));
+  });
+
+  it('serves a docs page that renders both documents under the server CSP', async () => {
+    const page = await fetch(`${server.url}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    const html = await page.text();
+    // No inline script (the CSP would block it) and no outside origin: every script is a same-origin file.
+    expect([...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)].map((m) => [m[1]!.trim(), m[2]])).toEqual([
+      ['src="/api/docs/docs.js"', ''],
+    ]);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).toContain('/api/openapi.json');
+    expect(html).toContain('/api/asyncapi.json');
+
+    const script = await fetch(`${server.url}/api/docs/docs.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const source = await script.text();
+    expect(source).toContain("'/api/openapi.json'");
+    expect(source).toContain("'/api/asyncapi.json'");
+    expect(source).not.toMatch(/innerHTML|eval\(|https?:\/\//);
+    expect(() => new Function(source)).not.toThrow(); // it parses
+  });
+});

@@ -108,6 +108,23 @@ export const IceServersResponseSchema = Type.Object({
   ttl: Type.Integer({ minimum: 0 }),
 });
 
+/** A response with no body (204). */
+export const NoContentSchema = Type.Null({ description: 'No content' });
+
+/** `GET /users`. */
+export const UserListResponseSchema = Type.Object({ users: Type.Array(UserViewSchema) });
+/** `GET /conversations`. */
+export const ConversationListResponseSchema = Type.Object({ conversations: Type.Array(ConversationViewSchema) });
+/** `GET` and `POST /conversations/:id/members`. */
+export const MemberListResponseSchema = Type.Object({ members: Type.Array(MemberViewSchema) });
+/** `GET /conversations/:id/messages`: one page of the log. */
+export const HistoryResponseSchema = Type.Object({
+  messages: Type.Array(MessageViewSchema),
+  has_more: Type.Boolean({ description: 'True when there are more entries beyond this page.' }),
+});
+/** `POST /conversations/:id/messages`: the stored entry; `duplicate` when this `client_msg_id` was already stored. */
+export const SentMessageResponseSchema = Type.Object({ ...messageViewProperties, duplicate: Type.Boolean() });
+
 // Compile-time drift checks: each schema's static type and its interface accept each other.
 type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Expect<T extends true> = T;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Parser } from '@asyncapi/parser';
 import {
@@ -18,7 +19,7 @@ import { openApiPath } from '../src/api-docs/openapi.ts';
 import { collectRoutes } from '../src/api-docs/route-catalogue.ts';
 import { registerApiDocsRoutes } from '../src/api-docs/routes.ts';
 import { pgliteDatabase, type TestDatabase } from './support/databases.ts';
-import { startServer, type TestServer } from './support/harness.ts';
+import { api, createConversation, register, startServer, uniqueName, type TestServer } from './support/harness.ts';
 
 type Doc = Record<string, any>;
 
@@ -70,6 +71,31 @@ function missingErrorCodes(codes: Record<string, number>, retryable: ReadonlySet
   return Object.entries(codes)
     .filter(([code, status]) => table.get(code)?.status !== status || table.get(code)?.retryable !== retryable.has(code))
     .map(([code]) => code);
+}
+
+/** The document's schema with every `$ref` to its components replaced by the schema it names. */
+function deref(doc: Doc, node: unknown): unknown {
+  if (Array.isArray(node)) return node.map((item) => deref(doc, item));
+  if (typeof node !== 'object' || node === null) return node;
+  const ref = (node as { $ref?: string }).$ref;
+  if (ref?.startsWith('#/components/schemas/')) return deref(doc, doc.components.schemas[ref.slice('#/components/schemas/'.length)]);
+  if (ref?.startsWith('#/components/responses/')) return deref(doc, doc.components.responses[ref.slice('#/components/responses/'.length)]);
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, deref(doc, v)]));
+}
+
+/** Checks a real response against what the OpenAPI document says the route answers with that status. */
+function expectDocumented(doc: Doc, method: string, route: string, res: { status: number; body: unknown }): void {
+  const responses = doc.paths[openApiPath(route).path]?.[method.toLowerCase()]?.responses;
+  expect(responses, `${method} ${route} is documented`).toBeDefined();
+  const declared = responses[String(res.status)] ?? responses[`${String(res.status)[0]}XX`];
+  expect(declared, `${method} ${route} documents status ${res.status}`).toBeDefined();
+  const schema = (deref(doc, declared) as Doc).content?.['application/json']?.schema;
+  if (schema === undefined) {
+    expect(res.body, `${method} ${route} ${res.status} has no body`).toBeUndefined();
+    return;
+  }
+  const validator = Compile(schema as TSchema);
+  expect(validator.Errors(res.body).map((e) => `${e.instancePath} ${e.message}`), `${method} ${route} ${res.status}`).toEqual([]);
 }
 
 describe('API documents', () => {
@@ -138,6 +164,60 @@ describe('API documents', () => {
     // Only JSON Schema keywords: TypeBox's markers are gone.
     expect(JSON.stringify(openapi)).not.toMatch(/"~/);
     expect(JSON.stringify(asyncapi)).not.toMatch(/"~/);
+  });
+
+  it('documents the bodies the server really sends', async () => {
+    const base = server.url;
+    const check = async (method: string, route: string, path: string, options: { token?: string; body?: unknown } = {}) => {
+      const res = await api(base, method, path, options);
+      expectDocumented(openapi, method, route, res);
+      return res;
+    };
+    const username = uniqueName('doc');
+    const password = 'correct horse battery';
+    const registered = await check('POST', '/api/v1/auth/register', '/api/v1/auth/register', { body: { username, password } });
+    expect(registered.status).toBe(201);
+    const login = await check('POST', '/api/v1/auth/login', '/api/v1/auth/login', { body: { username, password } });
+    const refreshed = await check('POST', '/api/v1/auth/refresh', '/api/v1/auth/refresh', { body: { refresh_token: login.body.refresh_token } });
+    const me = { id: registered.body.user.id, username, token: refreshed.body.access_token, refreshToken: refreshed.body.refresh_token };
+    const token = me.token;
+    const bob = await register(base, 'docb');
+    const carol = await register(base, 'docc');
+
+    await check('POST', '/api/v1/auth/ws-ticket', '/api/v1/auth/ws-ticket', { token });
+    await check('GET', '/api/v1/users/me', '/api/v1/users/me', { token });
+    await check('GET', '/api/v1/users', `/api/v1/users?query=${bob.username.slice(0, 6)}`, { token });
+    const direct = await check('POST', '/api/v1/conversations', '/api/v1/conversations', {
+      token,
+      body: { type: 'direct', member_ids: [bob.id] },
+    });
+    expect(direct.status).toBe(201);
+    const id = direct.body.id as string;
+    const message = { type: 'text', text: 'hello', client_msg_id: crypto.randomUUID() };
+    expect((await check('POST', '/api/v1/conversations/:id/messages', `/api/v1/conversations/${id}/messages`, { token, body: message })).status).toBe(201);
+    expect((await check('POST', '/api/v1/conversations/:id/messages', `/api/v1/conversations/${id}/messages`, { token, body: message })).status).toBe(200);
+    await check('GET', '/api/v1/conversations', '/api/v1/conversations', { token });
+    await check('GET', '/api/v1/conversations/:id', `/api/v1/conversations/${id}`, { token });
+    await check('GET', '/api/v1/conversations/:id/members', `/api/v1/conversations/${id}/members`, { token });
+    await check('GET', '/api/v1/conversations/:id/messages', `/api/v1/conversations/${id}/messages`, { token });
+
+    const group = await createConversation(base, me, [bob], 'group');
+    const groupId = group.id;
+    await check('POST', '/api/v1/conversations/:id/members', `/api/v1/conversations/${groupId}/members`, { token, body: { user_ids: [carol.id] } });
+    expect((await check('DELETE', '/api/v1/conversations/:id/members/:userId', `/api/v1/conversations/${groupId}/members/${carol.id}`, { token })).status).toBe(204);
+    // A group's history holds system entries (membership changes) besides messages: both shapes of an entry.
+    await api(base, 'POST', `/api/v1/conversations/${groupId}/messages`, { token, body: { ...message, client_msg_id: crypto.randomUUID() } });
+    const history = await check('GET', '/api/v1/conversations/:id/messages', `/api/v1/conversations/${groupId}/messages`, { token });
+    expect(new Set(history.body.messages.map((m: Doc) => m.message.type))).toEqual(new Set(['system', 'text']));
+    await check('GET', '/api/v1/calls/ice-servers', '/api/v1/calls/ice-servers', { token });
+    // Errors: the one error body, for a 4xx of a route and for an unknown path alike.
+    expect((await check('GET', '/api/v1/conversations/:id', `/api/v1/conversations/${crypto.randomUUID()}`, { token })).status).toBe(404);
+    expect((await check('GET', '/api/v1/users/me', '/api/v1/users/me', {})).status).toBe(401);
+    await check('POST', '/api/v1/auth/password', '/api/v1/auth/password', {
+      token,
+      body: { current_password: password, new_password: 'another horse battery' },
+    });
+    expect((await check('POST', '/api/v1/auth/logout', '/api/v1/auth/logout', { body: { refresh_token: bob.refreshToken } })).status).toBe(204);
   });
 
   it('describes every client, server and call frame of the protocol', () => {

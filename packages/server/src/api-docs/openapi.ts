@@ -97,10 +97,12 @@ function parametersOf(components: SchemaComponents, schema: unknown, where: 'pat
   });
 }
 
+const STATUS_TEXT: Record<string, string> = { '200': 'OK', '201': 'Created', '202': 'Accepted', '204': 'No content' };
+
 function responsesOf(components: SchemaComponents, response: unknown) {
   const responses: Record<string, unknown> = {};
   for (const [status, schema] of Object.entries((response ?? {}) as Record<string, unknown>)) {
-    const description = (schema as { description?: string }).description ?? 'Success';
+    const description = STATUS_TEXT[status] ?? 'Success';
     responses[status] =
       status === '204' ? { description } : { description, content: { 'application/json': { schema: components.ref(schema) } } };
   }

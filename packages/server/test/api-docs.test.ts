@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
 import { Type, type TSchema } from 'typebox';
@@ -18,6 +19,7 @@ import { buildAsyncApi, protocolFrames, type FrameCatalogues } from '../src/api-
 import { openApiPath } from '../src/api-docs/openapi.ts';
 import { collectRoutes } from '../src/api-docs/route-catalogue.ts';
 import { registerApiDocsRoutes } from '../src/api-docs/routes.ts';
+import { API_DOCUMENT_FILES, documentText } from '../src/api-docs/write-api-docs.ts';
 import { pgliteDatabase, type TestDatabase } from './support/databases.ts';
 import { api, createConversation, register, startServer, uniqueName, type TestServer } from './support/harness.ts';
 
@@ -289,5 +291,13 @@ describe('API documents', () => {
     expect(source).toContain("'/api/asyncapi.json'");
     expect(source).not.toMatch(/innerHTML|eval\(|https?:\/\//);
     expect(() => new Function(source)).not.toThrow(); // it parses
+  });
+
+  it('keeps the committed copies in docs/api equal to what the server serves', async () => {
+    for (const [file, path] of Object.entries(API_DOCUMENT_FILES)) {
+      const served = await (await fetch(`${server.url}${path}`)).json();
+      const committed = readFileSync(new URL(`../../../docs/api/${file}`, import.meta.url), 'utf8');
+      expect(committed, `docs/api/${file} is stale: run npm run docs:api`).toBe(documentText(served));
+    }
   });
 });

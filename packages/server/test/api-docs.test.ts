@@ -21,6 +21,8 @@ import { collectRoutes } from '../src/api-docs/route-catalogue.ts';
 import { registerApiDocsRoutes } from '../src/api-docs/routes.ts';
 import { API_DOCUMENT_FILES, documentText } from '../src/api-docs/write-api-docs.ts';
 import { pgliteDatabase, type TestDatabase } from './support/databases.ts';
+import { runInFakeDom } from './support/fake-dom.ts';
+import { eventually } from './support/eventually.ts';
 import { api, createConversation, register, startServer, uniqueName, type TestServer } from './support/harness.ts';
 
 type Doc = Record<string, any>;
@@ -291,6 +293,35 @@ describe('API documents', () => {
     expect(source).toContain("'/api/asyncapi.json'");
     expect(source).not.toMatch(/innerHTML|eval\(|https?:\/\//);
     expect(() => new Function(source)).not.toThrow(); // it parses
+  });
+
+  it('renders every operation, frame, error code, close code and schema on the docs page', async () => {
+    const source = await (await fetch(`${server.url}/api/docs/docs.js`)).text();
+    const fetched: string[] = [];
+    const { root } = runInFakeDom(source, async (url) => {
+      fetched.push(url);
+      return fetch(server.url + url);
+    });
+    await eventually(() => root.children.length > 1, { timeoutMs: 10_000 });
+    expect(fetched.sort()).toEqual(['/api/asyncapi.json', '/api/openapi.json']);
+    const text = root.textContent;
+    expect(text).not.toContain('Could not load');
+    for (const [path, item] of Object.entries(openapi.paths as Record<string, Doc>)) {
+      for (const method of Object.keys(item)) expect(text).toContain(`${method.toUpperCase()} ${path}`);
+    }
+    for (const message of Object.values(asyncapi.components.messages as Record<string, { name: string }>)) {
+      expect(text).toContain(message.name);
+    }
+    for (const code of Object.keys(ErrorCodes)) expect(text).toContain(code);
+    for (const [name, code] of Object.entries(CloseCodes)) expect(text).toContain(`${code}${name}`);
+    // Every schema has its own entry, and every link to a schema leads to one.
+    const nodes = [...root.walk()];
+    const ids = new Set(nodes.map((n) => n.attributes.get('id')).filter(Boolean));
+    const schemaNames = [...Object.keys(openapi.components.schemas), ...Object.keys(asyncapi.components.schemas)];
+    for (const name of schemaNames) expect(ids).toContain(`schema-${name}`);
+    const links = nodes.map((n) => n.attributes.get('href')).filter((h): h is string => h?.startsWith('#schema-') ?? false);
+    expect(links.length).toBeGreaterThan(10);
+    expect(links.filter((h) => !ids.has(h.slice(1)))).toEqual([]);
   });
 
   it('keeps the committed copies in docs/api equal to what the server serves', async () => {

@@ -23,6 +23,10 @@ const callTypes = new Set(Object.keys(CallFrames));
 export const clientMessageKey = (type: string) => `client.${type}`;
 export const serverMessageKey = (type: string) => `server.${type}`;
 
+/** Frames with an `id`: a client sets it on a request, and the reply (`ack`, `synced`, `error`, …) echoes it. */
+const hasRequestId = (schema: unknown) =>
+  typeof (schema as { properties?: Record<string, unknown> } | null)?.properties?.id === 'object';
+
 const pascal = (type: string) => type.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 
 /**
@@ -46,6 +50,7 @@ export function buildAsyncApi(frames: FrameCatalogues = protocolFrames): JsonSch
       title: `${type} (${direction === 'client' ? 'client → server' : 'server → client'})`,
       contentType: 'application/json',
       ...(callTypes.has(type) ? { tags: [{ name: 'calls' }] } : {}),
+      ...(hasRequestId(schema) ? { correlationId: { $ref: '#/components/correlationIds/requestId' } } : {}),
       payload: components.ref(schema, fallback),
     };
     channelMessages[key] = { $ref: `#/components/messages/${key}` };
@@ -128,6 +133,12 @@ export function buildAsyncApi(frames: FrameCatalogues = protocolFrames): JsonSch
     components: {
       messages,
       schemas: components.schemas,
+      correlationIds: {
+        requestId: {
+          location: '$message.payload#/id',
+          description: 'Set by the client on a request frame; the reply (`ack`, `synced`, `error`, …) carries the same `id`.',
+        },
+      },
       securitySchemes: {
         bearer: {
           type: 'httpApiKey',

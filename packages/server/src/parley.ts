@@ -123,7 +123,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const routes = collectRoutes(http);
   registerApiDocsRoutes(http, routes);
   registerHealthRoutes(http, { db, isShuttingDown: () => shuttingDown });
-  http.get('/metrics', { logLevel: 'warn' }, async (_req, reply) =>
+  http.get('/metrics', { logLevel: 'warn', schema: { summary: 'Prometheus metrics' } }, async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   await http.register(async (scope) => {

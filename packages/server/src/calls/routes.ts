@@ -6,7 +6,7 @@ import { iceServersFor } from './ice-servers.ts';
 export function registerCallRoutes(app: FastifyInstance, turn: Config['turn']): void {
   app.get<{ Reply: IceServersResponse }>(
     '/api/v1/calls/ice-servers',
-    { schema: { response: { 200: IceServersResponseSchema } }, config: { limit: 'ice' } },
+    { schema: { summary: 'STUN/TURN servers with short-lived TURN credentials', response: { 200: IceServersResponseSchema } }, config: { limit: 'ice' } },
     async (req, reply) => {
       // Credentials: never cached by anything between us and the client.
       reply.header('cache-control', 'no-store');

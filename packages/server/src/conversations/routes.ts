@@ -19,7 +19,7 @@ export function registerConversationRoutes(app: FastifyInstance, conversations: 
   // 201 when created; 200 with the existing conversation when a direct one already exists.
   app.post<{ Body: CreateConversationBody; Reply: ConversationView }>(
     '/api/v1/conversations',
-    { schema: { body: CreateConversationBody, response: { 200: ConversationViewSchema, 201: ConversationViewSchema } } },
+    { schema: { summary: 'Create a conversation (an existing direct one is returned)', body: CreateConversationBody, response: { 200: ConversationViewSchema, 201: ConversationViewSchema } } },
     async (req, reply) => {
       const { view, created } = await conversations.create(req.userId, req.body);
       return reply.status(created ? 201 : 200).send(view);
@@ -27,27 +27,27 @@ export function registerConversationRoutes(app: FastifyInstance, conversations: 
   );
   app.get<{ Reply: Static<typeof ConversationListResponseSchema> }>(
     '/api/v1/conversations',
-    { schema: { response: { 200: ConversationListResponseSchema } } },
+    { schema: { summary: "The caller's conversations", response: { 200: ConversationListResponseSchema } } },
     async (req) => ({ conversations: await conversations.list(req.userId) }),
   );
   app.get<{ Params: Params; Reply: ConversationView }>(
     '/api/v1/conversations/:id',
-    { schema: { params: ConversationParams, response: { 200: ConversationViewSchema } } },
+    { schema: { summary: 'One conversation', params: ConversationParams, response: { 200: ConversationViewSchema } } },
     (req) => conversations.get(req.userId, req.params.id),
   );
   app.get<{ Params: Params; Reply: Static<typeof MemberListResponseSchema> }>(
     '/api/v1/conversations/:id/members',
-    { schema: { params: ConversationParams, response: { 200: MemberListResponseSchema } } },
+    { schema: { summary: 'Members, with their delivered and read cursors', params: ConversationParams, response: { 200: MemberListResponseSchema } } },
     async (req) => ({ members: await conversations.members(req.userId, req.params.id) }),
   );
   app.post<{ Params: Params; Body: AddMembersBody; Reply: Static<typeof MemberListResponseSchema> }>(
     '/api/v1/conversations/:id/members',
-    { schema: { params: ConversationParams, body: AddMembersBody, response: { 200: MemberListResponseSchema } } },
+    { schema: { summary: 'Add members to a group', params: ConversationParams, body: AddMembersBody, response: { 200: MemberListResponseSchema } } },
     async (req) => ({ members: await conversations.addMembers(req.userId, req.params.id, req.body.user_ids) }),
   );
   app.delete<{ Params: Params & { userId: string } }>(
     '/api/v1/conversations/:id/members/:userId',
-    { schema: { params: MemberParams, response: { 204: NoContentSchema } } },
+    { schema: { summary: 'Remove a member from a conversation', params: MemberParams, response: { 204: NoContentSchema } } },
     async (req, reply) => {
       await conversations.removeMember(req.userId, req.params.id, req.params.userId);
       return reply.status(204).send();

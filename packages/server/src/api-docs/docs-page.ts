@@ -99,7 +99,8 @@ export const DOCS_SCRIPT = String.raw`'use strict';
           body.push(el('div', {}, el('strong', {}, status), ' ', res.$ref ? el('a', { href: '#errors' }, 'error body') : res.description || ''), content ? schemaBlock(content.schema) : null);
         }
         out.push(el('details', {}, el('summary', {}, el('span', { class: 'method ' + method }, method), ' ', el('code', {}, path), ' ',
-          secured ? el('span', { class: 'lock' }, 'bearer token') : el('span', { class: 'muted' }, 'public')), body));
+          secured ? el('span', { class: 'lock' }, 'bearer token') : el('span', { class: 'muted' }, 'public'),
+          op.summary ? ' ' + op.summary : null), body));
       }
     }
     return out;

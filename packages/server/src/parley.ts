@@ -39,6 +39,8 @@ import { MemoryCallStore } from './calls/memory-call-store.ts';
 import { RedisCallStore } from './calls/redis-call-store.ts';
 import { CallService } from './calls/call-service.ts';
 import { registerCallRoutes } from './calls/routes.ts';
+import { collectRoutes, markAccess } from './api-docs/route-catalogue.ts';
+import { registerApiDocsRoutes } from './api-docs/routes.ts';
 
 export interface ParleyOptions {
   /** Use this database instead of opening the configured one (tests share one per file). It is not closed by `close()`. */
@@ -122,15 +124,19 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
 
   let shuttingDown = false;
   const http = await buildHttp({ config, log, audit });
+  const routes = collectRoutes(http);
+  registerApiDocsRoutes(http, routes);
   registerHealthRoutes(http, { db, isShuttingDown: () => shuttingDown });
-  http.get('/metrics', { logLevel: 'warn' }, async (_req, reply) =>
+  http.get('/metrics', { logLevel: 'warn', schema: { summary: 'Prometheus metrics' } }, async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   await http.register(async (scope) => {
+    markAccess(scope, 'public');
     scope.addHook('onRequest', limitPublic(limiter, config.limits, audit));
     registerAuthRoutes(scope, auth);
   });
   await http.register(async (scope) => {
+    markAccess(scope, 'user');
     scope.addHook('onRequest', requireUser(tokens, limiter, config.limits, audit));
     registerAuthenticatedAuthRoutes(scope, auth);
     registerUserRoutes(scope, new UsersRepo(db));

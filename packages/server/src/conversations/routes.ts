@@ -1,33 +1,53 @@
 import type { FastifyInstance } from 'fastify';
-import { AddMembersBody, ConversationParams, CreateConversationBody, MemberParams } from '@parley/protocol';
+import type { Static } from 'typebox';
+import {
+  AddMembersBody,
+  ConversationListResponseSchema,
+  ConversationParams,
+  ConversationViewSchema,
+  CreateConversationBody,
+  MemberListResponseSchema,
+  MemberParams,
+  NoContentSchema,
+  type ConversationView,
+} from '@parley/protocol';
 import type { ConversationsService } from './conversations-service.ts';
 
 type Params = { id: string };
 
 export function registerConversationRoutes(app: FastifyInstance, conversations: ConversationsService): void {
-  app.post<{ Body: CreateConversationBody }>(
+  // 201 when created; 200 with the existing conversation when a direct one already exists.
+  app.post<{ Body: CreateConversationBody; Reply: ConversationView }>(
     '/api/v1/conversations',
-    { schema: { body: CreateConversationBody } },
+    { schema: { summary: 'Create a conversation (an existing direct one is returned)', body: CreateConversationBody, response: { 200: ConversationViewSchema, 201: ConversationViewSchema } } },
     async (req, reply) => {
       const { view, created } = await conversations.create(req.userId, req.body);
       return reply.status(created ? 201 : 200).send(view);
     },
   );
-  app.get('/api/v1/conversations', async (req) => ({ conversations: await conversations.list(req.userId) }));
-  app.get<{ Params: Params }>('/api/v1/conversations/:id', { schema: { params: ConversationParams } }, (req) =>
-    conversations.get(req.userId, req.params.id),
+  app.get<{ Reply: Static<typeof ConversationListResponseSchema> }>(
+    '/api/v1/conversations',
+    { schema: { summary: "The caller's conversations", response: { 200: ConversationListResponseSchema } } },
+    async (req) => ({ conversations: await conversations.list(req.userId) }),
   );
-  app.get<{ Params: Params }>('/api/v1/conversations/:id/members', { schema: { params: ConversationParams } }, async (req) => ({
-    members: await conversations.members(req.userId, req.params.id),
-  }));
-  app.post<{ Params: Params; Body: AddMembersBody }>(
+  app.get<{ Params: Params; Reply: ConversationView }>(
+    '/api/v1/conversations/:id',
+    { schema: { summary: 'One conversation', params: ConversationParams, response: { 200: ConversationViewSchema } } },
+    (req) => conversations.get(req.userId, req.params.id),
+  );
+  app.get<{ Params: Params; Reply: Static<typeof MemberListResponseSchema> }>(
     '/api/v1/conversations/:id/members',
-    { schema: { params: ConversationParams, body: AddMembersBody } },
+    { schema: { summary: 'Members, with their delivered and read cursors', params: ConversationParams, response: { 200: MemberListResponseSchema } } },
+    async (req) => ({ members: await conversations.members(req.userId, req.params.id) }),
+  );
+  app.post<{ Params: Params; Body: AddMembersBody; Reply: Static<typeof MemberListResponseSchema> }>(
+    '/api/v1/conversations/:id/members',
+    { schema: { summary: 'Add members to a group', params: ConversationParams, body: AddMembersBody, response: { 200: MemberListResponseSchema } } },
     async (req) => ({ members: await conversations.addMembers(req.userId, req.params.id, req.body.user_ids) }),
   );
   app.delete<{ Params: Params & { userId: string } }>(
     '/api/v1/conversations/:id/members/:userId',
-    { schema: { params: MemberParams } },
+    { schema: { summary: 'Remove a member from a conversation', params: MemberParams, response: { 204: NoContentSchema } } },
     async (req, reply) => {
       await conversations.removeMember(req.userId, req.params.id, req.params.userId);
       return reply.status(204).send();

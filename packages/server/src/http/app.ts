@@ -88,6 +88,12 @@ export async function buildHttp({ config, log, audit }: HttpDeps): Promise<Fasti
     };
   });
 
+  // Response schemas document the contract (and type the handlers); they do
+  // not shape the output. Fastify would compile them with fast-json-stringify,
+  // which silently drops any field a schema does not list: a schema lagging
+  // behind a handler would then lose data instead of only being out of date.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     const e = fromFastifyError(err);
     if (e.code === 'internal') req.log.error({ err }, 'request failed');

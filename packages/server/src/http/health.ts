@@ -6,8 +6,8 @@ export function registerHealthRoutes(
   app: FastifyInstance,
   deps: { db: Database; isShuttingDown: () => boolean },
 ): void {
-  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
+  app.get('/healthz', { logLevel: 'warn', schema: { summary: 'Liveness: the process answers' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { logLevel: 'warn', schema: { summary: 'Readiness: the database answers and the instance is not draining' } }, async (_req, reply) => {
     if (deps.isShuttingDown()) return reply.status(503).send({ status: 'draining' });
     try {
       await deps.db.query('SELECT 1');

@@ -26,7 +26,8 @@ export async function registerWebClient(app: FastifyInstance, webRoot: string): 
   // `serve: false`: only `reply.sendFile` is wanted; the route below decides what a path means.
   await app.register(fastifyStatic, { root, serve: false, cacheControl: false, dotfiles: 'deny', index: false });
 
-  app.get('/*', { logLevel: 'warn' }, async (req, reply) => {
+  // Hidden from the API documents: it serves the web client, not the API.
+  app.get('/*', { logLevel: 'warn', schema: { hide: true } }, async (req, reply) => {
     const path = pathOf(req);
     if (path === null || SERVER_PATHS.test(path)) return reply.callNotFound();
     const file = await fileUnder(root, path);

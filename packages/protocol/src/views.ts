@@ -1,0 +1,141 @@
+import { Type, type Static } from 'typebox';
+import { MessageContent, SeqSchema, Uuid, type ConversationView, type MemberView, type MessageView, type SystemContent, type UserView } from './common.ts';
+import { ErrorCodes, type ErrorBody, type ErrorCode } from './errors.ts';
+import type { AuthResponse, WsTicketResponse } from './rest.ts';
+import type { IceServersResponse } from './calls.ts';
+
+/**
+ * Schemas of what the server sends back: the views inside REST responses and
+ * server frames. The TypeScript interfaces in common.ts, rest.ts and calls.ts
+ * stay the types code uses; these exist so the API documents can describe
+ * them, and the checks at the bottom fail to compile if the two drift apart.
+ * Named `…Schema` because the interface already owns the plain name.
+ */
+
+const Timestamp = Type.String({ format: 'date-time' });
+
+export const ErrorCodeSchema = Type.Unsafe<ErrorCode>({ type: 'string', enum: Object.keys(ErrorCodes) });
+
+export const ErrorBodySchema = Type.Object({
+  error: Type.Object({
+    code: ErrorCodeSchema,
+    message: Type.String(),
+    /** Seconds to wait before retrying (`rate_limited`); also sent as the `Retry-After` header. */
+    retry_after: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
+});
+
+export const UserViewSchema = Type.Object({
+  id: Uuid,
+  username: Type.String(),
+  display_name: Type.String(),
+});
+
+export const MemberViewSchema = Type.Object({
+  id: Uuid,
+  username: Type.String(),
+  display_name: Type.String(),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('member')]),
+  delivered_seq: SeqSchema,
+  read_seq: SeqSchema,
+});
+
+export const SystemContentSchema = Type.Object({
+  type: Type.Literal('system'),
+  event: Type.Union([
+    Type.Literal('conversation_created'),
+    Type.Literal('members_added'),
+    Type.Literal('member_removed'),
+    Type.Literal('member_left'),
+    Type.Literal('call_started'),
+    Type.Literal('call_answered'),
+    Type.Literal('call_ended'),
+  ]),
+  actor_id: Uuid,
+  user_ids: Type.Optional(Type.Array(Uuid)),
+  call_id: Type.Optional(Type.String()),
+  video: Type.Optional(Type.Boolean()),
+  reason: Type.Optional(Type.String()),
+  duration_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+
+/** The fields of a log entry, for frames that extend it (`message`). */
+export const messageViewProperties = {
+  conversation_id: Uuid,
+  seq: SeqSchema,
+  message_id: Uuid,
+  sender_id: Uuid,
+  message: Type.Union([MessageContent, SystemContentSchema]),
+  created_at: Timestamp,
+};
+
+export const MessageViewSchema = Type.Object(messageViewProperties);
+
+export const ConversationViewSchema = Type.Object({
+  id: Uuid,
+  type: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
+  title: Type.Union([Type.String(), Type.Null()]),
+  members: Type.Array(MemberViewSchema),
+  member_count: Type.Integer({ minimum: 0 }),
+  last_seq: SeqSchema,
+  read_seq: SeqSchema,
+  delivered_seq: SeqSchema,
+  unread_count: Type.Integer({ minimum: 0 }),
+  last_message: Type.Union([MessageViewSchema, Type.Null()]),
+  created_at: Timestamp,
+});
+
+export const AuthResponseSchema = Type.Object({
+  user: UserViewSchema,
+  access_token: Type.String(),
+  refresh_token: Type.String(),
+  expires_in: Type.Integer({ minimum: 0 }),
+});
+
+export const WsTicketResponseSchema = Type.Object({
+  ticket: Type.String(),
+  expires_in: Type.Integer({ minimum: 0 }),
+});
+
+export const IceServersResponseSchema = Type.Object({
+  ice_servers: Type.Array(
+    Type.Object({
+      urls: Type.Array(Type.String()),
+      username: Type.Optional(Type.String()),
+      credential: Type.Optional(Type.String()),
+    }),
+  ),
+  ttl: Type.Integer({ minimum: 0 }),
+});
+
+/** A response with no body (204). */
+export const NoContentSchema = Type.Null({ description: 'No content' });
+
+/** `GET /users`. */
+export const UserListResponseSchema = Type.Object({ users: Type.Array(UserViewSchema) });
+/** `GET /conversations`. */
+export const ConversationListResponseSchema = Type.Object({ conversations: Type.Array(ConversationViewSchema) });
+/** `GET` and `POST /conversations/:id/members`. */
+export const MemberListResponseSchema = Type.Object({ members: Type.Array(MemberViewSchema) });
+/** `GET /conversations/:id/messages`: one page of the log. */
+export const HistoryResponseSchema = Type.Object({
+  messages: Type.Array(MessageViewSchema),
+  has_more: Type.Boolean({ description: 'True when there are more entries beyond this page.' }),
+});
+/** `POST /conversations/:id/messages`: the stored entry; `duplicate` when this `client_msg_id` was already stored. */
+export const SentMessageResponseSchema = Type.Object({ ...messageViewProperties, duplicate: Type.Boolean() });
+
+// Compile-time drift checks: each schema's static type and its interface accept each other.
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Expect<T extends true> = T;
+type ViewChecks = [
+  Expect<SameShape<Static<typeof ErrorBodySchema>, ErrorBody>>,
+  Expect<SameShape<Static<typeof UserViewSchema>, UserView>>,
+  Expect<SameShape<Static<typeof MemberViewSchema>, MemberView>>,
+  Expect<SameShape<Static<typeof SystemContentSchema>, SystemContent>>,
+  Expect<SameShape<Static<typeof MessageViewSchema>, MessageView>>,
+  Expect<SameShape<Static<typeof ConversationViewSchema>, ConversationView>>,
+  Expect<SameShape<Static<typeof AuthResponseSchema>, AuthResponse>>,
+  Expect<SameShape<Static<typeof WsTicketResponseSchema>, WsTicketResponse>>,
+  Expect<SameShape<Static<typeof IceServersResponseSchema>, IceServersResponse>>,
+];

@@ -13,6 +13,7 @@ export const DOCS_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Parley API</title>
+<link rel="icon" href="data:,">
 <style>
   body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 70rem; padding: 1rem 1.5rem 4rem; color: #1d1d1f; }
   h1 { margin-bottom: .2rem } h2 { border-bottom: 1px solid #ddd; padding-bottom: .2rem; margin-top: 2.5rem }

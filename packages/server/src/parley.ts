@@ -106,6 +106,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const metrics = new Metrics({
     connections: () => hub.connectionCount,
     channels: () => hub.channelCount,
+    unauthenticated: () => gateway.unauthenticatedCount,
     bus: bus instanceof RedisBus ? bus.stats : undefined,
   });
   const gateway = new WsGateway({ config, tokens, auth, messaging, presence, calls, hub, limiter, metrics, audit, log });

@@ -46,6 +46,7 @@ export async function authenticateHandshake(
  */
 export class Unauthenticated {
   private readonly pending = new Map<string, number>();
+  private count = 0;
 
   constructor(private readonly maxPerIp: number) {}
 
@@ -54,12 +55,21 @@ export class Unauthenticated {
     const n = this.pending.get(ip) ?? 0;
     if (n >= this.maxPerIp) return false;
     this.pending.set(ip, n + 1);
+    this.count++;
     return true;
   }
 
   leave(ip: string): void {
-    const n = (this.pending.get(ip) ?? 1) - 1;
+    const held = this.pending.get(ip);
+    if (held === undefined) return;
+    this.count--;
+    const n = held - 1;
     if (n <= 0) this.pending.delete(ip);
     else this.pending.set(ip, n);
+  }
+
+  /** Slots held, over all addresses. */
+  get total(): number {
+    return this.count;
   }
 }

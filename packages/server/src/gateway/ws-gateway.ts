@@ -77,6 +77,11 @@ export class WsGateway {
     for (const t of this.timers) t.unref();
   }
 
+  /** Sockets holding an unauthenticated slot (exported as a metric). */
+  get unauthenticatedCount(): number {
+    return this.unauthenticated.total;
+  }
+
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
@@ -113,7 +118,17 @@ export class WsGateway {
         return rejectUpgrade(socket, new AppError('rate_limited', 'too many unauthenticated sockets', { retryAfter: 1 }));
       }
       if (socket.destroyed) return this.unauthenticated.leave(ip);
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.awaitAuth(ws, ip));
+      // ws answers a malformed upgrade (no or bad Sec-WebSocket-Key, wrong
+      // version, bad subprotocol list) itself and never calls back: until the
+      // socket is handed to awaitAuth, its closing gives the slot back.
+      let handedOver = false;
+      socket.once('close', () => {
+        if (!handedOver) this.unauthenticated.leave(ip);
+      });
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        handedOver = true;
+        this.awaitAuth(ws, ip);
+      });
       return;
     }
     const verified = token;

@@ -2,7 +2,7 @@ import { connect as tcpConnect } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteDatabase, type TestDatabase } from './support/databases.ts';
-import { startServer, type TestServer } from './support/harness.ts';
+import { api, register, startServer, type TestServer } from './support/harness.ts';
 import { eventually } from './support/eventually.ts';
 
 /**
@@ -74,5 +74,32 @@ describe('unauthenticated-socket slots (finding 4)', () => {
     await eventually(async () => expect(await unauthenticatedSockets(s)).toBe(1));
     ws.close();
     await eventually(async () => expect(await unauthenticatedSockets(s)).toBe(0));
+  });
+});
+
+describe('password change guesses (finding 5)', () => {
+  const PASSWORD = 'correct horse battery';
+  const change = (s: TestServer, token: string, current: string) =>
+    api(s.url, 'POST', '/api/v1/auth/password', { token, body: { current_password: current, new_password: 'a brand new secret' } });
+
+  it('refuses even the right current password with rate_limited after the login_account burst of wrong ones', async () => {
+    const s = await server({ RATE_LIMIT_LOGIN_ACCOUNT: '0.01:3' });
+    const user = await register(s.url);
+    const wrong = [];
+    for (let i = 0; i < 3; i++) wrong.push((await change(s, user.token, `guess ${i}`)).status);
+    expect(wrong).toEqual([401, 401, 401]);
+    const right = await change(s, user.token, PASSWORD);
+    expect(right).toMatchObject({ status: 429, body: { error: { code: 'rate_limited', retry_after: expect.any(Number) } } });
+  });
+
+  it('counts failed logins and failed password changes against the same account budget', async () => {
+    const s = await server({ RATE_LIMIT_LOGIN_ACCOUNT: '0.01:3' });
+    const user = await register(s.url);
+    const login = (password: string) => api(s.url, 'POST', '/api/v1/auth/login', { body: { username: user.username, password } });
+    expect((await login('guess 1')).status).toBe(401);
+    expect((await login('guess 2')).status).toBe(401);
+    expect((await change(s, user.token, 'guess 3')).status).toBe(401);
+    expect((await login(PASSWORD)).body.error?.code).toBe('rate_limited');
+    expect((await change(s, user.token, PASSWORD)).body.error?.code).toBe('rate_limited');
   });
 });

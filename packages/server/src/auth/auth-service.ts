@@ -18,6 +18,13 @@ function sha256(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
+/**
+ * The per-account budget of password checks: logins and password changes
+ * draw on the same one, so a stolen access token guesses no faster than a
+ * login form. Usernames are stored lowercase.
+ */
+const accountLimitKey = (username: string): string => `login_account:${username.toLowerCase()}`;
+
 function newOpaqueToken(): string {
   return randomBytes(32).toString('base64url');
 }
@@ -68,7 +75,7 @@ export class AuthService {
     const account = body.username.toLowerCase();
     const wait = Math.max(
       await limiter.take(`login_ip:${ip}`, limits.login_ip),
-      await limiter.take(`login_account:${account}`, limits.login_account),
+      await limiter.take(accountLimitKey(account), limits.login_account),
     );
     if (wait > 0) {
       audit.event('rate_limited', { scope: 'login', ip });
@@ -155,8 +162,17 @@ export class AuthService {
    * session of the user, and starts a new one for the caller.
    */
   async changePassword(userId: UserId, currentPassword: string, newPassword: string): Promise<AuthResponse> {
+    const { limiter, limits, audit } = this.options;
     const record = await this.users.findRecordById(userId);
-    if (!record || !(await verifyPassword(record.password_hash, currentPassword))) {
+    if (!record) throw new AppError('invalid_credentials', 'current password is wrong');
+    // Counted before the check, like a login: the right password is refused too while the budget is spent.
+    const wait = await limiter.take(accountLimitKey(record.username), limits.login_account);
+    if (wait > 0) {
+      audit.event('rate_limited', { scope: 'password', user_id: userId });
+      throw new AppError('rate_limited', 'too many password attempts; try again later', { retryAfter: wait });
+    }
+    if (!(await verifyPassword(record.password_hash, currentPassword))) {
+      audit.event('password_change_failed', { user_id: userId });
       throw new AppError('invalid_credentials', 'current password is wrong');
     }
     const hash = await hashPassword(newPassword);

@@ -17,6 +17,7 @@ import { registerHealthRoutes } from './http/health.ts';
 import { registerWebClient } from './http/web.ts';
 import { AccessTokens } from './auth/access-tokens.ts';
 import { AuthService } from './auth/auth-service.ts';
+import { RevokedSessions } from './auth/revoked-sessions.ts';
 import { registerAuthRoutes, registerAuthenticatedAuthRoutes } from './auth/routes.ts';
 import { UsersRepo } from './users/users-repo.ts';
 import { registerUserRoutes } from './users/routes.ts';
@@ -84,11 +85,13 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis.command, config.redisPrefix) : new MemoryRateLimiter();
   const audit = new Audit(log);
 
-  const tokens = new AccessTokens(db, {
-    issuer: config.jwt.issuer,
-    audience: config.jwt.audience,
-    ttlSeconds: config.jwt.accessTtl,
-  });
+  const revoked = new RevokedSessions(db, bus, log, config.jwt.accessTtl);
+  await revoked.start();
+  const tokens = new AccessTokens(
+    db,
+    { issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.accessTtl },
+    revoked,
+  );
   await tokens.init();
   const auth = new AuthService(db, tokens, {
     refreshTtlSeconds: config.jwt.refreshTtl,
@@ -97,6 +100,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     limits: config.limits,
     audit,
     notifier,
+    revoked,
   });
   const conversations = new ConversationsService(db, notifier);
   const messaging = new MessagingService(db, notifier, config);
@@ -158,6 +162,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       await gateway.close();
       calls.close();
       await http.close();
+      await revoked.close();
       if (!options.bus) await bus.close();
       if (!options.presence) await presenceStore.close();
       await redis?.close();

@@ -1,9 +1,12 @@
 import { connect as tcpConnect } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgliteDatabase, type TestDatabase } from './support/databases.ts';
-import { api, register, startServer, type TestServer } from './support/harness.ts';
+import { MemoryBus } from '../src/bus/memory-bus.ts';
+import { pgliteDatabase, postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/databases.ts';
+import { api, connect, register, startServer, type TestServer, type TestUser } from './support/harness.ts';
 import { eventually } from './support/eventually.ts';
+import { handshake } from './support/handshake.ts';
+import { TEST_REDIS_URL, testPrefix } from './support/redis.ts';
 
 /**
  * Regression tests for the security review in issue #12 (findings 2, 3, 4, 5
@@ -20,8 +23,8 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
   await database?.drop();
 });
-async function server(env: Record<string, string> = {}): Promise<TestServer> {
-  const s = await startServer(database.db, { env });
+async function server(env: Record<string, string> = {}, bus?: MemoryBus): Promise<TestServer> {
+  const s = await startServer(database.db, { env, bus });
   servers.push(s);
   return s;
 }
@@ -103,3 +106,160 @@ describe('password change guesses (finding 5)', () => {
     expect((await change(s, user.token, PASSWORD)).body.error?.code).toBe('rate_limited');
   });
 });
+
+const PASSWORD = 'correct horse battery';
+
+/** A second login of the user: its own session, access token and refresh token. */
+async function login(s: TestServer, user: TestUser): Promise<TestUser> {
+  const res = await api(s.url, 'POST', '/api/v1/auth/login', { body: { username: user.username, password: PASSWORD } });
+  expect(res.status).toBe(200);
+  return { ...user, token: res.body.access_token, refreshToken: res.body.refresh_token };
+}
+
+async function wsTicket(s: TestServer, token: string): Promise<{ status: number; ticket?: string }> {
+  const res = await api(s.url, 'POST', '/api/v1/auth/ws-ticket', { token });
+  return { status: res.status, ticket: res.body?.ticket };
+}
+
+/** The close code of a credential-less socket that authenticates with `token` in its first frame. */
+async function authFrame(s: TestServer, token: string): Promise<number | 'ready'> {
+  const ws = await openWithoutCredentials(s.wsUrl);
+  return new Promise((resolve) => {
+    ws.on('message', (data) => {
+      if ((JSON.parse(data.toString()) as { type: string }).type === 'ready') {
+        resolve('ready');
+        ws.close();
+      }
+    });
+    ws.once('close', (code) => resolve(code));
+    ws.send(JSON.stringify({ type: 'auth', token }));
+  });
+}
+
+/**
+ * Every way an access token is checked, for one instance: REST, the
+ * handshake (bearer subprotocol and Authorization header), the `auth` frame,
+ * issuing a ws-ticket, and redeeming a ticket issued before the revocation.
+ */
+async function checks(s: TestServer, token: string, ticket: string) {
+  return {
+    rest: (await api(s.url, 'GET', '/api/v1/conversations', { token })).status,
+    bearer: await handshake(s.wsUrl, { protocols: ['parley.v1', `bearer.${token}`] }),
+    header: await handshake(s.wsUrl, { headers: { authorization: `Bearer ${token}` } }),
+    authFrame: await authFrame(s, token),
+    issueTicket: (await wsTicket(s, token)).status,
+    redeemTicket: await handshake(`${s.wsUrl}?ticket=${encodeURIComponent(ticket)}`, { protocols: ['parley.v1'] }),
+  };
+}
+/** Waits until REST on `s` refuses `token` (another instance learns of a revocation within a bus hop or a poll). */
+async function untilRefused(s: TestServer, token: string): Promise<void> {
+  await eventually(async () => expect((await api(s.url, 'GET', '/api/v1/conversations', { token })).status).toBe(401));
+}
+const REFUSED = { rest: 401, bearer: 401, header: 401, authFrame: 4401, issueTicket: 401, redeemTicket: 401 };
+
+/** Two unused tickets of `token`: one to show it works before the revocation, one to try after. */
+async function twoTickets(s: TestServer, token: string): Promise<[string, string]> {
+  const [one, two] = [await wsTicket(s, token), await wsTicket(s, token)];
+  return [one.ticket!, two.ticket!];
+}
+
+describe('revoked sessions refuse their access tokens (finding 2)', () => {
+  it('after logout: REST, handshake, auth frame, ws-ticket issue and redeem all refuse the session', async () => {
+    const s = await server();
+    const user = await register(s.url);
+    const other = await login(s, user);
+    const [before, after] = await twoTickets(s, user.token);
+    expect(await checks(s, user.token, before)).toEqual({ rest: 200, bearer: 101, header: 101, authFrame: 'ready', issueTicket: 200, redeemTicket: 101 });
+
+    expect((await api(s.url, 'POST', '/api/v1/auth/logout', { body: { refresh_token: user.refreshToken } })).status).toBe(204);
+    expect(await checks(s, user.token, after)).toEqual(REFUSED);
+    // The user's other session is untouched.
+    const [, otherTicket] = await twoTickets(s, other.token);
+    expect(await checks(s, other.token, otherTicket)).toMatchObject({ rest: 200, bearer: 101, authFrame: 'ready', redeemTicket: 101 });
+  });
+
+  it('after a password change: every session of the user, the caller\'s included, is refused; the new one works', async () => {
+    const s = await server();
+    const user = await register(s.url);
+    const other = await login(s, user);
+    const [, mine] = await twoTickets(s, user.token);
+    const [, theirs] = await twoTickets(s, other.token);
+    const changed = await api(s.url, 'POST', '/api/v1/auth/password', {
+      token: user.token,
+      body: { current_password: PASSWORD, new_password: 'a brand new secret' },
+    });
+    expect(changed.status).toBe(200);
+    expect(await checks(s, user.token, mine)).toEqual(REFUSED);
+    expect(await checks(s, other.token, theirs)).toEqual(REFUSED);
+    const [, fresh] = await twoTickets(s, changed.body.access_token);
+    expect(await checks(s, changed.body.access_token, fresh)).toMatchObject({ rest: 200, bearer: 101, authFrame: 'ready', redeemTicket: 101 });
+  });
+
+  it('after refresh-token reuse revokes the session: the access tokens issued before and after the rotation are refused', async () => {
+    const s = await server({ JWT_REFRESH_REUSE_GRACE: '0' });
+    const user = await register(s.url);
+    const rotated = await api(s.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } });
+    expect(rotated.status).toBe(200);
+    const [, first] = await twoTickets(s, user.token);
+    const [, second] = await twoTickets(s, rotated.body.access_token);
+    const reused = await api(s.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } });
+    expect(reused).toMatchObject({ status: 401, body: { error: { code: 'refresh_token_reused' } } });
+    expect(await checks(s, user.token, first)).toEqual(REFUSED);
+    expect(await checks(s, rotated.body.access_token, second)).toEqual(REFUSED);
+  });
+
+  it('is honoured by another instance that hears nothing on the bus (database poll), and by one that shares the bus', async () => {
+    const shared = new MemoryBus();
+    const [a, b, lonely] = [await server({}, shared), await server({}, shared), await server({}, new MemoryBus())];
+    const user = await register(a.url);
+    const [, onB] = await twoTickets(b, user.token);
+    const [, onLonely] = await twoTickets(lonely, user.token);
+    expect((await api(b.url, 'GET', '/api/v1/conversations', { token: user.token })).status).toBe(200);
+    expect((await api(lonely.url, 'GET', '/api/v1/conversations', { token: user.token })).status).toBe(200);
+    expect((await api(a.url, 'POST', '/api/v1/auth/logout', { body: { refresh_token: user.refreshToken } })).status).toBe(204);
+    await untilRefused(b, user.token);
+    expect(await checks(b, user.token, onB)).toEqual(REFUSED);
+    await untilRefused(lonely, user.token);
+    expect(await checks(lonely, user.token, onLonely)).toEqual(REFUSED);
+  });
+});
+
+const clusterMissing = [!TEST_DATABASE_URL && 'TEST_DATABASE_URL (PostgreSQL)', !TEST_REDIS_URL && 'TEST_REDIS_URL (Redis)'].filter(Boolean);
+(clusterMissing.length === 0 ? describe : describe.skip)(
+  `revoked sessions across two instances on PostgreSQL and Redis (finding 2)${clusterMissing.length ? ` (skipped: needs ${clusterMissing.join(', ')})` : ''}`,
+  () => {
+    let pg: TestDatabase;
+    const instances: TestServer[] = [];
+    beforeAll(async () => {
+      pg = await postgresDatabase();
+      const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testPrefix() };
+      // Each instance opens its own Redis connections (bus, limiter); they share the database pool.
+      for (let i = 0; i < 2; i++) instances.push(await startServer(pg.db, { env }));
+    }, 60_000);
+    afterAll(async () => {
+      await Promise.all(instances.map((s) => s.close()));
+      await pg?.drop();
+    });
+
+    it('a logout on one instance and a password change on the other are honoured by both', async () => {
+      const [a, b] = instances as [TestServer, TestServer];
+      const user = await register(a.url);
+      const other = await login(b, user);
+      const live = await connect(b, user);
+      const [, ticketOnB] = await twoTickets(b, user.token);
+      expect((await api(a.url, 'POST', '/api/v1/auth/logout', { body: { refresh_token: user.refreshToken } })).status).toBe(204);
+      expect(await live.closed()).toBe(4401);
+      await untilRefused(b, user.token);
+      expect(await checks(b, user.token, ticketOnB)).toEqual(REFUSED);
+
+      const [, ticketOnA] = await twoTickets(a, other.token);
+      const changed = await api(b.url, 'POST', '/api/v1/auth/password', {
+        token: other.token,
+        body: { current_password: PASSWORD, new_password: 'a brand new secret' },
+      });
+      expect(changed.status).toBe(200);
+      await untilRefused(a, other.token);
+      expect(await checks(a, other.token, ticketOnA)).toEqual(REFUSED);
+    });
+  },
+);

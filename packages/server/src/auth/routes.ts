@@ -21,6 +21,6 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): voi
 export function registerAuthenticatedAuthRoutes(app: FastifyInstance, auth: AuthService): void {
   app.post('/api/v1/auth/ws-ticket', (req) => auth.issueWsTicket(req.token));
   app.post<{ Body: ChangePasswordBody }>('/api/v1/auth/password', { schema: { body: ChangePasswordBody } }, (req) =>
-    auth.changePassword(req.userId, req.body.current_password, req.body.new_password),
+    auth.changePassword(req.token, req.body.current_password, req.body.new_password),
   );
 }

@@ -13,3 +13,18 @@ export function parseRevoke(payload: string): { sessionId: string | null } {
   const { session_id } = JSON.parse(payload) as { session_id: string | null };
   return { sessionId: session_id };
 }
+
+/**
+ * Heard by every instance: sessions whose access tokens must now be refused
+ * (the sockets of those sessions are closed by `_revoke` on the user channel).
+ */
+export const SESSIONS_CHANNEL = 'control:sessions-revoked';
+
+export function sessionsRevokedPayload(sessions: readonly string[], expiresAtMs: number): string {
+  return JSON.stringify({ sessions, expires_at_ms: expiresAtMs });
+}
+
+export function parseSessionsRevoked(payload: string): { sessions: string[]; expiresAtMs: number } {
+  const { sessions, expires_at_ms } = JSON.parse(payload) as { sessions: string[]; expires_at_ms: number };
+  return { sessions, expiresAtMs: expires_at_ms };
+}

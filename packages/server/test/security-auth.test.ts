@@ -263,3 +263,60 @@ const clusterMissing = [!TEST_DATABASE_URL && 'TEST_DATABASE_URL (PostgreSQL)', 
     });
   },
 );
+
+/** The audit lines of one event the server logged, parsed. */
+function audits(s: TestServer, event: string): Array<Record<string, unknown>> {
+  return s.logs
+    .filter((l) => l.includes('"audit":true'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.event === event);
+}
+
+describe('client address behind proxies (finding 3)', () => {
+  it('with TRUST_PROXY_HOPS=1 takes the last X-Forwarded-For address: forged leftmost ones share one login bucket', async () => {
+    const s = await server({ TRUST_PROXY_HOPS: '1', RATE_LIMIT_LOGIN_IP: '0.01:3' });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${s.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}, 10.9.8.7` },
+        body: JSON.stringify({ username: `nobody${i}`, password: 'guess guess' }),
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    expect(audits(s, 'login_failed').map((e) => e.ip)).toEqual(['10.9.8.7', '10.9.8.7', '10.9.8.7']);
+    // Another address the proxy vouches for has its own bucket.
+    const other = await fetch(`${s.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '10.9.8.8' },
+      body: JSON.stringify({ username: 'nobody', password: 'guess guess' }),
+    });
+    expect(other.status).toBe(401);
+  });
+
+  it('uses the same address for the WebSocket upgrade: forged leftmost addresses share the unauthenticated cap', async () => {
+    const s = await server({ TRUST_PROXY_HOPS: '1', MAX_UNAUTHENTICATED_PER_IP: '2' });
+    const open = (forged: string, real = '10.9.8.6') => openWithoutCredentials(s.wsUrl, { 'x-forwarded-for': `${forged}, ${real}` });
+    const sockets = [await open('198.51.100.1'), await open('198.51.100.2')];
+    await expect(open('198.51.100.3')).rejects.toThrow('HTTP 429');
+    expect(audits(s, 'rate_limited').map((e) => [e.scope, e.ip])).toEqual([['unauthenticated', '10.9.8.6']]);
+    sockets.push(await open('198.51.100.4', '10.9.8.5'));
+    sockets.forEach((ws) => ws.close());
+  });
+
+  it('ignores X-Forwarded-For entirely with the default TRUST_PROXY_HOPS=0', async () => {
+    const s = await server({ RATE_LIMIT_LOGIN_IP: '0.01:2' });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${s.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}` },
+        body: JSON.stringify({ username: `nobody${i}`, password: 'guess guess' }),
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 429]);
+    expect(audits(s, 'login_failed').map((e) => e.ip)).toEqual(['127.0.0.1', '127.0.0.1']);
+  });
+});

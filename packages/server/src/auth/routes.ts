@@ -5,9 +5,9 @@ import type { AuthService } from './auth-service.ts';
 /** Public auth routes: nothing here needs an access token. */
 export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): void {
   app.post<{ Body: RegisterBody }>('/api/v1/auth/register', { schema: { body: RegisterBody } }, async (req, reply) =>
-    reply.status(201).send(await auth.register(req.body, req.ip)),
+    reply.status(201).send(await auth.register(req.body, req.clientIp)),
   );
-  app.post<{ Body: LoginBody }>('/api/v1/auth/login', { schema: { body: LoginBody } }, (req) => auth.login(req.body, req.ip));
+  app.post<{ Body: LoginBody }>('/api/v1/auth/login', { schema: { body: LoginBody } }, (req) => auth.login(req.body, req.clientIp));
   app.post<{ Body: RefreshBody }>('/api/v1/auth/refresh', { schema: { body: RefreshBody } }, (req) =>
     auth.refresh(req.body.refresh_token),
   );

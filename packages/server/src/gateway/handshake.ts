@@ -4,16 +4,6 @@ import { AppError } from '../errors.ts';
 import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 
-/** The client address: the socket's, or the first X-Forwarded-For hop when behind a trusted proxy. */
-export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
 /**
  * Authenticates a WebSocket handshake before any 101: the token from the
  * `bearer.` subprotocol, the Authorization header, or a one-use `?ticket=`.

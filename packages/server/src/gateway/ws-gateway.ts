@@ -18,7 +18,8 @@ import { decodeFrame } from './decode-frame.ts';
 import { handleFrame } from './handle-frame.ts';
 import { FrameLimits } from './frame-limits.ts';
 import { ExpiryWheel } from './expiry-wheel.ts';
-import { authenticateHandshake, clientIp, Unauthenticated } from './handshake.ts';
+import { authenticateHandshake, Unauthenticated } from './handshake.ts';
+import { clientAddress } from '../http/client-address.ts';
 import type { Hub } from './hub.ts';
 
 export const WS_PATH = '/ws';
@@ -97,7 +98,7 @@ export class WsGateway {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== WS_PATH) return rejectUpgrade(socket, new AppError('not_found', 'no such endpoint'));
     if (!this.accepting) return rejectUpgrade(socket, new AppError('unavailable', 'server is shutting down'));
-    const ip = clientIp(req, config.security.trustProxy);
+    const ip = clientAddress(req, config.security.trustProxyHops);
     const origin = req.headers.origin;
     if (origin && config.publicOrigins.length > 0 && !config.publicOrigins.includes(origin)) {
       audit.event('handshake_rejected', { reason: 'origin', origin, ip });

@@ -1,6 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { connect, createServer } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -208,4 +210,38 @@ function canConnect(port: number): Promise<boolean> {
     });
     socket.once('error', () => r(false));
   });
+}
+
+export interface RecordingUpstream {
+  port: number;
+  /** Path and X-Forwarded-For of every request (and upgrade) that reached it. */
+  seen: Array<{ path: string; forwardedFor: string | undefined; upgrade: boolean }>;
+  close(): Promise<void>;
+}
+
+/**
+ * An upstream for nginx tests that records what nginx forwarded: it answers
+ * every request 200 and every upgrade 400, so a test sees what the proxy
+ * passes on without a Parley behind it.
+ */
+export async function startRecordingUpstream(): Promise<RecordingUpstream> {
+  const seen: RecordingUpstream['seen'] = [];
+  const record = (req: IncomingMessage, upgrade: boolean) => {
+    const header = req.headers['x-forwarded-for'];
+    seen.push({ path: req.url ?? '', forwardedFor: Array.isArray(header) ? header.join(', ') : header, upgrade });
+  };
+  const server = createHttpServer((req, res) => {
+    record(req, false);
+    res.end('ok');
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    record(req, true);
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    seen,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

@@ -78,6 +78,11 @@ export interface Config {
   };
   /** Rate limits, each `rate:burst` (requests per second : requests at once). */
   limits: Record<LimitName, Limit>;
+  /**
+   * Prometheus metrics listener, apart from the public port (which does not
+   * serve /metrics): null (METRICS_PORT unset) serves no metrics at all.
+   */
+  metrics: { port: number | null; host: string };
   logLevel: string;
   /** Directory of the built web client, served at `/` when present. */
   webRoot: string | null;
@@ -190,6 +195,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ttl: int(env, 'TURN_TTL', 3600, 60, 86_400),
     },
     limits: Object.fromEntries(Object.keys(LIMITS).map((n) => [n, limit(env, n as LimitName)])) as Record<LimitName, Limit>,
+    metrics: {
+      port: str(env, 'METRICS_PORT') === null ? null : int(env, 'METRICS_PORT', 0, 0, 65535),
+      host: str(env, 'METRICS_HOST') ?? '127.0.0.1',
+    },
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
     webRoot: str(env, 'WEB_ROOT') ?? builtWebClient(),
   };

@@ -35,6 +35,7 @@ import { MemoryPresence } from './presence/memory-presence.ts';
 import { RedisPresence } from './presence/redis-presence.ts';
 import { PresenceService } from './presence/presence-service.ts';
 import { Metrics } from './metrics.ts';
+import { MetricsServer } from './http/metrics-server.ts';
 import type { CallStore } from './calls/call-store.ts';
 import { MemoryCallStore } from './calls/memory-call-store.ts';
 import { RedisCallStore } from './calls/redis-call-store.ts';
@@ -60,8 +61,10 @@ export interface Parley {
   bus: Bus;
   metrics: Metrics;
   log: Logger;
-  /** Listens on the configured host and port; resolves to the base URL. */
+  /** Listens on the configured host and port (and the metrics listener, when configured); resolves to the base URL. */
   listen(): Promise<string>;
+  /** Base URL of the metrics listener once listening (`/metrics` there); null without METRICS_PORT. */
+  readonly metricsUrl: string | null;
   /** Graceful stop: no new sockets, in-flight frames finish, sockets close with 1012, then storage closes. */
   close(): Promise<void>;
 }
@@ -124,9 +127,6 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   let shuttingDown = false;
   const http = await buildHttp({ config, log, audit });
   registerHealthRoutes(http, { db, isShuttingDown: () => shuttingDown });
-  http.get('/metrics', { logLevel: 'warn' }, async (_req, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
   await http.register(async (scope) => {
     scope.addHook('onRequest', limitPublic(limiter, config.limits, audit));
     registerAuthRoutes(scope, auth);
@@ -143,6 +143,9 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   await http.ready();
   gateway.attach(http.server);
 
+  const metricsServer = config.metrics.port === null ? null : new MetricsServer(metrics, log);
+  let metricsUrl: string | null = null;
+
   return {
     http,
     db,
@@ -150,7 +153,11 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     bus,
     metrics,
     log,
+    get metricsUrl() {
+      return metricsUrl;
+    },
     async listen() {
+      if (metricsServer) metricsUrl = await metricsServer.listen(config.metrics.port!, config.metrics.host);
       // A deep accept queue: a reconnect storm arrives all at once.
       await http.listen({ port: config.port, host: config.host, backlog: 8192 });
       const { port } = http.server.address() as AddressInfo;
@@ -162,6 +169,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       await gateway.close();
       calls.close();
       await http.close();
+      await metricsServer?.close();
       await revoked.close();
       if (!options.bus) await bus.close();
       if (!options.presence) await presenceStore.close();

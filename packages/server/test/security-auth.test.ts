@@ -320,3 +320,31 @@ describe('client address behind proxies (finding 3)', () => {
     expect(audits(s, 'login_failed').map((e) => e.ip)).toEqual(['127.0.0.1', '127.0.0.1']);
   });
 });
+
+describe('metrics on a private listener (finding 10)', () => {
+  it('the main port answers 404 on /metrics, with or without METRICS_PORT', async () => {
+    for (const env of [{}, { METRICS_PORT: '0' }] as Array<Record<string, string>>) {
+      const s = await server(env);
+      for (const path of ['/metrics', '/metrics?x=1', '//metrics']) {
+        const res = await fetch(`${s.url}${path}`);
+        expect([path, res.status]).toEqual([path, 404]);
+        expect(await res.text()).not.toContain('parley_ws_connections');
+      }
+    }
+  });
+
+  it('serves Prometheus metrics on METRICS_PORT, bound to 127.0.0.1 by default, and nothing else there', async () => {
+    const s = await server({ METRICS_PORT: '0' });
+    const metricsUrl = s.parley.metricsUrl;
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(new URL(metricsUrl!).port).not.toBe(new URL(s.url).port);
+    const res = await fetch(`${metricsUrl}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    expect(await res.text()).toContain('parley_ws_connections');
+    for (const path of ['/', '/healthz', '/api/v1/conversations']) expect((await fetch(`${metricsUrl}${path}`)).status).toBe(404);
+    // Unset: no metrics listener at all.
+    const none = await server();
+    expect(none.parley.metricsUrl).toBeNull();
+  });
+});

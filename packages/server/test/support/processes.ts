@@ -36,6 +36,8 @@ export async function freePort(): Promise<number> {
 
 export interface Instance {
   url: string;
+  /** Base URL of the metrics listener (`/metrics` there) when started with METRICS_PORT, else null. */
+  metricsUrl: string | null;
   wsUrl: string;
   port: number;
   logs: string[];
@@ -71,6 +73,7 @@ export async function spawnInstance(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
     proc.once('exit', (code, signal) => r({ code, signal })),
   );
+  let metricsUrl: string | null = null;
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`instance did not start:\n${logs.join('\n')}`)), timeoutMs);
     let buffer = '';
@@ -82,6 +85,7 @@ export async function spawnInstance(
         logs.push(line);
         const match = /"url":"(http:\/\/[^"]+)"/.exec(line);
         if (match && line.includes('Parley is running')) {
+          metricsUrl = /"metrics":"(http:\/\/[^"]+)"/.exec(line)?.[1] ?? null;
           clearTimeout(timer);
           resolveUrl(match[1]!);
         }
@@ -99,6 +103,7 @@ export async function spawnInstance(
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     port,
+    metricsUrl,
     logs,
     proc,
     exited,

@@ -116,7 +116,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     unauthenticated: () => gateway.unauthenticatedCount,
     bus: bus instanceof RedisBus ? bus.stats : undefined,
   });
-  const gateway = new WsGateway({ config, tokens, auth, messaging, presence, calls, hub, limiter, metrics, audit, log });
+  const gateway = new WsGateway({ config, tokens, auth, revoked, messaging, presence, calls, hub, limiter, metrics, audit, log });
   presence.start(
     function* () {
       for (const c of hub.connections()) yield { userId: c.userId, connectionId: c.id };

@@ -214,6 +214,7 @@ describe('revoked sessions refuse their access tokens (finding 2)', () => {
     const user = await register(a.url);
     const [, onB] = await twoTickets(b, user.token);
     const [, onLonely] = await twoTickets(lonely, user.token);
+    const liveOnLonely = await connect(lonely, user);
     expect((await api(b.url, 'GET', '/api/v1/conversations', { token: user.token })).status).toBe(200);
     expect((await api(lonely.url, 'GET', '/api/v1/conversations', { token: user.token })).status).toBe(200);
     expect((await api(a.url, 'POST', '/api/v1/auth/logout', { body: { refresh_token: user.refreshToken } })).status).toBe(204);
@@ -221,6 +222,8 @@ describe('revoked sessions refuse their access tokens (finding 2)', () => {
     expect(await checks(b, user.token, onB)).toEqual(REFUSED);
     await untilRefused(lonely, user.token);
     expect(await checks(lonely, user.token, onLonely)).toEqual(REFUSED);
+    // The instance that missed the bus's `_revoke` closes the session's live sockets when its poll finds the revocation.
+    expect(await liveOnLonely.closed()).toBe(4401);
   });
 });
 

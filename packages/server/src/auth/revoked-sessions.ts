@@ -36,6 +36,7 @@ export class RevokedSessions implements SessionCheck {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: Unsubscribe | undefined;
   private polling: Promise<void> | undefined;
+  private readonly listeners: Array<(sessions: ReadonlySet<string>) => void> = [];
 
   constructor(
     private readonly db: Database,
@@ -49,7 +50,7 @@ export class RevokedSessions implements SessionCheck {
   async start(): Promise<void> {
     this.unsubscribe = await this.bus.subscribe(SESSIONS_CHANNEL, (payload) => {
       const { sessions, expiresAtMs } = parseSessionsRevoked(payload);
-      for (const id of sessions) this.add(id, expiresAtMs);
+      this.addAll(sessions.map((id) => [id, expiresAtMs]));
     });
     await this.poll();
     this.timer = setInterval(() => {
@@ -58,6 +59,15 @@ export class RevokedSessions implements SessionCheck {
         .finally(() => (this.polling = undefined));
     }, POLL_INTERVAL_MS);
     this.timer.unref();
+  }
+
+  /**
+   * Calls `listener` with sessions this instance learns are revoked (from
+   * the bus or the poll, not those it revoked itself). The gateway closes
+   * their sockets: the `_revoke` on the user channel may have been lost.
+   */
+  onRevoked(listener: (sessions: ReadonlySet<string>) => void): void {
+    this.listeners.push(listener);
   }
 
   isRevoked(sessionId: string): boolean {
@@ -104,8 +114,24 @@ export class RevokedSessions implements SessionCheck {
     this.unsubscribe?.().catch((err: unknown) => this.log.warn({ err }, 'could not unsubscribe from revoked sessions'));
   }
 
-  private add(sessionId: string, expiresAtMs: number): void {
-    if (expiresAtMs > (this.ended.get(sessionId) ?? 0)) this.ended.set(sessionId, expiresAtMs);
+  /** Returns whether the session was not known as revoked before. */
+  private add(sessionId: string, expiresAtMs: number): boolean {
+    const known = this.ended.get(sessionId);
+    if (known === undefined || expiresAtMs > known) this.ended.set(sessionId, expiresAtMs);
+    return known === undefined;
+  }
+
+  private addAll(entries: Iterable<[string, number]>): void {
+    const fresh = new Set<string>();
+    for (const [id, expiresAtMs] of entries) if (this.add(id, expiresAtMs) && expiresAtMs > Date.now()) fresh.add(id);
+    if (fresh.size === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(fresh);
+      } catch (err) {
+        this.log.warn({ err }, 'revoked sessions listener failed');
+      }
+    }
   }
 
   private async poll(): Promise<void> {
@@ -121,7 +147,7 @@ export class RevokedSessions implements SessionCheck {
          ) r ON true`,
       [since],
     );
-    for (const row of rows) if (row.session_id !== null) this.add(row.session_id, Number(row.expires_ms));
+    this.addAll(rows.filter((r) => r.session_id !== null).map((r) => [r.session_id!, Number(r.expires_ms)]));
     this.polledAtMs = Number(rows[0]?.at_ms ?? Date.now());
     const now = Date.now();
     for (const [id, expiresAtMs] of this.ended) if (expiresAtMs <= now) this.ended.delete(id);

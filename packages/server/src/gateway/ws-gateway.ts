@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { AppError, toAppError } from '../errors.ts';
 import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
 import type { AuthService } from '../auth/auth-service.ts';
+import type { RevokedSessions } from '../auth/revoked-sessions.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
 import type { PresenceService } from '../presence/presence-service.ts';
 import type { CallService } from '../calls/call-service.ts';
@@ -33,6 +34,8 @@ export interface GatewayDeps {
   config: Pick<Config, 'publicOrigins' | 'ws' | 'security' | 'limits'>;
   tokens: AccessTokens;
   auth: AuthService;
+  /** Sessions ended on another instance: their sockets here are closed even if the bus lost the `_revoke`. */
+  revoked: Pick<RevokedSessions, 'onRevoked'>;
   messaging: MessagingService;
   presence: PresenceService;
   calls: CallService;
@@ -76,6 +79,12 @@ export class WsGateway {
       setInterval(() => this.expireTokens(), 1000),
     ];
     for (const t of this.timers) t.unref();
+    // Revocations are rare: a scan of this instance's sockets per batch is cheap.
+    deps.revoked.onRevoked((sessions) => {
+      for (const conn of deps.hub.connections()) {
+        if (sessions.has(conn.sessionId)) conn.close(CloseCodes.unauthenticated, 'session ended');
+      }
+    });
   }
 
   /** Sockets holding an unauthenticated slot (exported as a metric). */

@@ -68,7 +68,7 @@ async function memory(cluster: Cluster) {
   return Promise.all(
     cluster.servers.map(async (s) => {
       if (opts.gc) await collectGarbage(s.inspectorUrl!);
-      const m = await scrapeMetric(s.baseUrl, [HEAP, CONNS]);
+      const m = await scrapeMetric(s.metricsUrl, [HEAP, CONNS]);
       return { rss: rssBytes(s.pid) ?? Number.NaN, heap: m[HEAP] ?? Number.NaN, connections: m[CONNS] ?? Number.NaN };
     }),
   );

@@ -57,7 +57,7 @@ export function coresBetween(a: ReturnType<typeof sampleGroups>, b: ReturnType<t
   return out;
 }
 
-/** One value of a Prometheus text exposition (first sample of `name`, labels ignored). */
+/** One value of a Prometheus text exposition (first sample of `name`, labels ignored), from a server's metrics listener. */
 export async function scrapeMetric(baseUrl: string, names: string[]): Promise<Record<string, number | null>> {
   const out: Record<string, number | null> = {};
   try {

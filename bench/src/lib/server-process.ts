@@ -37,6 +37,8 @@ export interface ServerProcess {
   baseUrl: string;
   /** `ws://127.0.0.1:PORT/ws` */
   wsUrl: string;
+  /** `http://127.0.0.1:METRICS_PORT`: Prometheus metrics at `/metrics` (the server's own port does not serve them). */
+  metricsUrl: string;
   pid: number;
   storage: string;
   /** Set when the process exited before `stop()` was called. */
@@ -95,6 +97,9 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     DATABASE_URL: undefined,
     DATA_DIR: undefined,
     ...BENCH_SERVER_ENV,
+    // Metrics are served on their own listener only: any free port on loopback.
+    METRICS_PORT: '0',
+    METRICS_HOST: '127.0.0.1',
     ...options.env,
   };
   if (options.databaseUrl) {
@@ -139,11 +144,11 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     child.once('error', () => resolve()); // could not be spawned: there will be no 'exit'
   });
 
-  const ready = new Promise<{ url: string; storage: string }>((resolve, reject) => {
+  const ready = new Promise<{ url: string; metrics: string; storage: string }>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       summary.tail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
       if (summary.tail.length > 10) summary.tail.shift();
-      let entry: { level?: number; msg?: string; url?: string; storage?: string };
+      let entry: { level?: number; msg?: string; url?: string; metrics?: string; storage?: string };
       try {
         entry = JSON.parse(line) as typeof entry;
       } catch {
@@ -153,7 +158,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
       if ((entry.level ?? 0) >= 50) summary.errors++;
       else if ((entry.level ?? 0) >= 40) summary.warnings++;
       if ((entry.level ?? 0) >= 40) remember(line);
-      if (entry.msg?.startsWith(READY_MSG) && entry.url) resolve({ url: entry.url, storage: entry.storage ?? '' });
+      if (entry.msg?.startsWith(READY_MSG) && entry.url) resolve({ url: entry.url, metrics: entry.metrics ?? '', storage: entry.storage ?? '' });
     });
     createInterface({ input: child.stderr! }).on('line', (line) => {
       if (line.includes('ExperimentalWarning')) return;
@@ -191,12 +196,13 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
         options.startTimeoutMs ?? 60_000,
       );
     });
-    const { url, storage } = await Promise.race([ready, timeout]);
+    const { url, metrics, storage } = await Promise.race([ready, timeout]);
     // The server reports `localhost`; connect to the address it was told to bind.
     const port = new URL(url).port;
     return {
       baseUrl: `http://127.0.0.1:${port}`,
       wsUrl: `ws://127.0.0.1:${port}/ws`,
+      metricsUrl: metrics,
       pid: child.pid!,
       storage,
       get crashed() {

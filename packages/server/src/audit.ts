@@ -6,6 +6,7 @@ export type AuditEvent =
   | 'registered'
   | 'logout'
   | 'password_changed'
+  | 'password_change_failed'
   | 'refresh_token_reused'
   | 'rate_limited'
   | 'permission_denied'

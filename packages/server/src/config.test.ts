@@ -34,4 +34,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ JWT_ACCESS_TTL: '1.5' })).toThrow(/JWT_ACCESS_TTL/);
   });
+
+  it('counts trusted proxy hops, and refuses the old TRUST_PROXY with what to set instead', () => {
+    expect(loadConfig({}).security.trustProxyHops).toBe(0);
+    expect(loadConfig({ TRUST_PROXY_HOPS: '2' }).security.trustProxyHops).toBe(2);
+    expect(() => loadConfig({ TRUST_PROXY_HOPS: 'yes' })).toThrow(/TRUST_PROXY_HOPS/);
+    for (const old of ['true', 'false']) {
+      expect(() => loadConfig({ TRUST_PROXY: old })).toThrow(ConfigError);
+      expect(() => loadConfig({ TRUST_PROXY: old })).toThrow(/TRUST_PROXY_HOPS/);
+    }
+  });
 });

@@ -57,8 +57,12 @@ export interface Config {
     /** TLS certificate and key (PEM files): when both are set the server speaks HTTPS/WSS itself. */
     tlsCertFile: string | null;
     tlsKeyFile: string | null;
-    /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
-    trustProxy: boolean;
+    /**
+     * Proxies in front of the server that set X-Forwarded-For (1 behind the
+     * shipped nginx or an Ingress controller): the client address is the n-th
+     * X-Forwarded-For address from the right; 0 uses the TCP peer.
+     */
+    trustProxyHops: number;
     /** Sockets one user may hold on one instance. */
     maxConnectionsPerUser: number;
     /** Sockets one address may have open without credentials, awaiting their `auth` frame. */
@@ -74,6 +78,11 @@ export interface Config {
   };
   /** Rate limits, each `rate:burst` (requests per second : requests at once). */
   limits: Record<LimitName, Limit>;
+  /**
+   * Prometheus metrics listener, apart from the public port (which does not
+   * serve /metrics): null (METRICS_PORT unset) serves no metrics at all.
+   */
+  metrics: { port: number | null; host: string };
   logLevel: string;
   /** Directory of the built web client, served at `/` when present. */
   webRoot: string | null;
@@ -180,7 +189,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     security: {
       tlsCertFile: str(env, 'TLS_CERT_FILE'),
       tlsKeyFile: str(env, 'TLS_KEY_FILE'),
-      trustProxy: str(env, 'TRUST_PROXY') === 'true',
+      trustProxyHops: int(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
       maxConnectionsPerUser: int(env, 'MAX_CONNECTIONS_PER_USER', 20, 1, 10_000),
       maxUnauthenticatedPerIp: int(env, 'MAX_UNAUTHENTICATED_PER_IP', 16, 1, 10_000),
     },
@@ -190,9 +199,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ttl: int(env, 'TURN_TTL', 3600, 60, 86_400),
     },
     limits: Object.fromEntries(Object.keys(LIMITS).map((n) => [n, limit(env, n as LimitName)])) as Record<LimitName, Limit>,
+    metrics: {
+      port: str(env, 'METRICS_PORT') === null ? null : int(env, 'METRICS_PORT', 0, 0, 65535),
+      host: str(env, 'METRICS_HOST') ?? '127.0.0.1',
+    },
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
     webRoot: str(env, 'WEB_ROOT') ?? builtWebClient(),
   };
+  if (str(env, 'TRUST_PROXY') !== null) {
+    throw new ConfigError(
+      'TRUST_PROXY is no longer read: set TRUST_PROXY_HOPS to the number of proxies in front of Parley ' +
+        '(1 behind the shipped nginx or a Kubernetes Ingress, 0 when clients connect directly) and remove TRUST_PROXY',
+    );
+  }
   if (Boolean(config.security.tlsCertFile) !== Boolean(config.security.tlsKeyFile)) {
     throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
   }

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const parley = await createParley(config);
   const url = await parley.listen();
   const storage = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
-  parley.log.info({ url, storage }, `Parley is running at ${url}`);
+  parley.log.info({ url, metrics: parley.metricsUrl, storage }, `Parley is running at ${url}`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -20,7 +20,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(sources: { connections: () => number; channels: () => number; bus?: RedisBusStats }) {
+  constructor(sources: {
+    connections: () => number;
+    channels: () => number;
+    /** Sockets opened without credentials that have not sent their `auth` frame yet. */
+    unauthenticated: () => number;
+    bus?: RedisBusStats;
+  }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
     new Gauge({
       name: 'parley_ws_connections',
@@ -36,6 +42,14 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(sources.channels());
+      },
+    });
+    new Gauge({
+      name: 'parley_ws_unauthenticated_sockets',
+      help: 'Sockets opened without credentials, awaiting their auth frame (each holds a per-address slot).',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.unauthenticated());
       },
     });
     const bus = sources.bus;

@@ -17,6 +17,7 @@ import { registerHealthRoutes } from './http/health.ts';
 import { registerWebClient } from './http/web.ts';
 import { AccessTokens } from './auth/access-tokens.ts';
 import { AuthService } from './auth/auth-service.ts';
+import { RevokedSessions } from './auth/revoked-sessions.ts';
 import { registerAuthRoutes, registerAuthenticatedAuthRoutes } from './auth/routes.ts';
 import { UsersRepo } from './users/users-repo.ts';
 import { registerUserRoutes } from './users/routes.ts';
@@ -34,6 +35,7 @@ import { MemoryPresence } from './presence/memory-presence.ts';
 import { RedisPresence } from './presence/redis-presence.ts';
 import { PresenceService } from './presence/presence-service.ts';
 import { Metrics } from './metrics.ts';
+import { MetricsServer } from './http/metrics-server.ts';
 import type { CallStore } from './calls/call-store.ts';
 import { MemoryCallStore } from './calls/memory-call-store.ts';
 import { RedisCallStore } from './calls/redis-call-store.ts';
@@ -61,8 +63,10 @@ export interface Parley {
   bus: Bus;
   metrics: Metrics;
   log: Logger;
-  /** Listens on the configured host and port; resolves to the base URL. */
+  /** Listens on the configured host and port (and the metrics listener, when configured); resolves to the base URL. */
   listen(): Promise<string>;
+  /** Base URL of the metrics listener once listening (`/metrics` there); null without METRICS_PORT. */
+  readonly metricsUrl: string | null;
   /** Graceful stop: no new sockets, in-flight frames finish, sockets close with 1012, then storage closes. */
   close(): Promise<void>;
 }
@@ -86,11 +90,13 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis.command, config.redisPrefix) : new MemoryRateLimiter();
   const audit = new Audit(log);
 
-  const tokens = new AccessTokens(db, {
-    issuer: config.jwt.issuer,
-    audience: config.jwt.audience,
-    ttlSeconds: config.jwt.accessTtl,
-  });
+  const revoked = new RevokedSessions(db, bus, log, config.jwt.accessTtl);
+  await revoked.start();
+  const tokens = new AccessTokens(
+    db,
+    { issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.accessTtl },
+    revoked,
+  );
   await tokens.init();
   const auth = new AuthService(db, tokens, {
     refreshTtlSeconds: config.jwt.refreshTtl,
@@ -99,6 +105,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     limits: config.limits,
     audit,
     notifier,
+    revoked,
   });
   const messaging = new MessagingService(db, notifier, config);
   const calls = new CallService(db, callStore, notifier, log, {
@@ -112,9 +119,10 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const metrics = new Metrics({
     connections: () => hub.connectionCount,
     channels: () => hub.channelCount,
+    unauthenticated: () => gateway.unauthenticatedCount,
     bus: bus instanceof RedisBus ? bus.stats : undefined,
   });
-  const gateway = new WsGateway({ config, tokens, auth, messaging, presence, calls, hub, limiter, metrics, audit, log });
+  const gateway = new WsGateway({ config, tokens, auth, revoked, messaging, presence, calls, hub, limiter, metrics, audit, log });
   presence.start(
     function* () {
       for (const c of hub.connections()) yield { userId: c.userId, connectionId: c.id };
@@ -127,9 +135,6 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const routes = collectRoutes(http);
   registerApiDocsRoutes(http, routes);
   registerHealthRoutes(http, { db, isShuttingDown: () => shuttingDown });
-  http.get('/metrics', { logLevel: 'warn', schema: { summary: 'Prometheus metrics' } }, async (_req, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
   await http.register(async (scope) => {
     markAccess(scope, 'public');
     scope.addHook('onRequest', limitPublic(limiter, config.limits, audit));
@@ -148,6 +153,9 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   await http.ready();
   gateway.attach(http.server);
 
+  const metricsServer = config.metrics.port === null ? null : new MetricsServer(metrics, log);
+  let metricsUrl: string | null = null;
+
   return {
     http,
     db,
@@ -155,7 +163,11 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     bus,
     metrics,
     log,
+    get metricsUrl() {
+      return metricsUrl;
+    },
     async listen() {
+      if (metricsServer) metricsUrl = await metricsServer.listen(config.metrics.port!, config.metrics.host);
       // A deep accept queue: a reconnect storm arrives all at once.
       await http.listen({ port: config.port, host: config.host, backlog: 8192 });
       const { port } = http.server.address() as AddressInfo;
@@ -167,6 +179,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       await gateway.close();
       calls.close();
       await http.close();
+      await metricsServer?.close();
+      await revoked.close();
       if (!options.bus) await bus.close();
       if (!options.presence) await presenceStore.close();
       await redis?.close();

@@ -6,7 +6,7 @@ let database: TestDatabase;
 let tokens: AccessTokens;
 beforeAll(async () => {
   database = await pgliteDatabase();
-  tokens = new AccessTokens(database.db, { issuer: 'parley', audience: 'parley', ttlSeconds: 60 });
+  tokens = new AccessTokens(database.db, { issuer: 'parley', audience: 'parley', ttlSeconds: 60 }, { isRevoked: () => false });
   await tokens.init();
 });
 afterAll(async () => {

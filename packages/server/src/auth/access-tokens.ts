@@ -2,6 +2,7 @@ import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, errors, type
 import type { UserId } from '@parley/protocol';
 import type { Database } from '../store/database.ts';
 import { AppError } from '../errors.ts';
+import type { SessionCheck } from './revoked-sessions.ts';
 
 /** The only algorithm Parley signs or accepts: the token's `alg` header is never trusted. */
 const ALG = 'EdDSA';
@@ -51,6 +52,8 @@ export class AccessTokens {
   constructor(
     private readonly sql: Database,
     private readonly options: AccessTokenOptions,
+    /** Sessions ended early (logout, password change, refresh-token reuse): their tokens are refused. */
+    private readonly sessions: SessionCheck,
   ) {}
 
   async init(): Promise<void> {
@@ -109,8 +112,23 @@ export class AccessTokens {
       .sign(key.privateKey);
   }
 
-  /** Verifies a token and returns its user, session and expiry (epoch seconds); throws `unauthenticated` or `token_expired`. */
+  /**
+   * Verifies a token and returns its user, session and expiry (epoch
+   * seconds); throws `unauthenticated` (bad token, or its session was ended)
+   * or `token_expired`. Every check of an access token comes through here.
+   */
   async verify(token: string): Promise<VerifiedToken> {
+    const result = await this.verifyCached(token);
+    this.refuseEnded(result.sessionId);
+    return result;
+  }
+
+  /** Throws `unauthenticated` when the session was ended before its tokens expire. */
+  refuseEnded(sessionId: string): void {
+    if (this.sessions.isRevoked(sessionId)) throw new AppError('unauthenticated', 'session ended');
+  }
+
+  private async verifyCached(token: string): Promise<VerifiedToken> {
     const known = this.verified.get(token);
     if (known) {
       if (known.expiresAt > Date.now() / 1000) return known;

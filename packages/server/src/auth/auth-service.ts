@@ -11,12 +11,20 @@ import type { Audit } from '../audit.ts';
 import type { Notifier } from '../bus/notifier.ts';
 import { userChannel } from '../bus/bus.ts';
 import { revokePayload } from '../bus/control.ts';
+import type { Revocation, RevokedSessions } from './revoked-sessions.ts';
 
 const TICKET_TTL_SECONDS = 30;
 
 function sha256(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
+
+/**
+ * The per-account budget of password checks: logins and password changes
+ * draw on the same one, so a stolen access token guesses no faster than a
+ * login form. Usernames are stored lowercase.
+ */
+const accountLimitKey = (username: string): string => `login_account:${username.toLowerCase()}`;
 
 function newOpaqueToken(): string {
   return randomBytes(32).toString('base64url');
@@ -42,6 +50,7 @@ export class AuthService {
       limits: Pick<Config['limits'], 'login_account' | 'login_ip'>;
       audit: Audit;
       notifier: Notifier;
+      revoked: RevokedSessions;
     },
   ) {
     this.users = new UsersRepo(db);
@@ -68,7 +77,7 @@ export class AuthService {
     const account = body.username.toLowerCase();
     const wait = Math.max(
       await limiter.take(`login_ip:${ip}`, limits.login_ip),
-      await limiter.take(`login_account:${account}`, limits.login_account),
+      await limiter.take(accountLimitKey(account), limits.login_account),
     );
     if (wait > 0) {
       audit.event('rate_limited', { scope: 'login', ip });
@@ -100,7 +109,8 @@ export class AuthService {
         await tx.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [
           row.family_id,
         ]);
-        return { kind: 'reused' as const, userId: row.user_id, familyId: row.family_id };
+        const revocation = await this.options.revoked.record(tx, row.user_id, [row.family_id]);
+        return { kind: 'reused' as const, userId: row.user_id, familyId: row.family_id, revocation };
       }
       // Within the grace period a second use (another tab) gets its own successor in the same session.
       if (!row.used) await tx.query('UPDATE refresh_tokens SET used_at = now() WHERE id = $1', [row.id]);
@@ -111,7 +121,7 @@ export class AuthService {
     // The revocation must commit, so the error is thrown after the transaction.
     if (outcome.kind === 'reused') {
       this.options.audit.event('refresh_token_reused', { user_id: outcome.userId, session_id: outcome.familyId });
-      this.endSessions(outcome.userId, outcome.familyId);
+      this.endSessions(outcome.userId, outcome.familyId, outcome.revocation);
       throw new AppError('refresh_token_reused', 'refresh token already used; the session is revoked');
     }
     if (outcome.kind === 'invalid') throw new AppError('invalid_refresh_token', 'refresh token is not valid');
@@ -130,23 +140,32 @@ export class AuthService {
    * ended (null for an unknown token: logout is idempotent).
    */
   async logout(refreshToken: string): Promise<{ userId: UserId; sessionId: string } | null> {
-    const rows = await this.db.query<{ user_id: string; family_id: string }>(
-      `UPDATE refresh_tokens SET revoked_at = now()
-        WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)
-          AND revoked_at IS NULL
-        RETURNING user_id, family_id`,
-      [sha256(refreshToken)],
-    );
-    const ended = rows[0] ? { userId: rows[0].user_id, sessionId: rows[0].family_id } : null;
-    if (ended) {
-      this.options.audit.event('logout', { user_id: ended.userId, session_id: ended.sessionId });
-      this.endSessions(ended.userId, ended.sessionId);
-    }
+    const outcome = await this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ user_id: string; family_id: string }>(
+        `UPDATE refresh_tokens SET revoked_at = now()
+          WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)
+            AND revoked_at IS NULL
+          RETURNING user_id, family_id`,
+        [sha256(refreshToken)],
+      );
+      if (!rows[0]) return null;
+      const ended = { userId: rows[0].user_id, sessionId: rows[0].family_id };
+      return { ended, revocation: await this.options.revoked.record(tx, ended.userId, [ended.sessionId]) };
+    });
+    if (!outcome) return null;
+    const { ended, revocation } = outcome;
+    this.options.audit.event('logout', { user_id: ended.userId, session_id: ended.sessionId });
+    this.endSessions(ended.userId, ended.sessionId, revocation);
     return ended;
   }
 
-  /** Closes the sockets of a session (or of every session: null) on every instance, within a bus hop. */
-  private endSessions(userId: UserId, sessionId: string | null): void {
+  /**
+   * After the revocation committed: every instance refuses the sessions'
+   * access tokens, and closes their sockets (of one session, or of every
+   * session of the user: null), within a bus hop.
+   */
+  private endSessions(userId: UserId, sessionId: string | null, revocation: Revocation): void {
+    this.options.revoked.announce(revocation);
     this.options.notifier.publish(userChannel(userId), revokePayload(sessionId));
   }
 
@@ -154,18 +173,34 @@ export class AuthService {
    * Changes the password after checking the current one, revokes every
    * session of the user, and starts a new one for the caller.
    */
-  async changePassword(userId: UserId, currentPassword: string, newPassword: string): Promise<AuthResponse> {
+  async changePassword(caller: VerifiedToken, currentPassword: string, newPassword: string): Promise<AuthResponse> {
+    const { limiter, limits, audit } = this.options;
+    const { userId } = caller;
     const record = await this.users.findRecordById(userId);
-    if (!record || !(await verifyPassword(record.password_hash, currentPassword))) {
+    if (!record) throw new AppError('invalid_credentials', 'current password is wrong');
+    // Counted before the check, like a login: the right password is refused too while the budget is spent.
+    const wait = await limiter.take(accountLimitKey(record.username), limits.login_account);
+    if (wait > 0) {
+      audit.event('rate_limited', { scope: 'password', user_id: userId });
+      throw new AppError('rate_limited', 'too many password attempts; try again later', { retryAfter: wait });
+    }
+    if (!(await verifyPassword(record.password_hash, currentPassword))) {
+      audit.event('password_change_failed', { user_id: userId });
       throw new AppError('invalid_credentials', 'current password is wrong');
     }
     const hash = await hashPassword(newPassword);
-    await this.db.transaction(async (tx) => {
+    const revocation = await this.db.transaction(async (tx) => {
       await tx.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, hash]);
-      await tx.query('UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+      const ended = await tx.query<{ family_id: string }>(
+        'UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING family_id',
+        [userId],
+      );
+      // Every session with a live refresh token, and the caller's own whatever the state of its refresh tokens.
+      const sessions = new Set([caller.sessionId, ...ended.map((r) => r.family_id)]);
+      return this.options.revoked.record(tx, userId, [...sessions]);
     });
     this.options.audit.event('password_changed', { user_id: userId });
-    this.endSessions(userId, null);
+    this.endSessions(userId, null, revocation);
     const { password_hash: _, ...view } = record;
     return this.issue(userId, view, crypto.randomUUID());
   }
@@ -190,7 +225,10 @@ export class AuthService {
        RETURNING user_id, session_id, token_expires_at, expires_at > now() AS valid`,
       [sha256(ticket)],
     );
-    return row?.valid ? { userId: row.user_id, sessionId: row.session_id, expiresAt: Number(row.token_expires_at) } : null;
+    if (!row?.valid) return null;
+    // The ticket stands for its access token: a session ended since it was issued refuses it too.
+    this.tokens.refuseEnded(row.session_id);
+    return { userId: row.user_id, sessionId: row.session_id, expiresAt: Number(row.token_expires_at) };
   }
 
   private async issue(userId: UserId, user: AuthResponse['user'], familyId: string): Promise<AuthResponse> {

@@ -17,12 +17,12 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): voi
   app.post<{ Body: RegisterBody; Reply: AuthResponse }>(
     '/api/v1/auth/register',
     { schema: { summary: 'Create an account; starts a session', body: RegisterBody, response: { 201: AuthResponseSchema } } },
-    async (req, reply) => reply.status(201).send(await auth.register(req.body, req.ip)),
+    async (req, reply) => reply.status(201).send(await auth.register(req.body, req.clientIp)),
   );
   app.post<{ Body: LoginBody; Reply: AuthResponse }>(
     '/api/v1/auth/login',
     { schema: { summary: 'Log in; starts a session', body: LoginBody, response: { 200: AuthResponseSchema } } },
-    (req) => auth.login(req.body, req.ip),
+    (req) => auth.login(req.body, req.clientIp),
   );
   app.post<{ Body: RefreshBody; Reply: AuthResponse }>(
     '/api/v1/auth/refresh',
@@ -44,6 +44,6 @@ export function registerAuthenticatedAuthRoutes(app: FastifyInstance, auth: Auth
   app.post<{ Body: ChangePasswordBody; Reply: AuthResponse }>(
     '/api/v1/auth/password',
     { schema: { summary: 'Change the password; revokes every session and starts a new one', body: ChangePasswordBody, response: { 200: AuthResponseSchema } } },
-    (req) => auth.changePassword(req.userId, req.body.current_password, req.body.new_password),
+    (req) => auth.changePassword(req.token, req.body.current_password, req.body.new_password),
   );
 }

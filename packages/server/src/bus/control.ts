@@ -28,3 +28,18 @@ export function parseUnwatch(payload: string): { userIds: string[] } {
   const { user_ids } = JSON.parse(payload) as { user_ids: string[] };
   return { userIds: user_ids };
 }
+
+/**
+ * Heard by every instance: sessions whose access tokens must now be refused
+ * (the sockets of those sessions are closed by `_revoke` on the user channel).
+ */
+export const SESSIONS_CHANNEL = 'control:sessions-revoked';
+
+export function sessionsRevokedPayload(sessions: readonly string[], expiresAtMs: number): string {
+  return JSON.stringify({ sessions, expires_at_ms: expiresAtMs });
+}
+
+export function parseSessionsRevoked(payload: string): { sessions: string[]; expiresAtMs: number } {
+  const { sessions, expires_at_ms } = JSON.parse(payload) as { sessions: string[]; expires_at_ms: number };
+  return { sessions, expiresAtMs: expires_at_ms };
+}

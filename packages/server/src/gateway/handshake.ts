@@ -4,16 +4,6 @@ import { AppError } from '../errors.ts';
 import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 
-/** The client address: the socket's, or the first X-Forwarded-For hop when behind a trusted proxy. */
-export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
 /**
  * Authenticates a WebSocket handshake before any 101: the token from the
  * `bearer.` subprotocol, the Authorization header, or a one-use `?ticket=`.
@@ -46,6 +36,7 @@ export async function authenticateHandshake(
  */
 export class Unauthenticated {
   private readonly pending = new Map<string, number>();
+  private count = 0;
 
   constructor(private readonly maxPerIp: number) {}
 
@@ -54,12 +45,21 @@ export class Unauthenticated {
     const n = this.pending.get(ip) ?? 0;
     if (n >= this.maxPerIp) return false;
     this.pending.set(ip, n + 1);
+    this.count++;
     return true;
   }
 
   leave(ip: string): void {
-    const n = (this.pending.get(ip) ?? 1) - 1;
+    const held = this.pending.get(ip);
+    if (held === undefined) return;
+    this.count--;
+    const n = held - 1;
     if (n <= 0) this.pending.delete(ip);
     else this.pending.set(ip, n);
+  }
+
+  /** Slots held, over all addresses. */
+  get total(): number {
+    return this.count;
   }
 }

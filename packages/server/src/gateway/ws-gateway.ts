@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { AppError, toAppError } from '../errors.ts';
 import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
 import type { AuthService } from '../auth/auth-service.ts';
+import type { RevokedSessions } from '../auth/revoked-sessions.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
 import type { PresenceService } from '../presence/presence-service.ts';
 import type { CallService } from '../calls/call-service.ts';
@@ -18,7 +19,8 @@ import { decodeFrame } from './decode-frame.ts';
 import { handleFrame } from './handle-frame.ts';
 import { FrameLimits } from './frame-limits.ts';
 import { ExpiryWheel } from './expiry-wheel.ts';
-import { authenticateHandshake, clientIp, Unauthenticated } from './handshake.ts';
+import { authenticateHandshake, Unauthenticated } from './handshake.ts';
+import { clientAddress } from '../http/client-address.ts';
 import type { Hub } from './hub.ts';
 
 export const WS_PATH = '/ws';
@@ -32,6 +34,8 @@ export interface GatewayDeps {
   config: Pick<Config, 'publicOrigins' | 'ws' | 'security' | 'limits'>;
   tokens: AccessTokens;
   auth: AuthService;
+  /** Sessions ended on another instance: their sockets here are closed even if the bus lost the `_revoke`. */
+  revoked: Pick<RevokedSessions, 'onRevoked'>;
   messaging: MessagingService;
   presence: PresenceService;
   calls: CallService;
@@ -75,6 +79,17 @@ export class WsGateway {
       setInterval(() => this.expireTokens(), 1000),
     ];
     for (const t of this.timers) t.unref();
+    // Revocations are rare: a scan of this instance's sockets per batch is cheap.
+    deps.revoked.onRevoked((sessions) => {
+      for (const conn of deps.hub.connections()) {
+        if (sessions.has(conn.sessionId)) conn.close(CloseCodes.unauthenticated, 'session ended');
+      }
+    });
+  }
+
+  /** Sockets holding an unauthenticated slot (exported as a metric). */
+  get unauthenticatedCount(): number {
+    return this.unauthenticated.total;
   }
 
   attach(server: Server): void {
@@ -92,7 +107,7 @@ export class WsGateway {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== WS_PATH) return rejectUpgrade(socket, new AppError('not_found', 'no such endpoint'));
     if (!this.accepting) return rejectUpgrade(socket, new AppError('unavailable', 'server is shutting down'));
-    const ip = clientIp(req, config.security.trustProxy);
+    const ip = clientAddress(req, config.security.trustProxyHops);
     const origin = req.headers.origin;
     if (origin && config.publicOrigins.length > 0 && !config.publicOrigins.includes(origin)) {
       audit.event('handshake_rejected', { reason: 'origin', origin, ip });
@@ -113,7 +128,17 @@ export class WsGateway {
         return rejectUpgrade(socket, new AppError('rate_limited', 'too many unauthenticated sockets', { retryAfter: 1 }));
       }
       if (socket.destroyed) return this.unauthenticated.leave(ip);
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.awaitAuth(ws, ip));
+      // ws answers a malformed upgrade (no or bad Sec-WebSocket-Key, wrong
+      // version, bad subprotocol list) itself and never calls back: until the
+      // socket is handed to awaitAuth, its closing gives the slot back.
+      let handedOver = false;
+      socket.once('close', () => {
+        if (!handedOver) this.unauthenticated.leave(ip);
+      });
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        handedOver = true;
+        this.awaitAuth(ws, ip);
+      });
       return;
     }
     const verified = token;

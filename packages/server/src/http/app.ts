@@ -12,9 +12,12 @@ import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Audit } from '../audit.ts';
 import { describeFirstError } from './validation.ts';
+import { clientAddress } from './client-address.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** The client address by TRUST_PROXY_HOPS (`clientAddress`): what per-address limits and audit lines use. */
+    clientIp: string;
     userId: UserId;
     token: VerifiedToken;
   }
@@ -40,12 +43,13 @@ export interface HttpDeps {
  * and no token or body in any log line. Routes are registered by each capability.
  */
 export async function buildHttp({ config, log, audit }: HttpDeps): Promise<FastifyInstance> {
-  const { tlsCertFile, tlsKeyFile, trustProxy } = config.security;
+  const { tlsCertFile, tlsKeyFile, trustProxyHops } = config.security;
   const https = tlsCertFile && tlsKeyFile ? { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } : null;
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy,
+    // Fastify's req.ip (request log lines) follows the same rule as clientAddress.
+    trustProxy: (_address: string, hop: number) => hop < trustProxyHops,
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
 
@@ -76,6 +80,11 @@ export async function buildHttp({ config, log, audit }: HttpDeps): Promise<Fasti
     methods: ['GET', 'POST', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type'],
     maxAge: 600,
+  });
+
+  app.decorateRequest('clientIp', '');
+  app.addHook('onRequest', async (req) => {
+    req.clientIp = clientAddress(req.raw, trustProxyHops);
   });
 
   app.setValidatorCompiler(({ schema, httpPart }) => {
@@ -129,9 +138,9 @@ function fromFastifyError(err: FastifyError | AppError): AppError {
  */
 export function limitPublic(limiter: RateLimiter, limits: Config['limits'], audit: Audit) {
   return async (req: FastifyRequest): Promise<void> => {
-    const wait = await limiter.take(`public:${req.ip}`, limits.public);
+    const wait = await limiter.take(`public:${req.clientIp}`, limits.public);
     if (wait > 0) {
-      audit.event('rate_limited', { scope: 'public', ip: req.ip });
+      audit.event('rate_limited', { scope: 'public', ip: req.clientIp });
       throw new AppError('rate_limited', 'too many requests', { retryAfter: wait });
     }
   };

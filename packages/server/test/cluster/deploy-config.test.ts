@@ -2,13 +2,43 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, which } from '../support/processes.ts';
+import { REPO_ROOT, startNginx, startRecordingUpstream, which } from '../support/processes.ts';
 
 const NGINX = process.env.NGINX_BIN ?? which('nginx') ?? which('/usr/sbin/nginx');
 const OPENSSL = which('openssl');
 
+/** The status line nginx answers to a raw request target (fetch would normalise `//metrics` and `%6D`). */
+function statusOf(url: string, target: string): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    let answer = '';
+    socket.on('data', (c) => (answer += c.toString()));
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(answer)?.[1] ?? 0)));
+    socket.on('error', reject);
+  });
+}
+
 const suite = () => {
+  it('deploy/nginx/parley-proxy.conf never proxies /metrics, however the path is spelled', async () => {
+    const upstream = await startRecordingUpstream();
+    const nginx = await startNginx(NGINX!, [upstream.port]);
+    try {
+      upstream.seen.length = 0; // startNginx's own /healthz probes
+      for (const target of ['/metrics', '/metrics?format=text', '//metrics', '/%6Detrics', '/metrics/', '/metrics/x']) {
+        expect([target, await statusOf(nginx.url, target)]).toEqual([target, 404]);
+      }
+      expect(await statusOf(nginx.url, '/index.html')).toBe(200); // the rest still reaches the upstream
+      expect(upstream.seen.map((r) => r.path)).toEqual(['/index.html']);
+    } finally {
+      await nginx.stop();
+      await upstream.close();
+    }
+  });
+
+
   it('deploy/nginx/nginx.conf passes `nginx -t` (with a throwaway certificate in place of the real one)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-nginx-t-'));
     try {

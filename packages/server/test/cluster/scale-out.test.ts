@@ -12,7 +12,7 @@ const NGINX = process.env.NGINX_BIN ?? which('nginx') ?? (which('/usr/sbin/nginx
 const missing = [!TEST_DATABASE_URL && 'TEST_DATABASE_URL (PostgreSQL)', !TEST_REDIS_URL && 'TEST_REDIS_URL (Redis)', !NGINX && 'nginx (NGINX_BIN or on PATH)'].filter(Boolean);
 
 async function metric(instance: Instance, name: string): Promise<number> {
-  const text = await (await fetch(`${instance.url}/metrics`)).text();
+  const text = await (await fetch(`${instance.metricsUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : NaN;
 }
@@ -30,7 +30,7 @@ const suite = () => {
 
   beforeAll(async () => {
     database = await postgresDatabase({ migrate: false });
-    const env = { DATABASE_URL: database.url!, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testPrefix(), PRESENCE_TTL: '6' };
+    const env = { DATABASE_URL: database.url!, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testPrefix(), PRESENCE_TTL: '6', METRICS_PORT: '0' };
     instances = await Promise.all([0, 1, 2].map((i) => spawnInstance({ ...env, INSTANCE_ID: `node-${i}` })));
     nginx = await startNginx(NGINX!, instances.map((i) => i.port));
   }, 120_000);

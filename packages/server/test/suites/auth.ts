@@ -76,7 +76,7 @@ export function authSuite(cluster: Cluster): void {
     const user = await register(a.url);
     const db = cluster.database.db;
     const issuer = (opts: { audience?: string; issuer?: string }) =>
-      new AccessTokens(db, { issuer: opts.issuer ?? 'parley', audience: opts.audience ?? 'parley', ttlSeconds: 60 });
+      new AccessTokens(db, { issuer: opts.issuer ?? 'parley', audience: opts.audience ?? 'parley', ttlSeconds: 60 }, { isRevoked: () => false });
 
     const real = issuer({});
     await real.init();

@@ -1,6 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { connect, createServer } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +36,8 @@ export async function freePort(): Promise<number> {
 
 export interface Instance {
   url: string;
+  /** Base URL of the metrics listener (`/metrics` there) when started with METRICS_PORT, else null. */
+  metricsUrl: string | null;
   wsUrl: string;
   port: number;
   logs: string[];
@@ -69,6 +73,7 @@ export async function spawnInstance(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
     proc.once('exit', (code, signal) => r({ code, signal })),
   );
+  let metricsUrl: string | null = null;
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`instance did not start:\n${logs.join('\n')}`)), timeoutMs);
     let buffer = '';
@@ -80,6 +85,7 @@ export async function spawnInstance(
         logs.push(line);
         const match = /"url":"(http:\/\/[^"]+)"/.exec(line);
         if (match && line.includes('Parley is running')) {
+          metricsUrl = /"metrics":"(http:\/\/[^"]+)"/.exec(line)?.[1] ?? null;
           clearTimeout(timer);
           resolveUrl(match[1]!);
         }
@@ -97,6 +103,7 @@ export async function spawnInstance(
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     port,
+    metricsUrl,
     logs,
     proc,
     exited,
@@ -208,4 +215,38 @@ function canConnect(port: number): Promise<boolean> {
     });
     socket.once('error', () => r(false));
   });
+}
+
+export interface RecordingUpstream {
+  port: number;
+  /** Path and X-Forwarded-For of every request (and upgrade) that reached it. */
+  seen: Array<{ path: string; forwardedFor: string | undefined; upgrade: boolean }>;
+  close(): Promise<void>;
+}
+
+/**
+ * An upstream for nginx tests that records what nginx forwarded: it answers
+ * every request 200 and every upgrade 400, so a test sees what the proxy
+ * passes on without a Parley behind it.
+ */
+export async function startRecordingUpstream(): Promise<RecordingUpstream> {
+  const seen: RecordingUpstream['seen'] = [];
+  const record = (req: IncomingMessage, upgrade: boolean) => {
+    const header = req.headers['x-forwarded-for'];
+    seen.push({ path: req.url ?? '', forwardedFor: Array.isArray(header) ? header.join(', ') : header, upgrade });
+  };
+  const server = createHttpServer((req, res) => {
+    record(req, false);
+    res.end('ok');
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    record(req, true);
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    seen,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

@@ -7,6 +7,12 @@
 export const ErrorCodes = {
   /** The request body or frame failed validation. */
   validation_failed: 400,
+  /**
+   * A string holds characters Parley does not store: NUL or an unpaired
+   * surrogate anywhere; in a display name or group title also control and
+   * format characters (Unicode Cc, Cf) and line or paragraph separators.
+   */
+  invalid_text: 400,
   /** A WebSocket frame was not valid JSON. */
   malformed_json: 400,
   /** A WebSocket frame had an unknown `type`. */

@@ -11,7 +11,7 @@ import { AppError, toAppError } from '../errors.ts';
 import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Audit } from '../audit.ts';
-import { describeFirstError } from './validation.ts';
+import { describeFirstError, refuseUnstorableText } from './validation.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -83,8 +83,11 @@ export async function buildHttp({ config, log, audit }: HttpDeps): Promise<Fasti
     return (data: unknown) => {
       // Query strings and path params arrive as strings: convert ("5" → 5) before checking.
       const value = httpPart === 'body' ? data : validator.Convert(data);
-      if (validator.Check(value)) return { value };
-      return { error: new AppError('validation_failed', `${httpPart}.${describeFirstError(validator, value)}`) };
+      if (!validator.Check(value)) {
+        return { error: new AppError('validation_failed', `${httpPart}.${describeFirstError(validator, value)}`) };
+      }
+      const unstorable = refuseUnstorableText(value, `${httpPart}.`);
+      return unstorable ? { error: unstorable } : { value };
     };
   });
 

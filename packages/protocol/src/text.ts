@@ -7,14 +7,20 @@
  *   surrogate (it has no UTF-8 form: stored, it would turn into U+FFFD or fail).
  * - Names (display names, group titles) are shown as someone's identity: no
  *   control or format characters (categories Cc, Cf: zero-width joiners,
- *   bidirectional overrides, …) and no line or paragraph separators; they are
- *   stored NFC-normalised and trimmed.
+ *   bidirectional overrides, …; only a joiner inside an emoji sequence is
+ *   kept) and no line or paragraph separators; they are stored
+ *   NFC-normalised and trimmed. Look-alikes from other scripts and names equal
+ *   to someone else's are allowed: clients show `@username` beside a name
+ *   wherever identity matters.
  */
 
 // Without the `u` flag a regular expression sees UTF-16 code units, so it can
 // find a high surrogate with no low one after it, or a low one with no high before.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NAME_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+// The one format character a name keeps: the zero-width joiner inside an emoji
+// sequence (👩‍💻 is 👩 ZWJ 💻), where it joins pictographs and hides nothing.
+const EMOJI_JOINER = /(?<=\p{Extended_Pictographic}[\u{FE0F}\u{1F3FB}-\u{1F3FF}]?)\u200D(?=\p{Extended_Pictographic})/gu;
 
 /** True when `text` can be stored as it is: no NUL, no unpaired surrogate. */
 export function isStorableText(text: string): boolean {
@@ -50,7 +56,7 @@ export function findUnstorableText(value: unknown, path = ''): string | null {
  * unstorable text), `'empty'` when nothing is left after trimming.
  */
 export function normalizeName(name: string): { ok: true; name: string } | { ok: false; reason: 'forbidden' | 'empty' } {
-  if (!isStorableText(name) || NAME_FORBIDDEN.test(name)) return { ok: false, reason: 'forbidden' };
+  if (!isStorableText(name) || NAME_FORBIDDEN.test(name.replace(EMOJI_JOINER, ''))) return { ok: false, reason: 'forbidden' };
   const normalized = name.normalize('NFC').trim();
   if (normalized.length === 0) return { ok: false, reason: 'empty' };
   return { ok: true, name: normalized };

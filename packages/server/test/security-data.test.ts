@@ -5,7 +5,7 @@ import { api, connect, createConversation, register, startServer, textMessage, t
 
 /**
  * Regression tests for the data findings of the security review (issue #12):
- * unstorable text (6 is below, 9 further down). Each runs on PGlite and, when
+ * unstorable text (7), names that impersonate (9) and big groups (6). Each runs on PGlite and, when
  * TEST_DATABASE_URL is set, on PostgreSQL, where NUL and unpaired surrogates
  * used to fail whole statements.
  */
@@ -135,6 +135,66 @@ function securityDataSuite(kind: DatabaseKind): void {
       const logs = server.logs.slice(from).join('\n');
       expect(logs).toContain('request failed');
       for (const secret of ['poison', '$argon2', 'SELECT', 'INSERT', '\\u0000', '\\ud800']) expect(logs).not.toContain(secret);
+    });
+  });
+
+  describe('finding 9: display names and group titles', () => {
+    const BAD = {
+      'zero-width space (Cf)': 'Ali\u200bce',
+      'right-to-left override (Cf)': 'Bob\u202egnp.exe',
+      'byte order mark (Cf)': '\ufeffCarol',
+      'soft hyphen (Cf)': 'Da\u00advid',
+      'bell (Cc)': 'Eve\u0007',
+      'newline (Cc)': 'Eve\nAdmin',
+      'delete (Cc)': 'Eve\u007f',
+      'line separator (Zl)': 'Frank\u2028Admin',
+      'paragraph separator (Zp)': 'Frank\u2029Admin',
+    };
+
+    it('refuses control, format and separator characters in display names and group titles with invalid_text, storing nothing', async () => {
+      const alice = await register(server.url);
+      const bob = await register(server.url);
+      const before = { users: await count('users'), conversations: await count('conversations') };
+      for (const [label, name] of Object.entries(BAD)) {
+        const registered = await api(server.url, 'POST', '/api/v1/auth/register', {
+          body: { username: `n${crypto.randomUUID().slice(0, 8)}`, password: 'correct horse battery', display_name: name },
+        });
+        expect(registered, label).toMatchObject({ status: 400, body: { error: { code: 'invalid_text', message: expect.stringContaining('display_name') } } });
+        const group = await api(server.url, 'POST', '/api/v1/conversations', {
+          token: alice.token,
+          body: { type: 'group', member_ids: [bob.id], title: name },
+        });
+        expect(group, label).toMatchObject({ status: 400, body: { error: { code: 'invalid_text', message: expect.stringContaining('title') } } });
+      }
+      const blank = await api(server.url, 'POST', '/api/v1/auth/register', {
+        body: { username: `n${crypto.randomUUID().slice(0, 8)}`, password: 'correct horse battery', display_name: '   ' },
+      });
+      expect(blank).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
+      expect(await count('users')).toBe(before.users);
+      expect(await count('conversations')).toBe(before.conversations);
+    });
+
+    it('stores names NFC-normalised and trimmed', async () => {
+      const decomposed = '  Jose\u0301 Mari\u0301a  ';
+      const registered = await api(server.url, 'POST', '/api/v1/auth/register', {
+        body: { username: `n${crypto.randomUUID().slice(0, 8)}`, password: 'correct horse battery', display_name: decomposed },
+      });
+      expect(registered.status).toBe(201);
+      expect(registered.body.user.display_name).toBe('Jos\u00e9 Mar\u00eda');
+      const [row] = await database.db.query<{ display_name: string }>('SELECT display_name FROM users WHERE id = $1', [registered.body.user.id]);
+      expect(row!.display_name).toBe('Jos\u00e9 Mar\u00eda');
+
+      const bob = await register(server.url);
+      const group = await api(server.url, 'POST', '/api/v1/conversations', {
+        token: registered.body.access_token,
+        body: { type: 'group', member_ids: [bob.id], title: ' Cafe\u0301 ' },
+      });
+      expect(group).toMatchObject({ status: 201, body: { title: 'Caf\u00e9' } });
+      // Names in other scripts and emoji stay allowed.
+      const other = await api(server.url, 'POST', '/api/v1/auth/register', {
+        body: { username: `n${crypto.randomUUID().slice(0, 8)}`, password: 'correct horse battery', display_name: 'Анна 李 👩‍💻' },
+      });
+      expect(other).toMatchObject({ status: 201, body: { user: { display_name: 'Анна 李 👩‍💻' } } });
     });
   });
 }

@@ -10,6 +10,7 @@ import type { Database, Sql } from '../store/database.ts';
 import type { Notifier } from '../bus/notifier.ts';
 import { AppError } from '../errors.ts';
 import { UsersRepo } from '../users/users-repo.ts';
+import { storedName } from '../users/names.ts';
 import { appendEntry } from '../messaging/log-repo.ts';
 import { loadMembers, loadViews, memberIds, roleOf, type Role } from './conversations-repo.ts';
 
@@ -38,6 +39,7 @@ export class ConversationsService {
     if (body.type === 'direct' && body.member_ids.length !== 1) {
       throw new AppError('validation_failed', 'a direct conversation has exactly one other member');
     }
+    const title = body.type === 'group' && body.title !== undefined ? storedName('title', body.title) : null;
     const wanted = body.type === 'direct' ? [body.member_ids[0]!] : others;
     const existing = await this.users.existing(wanted);
     const missing = wanted.filter((id) => !existing.has(id));
@@ -62,7 +64,7 @@ export class ConversationsService {
       }
       await tx.query(`INSERT INTO conversations (id, type, title, created_by) VALUES ($1, 'group', $2, $3)`, [
         id,
-        body.title ?? null,
+        title,
         me,
       ]);
       await addMemberRows(tx, id, [me], 'admin');

@@ -39,6 +39,8 @@ export const ErrorCodes = {
   username_taken: 409,
   /** The request conflicts with the current state. */
   conflict: 409,
+  /** The group would have more than MAX_GROUP_MEMBERS members; nobody was added. */
+  group_full: 409,
   /** The body is larger than the limit. */
   payload_too_large: 413,
   /** Too many requests; `retry_after` says when to try again. */

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_GROUP_MEMBERS, MEMBER_PREVIEW, type ConversationView, type MemberView } from '@parley/protocol';
 import { MessageWriter } from '../src/messaging/message-writer.ts';
+import { countingDatabase } from './support/counting-database.ts';
 import { makeDatabase, TEST_DATABASE_URL, type DatabaseKind, type TestDatabase } from './support/databases.ts';
-import { api, connect, createConversation, register, startServer, textMessage, type TestServer } from './support/harness.ts';
+import { api, connect, createConversation, register, startServer, textMessage, type TestServer, type TestUser } from './support/harness.ts';
 
 /**
  * Regression tests for the data findings of the security review (issue #12):
@@ -22,6 +24,153 @@ function securityDataSuite(kind: DatabaseKind): void {
   });
   const count = async (table: string) =>
     (await database.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
+
+  /** `n` users written straight into the table (registering a thousand over REST would hash a thousand passwords). */
+  const seedUsers = async (n: number): Promise<string[]> => {
+    const ids = Array.from({ length: n }, () => crypto.randomUUID());
+    await database.db.query(
+      `INSERT INTO users (id, username, display_name, password_hash)
+       SELECT u, 's' || substr(replace(u::text, '-', ''), 1, 24), 'Seeded ' || substr(u::text, 1, 8), 'x' FROM unnest($1::uuid[]) AS u`,
+      [ids],
+    );
+    return ids;
+  };
+  const createGroup = (owner: TestUser, memberIds: string[]) =>
+    api<ConversationView>(server.url, 'POST', '/api/v1/conversations', {
+      token: owner.token,
+      body: { type: 'group', member_ids: memberIds, title: 'big' },
+    });
+  const addMembers = (owner: TestUser, conversationId: string, userIds: string[]) =>
+    api(server.url, 'POST', `/api/v1/conversations/${conversationId}/members`, { token: owner.token, body: { user_ids: userIds } });
+  const memberRows = async (conversationId: string) =>
+    (await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM conversation_members WHERE conversation_id = $1', [conversationId]))[0]!.n;
+  const memberCount = async (conversationId: string) =>
+    (await database.db.query<{ n: number }>('SELECT member_count AS n FROM conversations WHERE id = $1', [conversationId]))[0]!.n;
+
+  describe('finding 6: group size', () => {
+    it('holds the member cap on creation, on adds and on concurrent adds, refusing with group_full', async () => {
+      const owner = await register(server.url);
+      const ids = await seedUsers(MAX_GROUP_MEMBERS + 30);
+      // The creator counts: a thousand others would make 1001.
+      const tooBig = await createGroup(owner, ids.slice(0, MAX_GROUP_MEMBERS));
+      expect(tooBig).toMatchObject({ status: 409, body: { error: { code: 'group_full' } } });
+
+      const full = await createGroup(owner, ids.slice(0, MAX_GROUP_MEMBERS - 1));
+      expect(full.status).toBe(201);
+      expect(full.body.member_count).toBe(MAX_GROUP_MEMBERS);
+      const over = await addMembers(owner, full.body.id, ids.slice(MAX_GROUP_MEMBERS, MAX_GROUP_MEMBERS + 1));
+      expect(over).toMatchObject({ status: 409, body: { error: { code: 'group_full' } } });
+      // Re-adding people already in it is no growth, and is fine.
+      expect((await addMembers(owner, full.body.id, ids.slice(0, 3))).status).toBe(200);
+      expect(await memberRows(full.body.id)).toBe(MAX_GROUP_MEMBERS);
+
+      // Ten places left; five admins' requests of five new people each race for them.
+      const racing = await createGroup(owner, ids.slice(0, MAX_GROUP_MEMBERS - 11));
+      expect(racing.body.member_count).toBe(MAX_GROUP_MEMBERS - 10);
+      const batches = Array.from({ length: 5 }, (_, i) => ids.slice(MAX_GROUP_MEMBERS + i * 5, MAX_GROUP_MEMBERS + i * 5 + 5));
+      const results = await Promise.all(batches.map((batch) => addMembers(owner, racing.body.id, batch)));
+      expect(results.filter((r) => r.status === 200)).toHaveLength(2);
+      expect(results.filter((r) => r.status === 409 && r.body.error.code === 'group_full')).toHaveLength(3);
+      expect(await memberRows(racing.body.id)).toBe(MAX_GROUP_MEMBERS);
+      expect(await memberCount(racing.body.id)).toBe(MAX_GROUP_MEMBERS);
+    });
+
+    it('keeps the list of many big groups small: each view carries member_count and a bounded preview', async () => {
+      const victim = await register(server.url);
+      const spammer = await register(server.url);
+      const socket = await connect(server, victim);
+      const groups = 4;
+      const size = 300;
+      for (let i = 0; i < groups; i++) {
+        const created = await createGroup(spammer, [victim.id, ...(await seedUsers(size - 2))]);
+        expect(created.status).toBe(201);
+        // The creator's own answer is bounded too.
+        expect(created.body.members.length).toBeLessThanOrEqual(MEMBER_PREVIEW + 1);
+      }
+      const list = await api<{ conversations: ConversationView[] }>(server.url, 'GET', '/api/v1/conversations', { token: victim.token });
+      expect(list.body.conversations).toHaveLength(groups);
+      for (const conversation of list.body.conversations) {
+        expect(conversation.member_count).toBe(size);
+        expect(conversation.members.length).toBeLessThanOrEqual(MEMBER_PREVIEW + 1);
+        // The caller is always in their own preview.
+        expect(conversation.members.map((m) => m.id)).toContain(victim.id);
+        // Bounded by the preview (about 200 bytes a member), not by the size of the group.
+        expect(JSON.stringify(conversation).length).toBeLessThan((MEMBER_PREVIEW + 1) * 250 + 1_000);
+      }
+      // The `created` pushes the victim got are bounded the same way, and include the victim.
+      const pushes = socket.frames.filter((f) => f.type === 'conversation' && f.event === 'created');
+      expect(pushes).toHaveLength(groups);
+      for (const push of pushes) {
+        const conversation = push.conversation as ConversationView;
+        expect(conversation).toMatchObject({ member_count: size, read_seq: 0, delivered_seq: 0 });
+        expect(conversation.members.map((m) => m.id)).toContain(victim.id);
+        expect(JSON.stringify(push).length).toBeLessThan((MEMBER_PREVIEW + 1) * 250 + 1_000);
+      }
+      socket.close();
+      // Small groups and direct chats still carry every member.
+      const friend = await register(server.url);
+      const direct = await createConversation(server.url, victim, [friend]);
+      expect(direct.members.map((m) => m.id).sort()).toEqual([victim.id, friend.id].sort());
+    });
+
+    it('pages the whole member list from GET /conversations/:id/members with limit and cursor', async () => {
+      const owner = await register(server.url);
+      const others = await seedUsers(249);
+      const group = await createGroup(owner, others);
+      const seen: MemberView[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: { status: number; body: { members: MemberView[]; next_cursor: string | null } } = await api(
+          server.url,
+          'GET',
+          `/api/v1/conversations/${group.body.id}/members?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          { token: owner.token },
+        );
+        expect(page.status).toBe(200);
+        expect(page.body.members.length).toBeLessThanOrEqual(100);
+        seen.push(...page.body.members);
+        cursor = page.body.next_cursor;
+        pages++;
+      } while (cursor && pages < 10);
+      expect(pages).toBe(3);
+      expect(seen.map((m) => m.id).sort()).toEqual([owner.id, ...others].sort());
+      expect(new Set(seen.map((m) => m.id)).size).toBe(250);
+      expect(seen.find((m) => m.id === owner.id)).toMatchObject({ role: 'admin' });
+
+      const bad = await api(server.url, 'GET', `/api/v1/conversations/${group.body.id}/members?cursor=nonsense`, { token: owner.token });
+      expect(bad).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
+      const outsider = await register(server.url);
+      const hidden = await api(server.url, 'GET', `/api/v1/conversations/${group.body.id}/members`, { token: outsider.token });
+      expect(hidden).toMatchObject({ status: 404, body: { error: { code: 'conversation_not_found' } } });
+    });
+
+    it('adds a batch of members with a number of statements that does not grow with the batch', async () => {
+      const counted = countingDatabase(database.db);
+      const probe = await startServer(counted.db);
+      try {
+        const owner = await register(probe.url);
+        const statementsToAdd = async (n: number) => {
+          const [first, ...rest] = await seedUsers(n + 1);
+          const group = await api<ConversationView>(probe.url, 'POST', '/api/v1/conversations', {
+            token: owner.token,
+            body: { type: 'group', member_ids: [first!], title: 'probe' },
+          });
+          const before = counted.statements.length;
+          const added = await api(probe.url, 'POST', `/api/v1/conversations/${group.body.id}/members`, { token: owner.token, body: { user_ids: rest } });
+          expect(added.status).toBe(200);
+          expect(await memberRows(group.body.id)).toBe(n + 2);
+          return counted.statements.length - before;
+        };
+        const one = await statementsToAdd(1);
+        const many = await statementsToAdd(60);
+        expect(many).toBe(one);
+        expect(one).toBeLessThanOrEqual(12);
+      } finally {
+        await probe.close();
+      }
+    });
+  });
 
   describe('finding 7: NUL and unpaired surrogates', () => {
     const NUL_POISON = 'poison\u0000nul';

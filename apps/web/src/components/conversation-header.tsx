@@ -28,7 +28,7 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
   const online = presence?.status === 'online';
   const call = useCall();
   const others = conversation.members.filter((m) => m.id !== me.id).map((m) => m.id);
-  const tooBig = group && conversation.members.length > MAX_CALL_SIZE;
+  const tooBig = group && conversation.member_count > MAX_CALL_SIZE;
   const canCall = others.length > 0 && !tooBig && call.active === null;
   const callHintId = `${titleId}-call-hint`;
   // "last seen 3 min ago" ages: redraw it every minute.
@@ -39,7 +39,7 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
   }, []);
 
   let subtitle = '';
-  if (group) subtitle = `${conversation.members.length} ${conversation.members.length === 1 ? 'member' : 'members'}${tooBig ? ` · calls up to ${MAX_CALL_SIZE}` : ''}`;
+  if (group) subtitle = `${conversation.member_count} ${conversation.member_count === 1 ? 'member' : 'members'}${tooBig ? ` · calls up to ${MAX_CALL_SIZE}` : ''}`;
   else if (presence) subtitle = online ? 'online' : formatLastSeen(presence.lastSeen);
 
   return (
@@ -62,7 +62,7 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
         <>
           {tooBig && (
             <span id={callHintId} className="sr-only">
-              Group calls take up to {MAX_CALL_SIZE} people, and this group has {conversation.members.length}.
+              Group calls take up to {MAX_CALL_SIZE} people, and this group has {conversation.member_count}.
             </span>
           )}
           <button

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AddMembersBody, ConversationParams, CreateConversationBody, MemberParams } from '@parley/protocol';
+import { AddMembersBody, ConversationParams, CreateConversationBody, MemberParams, MembersQuery } from '@parley/protocol';
 import type { ConversationsService } from './conversations-service.ts';
 
 type Params = { id: string };
@@ -17,13 +17,15 @@ export function registerConversationRoutes(app: FastifyInstance, conversations: 
   app.get<{ Params: Params }>('/api/v1/conversations/:id', { schema: { params: ConversationParams } }, (req) =>
     conversations.get(req.userId, req.params.id),
   );
-  app.get<{ Params: Params }>('/api/v1/conversations/:id/members', { schema: { params: ConversationParams } }, async (req) => ({
-    members: await conversations.members(req.userId, req.params.id),
-  }));
+  app.get<{ Params: Params; Querystring: MembersQuery }>(
+    '/api/v1/conversations/:id/members',
+    { schema: { params: ConversationParams, querystring: MembersQuery } },
+    (req) => conversations.members(req.userId, req.params.id, req.query),
+  );
   app.post<{ Params: Params; Body: AddMembersBody }>(
     '/api/v1/conversations/:id/members',
     { schema: { params: ConversationParams, body: AddMembersBody } },
-    async (req) => ({ members: await conversations.addMembers(req.userId, req.params.id, req.body.user_ids) }),
+    (req) => conversations.addMembers(req.userId, req.params.id, req.body.user_ids),
   );
   app.delete<{ Params: Params & { userId: string } }>(
     '/api/v1/conversations/:id/members/:userId',

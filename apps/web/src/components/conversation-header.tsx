@@ -51,6 +51,12 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
       <div className="conversation-header__text">
         <h2 id={titleId} className="conversation-header__title">
           {title}
+          {/* Display names can repeat or look alike: the handle says who this really is. */}
+          {peer && !conversation.title && (
+            <span className="conversation-header__handle" data-testid="conversation-handle">
+              {' '}@{peer.username}
+            </span>
+          )}
         </h2>
         {subtitle && (
           <p className={`conversation-header__subtitle${online ? ' is-online' : ''}`} data-testid="conversation-subtitle">

@@ -24,6 +24,12 @@ export function conversationTitle(conversation: ConversationSnapshot, me: UserId
   return otherCount > names.length ? `${names.join(', ')} and ${otherCount - names.length} more` : names.join(', ');
 }
 
+/** `@username` of a member, where identity matters (display names may repeat or look alike); null when not known. */
+export function memberHandle(conversation: ConversationSnapshot | undefined, id: UserId): string | null {
+  const member = conversation?.members.find((m) => m.id === id);
+  return member ? `@${member.username}` : null;
+}
+
 /** Names of users by id, from the conversation's members, with "You" for the signed-in user. */
 export function memberName(conversation: ConversationSnapshot | undefined, me: UserId, id: UserId): string {
   if (id === me) return 'You';

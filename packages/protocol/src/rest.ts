@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { MessageContent, SeqSchema, Uuid, type MemberView, type UserView } from './common.ts';
-import { MAX_GROUP_MEMBERS, MAX_MEMBERS_PAGE, MAX_PAGE, USERNAME_PATTERN } from './limits.ts';
+import { MAX_GROUP_MEMBERS, MAX_MEMBERS_PAGE, MAX_PAGE, USERNAME_PATTERN, UUID_PATTERN } from './limits.ts';
 
 /** Bodies and query strings of the REST API under `/api/v1`. */
 
@@ -83,7 +83,7 @@ export interface AddMembersResponse {
 export const MembersQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_MEMBERS_PAGE })),
   /** Opaque: the `next_cursor` of the previous page. */
-  cursor: Type.Optional(Type.String({ maxLength: 64, pattern: '^[0-9]{1,20}_[0-9a-fA-F-]{36}$' })),
+  cursor: Type.Optional(Type.String({ maxLength: 64, pattern: `^[0-9]{1,18}_${UUID_PATTERN.slice(1)}` })),
 });
 export type MembersQuery = Static<typeof MembersQuery>;
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Database } from './store/database.ts';
@@ -50,6 +50,8 @@ export interface ParleyOptions {
   /** Use this call store (in-process instances may share a MemoryCallStore). */
   calls?: CallStore;
   log?: Logger;
+  /** Told of every route as it is registered, with its schemas (tests enumerate the API with it). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export interface Parley {
@@ -118,6 +120,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
 
   let shuttingDown = false;
   const http = await buildHttp({ config, log, audit });
+  if (options.onRoute) http.addHook('onRoute', options.onRoute);
   registerHealthRoutes(http, { db, isShuttingDown: () => shuttingDown });
   http.get('/metrics', { logLevel: 'warn' }, async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),

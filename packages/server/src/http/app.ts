@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import type { Logger } from 'pino';
@@ -46,6 +46,10 @@ export async function buildHttp({ config, log, audit }: HttpDeps): Promise<Fasti
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy,
+    // Errors Fastify raises before routing (a path that is not valid percent-encoded UTF-8) get our error shape too.
+    frameworkErrors: (_err, _req, reply) => {
+      void (reply as FastifyReply).status(400).send({ error: { code: 'validation_failed', message: 'the URL is not valid' } });
+    },
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
 

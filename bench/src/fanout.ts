@@ -7,7 +7,7 @@
  * same with the same M sockets on N bare `ws` broadcast processes (Redis
  * pub/sub between them), and gives Parley's deliveries/s as a fraction of it.
  *
- *   npm run bench:fanout -- [--instances 3] [--members 2000] [--senders 4] [--rate 50]
+ *   npm run bench:fanout -- [--instances 3] [--members 1000] [--senders 4] [--rate 50]
  *                           [--messages 300] [--workers 2] [--ceiling redis|local|none] [--ceiling-cork yes|no] [--profile]
  */
 import { parseArgs } from 'node:util';
@@ -23,7 +23,8 @@ import { sourceAddress, WorkerPool } from './lib/worker-pool.ts';
 const { values: v } = parseArgs({
   options: {
     instances: { type: 'string', default: '3' },
-    members: { type: 'string', default: '2000' },
+    // A group holds at most MAX_GROUP_MEMBERS (1000), its creator included.
+    members: { type: 'string', default: '1000' },
     senders: { type: 'string', default: '4' },
     rate: { type: 'string', default: '50' },
     messages: { type: 'string', default: '300' },

@@ -77,7 +77,7 @@ function suite(): void {
   async function acceptOn(page: Page, kind: string): Promise<void> {
     const ringing = page.getByRole('dialog', { name: 'Incoming call' });
     await ringing.waitFor({ timeout: 15_000 });
-    expect(await ringing.locator('.incoming-call__text').textContent()).toBe(`Ada Lovelace${kind} in Trio`);
+    expect(await ringing.locator('.incoming-call__text').textContent()).toBe(`Ada Lovelace@${ada.username}${kind} in Trio`);
     await ringing.getByRole('button', { name: 'Accept' }).click();
     await ringing.waitFor({ state: 'detached' });
     await call(page).waitFor();
@@ -196,7 +196,7 @@ function suite(): void {
     await call(a.page).waitFor();
     const ringing = b.page.getByRole('dialog', { name: 'Incoming call' });
     await ringing.waitFor({ timeout: 15_000 });
-    expect(await ringing.locator('.incoming-call__text').textContent()).toBe('Ada LovelaceVoice call in Trio');
+    expect(await ringing.locator('.incoming-call__text').textContent()).toBe(`Ada Lovelace@${ada.username}Voice call in Trio`);
     await b.page.setViewportSize({ width: 390, height: 844 });
     await saveScreenshot(b.page, 'group-call-incoming-phone');
     await b.page.setViewportSize({ width: 1200, height: 800 });

@@ -28,13 +28,14 @@ function suite(): void {
   let maya: SeededUser;
   let jonas: SeededUser;
   let priya: SeededUser;
+  let sam: SeededUser;
   let jonasBrowser: Person;
 
   beforeAll(async () => {
     fixture = await startWebFixture();
     const base = fixture.url;
     [maya, jonas, priya] = await Promise.all([seedUser(base, 'Maya Chen'), seedUser(base, 'Jonas Weber'), seedUser(base, 'Priya Patel')]);
-    const sam = await seedUser(base, 'Sam Okafor');
+    sam = await seedUser(base, 'Sam Okafor');
 
     const trip = await seedConversation(base, maya, [jonas, priya, sam], 'Weekend trip');
     await seedMessage(base, jonas, trip.id, 'Train tickets are booked for Saturday 9:12');
@@ -113,8 +114,8 @@ function suite(): void {
     await openConversation(page, 'Weekend trip');
     expect(await page.locator('.sidebar').isVisible()).toBe(false);
     await until(() => messageTexts(page), ['Train tickets are booked for Saturday 9:12', 'Perfect, I will bring the board games']);
-    // Group messages name their senders.
-    expect(await page.locator('.bubble__sender').allTextContents()).toEqual(['Jonas Weber', 'Sam Okafor']);
+    // Group messages name their senders, with their usernames.
+    expect(await page.locator('.bubble__sender').allTextContents()).toEqual([`Jonas Weber @${jonas.username}`, `Sam Okafor @${sam.username}`]);
     expect(await overflowsX(page)).toBe(false);
     await shoot(page, 'phone-conversation');
 

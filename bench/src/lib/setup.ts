@@ -21,7 +21,7 @@ export async function registerMany(baseUrls: string[], count: number, perInstanc
   );
 }
 
-/** Creates a group of `owner` + `members`: the first 999 in the create request, the rest 100 at a time. */
+/** Creates a group of `owner` + `members` (at most 1000 in all): the first 999 in the create request, the rest 100 at a time. */
 export async function createGroup(api: Api, owner: BenchUser, members: BenchUser[], title: string): Promise<string> {
   const ids = members.filter((m) => m.id !== owner.id).map((m) => m.id);
   const id = await api.createGroup(owner, ids.slice(0, 999), title);

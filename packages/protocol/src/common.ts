@@ -81,7 +81,14 @@ export interface ConversationView {
   id: ConversationId;
   type: 'direct' | 'group';
   title: string | null;
+  /**
+   * A preview: the first MEMBER_PREVIEW members by join order, plus the
+   * viewer. Every member when there are no more than that (direct chats,
+   * small groups): `members.length === member_count`. The whole list is paged
+   * from `GET /conversations/:id/members`.
+   */
   members: MemberView[];
+  /** How many members the conversation has. */
   member_count: number;
   last_seq: Seq;
   read_seq: Seq;

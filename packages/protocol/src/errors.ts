@@ -7,6 +7,12 @@
 export const ErrorCodes = {
   /** The request body or frame failed validation. */
   validation_failed: 400,
+  /**
+   * A string holds characters Parley does not store: NUL or an unpaired
+   * surrogate anywhere; in a display name or group title also control and
+   * format characters (Unicode Cc, Cf) and line or paragraph separators.
+   */
+  invalid_text: 400,
   /** A WebSocket frame was not valid JSON. */
   malformed_json: 400,
   /** A WebSocket frame had an unknown `type`. */
@@ -33,6 +39,8 @@ export const ErrorCodes = {
   username_taken: 409,
   /** The request conflicts with the current state. */
   conflict: 409,
+  /** The group would have more than MAX_GROUP_MEMBERS members; nobody was added. */
+  group_full: 409,
   /** The body is larger than the limit. */
   payload_too_large: 413,
   /** Too many requests; `retry_after` says when to try again. */

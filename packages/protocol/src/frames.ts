@@ -192,7 +192,7 @@ export interface PresencePushFrame {
 export interface ConversationPushFrame {
   type: 'conversation';
   /**
-   * `created`: the receiving user joined (full view). `updated`: membership
+   * `created`: the receiving user joined (their view, members as a preview). `updated`: membership
    * changed (id and member_count; fetch the conversation for details).
    * `removed`: the receiving user is no longer a member.
    */

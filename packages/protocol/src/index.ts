@@ -1,4 +1,5 @@
 export * from './limits.ts';
+export * from './text.ts';
 export * from './common.ts';
 export * from './errors.ts';
 export * from './frames.ts';

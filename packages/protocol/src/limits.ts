@@ -24,6 +24,15 @@ export const MAX_SDP_LENGTH = 16 * 1024;
 /** Most cursors one `sync` may carry. */
 export const MAX_SYNC_CURSORS = 500;
 
+/** Most members a group may have, its creator included. */
 export const MAX_GROUP_MEMBERS = 1000;
+/**
+ * Members a conversation view carries: the first this many by join order,
+ * plus the viewer. `member_count` says how many there are; the whole list is
+ * paged from `GET /conversations/:id/members`.
+ */
+export const MEMBER_PREVIEW = 10;
+/** Most members one page of `GET /conversations/:id/members` may carry. */
+export const MAX_MEMBERS_PAGE = 200;
 /** Most entries one history page may carry. */
 export const MAX_PAGE = 200;

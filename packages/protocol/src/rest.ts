@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
-import { MessageContent, SeqSchema, Uuid, type UserView } from './common.ts';
-import { MAX_GROUP_MEMBERS, MAX_PAGE, USERNAME_PATTERN } from './limits.ts';
+import { MessageContent, SeqSchema, Uuid, type MemberView, type UserView } from './common.ts';
+import { MAX_GROUP_MEMBERS, MAX_MEMBERS_PAGE, MAX_PAGE, USERNAME_PATTERN, UUID_PATTERN } from './limits.ts';
 
 /** Bodies and query strings of the REST API under `/api/v1`. */
 
@@ -72,6 +72,26 @@ export const AddMembersBody = Type.Object(
   { additionalProperties: false },
 );
 export type AddMembersBody = Static<typeof AddMembersBody>;
+
+/** Answer to `POST /conversations/:id/members`: who joined (not those already in), and the new count. */
+export interface AddMembersResponse {
+  added: MemberView[];
+  member_count: number;
+}
+
+/** `GET /conversations/:id/members`: members in join order, `limit` at a time from `cursor`. */
+export const MembersQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_MEMBERS_PAGE })),
+  /** Opaque: the `next_cursor` of the previous page. */
+  cursor: Type.Optional(Type.String({ maxLength: 64, pattern: `^[0-9]{1,18}_${UUID_PATTERN.slice(1)}` })),
+});
+export type MembersQuery = Static<typeof MembersQuery>;
+
+export interface MembersPage {
+  members: MemberView[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  next_cursor: string | null;
+}
 
 export const ConversationParams = Type.Object({ id: Uuid });
 export const MemberParams = Type.Object({ id: Uuid, userId: Uuid });

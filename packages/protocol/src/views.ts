@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { MessageContent, SeqSchema, Uuid, type ConversationView, type MemberView, type MessageView, type SystemContent, type UserView } from './common.ts';
 import { ErrorCodes, type ErrorBody, type ErrorCode } from './errors.ts';
-import type { AuthResponse, WsTicketResponse } from './rest.ts';
+import type { AddMembersResponse, AuthResponse, MembersPage, WsTicketResponse } from './rest.ts';
 import type { IceServersResponse } from './calls.ts';
 
 /**
@@ -115,8 +115,13 @@ export const NoContentSchema = Type.Null({ description: 'No content' });
 export const UserListResponseSchema = Type.Object({ users: Type.Array(UserViewSchema) });
 /** `GET /conversations`. */
 export const ConversationListResponseSchema = Type.Object({ conversations: Type.Array(ConversationViewSchema) });
-/** `GET` and `POST /conversations/:id/members`. */
-export const MemberListResponseSchema = Type.Object({ members: Type.Array(MemberViewSchema) });
+/** `GET /conversations/:id/members`: one page of members in join order. */
+export const MembersPageSchema = Type.Object({
+  members: Type.Array(MemberViewSchema),
+  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last one.' }),
+});
+/** `POST /conversations/:id/members`: who joined (not those already in), and the new count. */
+export const AddMembersResponseSchema = Type.Object({ added: Type.Array(MemberViewSchema), member_count: Type.Integer({ minimum: 0 }) });
 /** `GET /conversations/:id/messages`: one page of the log. */
 export const HistoryResponseSchema = Type.Object({
   messages: Type.Array(MessageViewSchema),
@@ -138,4 +143,6 @@ type ViewChecks = [
   Expect<SameShape<Static<typeof AuthResponseSchema>, AuthResponse>>,
   Expect<SameShape<Static<typeof WsTicketResponseSchema>, WsTicketResponse>>,
   Expect<SameShape<Static<typeof IceServersResponseSchema>, IceServersResponse>>,
+  Expect<SameShape<Static<typeof MembersPageSchema>, MembersPage>>,
+  Expect<SameShape<Static<typeof AddMembersResponseSchema>, AddMembersResponse>>,
 ];

@@ -1,4 +1,4 @@
-import type { ConversationId, LoginBody, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UserId, UserView } from '@parley/protocol';
+import type { ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UserId, UserView } from '@parley/protocol';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { CatchUp } from './catch-up.ts';
 import { toWsUrl, type ParleyClientEvents, type ParleyClientOptions } from './client-options.ts';
@@ -271,6 +271,22 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     const view = await this.api.createGroup(memberIds, title);
     this.store.upsertView(view);
     return this.snapshotOf(view.id);
+  }
+
+  /**
+   * Loads every member of a conversation whose snapshot holds only the
+   * server's preview (a group larger than it), so the snapshot's `members`
+   * and the ticks cover everyone; resolves with them.
+   *
+   * @example
+   * ```ts
+   * if (snapshot.members.length < snapshot.member_count) await client.loadMembers(snapshot.id);
+   * ```
+   */
+  async loadMembers(conversationId: ConversationId): Promise<MemberView[]> {
+    const members = await this.api.listMembers(conversationId);
+    this.store.setMembers(conversationId, members);
+    return members;
   }
 
   async addMembers(conversationId: ConversationId, userIds: UserId[]): Promise<ConversationSnapshot> {

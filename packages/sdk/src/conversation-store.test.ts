@@ -109,4 +109,32 @@ describe('ConversationStore', () => {
     s.remove('d');
     expect(s.list().map((c) => c.id)).toEqual(['c']);
   });
+  it('in a group larger than its preview, ticks count every other member, not just the preview', () => {
+    const { s } = store();
+    const member = (id: string) => ({ id, username: id, display_name: id, role: 'member' as const, delivered_seq: 0, read_seq: 0 });
+    // The server sent a preview of two members of a five-member group.
+    s.upsertView(view({ type: 'group', members: [member('me'), member('bob')], member_count: 5, last_seq: 1 }));
+    expect(s.hasAllMembers('c')).toBe(false);
+    expect(s.snapshot('c')).toMatchObject({ member_count: 5 });
+    const receipt = (user: string, read: number) =>
+      s.applyReceipt({ type: 'receipt', conversation_id: 'c', user_id: user, delivered_seq: read, read_seq: read });
+    receipt('bob', 1);
+    // Bob alone is everyone in the preview, but not everyone.
+    expect(s.status('c', 1)).toBe('sent');
+    receipt('carol', 1);
+    receipt('dan', 1);
+    expect(s.status('c', 1)).toBe('sent');
+    receipt('erin', 1);
+    expect(s.status('c', 1)).toBe('read');
+
+    // With the whole list loaded, the members are everyone and ticks follow them by id.
+    s.setMembers('c', ['me', 'bob', 'carol', 'dan', 'erin'].map(member));
+    expect(s.hasAllMembers('c')).toBe(true);
+    expect(s.snapshot('c')!.members.map((m) => m.id)).toEqual(['me', 'bob', 'carol', 'dan', 'erin']);
+    expect(s.status('c', 1)).toBe('read');
+    // A membership change drops the stale list until it is loaded again.
+    s.upsertView(view({ type: 'group', members: [member('me'), member('bob')], member_count: 6, last_seq: 1 }));
+    expect(s.hasAllMembers('c')).toBe(false);
+    expect(s.status('c', 1)).toBe('sent');
+  });
 });

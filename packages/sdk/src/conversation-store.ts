@@ -15,8 +15,15 @@ export interface ConversationSnapshot {
   id: ConversationId;
   type: 'direct' | 'group';
   title: string | null;
-  /** Members with their delivered / read cursors, moved forward by `receipt` frames. */
+  /**
+   * Members with their delivered / read cursors, moved forward by `receipt`
+   * frames. Every member when `members.length === member_count` (direct chats,
+   * small groups, or after `loadMembers`); else the server's preview: the
+   * first few members and this user.
+   */
   members: MemberView[];
+  /** How many members the conversation has. */
+  member_count: number;
   created_at: string;
   /** Highest seq known to exist. */
   last_seq: Seq;
@@ -55,6 +62,8 @@ interface ConversationRecord {
   unread: number;
   /** Every member's delivered / read cursors, from views and receipts, never moving back. */
   cursors: Map<UserId, MemberCursors>;
+  /** The whole member list when it was loaded page by page (the view holds only a preview), for this member_count. */
+  allMembers: MemberView[] | null;
 }
 
 type MemberCursors = Pick<MemberView, 'delivered_seq' | 'read_seq'>;
@@ -132,6 +141,8 @@ export class ConversationStore {
     for (const m of view.members) moveCursors(r.cursors, m.id, m.delivered_seq, m.read_seq);
     const newest = r.log.newest;
     const lastMessage = newest && (!view.last_message || newest.seq > view.last_message.seq) ? newest : view.last_message;
+    // A loaded member list stays while the membership is the same size; a change asks for it again.
+    if (r.allMembers && r.view?.member_count !== view.member_count) r.allMembers = null;
     r.view = { ...view, members: view.members.map((m) => ({ ...m })), last_message: lastMessage };
     r.log.observeLastSeq(view.last_seq);
     r.readSeq = Math.max(r.readSeq, view.read_seq);
@@ -183,6 +194,23 @@ export class ConversationStore {
     return added;
   }
 
+  /** Takes the whole member list (paged from the server) of a conversation whose view holds a preview. */
+  setMembers(id: ConversationId, members: readonly MemberView[]): void {
+    const r = this.records.get(id);
+    if (!r?.view) return;
+    for (const m of members) moveCursors(r.cursors, m.id, m.delivered_seq, m.read_seq);
+    r.allMembers = members.map((m) => ({ ...m }));
+    // The list is the truth about the count as of now.
+    r.view.member_count = members.length;
+    this.events.emit('conversation', this.toSnapshot(r, r.view));
+  }
+
+  /** True when the members of the conversation's snapshot are all of them, not a preview. */
+  hasAllMembers(id: ConversationId): boolean {
+    const r = this.records.get(id);
+    return !!r?.view && this.membersOf(r, r.view).length >= r.view.member_count;
+  }
+
   /** Applies a `receipt` frame to the member's cursors (never moving them back). */
   applyReceipt(frame: ReceiptPushFrame): void {
     const r = this.records.get(frame.conversation_id);
@@ -226,11 +254,35 @@ export class ConversationStore {
   status(id: ConversationId, seq: Seq): Exclude<MessageStatus, 'pending' | 'failed'> {
     const r = this.records.get(id);
     if (!r) return 'sent';
-    const ids = r.view ? r.view.members.map((m) => m.id) : [...r.cursors.keys()];
+    if (r.view && this.membersOf(r, r.view).length < r.view.member_count) return this.statusByCount(r, r.view.member_count, seq);
+    const ids = r.view ? this.membersOf(r, r.view).map((m) => m.id) : [...r.cursors.keys()];
     const others = ids.filter((m) => m !== this.me).map((m) => r.cursors.get(m) ?? { delivered_seq: 0, read_seq: 0 });
     if (others.length > 0 && others.every((m) => m.read_seq >= seq)) return 'read';
     if (others.length > 0 && others.every((m) => m.delivered_seq >= seq)) return 'delivered';
     return 'sent';
+  }
+
+  /**
+   * Ticks in a group known only by its preview: the cursors learned from
+   * views and receipts are counted against `member_count`, so `read` shows
+   * once as many other members as there are have been seen reading it.
+   */
+  private statusByCount(r: ConversationRecord, memberCount: number, seq: Seq): Exclude<MessageStatus, 'pending' | 'failed'> {
+    const others = Math.max(memberCount - 1, 0);
+    let read = 0;
+    let delivered = 0;
+    for (const [userId, cursors] of r.cursors) {
+      if (userId === this.me) continue;
+      if (cursors.read_seq >= seq) read++;
+      if (cursors.delivered_seq >= seq) delivered++;
+    }
+    if (others > 0 && read >= others) return 'read';
+    if (others > 0 && delivered >= others) return 'delivered';
+    return 'sent';
+  }
+
+  private membersOf(r: ConversationRecord, view: ConversationView): MemberView[] {
+    return r.allMembers ?? view.members;
   }
 
   private create(id: ConversationId, start: Seq): ConversationRecord {
@@ -243,6 +295,7 @@ export class ConversationStore {
       base: { seq: start, readSeq: 0, unread: 0 },
       unread: 0,
       cursors: new Map(),
+      allMembers: null,
     };
     this.records.set(id, r);
     return r;
@@ -270,7 +323,8 @@ export class ConversationStore {
       id: view.id,
       type: view.type,
       title: view.title,
-      members: view.members.map((m) => ({ ...m, ...r.cursors.get(m.id) })),
+      members: this.membersOf(r, view).map((m) => ({ ...m, ...r.cursors.get(m.id) })),
+      member_count: view.member_count,
       created_at: view.created_at,
       last_seq: Math.max(view.last_seq, r.log.lastSeq),
       cursor: r.log.cursor,

@@ -1,6 +1,7 @@
 import {
   MAX_FRAME_BYTES,
   MAX_TEXT_LENGTH,
+  isStorableText,
   type AckFrame,
   type ConversationId,
   type SendMessageFrame,

@@ -1,4 +1,6 @@
+import { MAX_MEMBERS_PAGE } from '@parley/protocol';
 import type {
+  AddMembersResponse,
   IceServersResponse,
   AuthResponse,
   ConversationId,
@@ -6,6 +8,8 @@ import type {
   HistoryQuery,
   LoginBody,
   MemberView,
+  MembersPage,
+  MembersQuery,
   MessageView,
   RegisterBody,
   UserId,
@@ -124,16 +128,26 @@ export class RestClient {
     });
   }
 
-  async listMembers(id: ConversationId): Promise<MemberView[]> {
-    const res = await this.request<{ members: MemberView[] }>('GET', `/conversations/${encodeURIComponent(id)}/members`);
-    return res.members;
+  /** One page of the members, in join order: pass the page's `next_cursor` as `cursor` for the next one. */
+  listMembersPage(id: ConversationId, query: MembersQuery = {}): Promise<MembersPage> {
+    return this.request('GET', `/conversations/${encodeURIComponent(id)}/members`, { query: { ...query } });
   }
 
-  async addMembers(id: ConversationId, userIds: UserId[]): Promise<MemberView[]> {
-    const res = await this.request<{ members: MemberView[] }>('POST', `/conversations/${encodeURIComponent(id)}/members`, {
-      body: { user_ids: userIds },
-    });
-    return res.members;
+  /** Every member, paging through them (a group has at most MAX_GROUP_MEMBERS). */
+  async listMembers(id: ConversationId): Promise<MemberView[]> {
+    const members: MemberView[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.listMembersPage(id, { limit: MAX_MEMBERS_PAGE, ...(cursor ? { cursor } : {}) });
+      members.push(...page.members);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return members;
+  }
+
+  /** Adds members to a group (admins): answers who joined and the new member count. */
+  addMembers(id: ConversationId, userIds: UserId[]): Promise<AddMembersResponse> {
+    return this.request('POST', `/conversations/${encodeURIComponent(id)}/members`, { body: { user_ids: userIds } });
   }
 
   /** Removes a member from a group; removing yourself leaves it. */

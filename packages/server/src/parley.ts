@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Database } from './store/database.ts';
@@ -54,6 +54,8 @@ export interface ParleyOptions {
   /** Use this call store (in-process instances may share a MemoryCallStore). */
   calls?: CallStore;
   log?: Logger;
+  /** Told of every route as it is registered, with its schemas (tests enumerate the API with it). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export interface Parley {
@@ -134,6 +136,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const http = await buildHttp({ config, log, audit });
   const routes = collectRoutes(http);
   registerApiDocsRoutes(http, routes);
+  if (options.onRoute) http.addHook('onRoute', options.onRoute);
   registerHealthRoutes(http, { db, isShuttingDown: () => shuttingDown });
   await http.register(async (scope) => {
     markAccess(scope, 'public');

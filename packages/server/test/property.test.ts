@@ -63,7 +63,7 @@ describe('decodeFrame', () => {
       fc.property(frameArbitrary([crypto.randomUUID()]), (frame) => {
         const result = decodeFrame(JSON.stringify(frame));
         if (result.ok) expect(Object.keys(ClientFrames)).toContain(result.frame.type);
-        else expect(['malformed_json', 'validation_failed', 'unknown_type']).toContain(result.error.code);
+        else expect(['malformed_json', 'validation_failed', 'unknown_type', 'invalid_text']).toContain(result.error.code);
       }),
       { numRuns: 2_000 },
     );

@@ -28,7 +28,7 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
   const online = presence?.status === 'online';
   const call = useCall();
   const others = conversation.members.filter((m) => m.id !== me.id).map((m) => m.id);
-  const tooBig = group && conversation.members.length > MAX_CALL_SIZE;
+  const tooBig = group && conversation.member_count > MAX_CALL_SIZE;
   const canCall = others.length > 0 && !tooBig && call.active === null;
   const callHintId = `${titleId}-call-hint`;
   // "last seen 3 min ago" ages: redraw it every minute.
@@ -39,7 +39,7 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
   }, []);
 
   let subtitle = '';
-  if (group) subtitle = `${conversation.members.length} ${conversation.members.length === 1 ? 'member' : 'members'}${tooBig ? ` · calls up to ${MAX_CALL_SIZE}` : ''}`;
+  if (group) subtitle = `${conversation.member_count} ${conversation.member_count === 1 ? 'member' : 'members'}${tooBig ? ` · calls up to ${MAX_CALL_SIZE}` : ''}`;
   else if (presence) subtitle = online ? 'online' : formatLastSeen(presence.lastSeen);
 
   return (
@@ -51,6 +51,12 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
       <div className="conversation-header__text">
         <h2 id={titleId} className="conversation-header__title">
           {title}
+          {/* Display names can repeat or look alike: the handle says who this really is. */}
+          {peer && !conversation.title && (
+            <span className="conversation-header__handle" data-testid="conversation-handle">
+              {' '}@{peer.username}
+            </span>
+          )}
         </h2>
         {subtitle && (
           <p className={`conversation-header__subtitle${online ? ' is-online' : ''}`} data-testid="conversation-subtitle">
@@ -62,7 +68,7 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
         <>
           {tooBig && (
             <span id={callHintId} className="sr-only">
-              Group calls take up to {MAX_CALL_SIZE} people, and this group has {conversation.members.length}.
+              Group calls take up to {MAX_CALL_SIZE} people, and this group has {conversation.member_count}.
             </span>
           )}
           <button

@@ -36,6 +36,13 @@ export function ConversationView({ conversationId, onBack }: ConversationViewPro
     };
   }, [client, conversationId, known]);
 
+  // A big group's view holds a preview of its members: load them all while it is open,
+  // so senders have names and ticks cover everyone (again after membership changes).
+  const partial = conversation !== undefined && conversation.members.length < conversation.member_count;
+  useEffect(() => {
+    if (partial) client.loadMembers(conversationId).catch(() => {});
+  }, [client, conversationId, partial]);
+
   if (!conversation) {
     return (
       <section className="conversation-view conversation-view--placeholder" aria-label="Conversation">

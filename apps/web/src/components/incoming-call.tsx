@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useCall, useCallChanges } from '../hooks/use-call.ts';
 import { useSignedIn } from '../hooks/use-client.ts';
-import { conversationTitle, memberName } from '../lib/names.ts';
+import { conversationTitle, memberHandle, memberName } from '../lib/names.ts';
 
 /** A call ringing this device: who calls (and in which group), Accept or Decline. */
 export function IncomingCall() {
@@ -17,12 +17,14 @@ export function IncomingCall() {
   if (!incoming) return null;
   const conversation = client.conversation(incoming.conversationId);
   const caller = memberName(conversation, me.id, incoming.caller);
+  const handle = memberHandle(conversation, incoming.caller);
   const kind = incoming.video ? 'Video call' : 'Voice call';
   const group = conversation?.type === 'group' ? conversationTitle(conversation, me.id) : null;
   return (
     <div className="incoming-call" role="dialog" aria-label="Incoming call" aria-describedby="incoming-call-text">
       <p id="incoming-call-text" className="incoming-call__text">
         <strong className="incoming-call__caller">{caller}</strong>
+        {handle && <span className="incoming-call__handle">{handle}</span>}
         <span className="incoming-call__kind">
           {kind}
           {group && (

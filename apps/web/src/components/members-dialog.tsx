@@ -52,7 +52,8 @@ export function MembersDialog({ conversation, onClose }: { conversation: Convers
         </button>
       }
     >
-      <ul className="user-list" aria-label={`${members.length} members`}>
+      {members.length < conversation.member_count && <p className="muted">Loading all {conversation.member_count} members…</p>}
+      <ul className="user-list" aria-label={`${conversation.member_count} members`}>
         {members.map((m) => (
           <li key={m.id} className="member-row">
             <Avatar id={m.id} name={nameOf(m)} size="sm" />

@@ -20,6 +20,8 @@ export interface MessageItemProps {
   lastOfGroup: boolean;
   /** Who sent it, as the reader knows them ("You" for the reader). */
   senderName: string;
+  /** The sender's `@username` beside the name (names can repeat or look alike); null when not known. */
+  senderHandle: string | null;
   /** Shown above the text (first message of a group from someone else in a group conversation). */
   showSender: boolean;
   /** Ticks, for this user's messages. */
@@ -34,7 +36,7 @@ export interface MessageItemProps {
  * receipt redraws only the items it changes.
  */
 export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
-  const { entry, mine, firstOfGroup, lastOfGroup, senderName, showSender, status, systemLine } = props;
+  const { entry, mine, firstOfGroup, lastOfGroup, senderName, senderHandle, showSender, status, systemLine } = props;
   const content = entry.message;
   if (content.type === 'system') {
     return (
@@ -46,7 +48,14 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   return (
     <li className={`message${mine ? ' message--mine' : ''}${groupClasses(firstOfGroup, lastOfGroup)}`} data-seq={entry.seq} data-status={status ?? undefined}>
       <div className="bubble">
-        {showSender ? <p className="bubble__sender">{senderName}</p> : <span className="sr-only">{senderName}: </span>}
+        {showSender ? (
+          <p className="bubble__sender">
+            {senderName}
+            {senderHandle && <span className="bubble__handle"> {senderHandle}</span>}
+          </p>
+        ) : (
+          <span className="sr-only">{senderName}: </span>
+        )}
         <MessageText text={content.text} />
         <p className="bubble__meta">
           <time dateTime={entry.created_at}>{formatTime(entry.created_at)}</time>

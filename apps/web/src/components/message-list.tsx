@@ -3,7 +3,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { useSignedIn } from '../hooks/use-client.ts';
 import { useMessages } from '../hooks/use-messages.ts';
 import { describeError } from '../lib/errors.ts';
-import { memberName, systemText } from '../lib/names.ts';
+import { memberHandle, memberName, systemText } from '../lib/names.ts';
 import { buildRows, type Row } from '../lib/rows.ts';
 import { Icon } from './icon.tsx';
 import { MessageItem, PendingItem } from './message-item.tsx';
@@ -174,6 +174,7 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
                 firstOfGroup={row.firstOfGroup}
                 lastOfGroup={row.lastOfGroup}
                 senderName={name(entry.sender_id)}
+                senderHandle={memberHandle(conversation, entry.sender_id)}
                 showSender={!row.mine && conversation.type === 'group' && row.firstOfGroup}
                 status={row.mine && content.type === 'text' ? client.messageStatus(id, entry.seq) : null}
                 systemLine={content.type === 'system' ? systemText(content, name) : null}

@@ -22,6 +22,8 @@ export function describeError(err: unknown): string {
       return 'That user does not exist.';
     case 'validation_failed':
       return 'Some of that is not valid: ' + err.message;
+    case 'invalid_text':
+      return 'That text holds characters that cannot be used here (invisible or control characters).';
     case 'payload_too_large':
       return 'That message is too long.';
     default:

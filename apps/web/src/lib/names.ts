@@ -17,9 +17,17 @@ export function conversationTitle(conversation: ConversationSnapshot, me: UserId
   if (conversation.title) return conversation.title;
   const others = conversation.members.filter((m) => m.id !== me);
   if (conversation.type === 'direct') return others[0] ? nameOf(others[0]) : 'Just you';
-  if (others.length === 0) return 'Empty group';
+  // Members may be a preview of a big group: the count says how many others there are.
+  const otherCount = Math.max(conversation.member_count - 1, others.length);
+  if (otherCount === 0) return 'Empty group';
   const names = others.slice(0, 3).map(nameOf);
-  return others.length > 3 ? `${names.join(', ')} and ${others.length - 3} more` : names.join(', ');
+  return otherCount > names.length ? `${names.join(', ')} and ${otherCount - names.length} more` : names.join(', ');
+}
+
+/** `@username` of a member, where identity matters (display names may repeat or look alike); null when not known. */
+export function memberHandle(conversation: ConversationSnapshot | undefined, id: UserId): string | null {
+  const member = conversation?.members.find((m) => m.id === id);
+  return member ? `@${member.username}` : null;
 }
 
 /** Names of users by id, from the conversation's members, with "You" for the signed-in user. */

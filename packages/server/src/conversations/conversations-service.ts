@@ -1,23 +1,29 @@
-import type {
-  ConversationId,
-  ConversationView,
-  CreateConversationBody,
-  MemberView,
-  SystemContent,
-  UserId,
+import {
+  MAX_GROUP_MEMBERS,
+  type AddMembersResponse,
+  type ConversationId,
+  type ConversationView,
+  type CreateConversationBody,
+  type MembersPage,
+  type SystemContent,
+  type UserId,
 } from '@parley/protocol';
 import type { Database, Sql } from '../store/database.ts';
 import type { Notifier } from '../bus/notifier.ts';
 import type { PresenceService } from '../presence/presence-service.ts';
 import { AppError } from '../errors.ts';
 import { UsersRepo } from '../users/users-repo.ts';
+import { storedName } from '../users/names.ts';
 import { appendEntry } from '../messaging/log-repo.ts';
-import { loadMembers, loadViews, memberIds, roleOf, type Role } from './conversations-repo.ts';
+import { loadMemberPage, loadViews, loadViewsFor, memberIds, roleOf, type Role } from './conversations-repo.ts';
 
 const LIST_LIMIT = 200;
+const DEFAULT_MEMBERS_PAGE = 100;
 
 export const notFound = (): AppError =>
   new AppError('conversation_not_found', 'no such conversation, or you are not a member');
+
+const groupFull = (): AppError => new AppError('group_full', `a group has at most ${MAX_GROUP_MEMBERS} members`);
 
 /**
  * Direct and group conversations and their membership. A non-member learns
@@ -41,7 +47,10 @@ export class ConversationsService {
     if (body.type === 'direct' && body.member_ids.length !== 1) {
       throw new AppError('validation_failed', 'a direct conversation has exactly one other member');
     }
+    const title = body.type === 'group' && body.title !== undefined ? storedName('title', body.title) : null;
     const wanted = body.type === 'direct' ? [body.member_ids[0]!] : others;
+    // The creator is a member too.
+    if (body.type === 'group' && others.length + 1 > MAX_GROUP_MEMBERS) throw groupFull();
     const existing = await this.users.existing(wanted);
     const missing = wanted.filter((id) => !existing.has(id));
     if (missing.length > 0) throw new AppError('user_not_found', `unknown user ${missing[0]}`);
@@ -65,7 +74,7 @@ export class ConversationsService {
       }
       await tx.query(`INSERT INTO conversations (id, type, title, created_by) VALUES ($1, 'group', $2, $3)`, [
         id,
-        body.title ?? null,
+        title,
         me,
       ]);
       await addMemberRows(tx, id, [me], 'admin');
@@ -74,13 +83,17 @@ export class ConversationsService {
     });
 
     const view = await this.get(me, created.id);
-    if (created.created) {
-      this.notifier.toUsers(
-        view.members.map((m) => m.id).filter((m) => m !== me),
-        { type: 'conversation', event: 'created', conversation: { ...view, read_seq: 0, delivered_seq: 0 } },
-      );
-    }
+    if (created.created) await this.announce(created.id, wanted.filter((id) => id !== me));
     return { view, created: created.created };
+  }
+
+  /** Pushes `created` to users who just joined, each with their own view (two statements for all of them). */
+  private async announce(conversationId: ConversationId, joined: UserId[]): Promise<ConversationView[]> {
+    const views = await loadViewsFor(this.db, joined, { conversationId, limit: joined.length });
+    for (const { viewer, view } of views) {
+      this.notifier.toUsers([viewer], { type: 'conversation', event: 'created', conversation: view });
+    }
+    return views.map(({ view }) => view);
   }
 
   list(me: UserId): Promise<ConversationView[]> {
@@ -93,13 +106,18 @@ export class ConversationsService {
     return view;
   }
 
-  async members(me: UserId, conversationId: ConversationId): Promise<MemberView[]> {
+  /** A page of the members, in join order. */
+  async members(me: UserId, conversationId: ConversationId, page: { cursor?: string; limit?: number } = {}): Promise<MembersPage> {
     if (!(await roleOf(this.db, conversationId, me))) throw notFound();
-    return (await loadMembers(this.db, [conversationId])).get(conversationId) ?? [];
+    return loadMemberPage(this.db, conversationId, { cursor: page.cursor ?? null, limit: page.limit ?? DEFAULT_MEMBERS_PAGE });
   }
 
-  /** Adds members to a group (admins only). Users already in it are left as they are. */
-  async addMembers(me: UserId, conversationId: ConversationId, userIds: UserId[]): Promise<MemberView[]> {
+  /**
+   * Adds members to a group (admins only). Users already in it are left as
+   * they are. All or nothing: past MAX_GROUP_MEMBERS nobody is added. The
+   * statements are the same few whatever the number of users added.
+   */
+  async addMembers(me: UserId, conversationId: ConversationId, userIds: UserId[]): Promise<AddMembersResponse> {
     if ((await this.groupRole(me, conversationId)) !== 'admin') {
       throw new AppError('forbidden', 'only group admins can add members');
     }
@@ -108,27 +126,38 @@ export class ConversationsService {
     if (missing.length > 0) throw new AppError('user_not_found', `unknown user ${missing[0]}`);
 
     const result = await this.db.transaction(async (tx) => {
+      // The conversation's row lock serialises adds to one group, so
+      // concurrent adds see each other's members and cannot pass the cap together.
+      const [room] = await tx.query<{ member_count: number; joining: number }>(
+        `SELECT c.member_count,
+                (SELECT count(*)::int FROM unnest($2::uuid[]) AS u
+                  WHERE NOT EXISTS (SELECT 1 FROM conversation_members cm WHERE cm.conversation_id = c.id AND cm.user_id = u)) AS joining
+           FROM conversations c WHERE c.id = $1 FOR UPDATE`,
+        [conversationId, userIds],
+      );
+      if (!room) throw notFound();
+      if (room.member_count + room.joining > MAX_GROUP_MEMBERS) throw groupFull();
       const added = await addMemberRows(tx, conversationId, userIds, 'member');
-      if (added.length === 0) return null;
+      if (added.length === 0) return { added, memberCount: room.member_count, entry: null, members: [] };
       const entry = await appendSystem(tx, conversationId, { type: 'system', event: 'members_added', actor_id: me, user_ids: added });
-      return { added, entry, members: await memberIds(tx, conversationId) };
+      const members = await memberIds(tx, conversationId);
+      return { added, memberCount: members.length, entry, members };
     });
-    if (result) {
-      const added = new Set(result.added);
-      const existing = result.members.filter((id) => !added.has(id));
-      // Per user, never on the room channel: the change may be what makes the room large.
-      this.notifier.toUsers(existing, {
-        type: 'conversation',
-        event: 'updated',
-        conversation: { id: conversationId, member_count: result.members.length },
-      });
-      for (const userId of added) {
-        const view = await this.get(userId, conversationId);
-        this.notifier.toUsers([userId], { type: 'conversation', event: 'created', conversation: view });
-      }
-      this.notifier.toConversation(conversationId, result.members, { type: 'message', ...result.entry });
-    }
-    return this.members(me, conversationId);
+    if (!result.entry) return { added: [], member_count: result.memberCount };
+
+    const added = new Set(result.added);
+    const before = result.members.filter((id) => !added.has(id));
+    // Per user, never on the room channel: the change may be what makes the room large.
+    this.notifier.toUsers(before, {
+      type: 'conversation',
+      event: 'updated',
+      conversation: { id: conversationId, member_count: result.memberCount },
+    });
+    const views = await this.announce(conversationId, result.added);
+    this.notifier.toConversation(conversationId, result.members, { type: 'message', ...result.entry });
+    // Each joiner's preview holds their own member row.
+    const joined = views.flatMap((view) => view.members.filter((m) => added.has(m.id)));
+    return { added: [...new Map(joined.map((m) => [m.id, m])).values()], member_count: result.memberCount };
   }
 
   /**

@@ -2,12 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import {
   AddMembersBody,
+  AddMembersResponseSchema,
   ConversationListResponseSchema,
   ConversationParams,
   ConversationViewSchema,
   CreateConversationBody,
-  MemberListResponseSchema,
   MemberParams,
+  MembersPageSchema,
+  MembersQuery,
   NoContentSchema,
   type ConversationView,
 } from '@parley/protocol';
@@ -35,15 +37,22 @@ export function registerConversationRoutes(app: FastifyInstance, conversations: 
     { schema: { summary: 'One conversation', params: ConversationParams, response: { 200: ConversationViewSchema } } },
     (req) => conversations.get(req.userId, req.params.id),
   );
-  app.get<{ Params: Params; Reply: Static<typeof MemberListResponseSchema> }>(
+  app.get<{ Params: Params; Querystring: MembersQuery; Reply: Static<typeof MembersPageSchema> }>(
     '/api/v1/conversations/:id/members',
-    { schema: { summary: 'Members, with their delivered and read cursors', params: ConversationParams, response: { 200: MemberListResponseSchema } } },
-    async (req) => ({ members: await conversations.members(req.userId, req.params.id) }),
+    {
+      schema: {
+        summary: 'Members in join order, with their delivered and read cursors, a page at a time',
+        params: ConversationParams,
+        querystring: MembersQuery,
+        response: { 200: MembersPageSchema },
+      },
+    },
+    (req) => conversations.members(req.userId, req.params.id, req.query),
   );
-  app.post<{ Params: Params; Body: AddMembersBody; Reply: Static<typeof MemberListResponseSchema> }>(
+  app.post<{ Params: Params; Body: AddMembersBody; Reply: Static<typeof AddMembersResponseSchema> }>(
     '/api/v1/conversations/:id/members',
-    { schema: { summary: 'Add members to a group', params: ConversationParams, body: AddMembersBody, response: { 200: MemberListResponseSchema } } },
-    async (req) => ({ members: await conversations.addMembers(req.userId, req.params.id, req.body.user_ids) }),
+    { schema: { summary: 'Add members to a group (up to its size cap)', params: ConversationParams, body: AddMembersBody, response: { 200: AddMembersResponseSchema } } },
+    (req) => conversations.addMembers(req.userId, req.params.id, req.body.user_ids),
   );
   app.delete<{ Params: Params & { userId: string } }>(
     '/api/v1/conversations/:id/members/:userId',

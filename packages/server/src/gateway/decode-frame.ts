@@ -1,7 +1,7 @@
 import { Compile } from 'typebox/compile';
 import { ClientFrames, type ClientFrame, type ClientFrameType } from '@parley/protocol';
 import { AppError } from '../errors.ts';
-import { describeFirstError } from '../http/validation.ts';
+import { describeFirstError, refuseUnstorableText } from '../http/validation.ts';
 
 const validators = Object.fromEntries(
   Object.entries(ClientFrames).map(([type, schema]) => [type, Compile(schema)]),
@@ -31,5 +31,7 @@ export function decodeFrame(raw: string): Decoded {
   if (!validator.Check(value)) {
     return { ok: false, id, error: new AppError('validation_failed', describeFirstError(validator, value)) };
   }
+  const unstorable = refuseUnstorableText(value);
+  if (unstorable) return { ok: false, id, error: unstorable };
   return { ok: true, frame: value as ClientFrame };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import type { Logger } from 'pino';
@@ -11,7 +11,7 @@ import { AppError, toAppError } from '../errors.ts';
 import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Audit } from '../audit.ts';
-import { describeFirstError } from './validation.ts';
+import { describeFirstError, refuseUnstorableText } from './validation.ts';
 import { clientAddress } from './client-address.ts';
 
 declare module 'fastify' {
@@ -50,6 +50,10 @@ export async function buildHttp({ config, log, audit }: HttpDeps): Promise<Fasti
     bodyLimit: BODY_LIMIT_BYTES,
     // Fastify's req.ip (request log lines) follows the same rule as clientAddress.
     trustProxy: (_address: string, hop: number) => hop < trustProxyHops,
+    // Errors Fastify raises before routing (a path that is not valid percent-encoded UTF-8) get our error shape too.
+    frameworkErrors: (_err, _req, reply) => {
+      void (reply as FastifyReply).status(400).send({ error: { code: 'validation_failed', message: 'the URL is not valid' } });
+    },
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
 
@@ -92,8 +96,11 @@ export async function buildHttp({ config, log, audit }: HttpDeps): Promise<Fasti
     return (data: unknown) => {
       // Query strings and path params arrive as strings: convert ("5" → 5) before checking.
       const value = httpPart === 'body' ? data : validator.Convert(data);
-      if (validator.Check(value)) return { value };
-      return { error: new AppError('validation_failed', `${httpPart}.${describeFirstError(validator, value)}`) };
+      if (!validator.Check(value)) {
+        return { error: new AppError('validation_failed', `${httpPart}.${describeFirstError(validator, value)}`) };
+      }
+      const unstorable = refuseUnstorableText(value, `${httpPart}.`);
+      return unstorable ? { error: unstorable } : { value };
     };
   });
 

@@ -1,4 +1,6 @@
 import type { Validator } from 'typebox/compile';
+import { findUnstorableText } from '@parley/protocol';
+import { AppError } from '../errors.ts';
 
 /** A short, safe description of why a value failed its schema (no echo of the value itself). */
 export function describeFirstError(validator: Validator, value: unknown): string {
@@ -14,4 +16,15 @@ export function describeFirstError(validator: Validator, value: unknown): string
   }
   if (first.keyword === 'boolean') return `${path}: unexpected property`;
   return `${path || 'value'}: ${first.message}`;
+}
+
+/**
+ * Refuses a valid value that holds a string PostgreSQL cannot store (NUL, an
+ * unpaired surrogate), naming where. One check for every REST part and every
+ * WebSocket frame, so no such string reaches a handler or a statement.
+ */
+export function refuseUnstorableText(value: unknown, prefix = ''): AppError | null {
+  const path = findUnstorableText(value);
+  if (path === null) return null;
+  return new AppError('invalid_text', `${prefix}${path}: NUL and unpaired surrogates are not allowed`);
 }

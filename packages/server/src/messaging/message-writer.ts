@@ -1,5 +1,6 @@
 import type { ConversationId, MessageContent, MessageView, UserId } from '@parley/protocol';
 import { isUniqueViolation, type Database } from '../store/database.ts';
+import { DatabaseError } from '../store/database-error.ts';
 import { notFound } from '../conversations/conversations-service.ts';
 import { toMessageView, type EntryRow } from './log-repo.ts';
 import { BatchQueue } from './batch-queue.ts';
@@ -55,9 +56,33 @@ export class MessageWriter {
         // statement's snapshot: the statement rolled back whole (no seq was
         // taken), and the retry finds the original.
         if (isUniqueViolation(err, 'messages_client_msg_id_key') && attempt < MAX_ATTEMPTS) continue;
-        throw err;
+        // Bad data (SQLSTATE class 22, 23) is a send's own fault: find it. Anything
+        // else (a lost connection) would fail every part alike: refuse the batch.
+        if (batch.length === 1 || !(err instanceof DatabaseError && /^2[23]/.test(err.code))) throw err;
+        return this.isolate(batch);
       }
     }
+  }
+
+  /**
+   * The batch's statement failed and rolled back whole (no seq taken). One
+   * bad send must not fail the innocent ones batched with it, so the batch is
+   * written again in halves, in order (a conversation's sends keep their
+   * order), down to the send that fails alone: log2(batch) extra statements
+   * for one bad send.
+   */
+  private async isolate(batch: Send[]): Promise<Array<WriteResult | Error>> {
+    const middle = Math.ceil(batch.length / 2);
+    const halves = [batch.slice(0, middle), batch.slice(middle)];
+    const results: Array<WriteResult | Error> = [];
+    for (const half of halves) {
+      try {
+        results.push(...(await this.writeBatch(half)));
+      } catch (err) {
+        results.push(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    return results;
   }
 
   /**

@@ -26,6 +26,6 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = err as { code?: unknown; constraint?: unknown; message?: unknown };
   if (e.code !== UNIQUE_VIOLATION) return false;
   if (!constraint) return true;
-  // pg reports `constraint`; PGlite's error carries it in the message.
-  return e.constraint === constraint || (typeof e.message === 'string' && e.message.includes(constraint));
+  // Both adapters hand out a DatabaseError naming the constraint.
+  return e.constraint === constraint;
 }

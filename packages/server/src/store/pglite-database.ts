@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import type { Database, Sql, SqlParam } from './database.ts';
+import { sanitized } from './database-error.ts';
 
 /**
  * Embedded PostgreSQL (PGlite, compiled to WASM) in a data directory. It runs
@@ -12,7 +13,8 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
   const db = await PGlite.create(dataDir ?? undefined);
   const wrap = (q: Pick<PGlite, 'query'>): Sql => ({
     async query<Row>(text: string, params?: readonly SqlParam[]) {
-      const result = await q.query<Row>(text, params as unknown[] | undefined);
+      // PGlite's errors carry the statement and its parameters: never let one out.
+      const result = await sanitized(() => q.query<Row>(text, params as unknown[] | undefined));
       return result.rows;
     },
   });
@@ -20,9 +22,9 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
   return {
     kind: 'pglite',
     query: root.query,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn) => sanitized(() => db.transaction((tx) => fn(wrap(tx)))),
     exec: async (script) => {
-      await db.exec(script);
+      await sanitized(() => db.exec(script));
     },
     close: () => db.close(),
   };

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database, SqlParam } from './database.ts';
+import { sanitized, sanitizeDatabaseError } from './database-error.ts';
 
 /** PostgreSQL through a `pg` connection pool. */
 export function openPostgres(connectionString: string, poolSize: number): Database {
@@ -10,16 +11,16 @@ export function openPostgres(connectionString: string, poolSize: number): Databa
   return {
     kind: 'postgres',
     async query<Row>(text: string, params?: readonly SqlParam[]) {
-      const result = await pool.query(text, params as unknown[] | undefined);
+      const result = await sanitized(() => pool.query(text, params as unknown[] | undefined));
       return result.rows as Row[];
     },
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await sanitized(() => pool.connect());
       try {
         await client.query('BEGIN');
         const result = await fn({
           async query<Row>(text: string, params?: readonly SqlParam[]) {
-            const r = await client.query(text, params as unknown[] | undefined);
+            const r = await sanitized(() => client.query(text, params as unknown[] | undefined));
             return r.rows as Row[];
           },
         });
@@ -27,13 +28,13 @@ export function openPostgres(connectionString: string, poolSize: number): Databa
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
-        throw err;
+        throw sanitizeDatabaseError(err);
       } finally {
         client.release();
       }
     },
     async exec(script) {
-      await pool.query(script);
+      await sanitized(() => pool.query(script));
     },
     close: () => pool.end(),
   };

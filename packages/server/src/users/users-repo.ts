@@ -1,6 +1,7 @@
 import type { UserId, UserView } from '@parley/protocol';
 import { isUniqueViolation, type Sql } from '../store/database.ts';
 import { AppError } from '../errors.ts';
+import { storedName } from './names.ts';
 
 export interface UserRecord extends UserView {
   password_hash: string;
@@ -13,11 +14,12 @@ export class UsersRepo {
   constructor(private readonly sql: Sql) {}
 
   async create(user: { username: string; displayName: string; passwordHash: string }): Promise<UserView> {
+    const displayName = storedName('display_name', user.displayName);
     try {
       const [row] = await this.sql.query<UserView>(
         `INSERT INTO users (id, username, display_name, password_hash) VALUES ($1, $2, $3, $4)
          RETURNING ${VIEW_COLUMNS}`,
-        [crypto.randomUUID(), user.username.toLowerCase(), user.displayName, user.passwordHash],
+        [crypto.randomUUID(), user.username.toLowerCase(), displayName, user.passwordHash],
       );
       return row!;
     } catch (err) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { build, defaultClientConditions } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteDatabase, type TestDatabase } from '../../../server/test/support/databases.ts';
 import { createConversation, register, startServer, type TestServer, type TestUser } from '../../../server/test/support/harness.ts';
@@ -35,6 +35,8 @@ const suite = () => {
     await build({
       configFile: false,
       logLevel: 'silent',
+      // The workspace's TypeScript, as the tests use it: no `npm run build` needed first.
+      resolve: { conditions: ['@parley/source', ...defaultClientConditions] },
       build: { outDir: dir, emptyOutDir: false, minify: false, lib: { entry: SDK_ENTRY, formats: ['iife'], name: 'Parley', fileName: () => 'parley.js' } },
     });
     const turnPort = await freePort();

@@ -112,6 +112,11 @@ export class ConversationStore {
     return r?.view ? this.toSnapshot(r, r.view) : undefined;
   }
 
+  /** The members of every held conversation (a person in several, once per conversation). */
+  *members(): Generator<MemberView> {
+    for (const r of this.records.values()) if (r.view) yield* this.membersOf(r, r.view);
+  }
+
   /** Conversations with a known view, most recently active first. */
   list(): ConversationSnapshot[] {
     const out: ConversationSnapshot[] = [];

@@ -2,6 +2,7 @@ import type { ConversationSnapshot } from '@parley/sdk';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { useMessages } from '../hooks/use-messages.ts';
+import { peopleIn, useFormerMembers } from '../hooks/use-names.ts';
 import { describeError } from '../lib/errors.ts';
 import { memberHandle, memberName, systemText } from '../lib/names.ts';
 import { buildRows, type Row } from '../lib/rows.ts';
@@ -25,6 +26,8 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
   const { client, me } = useSignedIn();
   const { entries, pending } = useMessages(client, conversation.id);
   const rows = useMemo(() => buildRows(entries, pending, me.id), [entries, pending, me.id]);
+  const people = useMemo(() => peopleIn(entries), [entries]);
+  const lookup = useFormerMembers(conversation, people);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -75,12 +78,12 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
       if (before && before.last !== null && lastRow.kind === 'entry' && !lastRow.mine) {
         const content = lastRow.entry.message;
         if (content.type === 'text') {
-          setAnnouncement(`${memberName(conversation, me.id, lastRow.entry.sender_id)}: ${content.text}`);
+          setAnnouncement(`${memberName(conversation, me.id, lastRow.entry.sender_id, lookup)}: ${content.text}`);
         }
       }
     }
     previous.current = { first, last, height: el.scrollHeight };
-  }, [rows, conversation, me.id]);
+  }, [rows, conversation, me.id, lookup]);
 
   // Fill the viewport: keep loading older pages while there is no scrollbar yet.
   useEffect(() => {
@@ -165,7 +168,7 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
             }
             const { entry } = row;
             const content = entry.message;
-            const name = (userId: string): string => memberName(conversation, me.id, userId);
+            const name = (userId: string): string => memberName(conversation, me.id, userId, lookup);
             return (
               <MessageItem
                 key={row.key}
@@ -174,7 +177,7 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
                 firstOfGroup={row.firstOfGroup}
                 lastOfGroup={row.lastOfGroup}
                 senderName={name(entry.sender_id)}
-                senderHandle={memberHandle(conversation, entry.sender_id)}
+                senderHandle={memberHandle(conversation, entry.sender_id, lookup)}
                 showSender={!row.mine && conversation.type === 'group' && row.firstOfGroup}
                 status={row.mine && content.type === 'text' ? client.messageStatus(id, entry.seq) : null}
                 systemLine={content.type === 'system' ? systemText(content, name) : null}

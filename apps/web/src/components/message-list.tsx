@@ -13,6 +13,8 @@ import { MessageItem, PendingItem } from './message-item.tsx';
 const STICK_PX = 48;
 /** Older history is asked for while the reader is this close to the top. */
 const LOAD_OLDER_PX = 300;
+/** The day label stays at the top while the reader scrolls, and until this long after. */
+const DAY_LABEL_LINGER_MS = 1200;
 
 /**
  * The history of one conversation. It opens at the newest message, pages
@@ -35,6 +37,7 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
   const [unseen, setUnseen] = useState(0);
   const [announcement, setAnnouncement] = useState('');
   const previous = useRef<{ first: string | null; last: string | null; height: number } | null>(null);
+  const scrollIdle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const id = conversation.id;
 
   const markReadIfSeen = useCallback(() => {
@@ -117,9 +120,16 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
     };
   }, [markReadIfSeen]);
 
+  useEffect(() => () => clearTimeout(scrollIdle.current), []);
+
   const onScroll = (): void => {
     const el = scroller.current;
     if (!el) return;
+    // The day of what scrolls by sticks to the top only while it scrolls: at rest the label would lie
+    // over the text beneath it. (A data attribute, which React does not manage, spares a render per event.)
+    el.dataset.scrolling = '';
+    clearTimeout(scrollIdle.current);
+    scrollIdle.current = setTimeout(() => delete el.dataset.scrolling, DAY_LABEL_LINGER_MS);
     stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
     if (stick.current) {
       setUnseen(0);

@@ -105,6 +105,26 @@ function suite(): void {
     await alice.page.getByRole('button', { name: 'Camera on' }).click();
   });
 
+  it('Escape closes the call’s Devices panel and gives focus back to its button', async () => {
+    const page = alice.page;
+    const button = page.getByRole('button', { name: 'Devices' });
+    const panel = page.getByRole('group', { name: 'Devices' });
+    await button.click();
+    await panel.waitFor();
+    await panel.getByLabel('Microphone', { exact: true }).focus();
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached', timeout: 5000 });
+    expect(await button.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    // From the button itself too.
+    await page.keyboard.press('Enter');
+    await panel.waitFor();
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached', timeout: 5000 });
+    // The call goes on.
+    expect(await page.getByRole('region', { name: 'Call' }).count()).toBe(1);
+  });
+
   it('Alice hangs up: the call goes away on both sides and the timeline says it ended', async () => {
     await alice.page.getByRole('button', { name: 'Hang up' }).click();
     await alice.page.getByRole('region', { name: 'Call' }).waitFor({ state: 'detached' });

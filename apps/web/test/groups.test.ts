@@ -91,6 +91,13 @@ function suite(): void {
     await until(async () => (await messageTexts(people.ben!.page)).at(-1), 'Thanks for adding me');
   });
 
+  it('the person added reads "added you", in the middle of a sentence', async () => {
+    const read = () => people.dev!.page.locator('.messages__list li.system-line').allTextContents();
+    await until(async () => (await read()).includes('Ana Admin added you'), true);
+    const lines = await read();
+    expect(lines.filter((l) => /\bYou\b/.test(l) && !l.startsWith('You'))).toEqual([]);
+  });
+
   it('former members keep their names in the history, after a reload too', async () => {
     // Cleo was removed above; Ben leaves now. Nobody in the group shares it with them any more.
     const ben = people.ben!.page;

@@ -190,7 +190,7 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
                 senderHandle={memberHandle(conversation, entry.sender_id, lookup)}
                 showSender={!row.mine && conversation.type === 'group' && row.firstOfGroup}
                 status={row.mine && content.type === 'text' ? client.messageStatus(id, entry.seq) : null}
-                systemLine={content.type === 'system' ? systemText(content, name) : null}
+                systemLine={content.type === 'system' ? systemText(content, name, me.id) : null}
               />
             );
           })}

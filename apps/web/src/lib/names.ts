@@ -44,10 +44,14 @@ export function memberName(conversation: ConversationSnapshot | undefined, me: U
   return user ? nameOf(user) : 'Someone';
 }
 
-/** One line about a system entry of the log (membership changes, calls). */
-export function systemText(content: SystemContent, name: (id: UserId) => string): string {
+/**
+ * One line about a system entry of the log (membership changes, calls).
+ * `name` gives "You" for the reader, which starts a sentence; later in one
+ * the reader is "you" ("Alice added you").
+ */
+export function systemText(content: SystemContent, name: (id: UserId) => string, me: UserId): string {
   const actor = name(content.actor_id);
-  const others = (content.user_ids ?? []).map(name);
+  const others = (content.user_ids ?? []).map((id) => (id === me ? 'you' : name(id)));
   const list = others.length <= 1 ? (others[0] ?? 'someone') : `${others.slice(0, -1).join(', ')} and ${others.at(-1)}`;
   switch (content.event) {
     case 'conversation_created':
@@ -76,7 +80,7 @@ export function systemText(content: SystemContent, name: (id: UserId) => string)
 export function previewOf(entry: MessageView | null, conversation: ConversationSnapshot, me: UserId, lookup?: UserLookup): string {
   if (!entry) return 'No messages yet';
   const content = entry.message;
-  if (content.type === 'system') return systemText(content, (id) => memberName(conversation, me, id, lookup));
+  if (content.type === 'system') return systemText(content, (id) => memberName(conversation, me, id, lookup), me);
   const text = content.text.replace(/\s+/g, ' ').trim();
   if (entry.sender_id === me) return `You: ${text}`;
   return conversation.type === 'group' ? `${memberName(conversation, me, entry.sender_id, lookup)}: ${text}` : text;

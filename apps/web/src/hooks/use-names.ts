@@ -31,6 +31,7 @@ export function useFormerMembers(conversation: ConversationSnapshot | undefined,
   // A new object after each `users` event, and so a new function, so that what uses it draws again.
   const loaded = useClientState(client, USER_EVENTS, () => ({}), []);
   const lookup = useCallback((id: UserId) => client.userById(id), [client, loaded]);
+  // `lookup` is a dependency only so that this is asked again after users arrive.
   const missing = useMemo(
     () => ids.filter((id) => id !== me.id && !conversation?.members.some((m) => m.id === id) && !client.userById(id)),
     [ids, conversation, me.id, client, lookup],

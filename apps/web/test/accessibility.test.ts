@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
-import { PASSWORD, conversationTitle, loginViaUi, messageTexts, openConversation, until } from './support/ui.ts';
+import { PASSWORD, conversationTitle, eventually, loginViaUi, messageTexts, openConversation, until } from './support/ui.ts';
 
 /** Controls without a name a screen reader could read out, as CSS paths. */
 function unnamedControls(page: Page): Promise<string[]> {
@@ -56,6 +56,43 @@ function suite(): void {
 
   afterAll(async () => {
     await fixture?.close();
+  });
+
+  it('says what is wrong with the sign-in form in sentences, and checks empty fields before asking the server', async () => {
+    const { page, context } = await newPerson(fixture, { label: 'form' });
+    let logins = 0;
+    page.on('request', (request) => {
+      if (request.url().endsWith('/api/v1/auth/login')) logins++;
+    });
+    const signIn = page.getByRole('button', { name: 'Sign in', exact: true });
+    const alert = page.locator('.auth__form').getByRole('alert');
+    const said = async () => ((await alert.count()) === 0 ? '' : ((await alert.textContent()) ?? '').trim());
+
+    await signIn.click();
+    await until(said, 'Enter your username.');
+    // The field with the problem gets the focus.
+    expect(await focusedName(page)).toBe('Username');
+    await page.getByLabel('Username').fill(kim.username);
+    await signIn.click();
+    await until(said, 'Enter your password.');
+    expect(await focusedName(page)).toBe('Password');
+    expect(logins).toBe(0);
+
+    // What the server refuses is told as a sentence too, never as the raw validation text.
+    await page.getByLabel('Username').fill('k'.repeat(70));
+    await page.getByLabel('Password').fill('wrong');
+    await signIn.click();
+    await eventually(async () => logins === 1 && (await said()) !== '', { timeoutMs: 10_000 });
+    expect(await said()).toBe('Some of that is not in the form expected. Check it and try again.');
+    await page.getByLabel('Username').fill(kim.username);
+    await signIn.click();
+    await until(said, 'Wrong username or password.');
+    await context.close();
+    // Chromium logs the refused requests (400, 401) as console errors: expected here, and only here.
+    const refused = /^form: console: Failed to load resource: the server responded with a status of 40[01]/;
+    const others = fixture.problems.filter((p) => !refused.test(p));
+    expect(fixture.problems.length - others.length).toBe(2);
+    fixture.problems.splice(0, fixture.problems.length, ...others);
   });
 
   it('signs in, opens a conversation and sends with the keyboard alone', async () => {

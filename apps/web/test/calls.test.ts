@@ -54,6 +54,29 @@ function suite(): void {
     await fixture?.close();
   });
 
+  it('a call ringing while Bob types leaves his focus in the composer: Enter sends his sentence, the call is announced and still there', async () => {
+    const field = bob.page.getByRole('textbox', { name: 'Message' });
+    await field.click();
+    await bob.page.keyboard.type('I was just saying');
+    await alice.page.getByRole('button', { name: 'Voice call' }).click();
+    const ringing = bob.page.getByRole('dialog', { name: 'Incoming call' });
+    await ringing.waitFor({ timeout: 15_000 });
+    await bob.page.keyboard.type(' that we should');
+    await bob.page.keyboard.press('Enter');
+    expect(await field.evaluate((el) => el === document.activeElement)).toBe(true);
+    await until(async () => (await messageTexts(bob.page)).at(-1), 'I was just saying that we should');
+    expect(await field.inputValue()).toBe('');
+    // Announced to screen readers without taking focus.
+    await until(async () => ((await bob.page.getByTestId('incoming-call-announcement').textContent()) ?? '').trim(), 'Voice call from Alice');
+    // The call still rings, and the keyboard reaches it.
+    expect(await ringing.count()).toBe(1);
+    expect(await bob.page.getByRole('region', { name: 'Call' }).count()).toBe(0);
+    await ringing.getByRole('button', { name: 'Decline' }).focus();
+    await bob.page.keyboard.press('Enter');
+    await ringing.waitFor({ state: 'detached' });
+    await alice.page.getByRole('region', { name: 'Call' }).waitFor({ state: 'detached', timeout: 15_000 });
+  });
+
   it('Alice calls with video, Bob accepts, and both receive the other side’s audio and video', async () => {
     await alice.page.getByRole('button', { name: 'Video call' }).click();
     await alice.page.getByRole('region', { name: 'Call' }).waitFor();
@@ -80,6 +103,26 @@ function suite(): void {
     await alice.page.getByRole('button', { name: 'Unmute' }).click();
     await alice.page.getByRole('button', { name: 'Camera off' }).click();
     await alice.page.getByRole('button', { name: 'Camera on' }).click();
+  });
+
+  it('Escape closes the call’s Devices panel and gives focus back to its button', async () => {
+    const page = alice.page;
+    const button = page.getByRole('button', { name: 'Devices' });
+    const panel = page.getByRole('group', { name: 'Devices' });
+    await button.click();
+    await panel.waitFor();
+    await panel.getByLabel('Microphone', { exact: true }).focus();
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached', timeout: 5000 });
+    expect(await button.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    // From the button itself too.
+    await page.keyboard.press('Enter');
+    await panel.waitFor();
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached', timeout: 5000 });
+    // The call goes on.
+    expect(await page.getByRole('region', { name: 'Call' }).count()).toBe(1);
   });
 
   it('Alice hangs up: the call goes away on both sides and the timeline says it ended', async () => {

@@ -102,6 +102,23 @@ function suite(): void {
     await until(async () => (await messageTexts(alice.page)).at(-1), 'I am writing');
   });
 
+  it('a message Alice sends while Bob is offline and writing shows read once Bob is back, without a reload', async () => {
+    // Both have the conversation open. Bob loses the network and writes; Alice writes meanwhile.
+    await bob.context.setOffline(true);
+    await until(() => bob.page.locator('.banner-slot').getAttribute('data-connection'), 'disconnected');
+    await send(bob.page, 'Written on the train');
+    await until(() => statusOf(bob.page, 'Written on the train'), 'pending');
+    await send(alice.page, 'Are you on the train?');
+    await until(() => statusOf(alice.page, 'Are you on the train?'), 'sent');
+
+    // Bob is back: his message goes out after Alice's, and he reads hers in the open conversation.
+    await bob.context.setOffline(false);
+    await until(async () => (await messageTexts(bob.page)).slice(-2), ['Are you on the train?', 'Written on the train']);
+    await until(async () => (await messageTexts(alice.page)).slice(-2), ['Are you on the train?', 'Written on the train']);
+    // Alice sees it read without reloading.
+    await until(() => statusOf(alice.page, 'Are you on the train?'), 'read');
+  });
+
   it('showed no page errors, console errors or CSP violations', () => {
     expect(fixture.problems).toEqual([]);
   });

@@ -56,8 +56,10 @@ function suite(): void {
   it('a refused message says so, and Retry sends it (once) with the same id', async () => {
     await send(alice.page, 'REFUSE me once');
     await until(() => statusOf(alice.page, 'REFUSE me once'), 'failed');
-    const failure = alice.page.getByRole('alert').filter({ hasText: 'Not sent: refused by the test' });
+    const failure = alice.page.getByRole('alert').filter({ hasText: 'Not sent.' });
     await failure.waitFor();
+    // Said for people, from the error's code; the server's own words ("refused by the test") are not shown.
+    expect(await failure.locator('span').textContent()).toBe('Not sent. You are not allowed to do that.');
 
     await failure.getByRole('button', { name: 'Retry' }).click();
     await until(() => messageTexts(bob.page), ['Hi', 'REFUSE me once']);

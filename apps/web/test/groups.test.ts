@@ -91,6 +91,29 @@ function suite(): void {
     await until(async () => (await messageTexts(people.ben!.page)).at(-1), 'Thanks for adding me');
   });
 
+  it('the person added reads "added you", in the middle of a sentence', async () => {
+    const read = () => people.dev!.page.locator('.messages__list li.system-line').allTextContents();
+    await until(async () => (await read()).includes('Ana Admin added you'), true);
+    const lines = await read();
+    expect(lines.filter((l) => /\bYou\b/.test(l) && !l.startsWith('You'))).toEqual([]);
+  });
+
+  it('former members keep their names in the history, after a reload too', async () => {
+    // Cleo was removed above; Ben leaves now. Nobody in the group shares it with them any more.
+    const ben = people.ben!.page;
+    await ben.getByRole('button', { name: 'Members' }).click();
+    await ben.getByRole('dialog', { name: 'Members' }).getByRole('button', { name: 'Leave group' }).click();
+    const page = people.ana!.page;
+    const lines = () => page.locator('.messages__list li.system-line').allTextContents();
+    const expected = ['You removed Cleo Removed', `You added Dev Added`, 'Ben Member left'];
+    await until(async () => (await lines()).filter((l) => !/started the conversation/.test(l)), expected);
+    // After a reload the client knows them only from the server.
+    await page.reload();
+    await openConversation(page, 'Book club');
+    await until(async () => (await lines()).filter((l) => !/started the conversation/.test(l)), expected);
+    expect(await page.locator('.messages__list li.message', { hasText: 'Thanks for adding me' }).count()).toBe(1);
+  });
+
   it('showed no page errors, console errors or CSP violations', () => {
     expect(fixture.problems).toEqual([]);
   });

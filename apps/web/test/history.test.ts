@@ -63,6 +63,37 @@ function suite(): void {
     expect(await messageTexts(page)).toEqual(Array.from({ length: TOTAL }, (_, i) => label(i + 1)));
   });
 
+  it('the sticky day label covers no message or system text once the reader stops scrolling', async () => {
+    const [reader2, writer2] = await Promise.all([seedUser(fixture.url, 'Sam Scroller'), seedUser(fixture.url, 'Lou Longwinded')]);
+    const chat = await seedConversation(fixture.url, writer2, [reader2]);
+    // Long messages, so whatever is under the top of the list reaches its middle, where the label is.
+    for (let n = 1; n <= 30; n++) await seedMessage(fixture.url, writer2, chat.id, `long message ${n}: ${'a few more words to fill the line '.repeat(6)}`);
+    const { page } = await newPerson(fixture, { label: 'sam', width: 900, height: 700 });
+    await loginViaUi(page, reader2.username);
+    await openConversation(page, 'Lou Longwinded');
+    await until(async () => (await messageTexts(page)).length, 30);
+
+    /** Text in the visible part of the list that a day label lies over. */
+    const covered = () =>
+      page.evaluate(() => {
+        const view = document.querySelector('.messages')!.getBoundingClientRect();
+        const labels = [...document.querySelectorAll('.day-separator')].map((el) => el.getBoundingClientRect());
+        const texts = document.querySelectorAll<HTMLElement>('.messages__list .bubble__text, .messages__list .bubble__meta, .messages__list .system-line');
+        const out: string[] = [];
+        for (const el of texts) {
+          const box = el.getBoundingClientRect();
+          if (box.bottom <= view.top || box.top >= view.bottom) continue;
+          const over = labels.some((l) => l.left < box.right && l.right > box.left && l.top < box.bottom && l.bottom > box.top);
+          if (over) out.push((el.textContent ?? '').slice(0, 20));
+        }
+        return out;
+      });
+    for (const at of [0.3, 0.5, 0.7]) {
+      await page.locator('.messages').evaluate((el, f) => el.scrollTo({ top: (el.scrollHeight - el.clientHeight) * f }), at);
+      await until(covered, [], 5000);
+    }
+  });
+
   it('showed no page errors, console errors or CSP violations', () => {
     expect(fixture.problems).toEqual([]);
   });

@@ -95,6 +95,7 @@ export interface MembersPage {
 
 export const ConversationParams = Type.Object({ id: Uuid });
 export const MemberParams = Type.Object({ id: Uuid, userId: Uuid });
+export const UserParams = Type.Object({ id: Uuid });
 
 export const HistoryQuery = Type.Object({
   before_seq: Type.Optional(SeqSchema),

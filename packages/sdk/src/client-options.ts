@@ -1,4 +1,4 @@
-import type { ConversationId, ReadyFrame, UserId } from '@parley/protocol';
+import type { ConversationId, ReadyFrame, UserId, UserView } from '@parley/protocol';
 import type { ConnectionEvents, ConnectionOptions, ConnectionState } from './connection.ts';
 import type { StoreEvents } from './conversation-store.ts';
 import type { ParleyError } from './errors.ts';
@@ -71,6 +71,8 @@ export interface ParleyClientEvents extends StoreEvents {
   session: SessionData | null;
   logged_out: { reason: LogoutReason };
   outbox: OutboxEvent;
+  /** Users fetched by `loadUsers` (people named in a history who are no longer members). */
+  users: UserView[];
   typing: { conversationId: ConversationId; userIds: UserId[] };
   presence: PresenceInfo;
   /** Something failed in the background; the client carries on. */

@@ -16,6 +16,7 @@ import { Session, type SessionData } from './session.ts';
 import type { WebSocketConstructor } from './socket.ts';
 import { TokenKeeper } from './token-keeper.ts';
 import { Typing } from './typing.ts';
+import { UserDirectory } from './users.ts';
 import { Calls } from './calls/calls.ts';
 
 export type { ParleyClientEvents, ParleyClientOptions } from './client-options.ts';
@@ -49,6 +50,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly typingState: Typing;
   private readonly presence: Presence;
   private readonly tokens: TokenKeeper;
+  private readonly users: UserDirectory;
   private userId: UserId | null = null;
   private callsManager: Calls | null = null;
   private readonly rtc: ParleyClientOptions['rtc'];
@@ -108,6 +110,11 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       api: this.api,
       backoff: new Backoff({ baseMs: 1000, capMs: 60_000, random }),
       onError,
+    });
+    this.users = new UserDirectory({
+      fetchUser: (id) => this.api.getUser(id),
+      members: () => this.store.members(),
+      onLoaded: (users) => this.emit('users', users),
     });
     this.wire();
     if (options.session) this.session.set(options.session);
@@ -302,6 +309,34 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     else this.store.upsertView(await this.api.getConversation(conversationId));
   }
 
+  /**
+   * A user by id, if known without asking the server: a member of any held
+   * conversation, or someone fetched by {@link loadUsers}. History names
+   * people who are no longer members; look them up here.
+   *
+   * @example
+   * ```ts
+   * const name = client.user(entry.sender_id)?.display_name ?? 'Someone';
+   * ```
+   */
+  userById(id: UserId): UserView | undefined {
+    return this.users.get(id);
+  }
+
+  /**
+   * Fetches the users among `ids` that {@link userById} does not know yet
+   * (each once); a `users` event follows with those found.
+   *
+   * @example
+   * ```ts
+   * client.on('users', () => rerender());
+   * void client.loadUsers(history.map((e) => e.sender_id));
+   * ```
+   */
+  loadUsers(ids: Iterable<UserId>): Promise<void> {
+    return this.users.load(ids);
+  }
+
   searchUsers(query: string, limit?: number): Promise<UserView[]> {
     return this.api.searchUsers(query, limit);
   }
@@ -403,6 +438,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       this.presence.reset();
       this.callsManager?.reset();
       this.store.clear();
+      this.users.reset();
       this.userId = userId;
       this.store.me = userId;
       this.outbox.user = userId;

@@ -71,6 +71,23 @@ describe('ConversationStore', () => {
     expect(events).toEqual(['unread 3', 'message 11', 'unread 4', 'message 12', 'unread 0', 'message 13', 'unread 1', 'unread 0']);
   });
 
+  it('moves another member’s cursors with each message they send, as the server does, and says so', () => {
+    // Bob wrote offline; his message was stored after mine, so the server now has him at its seq.
+    const { s } = store();
+    s.upsertView(view());
+    const receipts: string[] = [];
+    s.events.on('receipt', ({ userId, deliveredSeq, readSeq }) => receipts.push(`${userId} ${deliveredSeq}/${readSeq}`));
+    s.insert(entry(1, 'me'));
+    expect(s.status('c', 1)).toBe('sent');
+    s.insert(entry(2, 'bob'));
+    expect(s.status('c', 1)).toBe('read');
+    expect(s.snapshot('c')?.members.find((m) => m.id === 'bob')).toMatchObject({ delivered_seq: 2, read_seq: 2 });
+    expect(receipts).toEqual(['bob 2/2']);
+    // A system entry is written by the server, not sent by its actor: it moves nothing.
+    s.insert({ ...entry(3, 'bob'), message: { type: 'system', event: 'member_left', actor_id: 'bob' } });
+    expect(receipts).toEqual(['bob 2/2']);
+  });
+
   it('reads part of the unread backlog: what the log shows is subtracted, never more than exists', () => {
     const { s } = store();
     s.upsertView(view({ last_seq: 10, read_seq: 4, unread_count: 6 }));

@@ -112,6 +112,11 @@ export class ConversationStore {
     return r?.view ? this.toSnapshot(r, r.view) : undefined;
   }
 
+  /** The members of every held conversation (a person in several, once per conversation). */
+  *members(): Generator<MemberView> {
+    for (const r of this.records.values()) if (r.view) yield* this.membersOf(r, r.view);
+  }
+
   /** Conversations with a known view, most recently active first. */
   list(): ConversationSnapshot[] {
     const out: ConversationSnapshot[] = [];
@@ -170,16 +175,25 @@ export class ConversationStore {
     this.ensure(entry.conversation_id, entry.seq);
     const r = this.records.get(entry.conversation_id)!;
     if (!r.log.insert(entry)) return false;
+    // The server moves the sender's cursors with each message they send, and tells nobody: a message
+    // from another member is the news that their cursors moved. (Without it, a message Bob wrote
+    // offline, stored after one of ours, left our tick short of "read" until a reload.)
+    let moved: MemberCursors | null = null;
     if (entry.sender_id === this.me) {
-      // The server moves the sender's cursors with each message they send.
       r.readSeq = Math.max(r.readSeq, entry.seq);
       r.deliveredSeq = Math.max(r.deliveredSeq, entry.seq);
+    } else if (entry.message.type === 'text') {
+      const before = r.cursors.get(entry.sender_id);
+      if (!before || before.read_seq < entry.seq) moved = moveCursors(r.cursors, entry.sender_id, entry.seq, entry.seq);
     }
     if (r.view && (!r.view.last_message || r.view.last_message.seq <= entry.seq)) {
       r.view.last_message = entry;
       r.view.last_seq = Math.max(r.view.last_seq, entry.seq);
     }
     this.events.emit('message', { conversationId: entry.conversation_id, entry });
+    if (moved) {
+      this.events.emit('receipt', { conversationId: r.id, userId: entry.sender_id, deliveredSeq: moved.delivered_seq, readSeq: moved.read_seq });
+    }
     this.recount(r);
     return true;
   }

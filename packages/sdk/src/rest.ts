@@ -103,6 +103,11 @@ export class RestClient {
     return this.request('GET', '/users/me');
   }
 
+  /** One user by id (`user_not_found` if there is none). */
+  getUser(id: UserId): Promise<UserView> {
+    return this.request('GET', `/users/${encodeURIComponent(id)}`);
+  }
+
   async searchUsers(query: string, limit?: number): Promise<UserView[]> {
     const res = await this.request<{ users: UserView[] }>('GET', '/users', { query: { query, limit } });
     return res.users;

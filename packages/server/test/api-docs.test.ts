@@ -193,6 +193,7 @@ describe('API documents', () => {
     await check('POST', '/api/v1/auth/ws-ticket', '/api/v1/auth/ws-ticket', { token });
     await check('GET', '/api/v1/users/me', '/api/v1/users/me', { token });
     await check('GET', '/api/v1/users', `/api/v1/users?query=${bob.username.slice(0, 6)}`, { token });
+    await check('GET', '/api/v1/users/:id', `/api/v1/users/${bob.id}`, { token });
     const direct = await check('POST', '/api/v1/conversations', '/api/v1/conversations', {
       token,
       body: { type: 'direct', member_ids: [bob.id] },

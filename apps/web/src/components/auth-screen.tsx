@@ -1,10 +1,11 @@
 import { USERNAME_PATTERN } from '@parley/protocol';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { useParley } from '../hooks/use-client.ts';
 import { describeError } from '../lib/errors.ts';
 import { Logo } from './logo.tsx';
 
 type Mode = 'login' | 'register';
+type Field = 'username' | 'password';
 
 /** Sign in, or create an account; the session is kept (see ClientProvider) until logout. */
 export function AuthScreen() {
@@ -17,12 +18,15 @@ export function AuthScreen() {
   const [busy, setBusy] = useState(false);
   const ids = { username: useId(), displayName: useId(), password: useId(), hint: useId(), error: useId() };
   const registering = mode === 'register';
+  const fields = { username: useRef<HTMLInputElement>(null), password: useRef<HTMLInputElement>(null) };
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
-    const problem = registering ? checkRegistration(username.trim(), password) : null;
+    // Checked here first: the answer is immediate, and says which field, in words.
+    const problem = registering ? checkRegistration(username.trim(), password) : checkLogin(username.trim(), password);
     if (problem) {
-      setError(problem);
+      setError(problem.message);
+      fields[problem.field].current?.focus();
       return;
     }
     setBusy(true);
@@ -66,6 +70,7 @@ export function AuthScreen() {
           <label htmlFor={ids.username}>Username</label>
           <input
             id={ids.username}
+            ref={fields.username}
             name="username"
             autoComplete="username"
             autoCapitalize="none"
@@ -99,6 +104,7 @@ export function AuthScreen() {
           <label htmlFor={ids.password}>Password</label>
           <input
             id={ids.password}
+            ref={fields.password}
             name="password"
             type="password"
             autoComplete={registering ? 'new-password' : 'current-password'}
@@ -123,9 +129,21 @@ export function AuthScreen() {
 
 const USERNAME = new RegExp(USERNAME_PATTERN);
 
+interface Problem {
+  field: Field;
+  message: string;
+}
+
+function checkLogin(username: string, password: string): Problem | null {
+  if (!username) return { field: 'username', message: 'Enter your username.' };
+  if (!password) return { field: 'password', message: 'Enter your password.' };
+  return null;
+}
+
 /** The server's rules, checked first so the answer is immediate. */
-function checkRegistration(username: string, password: string): string | null {
-  if (!USERNAME.test(username)) return 'Usernames are 3–32 letters, digits, dots, dashes or underscores.';
-  if (password.length < 8) return 'Passwords need at least 8 characters.';
+function checkRegistration(username: string, password: string): Problem | null {
+  if (!username) return { field: 'username', message: 'Choose a username.' };
+  if (!USERNAME.test(username)) return { field: 'username', message: 'Usernames are 3–32 letters, digits, dots, dashes or underscores.' };
+  if (password.length < 8) return { field: 'password', message: 'Passwords need at least 8 characters.' };
   return null;
 }

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import type { MeshCall } from '../hooks/use-call.ts';
 
 type Kind = 'audio' | 'video';
@@ -35,6 +35,15 @@ export function CallDevices({ call }: { call: MeshCall }) {
   const [, rerender] = useState(0);
   const devices = useDevices(open);
   const panelId = useId();
+  const toggle = useRef<HTMLButtonElement>(null);
+
+  // Escape closes it (from the panel or its button), and focus goes back to the button, as dialogs do.
+  const onKeyDown = (event: KeyboardEvent): void => {
+    if (event.key !== 'Escape' || !open) return;
+    event.stopPropagation();
+    setOpen(false);
+    toggle.current?.focus();
+  };
 
   const choose = (kind: Kind, deviceId: string): void => {
     setError(null);
@@ -45,8 +54,8 @@ export function CallDevices({ call }: { call: MeshCall }) {
   };
 
   return (
-    <div className="call-devices">
-      <button type="button" className="button" aria-expanded={open} aria-controls={panelId} onClick={() => setOpen(!open)}>
+    <div className="call-devices" onKeyDown={onKeyDown}>
+      <button type="button" className="button" ref={toggle} aria-expanded={open} aria-controls={panelId} onClick={() => setOpen(!open)}>
         Devices
       </button>
       {open && (

@@ -1,7 +1,8 @@
 import type { ConversationId } from '@parley/protocol';
 import type { ConversationSnapshot } from '@parley/sdk';
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
+import { peopleIn, useFormerMembers } from '../hooks/use-names.ts';
 import { usePresence } from '../hooks/use-presence.ts';
 import { formatListTime } from '../lib/format.ts';
 import { conversationTitle, peerOf, previewOf } from '../lib/names.ts';
@@ -21,6 +22,7 @@ export const ConversationListItem = memo(function ConversationListItem({ convers
   const title = conversationTitle(conversation, me.id);
   const last = conversation.last_message;
   const unread = conversation.unread_count;
+  const lookup = useFormerMembers(conversation, useMemo(() => peopleIn([last]), [last]));
   const online = presence ? presence.status === 'online' : undefined;
 
   return (
@@ -43,7 +45,7 @@ export const ConversationListItem = memo(function ConversationListItem({ convers
           )}
         </span>
         <span className="conversation__bottom">
-          <span className="conversation__preview">{previewOf(last, conversation, me.id)}</span>
+          <span className="conversation__preview">{previewOf(last, conversation, me.id, lookup)}</span>
           {unread > 0 && (
             <span className="badge" data-testid="unread-badge">
               {unread > 99 ? '99+' : unread}

@@ -2,6 +2,7 @@ import type { MessageView } from '@parley/protocol';
 import type { MessageStatus } from '@parley/sdk';
 import { memo } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
+import { describeCode } from '../lib/errors.ts';
 import { formatTime } from '../lib/format.ts';
 import type { Row } from '../lib/rows.ts';
 import { MessageText } from './message-text.tsx';
@@ -82,7 +83,7 @@ export const PendingItem = memo(function PendingItem({ item, firstOfGroup, lastO
       </div>
       {failed && (
         <div className="message__failure" role="alert">
-          <span>Not sent{item.error ? `: ${item.error.message}` : ''}.</span>
+          <span>Not sent.{item.error ? ` ${describeCode(item.error.code)}` : ''}</span>
           <button type="button" className="link-button" onClick={() => client.retrySend(item.client_msg_id)}>
             Retry
           </button>

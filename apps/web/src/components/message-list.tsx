@@ -2,6 +2,7 @@ import type { ConversationSnapshot } from '@parley/sdk';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { useMessages } from '../hooks/use-messages.ts';
+import { peopleIn, useFormerMembers } from '../hooks/use-names.ts';
 import { describeError } from '../lib/errors.ts';
 import { memberHandle, memberName, systemText } from '../lib/names.ts';
 import { buildRows, type Row } from '../lib/rows.ts';
@@ -12,6 +13,8 @@ import { MessageItem, PendingItem } from './message-item.tsx';
 const STICK_PX = 48;
 /** Older history is asked for while the reader is this close to the top. */
 const LOAD_OLDER_PX = 300;
+/** The day label stays at the top while the reader scrolls, and until this long after. */
+const DAY_LABEL_LINGER_MS = 1200;
 
 /**
  * The history of one conversation. It opens at the newest message, pages
@@ -25,6 +28,8 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
   const { client, me } = useSignedIn();
   const { entries, pending } = useMessages(client, conversation.id);
   const rows = useMemo(() => buildRows(entries, pending, me.id), [entries, pending, me.id]);
+  const people = useMemo(() => peopleIn(entries), [entries]);
+  const lookup = useFormerMembers(conversation, people);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -32,6 +37,7 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
   const [unseen, setUnseen] = useState(0);
   const [announcement, setAnnouncement] = useState('');
   const previous = useRef<{ first: string | null; last: string | null; height: number } | null>(null);
+  const scrollIdle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const id = conversation.id;
 
   const markReadIfSeen = useCallback(() => {
@@ -75,12 +81,12 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
       if (before && before.last !== null && lastRow.kind === 'entry' && !lastRow.mine) {
         const content = lastRow.entry.message;
         if (content.type === 'text') {
-          setAnnouncement(`${memberName(conversation, me.id, lastRow.entry.sender_id)}: ${content.text}`);
+          setAnnouncement(`${memberName(conversation, me.id, lastRow.entry.sender_id, lookup)}: ${content.text}`);
         }
       }
     }
     previous.current = { first, last, height: el.scrollHeight };
-  }, [rows, conversation, me.id]);
+  }, [rows, conversation, me.id, lookup]);
 
   // Fill the viewport: keep loading older pages while there is no scrollbar yet.
   useEffect(() => {
@@ -114,9 +120,16 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
     };
   }, [markReadIfSeen]);
 
+  useEffect(() => () => clearTimeout(scrollIdle.current), []);
+
   const onScroll = (): void => {
     const el = scroller.current;
     if (!el) return;
+    // The day of what scrolls by sticks to the top only while it scrolls: at rest the label would lie
+    // over the text beneath it. (A data attribute, which React does not manage, spares a render per event.)
+    el.dataset.scrolling = '';
+    clearTimeout(scrollIdle.current);
+    scrollIdle.current = setTimeout(() => delete el.dataset.scrolling, DAY_LABEL_LINGER_MS);
     stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
     if (stick.current) {
       setUnseen(0);
@@ -165,7 +178,7 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
             }
             const { entry } = row;
             const content = entry.message;
-            const name = (userId: string): string => memberName(conversation, me.id, userId);
+            const name = (userId: string): string => memberName(conversation, me.id, userId, lookup);
             return (
               <MessageItem
                 key={row.key}
@@ -174,10 +187,10 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
                 firstOfGroup={row.firstOfGroup}
                 lastOfGroup={row.lastOfGroup}
                 senderName={name(entry.sender_id)}
-                senderHandle={memberHandle(conversation, entry.sender_id)}
+                senderHandle={memberHandle(conversation, entry.sender_id, lookup)}
                 showSender={!row.mine && conversation.type === 'group' && row.firstOfGroup}
                 status={row.mine && content.type === 'text' ? client.messageStatus(id, entry.seq) : null}
-                systemLine={content.type === 'system' ? systemText(content, name) : null}
+                systemLine={content.type === 'system' ? systemText(content, name, me.id) : null}
               />
             );
           })}

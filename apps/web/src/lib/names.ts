@@ -24,23 +24,34 @@ export function conversationTitle(conversation: ConversationSnapshot, me: UserId
   return otherCount > names.length ? `${names.join(', ')} and ${otherCount - names.length} more` : names.join(', ');
 }
 
-/** `@username` of a member, where identity matters (display names may repeat or look alike); null when not known. */
-export function memberHandle(conversation: ConversationSnapshot | undefined, id: UserId): string | null {
-  const member = conversation?.members.find((m) => m.id === id);
-  return member ? `@${member.username}` : null;
+/** Finds people who are not (or no longer) members, such as `ParleyClient.userById`. */
+export type UserLookup = (id: UserId) => UserView | undefined;
+
+function findUser(conversation: ConversationSnapshot | undefined, id: UserId, lookup?: UserLookup): UserView | undefined {
+  return conversation?.members.find((m) => m.id === id) ?? lookup?.(id);
 }
 
-/** Names of users by id, from the conversation's members, with "You" for the signed-in user. */
-export function memberName(conversation: ConversationSnapshot | undefined, me: UserId, id: UserId): string {
+/** `@username` of a member (or former member, through `lookup`), where identity matters (display names may repeat or look alike); null when not known. */
+export function memberHandle(conversation: ConversationSnapshot | undefined, id: UserId, lookup?: UserLookup): string | null {
+  const user = findUser(conversation, id, lookup);
+  return user ? `@${user.username}` : null;
+}
+
+/** Names of users by id, from the conversation's members (then `lookup`, for those who left), with "You" for the signed-in user. */
+export function memberName(conversation: ConversationSnapshot | undefined, me: UserId, id: UserId, lookup?: UserLookup): string {
   if (id === me) return 'You';
-  const member = conversation?.members.find((m) => m.id === id);
-  return member ? nameOf(member) : 'Someone';
+  const user = findUser(conversation, id, lookup);
+  return user ? nameOf(user) : 'Someone';
 }
 
-/** One line about a system entry of the log (membership changes, calls). */
-export function systemText(content: SystemContent, name: (id: UserId) => string): string {
+/**
+ * One line about a system entry of the log (membership changes, calls).
+ * `name` gives "You" for the reader, which starts a sentence; later in one
+ * the reader is "you" ("Alice added you").
+ */
+export function systemText(content: SystemContent, name: (id: UserId) => string, me: UserId): string {
   const actor = name(content.actor_id);
-  const others = (content.user_ids ?? []).map(name);
+  const others = (content.user_ids ?? []).map((id) => (id === me ? 'you' : name(id)));
   const list = others.length <= 1 ? (others[0] ?? 'someone') : `${others.slice(0, -1).join(', ')} and ${others.at(-1)}`;
   switch (content.event) {
     case 'conversation_created':
@@ -66,11 +77,11 @@ export function systemText(content: SystemContent, name: (id: UserId) => string)
 
 
 /** The last message as a one-line preview in the conversation list. */
-export function previewOf(entry: MessageView | null, conversation: ConversationSnapshot, me: UserId): string {
+export function previewOf(entry: MessageView | null, conversation: ConversationSnapshot, me: UserId, lookup?: UserLookup): string {
   if (!entry) return 'No messages yet';
   const content = entry.message;
-  if (content.type === 'system') return systemText(content, (id) => memberName(conversation, me, id));
+  if (content.type === 'system') return systemText(content, (id) => memberName(conversation, me, id, lookup), me);
   const text = content.text.replace(/\s+/g, ' ').trim();
   if (entry.sender_id === me) return `You: ${text}`;
-  return conversation.type === 'group' ? `${memberName(conversation, me, entry.sender_id)}: ${text}` : text;
+  return conversation.type === 'group' ? `${memberName(conversation, me, entry.sender_id, lookup)}: ${text}` : text;
 }

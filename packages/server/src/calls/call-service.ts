@@ -199,14 +199,45 @@ export class CallService {
     const was = before as CallState;
     this.clearTimer(callId);
     if (was.state === 'answered') await this.store.removeActiveCall([was.caller_id, was.invitee_id], callId);
-    const duration = was.answered_at ? Date.now() - was.answered_at : 0;
-    await this.record(was.conversation_id, { type: 'system', event: 'call_ended', actor_id: me ?? was.caller_id, call_id: callId, reason, duration_ms: duration });
+    // A leg that was declined or rang out says so ("Call declined", "Missed call"). Any other end of
+    // a leg is the end of the call only when no other leg of its mesh goes on.
+    const outcomeOfLeg = reason === 'user_rejected' || reason === 'invite_timeout';
+    if (outcomeOfLeg || !(await this.carryOn(was))) {
+      const duration = was.answered_at ? Date.now() - was.answered_at : 0;
+      await this.record(was.conversation_id, { type: 'system', event: 'call_ended', actor_id: me ?? was.caller_id, call_id: callId, reason, duration_ms: duration });
+    }
     // Relayed as sent, with the reason filled in (a hangup without one is a user_hangup).
     const frame: CallRelayFrame = options.relay
       ? (({ id: _, ...rest }) => (rest.type === 'call_hangup' ? { ...rest, reason } : rest))(options.relay)
       : { type: 'call_hangup', call_id: callId, party_id: 'server', reason };
     // Both users' devices: the other party, and the ender's own other devices (which may still ring).
     this.notifier.toUsers([was.caller_id, was.invitee_id], this.push(me ?? was.caller_id, was, frame));
+  }
+
+  /**
+   * Whether other answered legs of the same mesh go on after `ended` (someone
+   * left a group call that continues). A mesh's legs share parties, so those
+   * of the ended leg's two users are the ones to look at. The legs that go on
+   * take the earliest answer of the two, so the call's end, when it is
+   * logged, counts from when the call, not that leg, began.
+   */
+  private async carryOn(ended: CallState): Promise<boolean> {
+    const ids = new Set((await Promise.all([ended.caller_id, ended.invitee_id].map((u) => this.store.activeCallsOf(u)))).flat());
+    ids.delete(ended.id);
+    const legs = (await Promise.all([...ids].map((id) => this.store.get(id)))).filter(
+      (leg): leg is CallState => leg !== null && leg.state === 'answered' && leg.conversation_id === ended.conversation_id,
+    );
+    const since = ended.answered_at;
+    if (since !== null) {
+      for (const leg of legs) {
+        await this.store.transition(
+          leg.id,
+          (c) => (c.state === 'answered' && (c.answered_at === null || c.answered_at > since) ? { ...c, answered_at: since } : null),
+          ANSWERED_TTL_MS,
+        );
+      }
+    }
+    return legs.length > 0;
   }
 
   private async expire(callId: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import { UserListResponseSchema, UserSearchQuery, UserViewSchema, type UserView } from '@parley/protocol';
+import { UserListResponseSchema, UserParams, UserSearchQuery, UserViewSchema, type UserView } from '@parley/protocol';
 import { AppError } from '../errors.ts';
 import type { UsersRepo } from './users-repo.ts';
 
@@ -10,6 +10,17 @@ export function registerUserRoutes(app: FastifyInstance, users: UsersRepo): void
     if (!me) throw new AppError('unauthenticated', 'user no longer exists');
     return me;
   });
+  // Anyone signed in may find anyone by name (above), so naming a user by id shows no more: it keeps
+  // people who left a conversation nameable in its history, where the member list no longer has them.
+  app.get<{ Params: { id: string }; Reply: UserView }>(
+    '/api/v1/users/:id',
+    { schema: { summary: 'One user, by id', params: UserParams, response: { 200: UserViewSchema } } },
+    async (req) => {
+      const user = await users.findById(req.params.id);
+      if (!user) throw new AppError('user_not_found', 'no such user');
+      return user;
+    },
+  );
   app.get<{ Querystring: UserSearchQuery; Reply: Static<typeof UserListResponseSchema> }>(
     '/api/v1/users',
     { schema: { summary: 'Find users by username prefix', querystring: UserSearchQuery, response: { 200: UserListResponseSchema } } },

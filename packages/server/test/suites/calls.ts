@@ -195,6 +195,55 @@ export function callsSuite(cluster: Cluster): void {
     [a1, b1, c1, d1].forEach((s) => s.close());
   });
 
+  it('logs a group call’s end once, when its last leg ends, counting from its first answer', async () => {
+    const [alice, bob, carol] = await Promise.all([register(a.url), register(a.url), register(a.url)]);
+    const group = await createConversation(a.url, alice, [bob, carol], 'group');
+    const sockets = { alice: await connect(a, alice), bob: await connect(b, bob), carol: await connect(a, carol) };
+    const id = (name: string) => `${name}-${Date.now().toString(36)}`;
+    const leg = async (from: keyof typeof sockets, to: keyof typeof sockets, callId: string) => {
+      const invitee = { alice, bob, carol }[to];
+      sockets[from].sendRaw(JSON.stringify({ ...invite(group.id, callId, { invitee: invitee.id }), party_id: from }));
+      await sockets[to].next((f) => f.call_id === callId && f.type === 'call_invite');
+      sockets[to].sendRaw(JSON.stringify({ type: 'call_answer', call_id: callId, party_id: to, answer: ANSWER }));
+      await sockets[from].next((f) => f.call_id === callId && f.type === 'call_answer');
+    };
+    const hangup = async (who: keyof typeof sockets, other: keyof typeof sockets, callId: string) => {
+      sockets[who].sendRaw(JSON.stringify({ type: 'call_hangup', call_id: callId, party_id: who }));
+      await sockets[other].next((f) => f.call_id === callId && f.type === 'call_hangup');
+    };
+    const ends = async () => {
+      const h = await api(a.url, 'GET', `/api/v1/conversations/${group.id}/messages`, { token: alice.token });
+      return h.body.messages.filter((m: { message: { event?: string } }) => m.message.event === 'call_ended').map((m: { message: unknown }) => m.message);
+    };
+
+    // A full mesh of three: Alice called Bob and Carol, and Bob's and Carol's devices joined up.
+    const [ab, ac, bc] = [id('ab'), id('ac'), id('bc')];
+    await leg('alice', 'bob', ab);
+    const firstAnswered = Date.now();
+    await leg('alice', 'carol', ac);
+    await leg('bob', 'carol', bc);
+    // Carol leaves; so does a leg that was still ringing. Alice and Bob talk on: the call has not ended.
+    const ringing = id('ring');
+    sockets.alice.sendRaw(JSON.stringify({ ...invite(group.id, ringing, { invitee: carol.id }), party_id: 'alice' }));
+    await sockets.carol.next((f) => f.call_id === ringing && f.type === 'call_invite');
+    await hangup('alice', 'carol', ringing);
+    await hangup('carol', 'alice', ac);
+    await hangup('carol', 'bob', bc);
+    expect(await ends()).toEqual([]);
+
+    // The last leg ends: one end, as long as the call (not that leg) lasted.
+    const lastHangup = Date.now();
+    await hangup('alice', 'bob', ab);
+    const logged = await eventually(async () => {
+      const list = await ends();
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    expect(logged[0]).toMatchObject({ call_id: ab, reason: 'user_hangup' });
+    expect(logged[0].duration_ms).toBeGreaterThanOrEqual(lastHangup - firstAnswered);
+    Object.values(sockets).forEach((s) => s.close());
+  });
+
   describe(`ringing calls per invitee, in the ${onRedis ? 'Redis' : 'memory'} call store`, () => {
     let store: CallStore;
     beforeAll(() => {

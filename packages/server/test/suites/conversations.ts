@@ -72,7 +72,7 @@ export function conversationsSuite(cluster: Cluster): void {
     m2Socket.close();
   });
 
-  it('lists conversations newest first with last message and unread count, and pages history by seq', async () => {
+  it('lists conversations newest first with last message and unread count, pages history by seq, and finds users by name or id', async () => {
     const alice = await register(a.url);
     const bob = await register(a.url);
     const carol = await register(a.url);
@@ -106,6 +106,12 @@ export function conversationsSuite(cluster: Cluster): void {
     expect(search.body.users.map((u: { id: string }) => u.id)).toContain(bob.id);
     const wild = await api(a.url, 'GET', '/api/v1/users?query=%25', { token: alice.token });
     expect(wild.body.users).toEqual([]);
+    // One user by id (history names people who are no longer members).
+    const byId = await api(a.url, 'GET', `/api/v1/users/${bob.id}`, { token: alice.token });
+    expect(byId.body).toEqual({ id: bob.id, username: bob.username.toLowerCase(), display_name: expect.any(String) });
+    expect((await api(a.url, 'GET', `/api/v1/users/${crypto.randomUUID()}`, { token: alice.token })).body.error.code).toBe('user_not_found');
+    expect((await api(a.url, 'GET', '/api/v1/users/not-a-uuid', { token: alice.token })).status).toBe(400);
+    expect((await api(a.url, 'GET', `/api/v1/users/${bob.id}`, {})).status).toBe(401);
     s.close();
   });
 }

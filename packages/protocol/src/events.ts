@@ -20,7 +20,8 @@ const Timestamp = Type.String({ format: 'date-time' });
 export const EVENT_TOPICS = ['messages', 'conversations', 'users', 'calls'] as const;
 export type EventTopic = (typeof EVENT_TOPICS)[number];
 
-const MembershipChange = Type.Object({
+/** The payload of the membership events (members added, removed, left). */
+export const MembershipChangePayload = Type.Object({
   conversation_id: Uuid,
   /** The membership entry's seq in the conversation's log. */
   seq: SeqSchema,
@@ -63,19 +64,19 @@ export const EventCatalogue = {
     topic: 'conversations',
     schemaVersion: 1,
     description: 'An admin added members to a group.',
-    payload: MembershipChange,
+    payload: MembershipChangePayload,
   },
   'conversation.member_removed': {
     topic: 'conversations',
     schemaVersion: 1,
     description: 'An admin removed a member from a group.',
-    payload: MembershipChange,
+    payload: MembershipChangePayload,
   },
   'conversation.member_left': {
     topic: 'conversations',
     schemaVersion: 1,
     description: 'A member left a group.',
-    payload: MembershipChange,
+    payload: MembershipChangePayload,
   },
   'user.registered': {
     topic: 'users',

@@ -129,7 +129,8 @@ start() {
   fi
   write_config
   if [ ! -f "$state/data/meta.properties" ]; then
-    local id; id="$(java_run kafka.tools.StorageTool random-uuid)"
+    # The id is the last line printed (a warning logged on the way must not become part of it).
+    local id; id="$(java_run kafka.tools.StorageTool random-uuid | tail -n 1)"
     java_run kafka.tools.StorageTool format -t "$id" -c "$state/server.properties" >"$state/format.log" 2>&1 \
       || { cat "$state/format.log" >&2; say "FAILED to format $state/data"; exit 1; }
   fi

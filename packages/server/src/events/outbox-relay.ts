@@ -169,7 +169,8 @@ export class OutboxRelay {
         signal.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // Unref'd: a relay waiting for work never keeps the process alive by itself.
+      const timer = setTimeout(done, ms).unref();
       signal.addEventListener('abort', done);
     });
   }

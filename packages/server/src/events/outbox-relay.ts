@@ -144,7 +144,21 @@ export class OutboxRelay {
         payload: r.payload,
       },
     }));
-    await sink.publish(events);
+    // A publish may outlast the lease while Kafka is slow or down (connect
+    // timeouts, retries): keep renewing it meanwhile, so the lease means "this
+    // relay is alive" and no second relay starts sending the same events.
+    const keepAlive = setInterval(() => {
+      this.lease.hold().then((held) => {
+        if (held) this.lastRenewal = Date.now();
+        else this.stats.holding = false;
+      }, () => {});
+    }, (this.options.leaseTtlSeconds * 1000) / 3).unref();
+    try {
+      await sink.publish(events);
+    } finally {
+      clearInterval(keepAlive);
+    }
+    if (!this.stats.holding) return 0; // lost the lease meanwhile: the new holder marks and relays from here
     await this.db.query('UPDATE outbox SET relayed_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
     this.stats.relayed += rows.length;
     return rows.length;

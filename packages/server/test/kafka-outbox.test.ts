@@ -204,15 +204,20 @@ maybe(enabled ? 'outbox relayed to Kafka' : 'outbox relayed to Kafka (skipped: n
   describe('with a private broker stopped mid-stream', () => {
     // Its own ports and data folder, so stopping it disturbs no other test.
     const port = 19192 + (process.pid % 50) * 2;
-    const stateDir = mkdtempSync(join(tmpdir(), 'parley-kafka-test-'));
-    const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1), KAFKA_STATE_DIR: stateDir };
-    const kafka = (command: 'start' | 'stop') => run('bash', [KAFKA_SH, command], { env, timeout: 180_000 });
+    let stateDir = '';
+    const kafka = (command: 'start' | 'stop') =>
+      run('bash', [KAFKA_SH, command], {
+        env: { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1), KAFKA_STATE_DIR: stateDir },
+        timeout: 180_000,
+      });
     const brokers = [`127.0.0.1:${port}`];
 
     beforeAll(async () => {
+      stateDir = mkdtempSync(join(tmpdir(), 'parley-kafka-test-'));
       await kafka('start');
     }, 200_000);
     afterAll(async () => {
+      if (!stateDir) return;
       await kafka('stop').catch(() => {});
       rmSync(stateDir, { recursive: true, force: true });
     }, 60_000);

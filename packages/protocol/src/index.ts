@@ -7,3 +7,4 @@ export * from './rest.ts';
 export * from './calls.ts';
 export * from './views.ts';
 export * from './server-frames.ts';
+export * from './events.ts';

@@ -29,6 +29,30 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the event stream settings: no Kafka by default, the outbox always on unless measured', () => {
+    expect(loadConfig({}).events).toEqual({
+      outbox: true,
+      kafkaBrokers: [],
+      kafkaTopicPrefix: 'parley.',
+      kafkaClientId: 'parley',
+      relayBatch: 500,
+      retention: 86_400,
+      leaseTtl: 10,
+    });
+    const config = loadConfig({
+      KAFKA_BROKERS: 'k1:9092, k2:9093',
+      KAFKA_TOPIC_PREFIX: 'acme-',
+      OUTBOX: 'off',
+      OUTBOX_RELAY_BATCH: '50',
+      OUTBOX_RETENTION: '3600',
+      OUTBOX_LEASE_TTL: '3',
+    });
+    expect(config.events).toMatchObject({ outbox: false, kafkaBrokers: ['k1:9092', 'k2:9093'], kafkaTopicPrefix: 'acme-', relayBatch: 50, retention: 3600, leaseTtl: 3 });
+    expect(() => loadConfig({ KAFKA_BROKERS: 'localhost' })).toThrow(/KAFKA_BROKERS/);
+    expect(() => loadConfig({ KAFKA_TOPIC_PREFIX: 'a/b' })).toThrow(/KAFKA_TOPIC_PREFIX/);
+    expect(() => loadConfig({ OUTBOX: 'no' })).toThrow(/OUTBOX must be "on" or "off"/);
+  });
+
   it('refuses values out of range with a message naming the variable', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);

@@ -83,6 +83,25 @@ export interface Config {
    * serve /metrics): null (METRICS_PORT unset) serves no metrics at all.
    */
   metrics: { port: number | null; host: string };
+  /** The event stream (issue #13): the transactional outbox and its relay to Kafka. */
+  events: {
+    /** Write `message.created` outbox events for sends. `OUTBOX=off` exists only to measure their cost: it loses those events. */
+    outbox: boolean;
+    /** Kafka bootstrap brokers (`host:port`); empty runs no relay (the embedded tier). */
+    kafkaBrokers: string[];
+    /** Prefix of the topic names: `<prefix>messages`, `<prefix>conversations`, `<prefix>users`, `<prefix>calls`. */
+    kafkaTopicPrefix: string;
+    kafkaClientId: string;
+    /** Outbox rows relayed per Kafka request, at most. */
+    relayBatch: number;
+    /**
+     * Seconds an outbox row is kept: after Kafka acknowledged it with a relay,
+     * after it was written without one (nothing reads the outbox yet in the embedded tier).
+     */
+    retention: number;
+    /** Seconds the relay lease lasts unless renewed: how soon another instance takes over from a dead relay. */
+    leaseTtl: number;
+  };
   logLevel: string;
   /** Directory of the built web client, served at `/` when present. */
   webRoot: string | null;
@@ -151,6 +170,14 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return value;
 }
 
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === null) return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(`${name} must be "on" or "off", got "${raw}"`);
+}
+
 function str(env: Env, name: string): string | null {
   const raw = env[name]?.trim();
   return raw ? raw : null;
@@ -203,6 +230,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       port: str(env, 'METRICS_PORT') === null ? null : int(env, 'METRICS_PORT', 0, 0, 65535),
       host: str(env, 'METRICS_HOST') ?? '127.0.0.1',
     },
+    events: {
+      outbox: onOff(env, 'OUTBOX', true),
+      kafkaBrokers: (str(env, 'KAFKA_BROKERS') ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+      kafkaTopicPrefix: str(env, 'KAFKA_TOPIC_PREFIX') ?? 'parley.',
+      kafkaClientId: str(env, 'KAFKA_CLIENT_ID') ?? 'parley',
+      relayBatch: int(env, 'OUTBOX_RELAY_BATCH', 500, 1, 10_000),
+      retention: int(env, 'OUTBOX_RETENTION', 86_400, 60, 90 * 86_400),
+      leaseTtl: int(env, 'OUTBOX_LEASE_TTL', 10, 1, 600),
+    },
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
     webRoot: str(env, 'WEB_ROOT') ?? builtWebClient(),
   };
@@ -211,6 +247,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       'TRUST_PROXY is no longer read: set TRUST_PROXY_HOPS to the number of proxies in front of Parley ' +
         '(1 behind the shipped nginx or a Kubernetes Ingress, 0 when clients connect directly) and remove TRUST_PROXY',
     );
+  }
+  for (const broker of config.events.kafkaBrokers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) throw new ConfigError(`KAFKA_BROKERS must be comma-separated host:port, got "${broker}"`);
+  }
+  if (!/^[A-Za-z0-9._-]*$/.test(config.events.kafkaTopicPrefix)) {
+    throw new ConfigError(`KAFKA_TOPIC_PREFIX may hold only letters, digits, ".", "_" and "-", got "${config.events.kafkaTopicPrefix}"`);
   }
   if (Boolean(config.security.tlsCertFile) !== Boolean(config.security.tlsKeyFile)) {
     throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');

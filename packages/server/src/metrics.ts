@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RedisBusStats } from './bus/redis-bus.ts';
+import type { RelayStats } from './events/outbox-relay.ts';
 
 /**
  * Prometheus metrics of one instance, on its own registry (several instances
@@ -26,6 +27,8 @@ export class Metrics {
     /** Sockets opened without credentials that have not sent their `auth` frame yet. */
     unauthenticated: () => number;
     bus?: RedisBusStats;
+    /** The outbox relay, when a sink (Kafka) is configured. */
+    outbox?: { relay: RelayStats; backlog: () => Promise<{ backlog: number; oldestSeconds: number }> };
   }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
     new Gauge({
@@ -52,6 +55,50 @@ export class Metrics {
         this.set(sources.unauthenticated());
       },
     });
+    const outbox = sources.outbox;
+    if (outbox) {
+      // Both read the outbox itself, so every instance answers alike, relay or not.
+      new Gauge({
+        name: 'parley_outbox_backlog',
+        help: 'Outbox events not yet acknowledged by Kafka (grows while Kafka is unreachable).',
+        registers: [this.registry],
+        async collect() {
+          this.set((await outbox.backlog()).backlog);
+        },
+      });
+      new Gauge({
+        name: 'parley_outbox_oldest_unrelayed_seconds',
+        help: 'Age of the oldest outbox event not yet acknowledged by Kafka; 0 when none waits.',
+        registers: [this.registry],
+        async collect() {
+          this.set((await outbox.backlog()).oldestSeconds);
+        },
+      });
+      new Gauge({
+        name: 'parley_outbox_relay_errors_total',
+        help: 'Failed relay attempts on this instance (Kafka or the database unreachable); each is retried with backoff.',
+        registers: [this.registry],
+        collect() {
+          this.set(outbox.relay.errors);
+        },
+      });
+      new Gauge({
+        name: 'parley_outbox_relayed_total',
+        help: 'Outbox events this instance relayed to Kafka.',
+        registers: [this.registry],
+        collect() {
+          this.set(outbox.relay.relayed);
+        },
+      });
+      new Gauge({
+        name: 'parley_outbox_relay_holder',
+        help: '1 while this instance holds the relay lease (exactly one instance should).',
+        registers: [this.registry],
+        collect() {
+          this.set(outbox.relay.holding ? 1 : 0);
+        },
+      });
+    }
     const bus = sources.bus;
     if (bus) {
       const stat = (name: keyof RedisBusStats, help: string) =>

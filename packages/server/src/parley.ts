@@ -43,6 +43,8 @@ import { CallService } from './calls/call-service.ts';
 import { registerCallRoutes } from './calls/routes.ts';
 import { collectRoutes, markAccess } from './api-docs/route-catalogue.ts';
 import { registerApiDocsRoutes } from './api-docs/routes.ts';
+import { OutboxRelay, outboxBacklog } from './events/outbox-relay.ts';
+import { KafkaSink } from './events/kafka-sink.ts';
 
 export interface ParleyOptions {
   /** Use this database instead of opening the configured one (tests share one per file). It is not closed by `close()`. */
@@ -65,6 +67,8 @@ export interface Parley {
   bus: Bus;
   metrics: Metrics;
   log: Logger;
+  /** Moves the outbox to Kafka (when KAFKA_BROKERS is set) while this instance holds the relay lease; prunes it. */
+  relay: OutboxRelay;
   /** Listens on the configured host and port (and the metrics listener, when configured); resolves to the base URL. */
   listen(): Promise<string>;
   /** Base URL of the metrics listener once listening (`/metrics` there); null without METRICS_PORT. */
@@ -118,11 +122,23 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const hub = new Hub(bus, log, (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold), config.largeRoomThreshold);
   const presence = new PresenceService(presenceStore, db, notifier, config.instanceId, log);
   const conversations = new ConversationsService(db, notifier, presence);
+  const { events } = config;
+  const sink =
+    events.kafkaBrokers.length > 0
+      ? new KafkaSink({ brokers: events.kafkaBrokers, clientId: events.kafkaClientId, topicPrefix: events.kafkaTopicPrefix })
+      : null;
+  const relay = new OutboxRelay(db, sink, log.child({ component: 'outbox-relay' }), {
+    instanceId: config.instanceId,
+    batch: events.relayBatch,
+    retentionSeconds: events.retention,
+    leaseTtlSeconds: events.leaseTtl,
+  });
   const metrics = new Metrics({
     connections: () => hub.connectionCount,
     channels: () => hub.channelCount,
     unauthenticated: () => gateway.unauthenticatedCount,
     bus: bus instanceof RedisBus ? bus.stats : undefined,
+    outbox: sink ? { relay: relay.stats, backlog: () => outboxBacklog(db) } : undefined,
   });
   const gateway = new WsGateway({ config, tokens, auth, revoked, messaging, presence, calls, hub, limiter, metrics, audit, log });
   presence.start(
@@ -155,6 +171,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);
   await http.ready();
   gateway.attach(http.server);
+  relay.start();
 
   const metricsServer = config.metrics.port === null ? null : new MetricsServer(metrics, log);
   let metricsUrl: string | null = null;
@@ -166,6 +183,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     bus,
     metrics,
     log,
+    relay,
     get metricsUrl() {
       return metricsUrl;
     },
@@ -182,6 +200,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       await gateway.close();
       calls.close();
       await http.close();
+      // After the last send committed: what this instance leaves unrelayed, the next holder relays.
+      await relay.stop();
       await metricsServer?.close();
       await revoked.close();
       if (!options.bus) await bus.close();

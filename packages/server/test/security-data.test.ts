@@ -227,7 +227,7 @@ function securityDataSuite(kind: DatabaseKind): void {
     it('fails only the bad send of a batch: the others of its batch are stored', async () => {
       const [alice, bob] = [await register(server.url), await register(server.url)];
       const conv = await createConversation(server.url, alice, [bob]);
-      const writer = new MessageWriter(database.db, { maxBatch: 512, lanes: 1, largeRoomThreshold: 100 });
+      const writer = new MessageWriter(database.db, { maxBatch: 512, lanes: 1, largeRoomThreshold: 100, outbox: true });
       const message = (text: string) => ({ ...textMessage(text), attachments: [] }) as ReturnType<typeof textMessage> & { type: 'text' };
       // The first send runs alone; the next three arrive while it is written and go together in one batch.
       const first = writer.write(conv.id, alice.id, message('first'));

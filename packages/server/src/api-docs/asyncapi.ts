@@ -8,6 +8,7 @@ import {
 } from '@parley/protocol';
 import { SchemaComponents, type JsonSchema } from './json-schema.ts';
 import { closeCodeTable, describeErrorCodes, errorCodeTable } from './error-codes.ts';
+import { eventDocument } from './asyncapi-events.ts';
 
 /** The catalogues the WebSocket document is built from; tests pass extended ones to prove a missing frame is noticed. */
 export interface FrameCatalogues {
@@ -60,6 +61,7 @@ export function buildAsyncApi(frames: FrameCatalogues = protocolFrames): JsonSch
   for (const [type, schema] of Object.entries(frames.server)) add('server', type, schema);
 
   const closeCodes = closeCodeTable();
+  const events = eventDocument(components);
   return {
     asyncapi: '3.0.0',
     info: {
@@ -73,7 +75,10 @@ export function buildAsyncApi(frames: FrameCatalogues = protocolFrames): JsonSch
         'a one-use `?ticket=` from `POST /api/v1/auth/ws-ticket`, or an `auth` frame right after opening. The server answers with `ready`.\n\n' +
         `**Limits.** A frame over ${MAX_FRAME_BYTES} bytes closes the socket with 1009.\n\n` +
         `**Close codes.**\n\n${closeCodes.map((c) => `- ${c.code} \`${c.name}\``).join('\n')}\n\n` +
-        `**Error codes** (in \`error\` frames):\n\n${describeErrorCodes()}`,
+        `**Error codes** (in \`error\` frames):\n\n${describeErrorCodes()}\n\n` +
+        '**Event stream.** With `KAFKA_BROKERS` set, every committed change is also published to Kafka (the `kafka` server and ' +
+        'its channels below): a JSON envelope per record, keyed by conversation (user for user events), in order per key, ' +
+        'at least once (a repeat is the same `event_id`).',
     },
     defaultContentType: 'application/json',
     servers: {
@@ -85,6 +90,7 @@ export function buildAsyncApi(frames: FrameCatalogues = protocolFrames): JsonSch
         variables: { host: { default: 'localhost:8080', description: 'Host and port of the server.' } },
         security: [{ $ref: '#/components/securitySchemes/bearer' }],
       },
+      kafka: events.server,
     },
     channels: {
       socket: {
@@ -114,6 +120,7 @@ export function buildAsyncApi(frames: FrameCatalogues = protocolFrames): JsonSch
           },
         },
       },
+      ...events.channels,
     },
     operations: {
       // Operations are the server's: it receives the client's frames and sends its own.
@@ -129,9 +136,10 @@ export function buildAsyncApi(frames: FrameCatalogues = protocolFrames): JsonSch
         channel: { $ref: '#/channels/socket' },
         messages: fromServer,
       },
+      ...events.operations,
     },
     components: {
-      messages,
+      messages: { ...messages, ...events.messages },
       schemas: components.schemas,
       correlationIds: {
         requestId: {

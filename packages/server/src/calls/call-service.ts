@@ -10,13 +10,14 @@ import type {
   UserId,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
-import type { Database } from '../store/database.ts';
+import type { Database, Sql } from '../store/database.ts';
 import type { Notifier } from '../bus/notifier.ts';
 import type { Limit, RateLimiter } from '../limits/rate-limiter.ts';
 import { AppError } from '../errors.ts';
 import { memberIds } from '../conversations/conversations-repo.ts';
 import { notFound } from '../conversations/conversations-service.ts';
 import { appendEntry } from '../messaging/log-repo.ts';
+import { recordEvent } from '../events/outbox.ts';
 import { ANSWERED_TTL_MS, ENDED_TTL_MS, RING_CAPS, type CallState, type CallStore } from './call-store.ts';
 
 const gone = () => new AppError('not_found', 'no such call, or it has ended');
@@ -200,11 +201,23 @@ export class CallService {
     this.clearTimer(callId);
     if (was.state === 'answered') await this.store.removeActiveCall([was.caller_id, was.invitee_id], callId);
     // A leg that was declined or rang out says so ("Call declined", "Missed call"). Any other end of
-    // a leg is the end of the call only when no other leg of its mesh goes on.
+    // a leg is the end of the call only when no other leg of its mesh goes on. The event goes with the entry.
     const outcomeOfLeg = reason === 'user_rejected' || reason === 'invite_timeout';
     if (outcomeOfLeg || !(await this.carryOn(was))) {
       const duration = was.answered_at ? Date.now() - was.answered_at : 0;
-      await this.record(was.conversation_id, { type: 'system', event: 'call_ended', actor_id: me ?? was.caller_id, call_id: callId, reason, duration_ms: duration });
+      const actor = me ?? was.caller_id;
+      await this.record(was.conversation_id, { type: 'system', event: 'call_ended', actor_id: actor, call_id: callId, reason, duration_ms: duration }, (tx, seq) =>
+        recordEvent(tx, 'call.ended', was.conversation_id, {
+          conversation_id: was.conversation_id,
+          seq,
+          call_id: callId,
+          caller_id: was.caller_id,
+          invitee_id: was.invitee_id,
+          actor_id: actor,
+          reason,
+          duration_ms: duration,
+        }),
+      );
     }
     // Relayed as sent, with the reason filled in (a hangup without one is a user_hangup).
     const frame: CallRelayFrame = options.relay
@@ -273,11 +286,17 @@ export class CallService {
     return { ...frame, conversation_id: call.conversation_id, sender_id: sender } as CallPushFrame;
   }
 
-  private async record(conversationId: ConversationId, content: SystemContent): Promise<void> {
-    const { entry, members } = await this.db.transaction(async (tx) => ({
-      entry: (await appendEntry(tx, { conversationId, senderId: content.actor_id, kind: 'system', clientMsgId: null, content }))!,
-      members: await memberIds(tx, conversationId),
-    }));
+  /** Writes a call entry into the conversation's log, with its outbox event (`event`) in the same transaction. */
+  private async record(
+    conversationId: ConversationId,
+    content: SystemContent,
+    event?: (tx: Sql, seq: number) => Promise<void>,
+  ): Promise<void> {
+    const { entry, members } = await this.db.transaction(async (tx) => {
+      const entry = (await appendEntry(tx, { conversationId, senderId: content.actor_id, kind: 'system', clientMsgId: null, content }))!;
+      await event?.(tx, entry.seq);
+      return { entry, members: await memberIds(tx, conversationId) };
+    });
     this.notifier.toConversation(conversationId, members, { type: 'message', ...entry });
   }
 

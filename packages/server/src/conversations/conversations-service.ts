@@ -15,6 +15,7 @@ import { AppError } from '../errors.ts';
 import { UsersRepo } from '../users/users-repo.ts';
 import { storedName } from '../users/names.ts';
 import { appendEntry } from '../messaging/log-repo.ts';
+import { recordEvent } from '../events/outbox.ts';
 import { loadMemberPage, loadViews, loadViewsFor, memberIds, roleOf, type Role } from './conversations-repo.ts';
 
 const LIST_LIMIT = 200;
@@ -69,7 +70,8 @@ export class ConversationsService {
           const [row] = await tx.query<{ id: string }>('SELECT id FROM conversations WHERE direct_key = $1', [key]);
           return { id: row!.id, created: false };
         }
-        await addMemberRows(tx, id, [...new Set([me, other])], 'member');
+        const members = await addMemberRows(tx, id, [...new Set([me, other])], 'member');
+        await recordEvent(tx, 'conversation.created', id, { conversation_id: id, type: 'direct', title: null, created_by: me, member_ids: members });
         return { id, created: true };
       }
       await tx.query(`INSERT INTO conversations (id, type, title, created_by) VALUES ($1, 'group', $2, $3)`, [
@@ -77,8 +79,8 @@ export class ConversationsService {
         title,
         me,
       ]);
-      await addMemberRows(tx, id, [me], 'admin');
-      await addMemberRows(tx, id, others, 'member');
+      const members = [...(await addMemberRows(tx, id, [me], 'admin')), ...(await addMemberRows(tx, id, others, 'member'))];
+      await recordEvent(tx, 'conversation.created', id, { conversation_id: id, type: 'group', title, created_by: me, member_ids: members });
       return { id, created: true };
     });
 
@@ -140,6 +142,7 @@ export class ConversationsService {
       const added = await addMemberRows(tx, conversationId, userIds, 'member');
       if (added.length === 0) return { added, memberCount: room.member_count, entry: null, members: [] };
       const entry = await appendSystem(tx, conversationId, { type: 'system', event: 'members_added', actor_id: me, user_ids: added });
+      await recordEvent(tx, 'conversation.members_added', conversationId, { conversation_id: conversationId, seq: entry.seq, actor_id: me, user_ids: added });
       const members = await memberIds(tx, conversationId);
       return { added, memberCount: members.length, entry, members };
     });
@@ -186,6 +189,7 @@ export class ConversationsService {
       );
       const event = userId === me ? 'member_left' : 'member_removed';
       const entry = await appendSystem(tx, conversationId, { type: 'system', event, actor_id: me, user_ids: [userId] });
+      await recordEvent(tx, `conversation.${event}`, conversationId, { conversation_id: conversationId, seq: entry.seq, actor_id: me, user_ids: [userId] });
       return { entry, members: await memberIds(tx, conversationId) };
     });
     this.notifier.toUsers([userId], { type: 'conversation', event: 'removed', conversation: { id: conversationId } });

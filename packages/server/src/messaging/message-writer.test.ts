@@ -26,7 +26,7 @@ function suite(kind: DatabaseKind) {
     const { conversation, ids } = await seed(3);
     const other = await seed(2);
     const outsider = crypto.randomUUID();
-    const writer = new MessageWriter(database.db, { maxBatch: 16, lanes: 1, largeRoomThreshold: 100 });
+    const writer = new MessageWriter(database.db, { maxBatch: 16, lanes: 1, largeRoomThreshold: 100, outbox: true });
 
     const sends = Array.from({ length: 40 }, (_, i) => writer.write(conversation, ids[i % 3]!, text(`m${i}`)));
     const retry = writer.write(conversation, ids[0]!, text('m0')); // same sender, same id as the first
@@ -56,7 +56,7 @@ function suite(kind: DatabaseKind) {
 
   it('answers a later retry with the stored original, content and time included', async () => {
     const { conversation, ids } = await seed(2);
-    const writer = new MessageWriter(database.db, { maxBatch: 16, lanes: 1, largeRoomThreshold: 100 });
+    const writer = new MessageWriter(database.db, { maxBatch: 16, lanes: 1, largeRoomThreshold: 100, outbox: true });
     const first = await writer.write(conversation, ids[0]!, { type: 'text', text: 'original', client_msg_id: 'r1' });
     const again = await writer.write(conversation, ids[0]!, { type: 'text', text: 'changed on retry', client_msg_id: 'r1' });
     expect(again).toEqual({ ...first, duplicate: true, audience: null });
@@ -65,7 +65,7 @@ function suite(kind: DatabaseKind) {
 
   it('keeps each conversation in arrival order across several lanes', async () => {
     const rooms = await Promise.all(Array.from({ length: 6 }, () => seed(2)));
-    const writer = new MessageWriter(database.db, { maxBatch: 8, lanes: 3, largeRoomThreshold: 100 });
+    const writer = new MessageWriter(database.db, { maxBatch: 8, lanes: 3, largeRoomThreshold: 100, outbox: true });
     const sends = Array.from({ length: 120 }, (_, i) => {
       const room = rooms[i % rooms.length]!;
       return writer.write(room.conversation, room.ids[i % 2]!, text(`l${i}`));
@@ -83,8 +83,8 @@ function suite(kind: DatabaseKind) {
   it('stores a send once when two instances write the same client_msg_ids at once', async () => {
     const { conversation, ids } = await seed(2);
     // Two writers stand for two server instances sharing the database.
-    const a = new MessageWriter(database.db, { maxBatch: 4, lanes: 2, largeRoomThreshold: 100 });
-    const b = new MessageWriter(database.db, { maxBatch: 4, lanes: 2, largeRoomThreshold: 100 });
+    const a = new MessageWriter(database.db, { maxBatch: 4, lanes: 2, largeRoomThreshold: 100, outbox: true });
+    const b = new MessageWriter(database.db, { maxBatch: 4, lanes: 2, largeRoomThreshold: 100, outbox: true });
     const n = 30;
     const [fromA, fromB] = await Promise.all([
       Promise.all(Array.from({ length: n }, (_, i) => a.write(conversation, ids[0]!, text(`race${i}`)))),
@@ -101,7 +101,7 @@ function suite(kind: DatabaseKind) {
 
   it('leaves the audience to the room channel for large rooms', async () => {
     const { conversation, ids } = await seed(4);
-    const writer = new MessageWriter(database.db, { maxBatch: 16, lanes: 1, largeRoomThreshold: 4 });
+    const writer = new MessageWriter(database.db, { maxBatch: 16, lanes: 1, largeRoomThreshold: 4, outbox: true });
     expect(await writer.write(conversation, ids[1]!, text('big'))).toMatchObject({ audience: null, duplicate: false });
   });
 }

@@ -4,6 +4,7 @@ import { DatabaseError } from '../store/database-error.ts';
 import { notFound } from '../conversations/conversations-service.ts';
 import { toMessageView, type EntryRow } from './log-repo.ts';
 import { BatchQueue } from './batch-queue.ts';
+import { messageCreatedOutboxSql } from '../events/outbox.ts';
 
 export interface WriteResult {
   entry: MessageView;
@@ -35,11 +36,19 @@ const MAX_ATTEMPTS = 3;
  */
 export class MessageWriter {
   private readonly lanes: Array<BatchQueue<Send, WriteResult>>;
+  private readonly statement: string;
 
   constructor(
     private readonly db: Database,
-    private readonly options: { maxBatch: number; lanes: number; largeRoomThreshold: number },
+    private readonly options: {
+      maxBatch: number;
+      lanes: number;
+      largeRoomThreshold: number;
+      /** Write a `message.created` outbox row per stored message (off only to measure its cost). */
+      outbox: boolean;
+    },
   ) {
+    this.statement = options.outbox ? WRITE_BATCH_WITH_OUTBOX : WRITE_BATCH;
     this.lanes = Array.from({ length: options.lanes }, () => new BatchQueue((batch: Send[]) => this.writeBatch(batch), options.maxBatch));
   }
 
@@ -92,7 +101,7 @@ export class MessageWriter {
    */
   private async store(batch: Send[]): Promise<Array<WriteResult | Error>> {
     const messageIds = batch.map(() => crypto.randomUUID());
-    const rows = await this.db.query<BatchRow>(WRITE_BATCH, [
+    const rows = await this.db.query<BatchRow>(this.statement, [
       messageIds,
       batch.map((p) => p.conversationId),
       batch.map((p) => p.senderId),
@@ -151,6 +160,8 @@ type BatchRow = { ord: number; member: boolean; fresh: boolean; audience: UserId
  *   instances cannot deadlock) and moved by the number of fresh sends;
  * - `ins`: the entries, seqs taken as a dense block from each counter;
  * - `cursors`: each sender's delivered/read cursor moves to what they sent;
+ * - `events` (WRITE_BATCH_WITH_OUTBOX): a `message.created` outbox row per
+ *   entry inserted, committed or rolled back with it;
  * - one row per send: the stored entry (fresh or original), or `member`
  *   false, or no seq for a repeat within the batch; the first fresh row of a
  *   small conversation carries its members (who to tell).
@@ -191,7 +202,7 @@ WITH input AS (
     FROM (SELECT f.conversation_id, f.sender_id, max(ins.seq) AS seq
             FROM ins JOIN fresh f ON f.id = ins.id GROUP BY f.conversation_id, f.sender_id) s
    WHERE cm.conversation_id = s.conversation_id AND cm.user_id = s.sender_id
-)
+)/*events*/
 SELECT c.ord::int AS ord, c.member, ins.id IS NOT NULL AS fresh, c.conversation_id, c.sender_id,
        COALESCE(ins.id, c.old_id) AS id, COALESCE(ins.seq, c.old_seq) AS seq,
        c.old_content AS content, COALESCE(ins.created_at, c.old_created_at) AS created_at,
@@ -203,3 +214,6 @@ SELECT c.ord::int AS ord, c.member, ins.id IS NOT NULL AS fresh, c.conversation_
   LEFT JOIN fresh f ON f.id = c.id
   LEFT JOIN bumped b ON b.id = c.conversation_id
  ORDER BY c.ord`;
+
+const WRITE_BATCH_WITH_OUTBOX = WRITE_BATCH.replace('/*events*/', `, events AS (${messageCreatedOutboxSql}
+)`);

@@ -41,7 +41,7 @@ export class MessagingService {
   constructor(
     private readonly db: Database,
     private readonly notifier: Notifier,
-    options: { largeRoomThreshold: number; writeLanes: number },
+    options: { largeRoomThreshold: number; writeLanes: number; events: { outbox: boolean } },
   ) {
     // PGlite runs one statement at a time: one lane. On PostgreSQL, lanes let
     // batches of different conversations run on several backends at once.
@@ -49,6 +49,7 @@ export class MessagingService {
       maxBatch: 512,
       lanes: db.kind === 'postgres' ? options.writeLanes : 1,
       largeRoomThreshold: options.largeRoomThreshold,
+      outbox: options.events.outbox,
     });
     this.reader = new SyncReader(db, 256);
   }

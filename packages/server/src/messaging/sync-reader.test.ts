@@ -10,7 +10,7 @@ function suite(kind: DatabaseKind) {
   let writer: MessageWriter;
   beforeAll(async () => {
     database = await makeDatabase(kind);
-    writer = new MessageWriter(database.db, { maxBatch: 64, lanes: 1, largeRoomThreshold: 100 });
+    writer = new MessageWriter(database.db, { maxBatch: 64, lanes: 1, largeRoomThreshold: 100, outbox: true });
   });
   afterAll(async () => {
     await database?.drop();

@@ -2,6 +2,7 @@ import type { UserId, UserView } from '@parley/protocol';
 import { isUniqueViolation, type Sql } from '../store/database.ts';
 import { AppError } from '../errors.ts';
 import { storedName } from './names.ts';
+import { eventColumnsSql } from '../events/outbox.ts';
 
 export interface UserRecord extends UserView {
   password_hash: string;
@@ -16,9 +17,19 @@ export class UsersRepo {
   async create(user: { username: string; displayName: string; passwordHash: string }): Promise<UserView> {
     const displayName = storedName('display_name', user.displayName);
     try {
+      // One statement, so the user.registered event commits with the account
+      // (and a taken username writes none). The payload never holds the hash.
       const [row] = await this.sql.query<UserView>(
-        `INSERT INTO users (id, username, display_name, password_hash) VALUES ($1, $2, $3, $4)
-         RETURNING ${VIEW_COLUMNS}`,
+        `WITH created AS (
+           INSERT INTO users (id, username, display_name, password_hash) VALUES ($1, $2, $3, $4)
+           RETURNING ${VIEW_COLUMNS}, created_at
+         ), event AS (
+           INSERT INTO outbox (event_id, type, schema_version, topic, key, occurred_at, payload)
+           SELECT gen_random_uuid(), ${eventColumnsSql('user.registered')}, id, created_at,
+                  jsonb_build_object('user_id', id, 'username', username, 'display_name', display_name)
+             FROM created
+         )
+         SELECT ${VIEW_COLUMNS} FROM created`,
         [crypto.randomUUID(), user.username.toLowerCase(), displayName, user.passwordHash],
       );
       return row!;

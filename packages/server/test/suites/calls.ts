@@ -82,6 +82,27 @@ export function callsSuite(cluster: Cluster): void {
     });
     expect(history[0].message).toMatchObject({ call_id: callId, video: true, actor_id: alice.id });
     expect(history[2].message).toMatchObject({ reason: 'user_hangup', duration_ms: expect.any(Number) });
+    // The ended call's event went into the outbox with its log entry; the start and answer have none.
+    const events = await cluster.database.db.query<{ type: string; topic: string; payload: Record<string, unknown> }>(
+      `SELECT type, topic, payload FROM outbox WHERE key = $1 AND topic = 'calls'`,
+      [conv],
+    );
+    expect(events).toEqual([
+      {
+        type: 'call.ended',
+        topic: 'calls',
+        payload: {
+          conversation_id: conv,
+          seq: history[2].seq,
+          call_id: callId,
+          caller_id: alice.id,
+          invitee_id: bob.id,
+          actor_id: alice.id,
+          reason: 'user_hangup',
+          duration_ms: history[2].message.duration_ms,
+        },
+      },
+    ]);
     [a1, a2, b1, b2].forEach((s) => s.close());
   });
 

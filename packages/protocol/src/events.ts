@@ -1,0 +1,134 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import { MessageContent, SeqSchema, Uuid } from './common.ts';
+
+/**
+ * The event stream (Kafka): what Parley publishes after every durable change,
+ * for analytics, moderation and audit. The server writes each event to its
+ * outbox in the same transaction as the change, and one relay moves the
+ * outbox to Kafka, so consumers see exactly what was committed, in order per
+ * key, at least once: a repeat is always the same `event_id`.
+ *
+ * Each record's value is an `EventEnvelope` (JSON); its key is the
+ * conversation id (the user id for user events), and its headers repeat
+ * `event_type`, `schema_version` and `event_id`. A schema version grows only
+ * on an incompatible change of a payload; fields may be added within one.
+ */
+
+const Timestamp = Type.String({ format: 'date-time' });
+
+/** Event topics by domain; the server prefixes them (`KAFKA_TOPIC_PREFIX`, `parley.` by default). */
+export const EVENT_TOPICS = ['messages', 'conversations', 'users', 'calls'] as const;
+export type EventTopic = (typeof EVENT_TOPICS)[number];
+
+/** The payload of the membership events (members added, removed, left). */
+export const MembershipChangePayload = Type.Object({
+  conversation_id: Uuid,
+  /** The membership entry's seq in the conversation's log. */
+  seq: SeqSchema,
+  actor_id: Uuid,
+  user_ids: Type.Array(Uuid),
+});
+
+/**
+ * Every event type with its topic, schema version and payload schema. No
+ * payload carries a secret: no password hash, no token.
+ */
+export const EventCatalogue = {
+  'message.created': {
+    topic: 'messages',
+    schemaVersion: 1,
+    description: 'A message was stored (retries of a stored client_msg_id are not new events).',
+    payload: Type.Object({
+      conversation_id: Uuid,
+      seq: SeqSchema,
+      message_id: Uuid,
+      sender_id: Uuid,
+      /** The message as sent. */
+      message: MessageContent,
+      created_at: Timestamp,
+    }),
+  },
+  'conversation.created': {
+    topic: 'conversations',
+    schemaVersion: 1,
+    description: 'A direct conversation or a group was created (a direct conversation once per pair).',
+    payload: Type.Object({
+      conversation_id: Uuid,
+      type: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
+      title: Type.Union([Type.String(), Type.Null()]),
+      created_by: Uuid,
+      member_ids: Type.Array(Uuid),
+    }),
+  },
+  'conversation.members_added': {
+    topic: 'conversations',
+    schemaVersion: 1,
+    description: 'An admin added members to a group.',
+    payload: MembershipChangePayload,
+  },
+  'conversation.member_removed': {
+    topic: 'conversations',
+    schemaVersion: 1,
+    description: 'An admin removed a member from a group.',
+    payload: MembershipChangePayload,
+  },
+  'conversation.member_left': {
+    topic: 'conversations',
+    schemaVersion: 1,
+    description: 'A member left a group.',
+    payload: MembershipChangePayload,
+  },
+  'user.registered': {
+    topic: 'users',
+    schemaVersion: 1,
+    description: 'An account was registered (never its password or tokens).',
+    payload: Type.Object({
+      user_id: Uuid,
+      username: Type.String(),
+      display_name: Type.String(),
+    }),
+  },
+  'call.ended': {
+    topic: 'calls',
+    schemaVersion: 1,
+    description: 'A call ended (hung up, rejected, unanswered, or failed).',
+    payload: Type.Object({
+      conversation_id: Uuid,
+      /** The call_ended entry's seq in the conversation's log. */
+      seq: SeqSchema,
+      call_id: Type.String(),
+      caller_id: Uuid,
+      invitee_id: Uuid,
+      /** Who ended it (the caller for a timeout). */
+      actor_id: Uuid,
+      reason: Type.String(),
+      /** Milliseconds since answered; 0 when never answered. */
+      duration_ms: Type.Integer({ minimum: 0 }),
+    }),
+  },
+} as const satisfies Record<string, { topic: EventTopic; schemaVersion: number; description: string; payload: TSchema }>;
+
+export type EventType = keyof typeof EventCatalogue;
+export type EventPayload<T extends EventType> = Static<(typeof EventCatalogue)[T]['payload']>;
+
+/** The value of every record on the event topics. */
+export const EventEnvelope = Type.Object({
+  event_id: Uuid,
+  type: Type.String(),
+  schema_version: Type.Integer({ minimum: 1 }),
+  occurred_at: Timestamp,
+  /** The record's key: the conversation id, or the user id for user events. */
+  key: Uuid,
+  payload: Type.Unknown(),
+});
+export interface EventEnvelope<T extends EventType = EventType> {
+  event_id: string;
+  type: T;
+  schema_version: number;
+  occurred_at: string;
+  key: string;
+  payload: EventPayload<T>;
+}
+
+/** Kafka record headers on every event. */
+export const EVENT_HEADERS = { type: 'event_type', schemaVersion: 'schema_version', eventId: 'event_id' } as const;

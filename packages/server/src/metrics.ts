@@ -21,6 +21,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly dependencyUnavailable = new Counter({
+    name: 'parley_dependency_unavailable_total',
+    help: 'Requests and frames answered `unavailable` because a dependency was unreachable, by dependency (postgres).',
+    labelNames: ['dependency'],
+    registers: [this.registry],
+  });
+
   constructor(sources: {
     connections: () => number;
     channels: () => number;
@@ -31,6 +38,8 @@ export class Metrics {
     outbox?: { relay: RelayStats; backlog: () => Promise<{ backlog: number; oldestSeconds: number }> };
   }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
+    // Exported at 0 from the start, so an alert on its increase has a series to read.
+    this.dependencyUnavailable.inc({ dependency: 'postgres' }, 0);
     new Gauge({
       name: 'parley_ws_connections',
       help: 'Open authenticated WebSocket connections on this instance.',
@@ -58,12 +67,16 @@ export class Metrics {
     const outbox = sources.outbox;
     if (outbox) {
       // Both read the outbox itself, so every instance answers alike, relay or not.
+      // With the database unreachable they keep their last value: a failing
+      // collect would fail the whole scrape, and the instance would look down.
+      const backlog = () => outbox.backlog().catch(() => null);
       new Gauge({
         name: 'parley_outbox_backlog',
         help: 'Outbox events not yet acknowledged by Kafka (grows while Kafka is unreachable).',
         registers: [this.registry],
         async collect() {
-          this.set((await outbox.backlog()).backlog);
+          const read = await backlog();
+          if (read) this.set(read.backlog);
         },
       });
       new Gauge({
@@ -71,7 +84,8 @@ export class Metrics {
         help: 'Age of the oldest outbox event not yet acknowledged by Kafka; 0 when none waits.',
         registers: [this.registry],
         async collect() {
-          this.set((await outbox.backlog()).oldestSeconds);
+          const read = await backlog();
+          if (read) this.set(read.oldestSeconds);
         },
       });
       new Gauge({

@@ -149,7 +149,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   );
 
   let shuttingDown = false;
-  const http = await buildHttp({ config, log, audit });
+  const http = await buildHttp({ config, log, audit, metrics });
   const routes = collectRoutes(http);
   registerApiDocsRoutes(http, routes);
   if (options.onRoute) http.addHook('onRoute', options.onRoute);

@@ -297,6 +297,7 @@ export class WsGateway {
   private reject(conn: Connection, frame: ClientFrame, err: unknown): void {
     const e = toAppError(err);
     if (e.code === 'internal') this.deps.log.error({ err, frame: frame.type }, 'frame handler failed');
+    if (e.dependency) this.deps.metrics.dependencyUnavailable.inc({ dependency: e.dependency });
     if (e.code === 'rate_limited') {
       this.deps.audit.event('rate_limited', { scope: frame.type, user_id: conn.userId, ip: conn.ip });
       if (this.frameLimits.strike(conn)) {

@@ -16,22 +16,24 @@ export function openPostgres(connectionString: string, poolSize: number): Databa
     },
     async transaction(fn) {
       const client = await sanitized(() => pool.connect());
+      let result;
       try {
         await client.query('BEGIN');
-        const result = await fn({
+        result = await fn({
           async query<Row>(text: string, params?: readonly SqlParam[]) {
             const r = await sanitized(() => client.query(text, params as unknown[] | undefined));
             return r.rows as Row[];
           },
         });
         await client.query('COMMIT');
-        return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        // A connection that cannot even roll back is broken: destroy it rather than return it to the pool.
+        const broken = await client.query('ROLLBACK').then(() => undefined, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+        client.release(broken);
         throw sanitizeDatabaseError(err);
-      } finally {
-        client.release();
       }
+      client.release();
+      return result;
     },
     async exec(script) {
       await sanitized(() => pool.query(script));

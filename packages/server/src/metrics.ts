@@ -21,6 +21,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly frames = new Counter({
+    name: 'parley_ws_frames_total',
+    help: 'Client frames handled, by frame type ("undecoded" when the frame could not be read) and outcome ("ok" or the error code answered).',
+    labelNames: ['type', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly httpRequests = new Counter({
+    name: 'parley_http_requests_total',
+    help: 'REST requests answered, by method, route pattern ("unmatched" for none) and status class (2xx, 4xx, 5xx).',
+    labelNames: ['method', 'route', 'status_class'],
+    registers: [this.registry],
+  });
   readonly dependencyUnavailable = new Counter({
     name: 'parley_dependency_unavailable_total',
     help: 'Requests and frames answered `unavailable` because a dependency was unreachable, by dependency (postgres).',

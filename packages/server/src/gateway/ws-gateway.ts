@@ -270,12 +270,16 @@ export class WsGateway {
   private async handle(conn: Connection, raw: string): Promise<void> {
     const decoded = decodeFrame(raw);
     if (!decoded.ok) {
+      this.deps.metrics.frames.inc({ type: 'undecoded', outcome: decoded.error.code });
       conn.sendFrame({ type: 'error', id: decoded.id, code: decoded.error.code, message: decoded.error.message });
       return;
     }
     const { frame } = decoded;
     const started = performance.now();
-    const done = () => this.deps.metrics.frameSeconds.observe({ type: frame.type }, (performance.now() - started) / 1000);
+    const done = () => {
+      this.deps.metrics.frameSeconds.observe({ type: frame.type }, (performance.now() - started) / 1000);
+      this.deps.metrics.frames.inc({ type: frame.type, outcome: 'ok' });
+    };
     try {
       await this.frameLimits.check(conn, frame);
       if (frame.type === 'auth') await this.reauthenticate(conn, frame.token, frame.id);
@@ -296,6 +300,7 @@ export class WsGateway {
   /** Answers a frame that failed with an `error` frame (and strikes or audits it as needed). */
   private reject(conn: Connection, frame: ClientFrame, err: unknown): void {
     const e = toAppError(err);
+    this.deps.metrics.frames.inc({ type: frame.type, outcome: e.code });
     if (e.code === 'internal') this.deps.log.error({ err, frame: frame.type }, 'frame handler failed');
     if (e.dependency) this.deps.metrics.dependencyUnavailable.inc({ dependency: e.dependency });
     if (e.code === 'rate_limited') {

@@ -35,7 +35,7 @@ export interface HttpDeps {
   config: Pick<Config, 'publicOrigins' | 'security'>;
   log: Logger;
   audit: Audit;
-  metrics: Pick<Metrics, 'dependencyUnavailable'>;
+  metrics: Pick<Metrics, 'dependencyUnavailable' | 'httpRequests'>;
 }
 
 /**
@@ -86,6 +86,15 @@ export async function buildHttp({ config, log, audit, metrics }: HttpDeps): Prom
     methods: ['GET', 'POST', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type'],
     maxAge: 600,
+  });
+
+  // Labelled by route pattern (`/api/v1/conversations/:id`), never by the path itself: ids stay out of labels.
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpRequests.inc({
+      method: req.method,
+      route: req.routeOptions.url ?? 'unmatched',
+      status_class: `${Math.floor(reply.statusCode / 100)}xx`,
+    });
   });
 
   app.decorateRequest('clientIp', '');

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgliteDatabase, type TestDatabase } from './support/databases.ts';
+import { api, connect, createConversation, register, sendMessage, startServer, type TestServer } from './support/harness.ts';
+
+/** One sample of the instance's metrics, 0 when absent. */
+async function sample(server: TestServer, name: string, labels: string): Promise<number> {
+  const text = await server.parley.metrics.registry.metrics();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+/**
+ * The counters an error-ratio alert reads: frames by type and outcome, REST
+ * requests by route and status class. Labels stay bounded: frame types, error
+ * codes, route patterns — never ids.
+ */
+describe('metrics of frames and requests', () => {
+  let database: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    database = await pgliteDatabase();
+    server = await startServer(database.db);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('counts WebSocket frames by type and outcome', async () => {
+    const [x, y] = await Promise.all([register(server.url), register(server.url)]);
+    const direct = await createConversation(server.url, x, [y]);
+    const xs = await connect(server, x);
+    await sendMessage(xs, direct.id, 'hello');
+    await sendMessage(xs, crypto.randomUUID(), 'nowhere');
+    xs.sendRaw('{not json');
+    await xs.request({ type: 'ping' });
+    expect(await sample(server, 'parley_ws_frames_total', 'type="send_message",outcome="ok"')).toBe(1);
+    expect(await sample(server, 'parley_ws_frames_total', 'type="send_message",outcome="conversation_not_found"')).toBe(1);
+    expect(await sample(server, 'parley_ws_frames_total', 'type="undecoded",outcome="malformed_json"')).toBe(1);
+    expect(await sample(server, 'parley_ws_frames_total', 'type="ping",outcome="ok"')).toBe(1);
+    xs.close();
+  });
+
+  it('counts REST requests by route pattern and status class, never by id', async () => {
+    const x = await register(server.url);
+    await api(server.url, 'GET', `/api/v1/conversations/${crypto.randomUUID()}`, { token: x.token });
+    await api(server.url, 'GET', '/no/such/route');
+    expect(await sample(server, 'parley_http_requests_total', 'method="GET",route="/api/v1/conversations/:id",status_class="4xx"')).toBe(1);
+    expect(await sample(server, 'parley_http_requests_total', 'method="POST",route="/api/v1/auth/register",status_class="2xx"')).toBeGreaterThanOrEqual(1);
+    expect(await sample(server, 'parley_http_requests_total', 'method="GET",route="unmatched",status_class="4xx"')).toBe(1);
+    expect(await server.parley.metrics.registry.metrics()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+});

@@ -33,6 +33,18 @@ export class Metrics {
     labelNames: ['method', 'route', 'status_class'],
     registers: [this.registry],
   });
+  readonly rateLimited = new Counter({
+    name: 'parley_rate_limited_total',
+    help: 'Requests, frames and handshakes refused by a rate limit, by scope (limit name, frame type, "connections" or "unauthenticated").',
+    labelNames: ['scope'],
+    registers: [this.registry],
+  });
+  readonly serverCloses = new Counter({
+    name: 'parley_ws_server_closes_total',
+    help: 'Sockets the server closed, by reason (close code name: slowConsumer, rateLimited, unauthenticated, serviceRestart, ...; heartbeatMissed when terminated).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly dependencyUnavailable = new Counter({
     name: 'parley_dependency_unavailable_total',
     help: 'Requests and frames answered `unavailable` because a dependency was unreachable, by dependency (postgres).',

@@ -140,6 +140,10 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     bus: bus instanceof RedisBus ? bus.stats : undefined,
     outbox: sink ? { relay: relay.stats, backlog: () => outboxBacklog(db) } : undefined,
   });
+  // Every rate-limit trip is audited, so the audit trail is where they are counted.
+  audit.onEvent((event, fields) => {
+    if (event === 'rate_limited') metrics.rateLimited.inc({ scope: String(fields.scope ?? 'unknown') });
+  });
   const gateway = new WsGateway({ config, tokens, auth, revoked, messaging, presence, calls, hub, limiter, metrics, audit, log });
   presence.start(
     function* () {

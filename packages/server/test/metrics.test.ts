@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteDatabase, type TestDatabase } from './support/databases.ts';
+import { eventually } from './support/eventually.ts';
 import { api, connect, createConversation, register, sendMessage, startServer, type TestServer } from './support/harness.ts';
 
 /** One sample of the instance's metrics, 0 when absent. */
@@ -49,5 +50,20 @@ describe('metrics of frames and requests', () => {
     expect(await sample(server, 'parley_http_requests_total', 'method="POST",route="/api/v1/auth/register",status_class="2xx"')).toBeGreaterThanOrEqual(1);
     expect(await sample(server, 'parley_http_requests_total', 'method="GET",route="unmatched",status_class="4xx"')).toBe(1);
     expect(await server.parley.metrics.registry.metrics()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+
+  it('counts rate-limit trips by scope and server-side closes by reason', async () => {
+    const limited = await startServer(database.db, { env: { RATE_LIMIT_FRAMES: '1:2' } });
+    try {
+      const x = await register(limited.url);
+      const xs = await connect(limited, x);
+      for (let i = 0; i < 40 && xs.closeCode === null; i++) xs.sendRaw(JSON.stringify({ type: 'ping', id: `p${i}` }));
+      expect(await xs.closed()).toBe(4429);
+      expect(await sample(limited, 'parley_rate_limited_total', 'scope="ping"')).toBeGreaterThanOrEqual(1);
+      // Counted when the server's side of the socket has closed, which may follow the client's.
+      await eventually(async () => expect(await sample(limited, 'parley_ws_server_closes_total', 'reason="rateLimited"')).toBe(1));
+    } finally {
+      await limited.close();
+    }
   });
 });

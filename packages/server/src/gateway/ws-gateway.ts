@@ -235,6 +235,8 @@ export class WsGateway {
     ws.resume();
     const device = { userId: token.userId, connectionId: conn.id };
     ws.on('close', () => {
+      const code = conn.serverCloseCode;
+      if (code !== null) this.deps.metrics.serverCloses.inc({ reason: CLOSE_REASONS.get(code) ?? String(code) });
       hub.remove(conn);
       this.expiry.delete(conn);
       this.frameLimits.forget(conn);
@@ -349,6 +351,7 @@ export class WsGateway {
   private beat(): void {
     for (const conn of this.deps.hub.connections()) {
       if (!conn.alive) {
+        this.deps.metrics.serverCloses.inc({ reason: 'heartbeatMissed' });
         conn.terminate();
         continue;
       }
@@ -374,6 +377,9 @@ export class WsGateway {
     this.wss.close();
   }
 }
+
+/** Close code → its name in the protocol's table (the label of parley_ws_server_closes_total). */
+const CLOSE_REASONS = new Map<number, string>(Object.entries(CloseCodes).map(([name, code]) => [code, name]));
 
 const REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
 

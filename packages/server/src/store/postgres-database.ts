@@ -2,9 +2,14 @@ import pg from 'pg';
 import type { Database, SqlParam } from './database.ts';
 import { sanitized, sanitizeDatabaseError } from './database-error.ts';
 
-/** PostgreSQL through a `pg` connection pool. */
-export function openPostgres(connectionString: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+/**
+ * PostgreSQL through a `pg` connection pool. A connection that is not
+ * established within `connectTimeoutMs` (a host that takes the TCP connection
+ * and never answers; also a pool so busy that no connection frees up) fails
+ * the statement as unavailable instead of waiting for the kernel to give up.
+ */
+export function openPostgres(connectionString: string, poolSize: number, connectTimeoutMs = 5000): Database {
+  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: connectTimeoutMs });
   // An idle client losing its connection must not crash the process; the pool
   // replaces it on the next checkout.
   pool.on('error', () => {});

@@ -1,4 +1,7 @@
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toAppError } from '../../src/errors.ts';
+import { DatabaseUnavailable } from '../../src/store/database-error.ts';
 import { openPostgres } from '../../src/store/postgres-database.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import type { Database } from '../../src/store/database.ts';
@@ -103,3 +106,31 @@ const suite = () => {
 
 if (INITDB && PG_CTL) describe('PostgreSQL outage (a private PostgreSQL cluster the test stops and starts)', suite);
 else describe.skip('PostgreSQL outage (skipped: needs initdb and pg_ctl, on PATH or in /usr/lib/postgresql/<version>/bin)', suite);
+
+/**
+ * A database host that takes the TCP connection and never answers (a
+ * firewall, a hung server): statements fail as unavailable once the connect
+ * timeout passes, instead of waiting for the kernel to give up minutes later.
+ */
+describe('PostgreSQL that never answers', () => {
+  it('fails statements and transactions as unavailable after the connect timeout', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as { port: number };
+    const hung = openPostgres(`postgres://postgres@127.0.0.1:${port}/postgres`, 2, 200);
+    try {
+      const failure = await hung.query('SELECT 1').catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(DatabaseUnavailable);
+      expect(toAppError(failure)).toMatchObject({ code: 'unavailable', status: 503, retryAfter: 1 });
+      expect(await hung.transaction((tx) => tx.query('SELECT 1')).catch((err: unknown) => err)).toBeInstanceOf(DatabaseUnavailable);
+    } finally {
+      await hung.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+});

@@ -33,6 +33,12 @@ export class Metrics {
     labelNames: ['method', 'route', 'status_class'],
     registers: [this.registry],
   });
+  readonly handshakes = new Counter({
+    name: 'parley_ws_handshakes_total',
+    help: 'WebSocket upgrades, by result: accepted, awaiting_auth (opened without credentials, to send an auth frame) or the error code refused with.',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: 'parley_rate_limited_total',
     help: 'Requests, frames and handshakes refused by a rate limit, by scope (limit name, frame type, "connections" or "unauthenticated").',

@@ -66,4 +66,14 @@ describe('metrics of frames and requests', () => {
       await limited.close();
     }
   });
+
+  it('counts WebSocket handshakes by result', async () => {
+    const x = await register(server.url);
+    const before = await sample(server, 'parley_ws_handshakes_total', 'result="accepted"');
+    const xs = await connect(server, x);
+    await expect(connect(server, { ...x, token: 'not-a-token' })).rejects.toThrow('HTTP 401');
+    expect(await sample(server, 'parley_ws_handshakes_total', 'result="accepted"')).toBe(before + 1);
+    expect(await sample(server, 'parley_ws_handshakes_total', 'result="unauthenticated"')).toBe(1);
+    xs.close();
+  });
 });

@@ -97,7 +97,7 @@ export class WsGateway {
       socket.on('error', () => socket.destroy());
       this.upgrade(req, socket, head).catch((err: unknown) => {
         this.deps.log.error({ err }, 'upgrade failed');
-        rejectUpgrade(socket, new AppError('internal', 'internal server error'));
+        this.refuse(socket, new AppError('internal', 'internal server error'));
       });
     });
   }
@@ -105,13 +105,13 @@ export class WsGateway {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const { config, audit } = this.deps;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== WS_PATH) return rejectUpgrade(socket, new AppError('not_found', 'no such endpoint'));
-    if (!this.accepting) return rejectUpgrade(socket, new AppError('unavailable', 'server is shutting down'));
+    if (url.pathname !== WS_PATH) return this.refuse(socket, new AppError('not_found', 'no such endpoint'));
+    if (!this.accepting) return this.refuse(socket, new AppError('unavailable', 'server is shutting down'));
     const ip = clientAddress(req, config.security.trustProxyHops);
     const origin = req.headers.origin;
     if (origin && config.publicOrigins.length > 0 && !config.publicOrigins.includes(origin)) {
       audit.event('handshake_rejected', { reason: 'origin', origin, ip });
-      return rejectUpgrade(socket, new AppError('forbidden', 'origin not allowed'));
+      return this.refuse(socket, new AppError('forbidden', 'origin not allowed'));
     }
     let token: VerifiedToken | null;
     try {
@@ -119,13 +119,13 @@ export class WsGateway {
     } catch (err) {
       const e = toAppError(err);
       audit.event('handshake_rejected', { reason: e.code, ip });
-      return rejectUpgrade(socket, e);
+      return this.refuse(socket, e);
     }
     if (token === null) {
       // No credentials: upgrade, and wait (holding one of the address' slots) for an `auth` frame.
       if (!this.unauthenticated.enter(ip)) {
         audit.event('rate_limited', { scope: 'unauthenticated', ip });
-        return rejectUpgrade(socket, new AppError('rate_limited', 'too many unauthenticated sockets', { retryAfter: 1 }));
+        return this.refuse(socket, new AppError('rate_limited', 'too many unauthenticated sockets', { retryAfter: 1 }));
       }
       if (socket.destroyed) return this.unauthenticated.leave(ip);
       // ws answers a malformed upgrade (no or bad Sec-WebSocket-Key, wrong
@@ -137,6 +137,7 @@ export class WsGateway {
       });
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         handedOver = true;
+        this.deps.metrics.handshakes.inc({ result: 'awaiting_auth' });
         this.awaitAuth(ws, ip);
       });
       return;
@@ -144,10 +145,19 @@ export class WsGateway {
     const verified = token;
     if (this.deps.hub.countOf(verified.userId) >= config.security.maxConnectionsPerUser) {
       audit.event('rate_limited', { scope: 'connections', user_id: verified.userId, ip });
-      return rejectUpgrade(socket, new AppError('rate_limited', 'too many connections for this user', { retryAfter: 5 }));
+      return this.refuse(socket, new AppError('rate_limited', 'too many connections for this user', { retryAfter: 5 }));
     }
     if (socket.destroyed) return;
-    this.wss.handleUpgrade(req, socket, head, (ws) => void this.accept(ws, verified, ip));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.deps.metrics.handshakes.inc({ result: 'accepted' });
+      void this.accept(ws, verified, ip);
+    });
+  }
+
+  /** Answers an upgrade with an HTTP error instead of a 101, and counts it by code. */
+  private refuse(socket: Duplex, error: AppError): void {
+    this.deps.metrics.handshakes.inc({ result: error.code });
+    rejectUpgrade(socket, error);
   }
 
   /**

@@ -63,6 +63,8 @@ export class Metrics {
     channels: () => number;
     /** Sockets opened without credentials that have not sent their `auth` frame yet. */
     unauthenticated: () => number;
+    /** Whether the database answers a trivial statement now (bounded by the connect timeout). */
+    databaseReachable: () => Promise<boolean>;
     bus?: RedisBusStats;
     /** The outbox relay, when a sink (Kafka) is configured. */
     outbox?: { relay: RelayStats; backlog: () => Promise<{ backlog: number; oldestSeconds: number }> };
@@ -76,6 +78,14 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(sources.connections());
+      },
+    });
+    new Gauge({
+      name: 'parley_database_up',
+      help: '1 when the database answered a trivial statement during this scrape, 0 when it could not be reached.',
+      registers: [this.registry],
+      async collect() {
+        this.set((await sources.databaseReachable()) ? 1 : 0);
       },
     });
     new Gauge({

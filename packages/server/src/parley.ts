@@ -137,6 +137,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     connections: () => hub.connectionCount,
     channels: () => hub.channelCount,
     unauthenticated: () => gateway.unauthenticatedCount,
+    databaseReachable: () => db.query('SELECT 1').then(() => true, () => false),
     bus: bus instanceof RedisBus ? bus.stats : undefined,
     outbox: sink ? { relay: relay.stats, backlog: () => outboxBacklog(db) } : undefined,
   });

@@ -15,7 +15,7 @@ const PG_CTL = postgresBinary('pg_ctl');
 /** The value of one sample of the instance's metrics, 0 when absent. */
 async function sample(server: TestServer, name: string, labels: string): Promise<number> {
   const text = await server.parley.metrics.registry.metrics();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
@@ -49,6 +49,7 @@ const suite = () => {
     const group = await createConversation(server.url, x, [y], 'group');
     const xs = await connect(server, x);
     expect((await api(server.url, 'GET', '/readyz')).status).toBe(200);
+    expect(await sample(server, 'parley_database_up', '')).toBe(1);
 
     // A client sending one message after another, keeping what was acked and what was refused.
     const acked = new Map<string, number>();
@@ -76,11 +77,13 @@ const suite = () => {
     expect(rest.body.error.retry_after).toBeGreaterThan(0);
     const ready = await api(server.url, 'GET', '/readyz');
     expect(ready.status).toBe(503);
+    expect(await sample(server, 'parley_database_up', '')).toBe(0);
     for (const e of errors) expect([e.type, e.code, typeof e.retry_after]).toEqual(['error', 'unavailable', 'number']);
     expect(await sample(server, 'parley_dependency_unavailable_total', 'dependency="postgres"')).toBeGreaterThanOrEqual(errors.length + 1);
 
     await pg.start();
     await eventually(async () => expect((await api(server.url, 'GET', '/readyz')).status).toBe(200), { timeoutMs: 20_000, intervalMs: 100 });
+    expect(await sample(server, 'parley_database_up', '')).toBe(1);
     const before = acked.size;
     await eventually(() => acked.size >= before + 5, { timeoutMs: 20_000 });
     sending = false;

@@ -67,6 +67,13 @@ const files = () => {
     expect(promtool('test', 'rules', 'alerts.test.yml')).toContain('SUCCESS');
   });
 
+  it('documents every alert in docs/operations.md', () => {
+    const rules = parse(readFileSync(join(DIR, 'alerts.yml'), 'utf8')) as RuleFile;
+    const runbook = readFileSync(join(REPO_ROOT, 'docs/operations.md'), 'utf8');
+    const headings = new Set([...runbook.matchAll(/^### (.+)$/gm)].flatMap((m) => m[1]!.replace(/\s*\(.*\)$/, '').split(/,\s*/)));
+    for (const rule of rules.groups.flatMap((g) => g.rules)) if (rule.alert) expect([rule.alert, headings.has(rule.alert)]).toEqual([rule.alert, true]);
+  });
+
   it('unit-tests every alert', () => {
     const rules = parse(readFileSync(join(DIR, 'alerts.yml'), 'utf8')) as RuleFile;
     const tests = parse(readFileSync(join(DIR, 'alerts.test.yml'), 'utf8')) as { tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts: unknown[] }> }> };

@@ -21,6 +21,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly deliverySeconds = new Histogram({
+    name: 'parley_delivery_seconds',
+    help: "From a message's created_at (the database clock when its transaction started) to its hand-over to this instance's sockets, once per payload received; includes the commit, the bus, and any clock offset between the database host and this one.",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   readonly frames = new Counter({
     name: 'parley_ws_frames_total',
     help: 'Client frames handled, by frame type ("undecoded" when the frame could not be read) and outcome ("ok" or the error code answered).',

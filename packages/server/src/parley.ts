@@ -119,7 +119,14 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     invitesLimit: config.limits.invites,
     sendBufferBytes: config.ws.maxBufferedBytes,
   });
-  const hub = new Hub(bus, log, (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold), config.largeRoomThreshold);
+  const hub = new Hub(
+    bus,
+    log,
+    (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold),
+    config.largeRoomThreshold,
+    // Called only once sockets exist, after `metrics` below is set.
+    (seconds) => metrics.deliverySeconds.observe(seconds),
+  );
   const presence = new PresenceService(presenceStore, db, notifier, config.instanceId, log);
   const conversations = new ConversationsService(db, notifier, presence);
   const { events } = config;

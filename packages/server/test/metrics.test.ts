@@ -6,7 +6,7 @@ import { api, connect, createConversation, register, sendMessage, startServer, t
 /** One sample of the instance's metrics, 0 when absent. */
 async function sample(server: TestServer, name: string, labels: string): Promise<number> {
   const text = await server.parley.metrics.registry.metrics();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
@@ -75,5 +75,18 @@ describe('metrics of frames and requests', () => {
     expect(await sample(server, 'parley_ws_handshakes_total', 'result="accepted"')).toBe(before + 1);
     expect(await sample(server, 'parley_ws_handshakes_total', 'result="unauthenticated"')).toBe(1);
     xs.close();
+  });
+
+  it('observes the delivery of each message to this instance\'s sockets, once per payload', async () => {
+    const [x, y] = await Promise.all([register(server.url), register(server.url)]);
+    const direct = await createConversation(server.url, x, [y]);
+    const [xs, ys] = await Promise.all([connect(server, x), connect(server, y)]);
+    const before = await sample(server, 'parley_delivery_seconds_count', '');
+    await sendMessage(xs, direct.id, 'hello');
+    await ys.next((f) => f.type === 'message');
+    // Two payloads (x's and y's user channels), each observed once; presence and receipts are not messages.
+    await eventually(async () => expect(await sample(server, 'parley_delivery_seconds_count', '')).toBe(before + 2));
+    xs.close();
+    ys.close();
   });
 });

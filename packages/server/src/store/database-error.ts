@@ -55,7 +55,10 @@ function unavailability(e: { code?: unknown; severity?: unknown; message?: unkno
   }
   // A pool connect() to a refused port rejects with an AggregateError of one per address.
   if (e instanceof AggregateError) {
-    for (const inner of e.errors) if (inner && typeof inner === 'object' && unavailability(inner)) return new DatabaseUnavailable((inner as { code: string }).code);
+    for (const inner of e.errors) {
+      const found = inner && typeof inner === 'object' ? unavailability(inner as object) : null;
+      if (found) return found;
+    }
   }
   if (typeof e.message === 'string' && LOST_CONNECTION.test(e.message)) return new DatabaseUnavailable('connection lost');
   return null;

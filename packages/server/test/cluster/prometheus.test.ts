@@ -26,7 +26,7 @@ const KEYWORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignorin
  * label matchers, ranges, grouping clauses, function calls and keywords are
  * taken out.
  */
-export function metricNamesOf(expr: string): string[] {
+function metricNamesOf(expr: string): string[] {
   const bare = expr
     .replace(/"(?:[^"\\]|\\.)*"/g, '""')
     .replace(/\{[^}]*\}/g, ' ')

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RedisBusStats } from './bus/redis-bus.ts';
 import type { RelayStats } from './events/outbox-relay.ts';
+import type { PoolStats } from './store/database.ts';
 
 /**
  * Prometheus metrics of one instance, on its own registry (several instances
@@ -71,6 +72,8 @@ export class Metrics {
     unauthenticated: () => number;
     /** Whether the database answers a trivial statement now (bounded by the connect timeout). */
     databaseReachable: () => Promise<boolean>;
+    /** The PostgreSQL pool's counts; absent on PGlite. */
+    databasePool?: () => PoolStats;
     bus?: RedisBusStats;
     /** The outbox relay, when a sink (Kafka) is configured. */
     outbox?: { relay: RelayStats; backlog: () => Promise<{ backlog: number; oldestSeconds: number }> };
@@ -94,6 +97,28 @@ export class Metrics {
         this.set((await sources.databaseReachable()) ? 1 : 0);
       },
     });
+    const pool = sources.databasePool;
+    if (pool) {
+      new Gauge({
+        name: 'parley_database_pool_connections',
+        help: 'PostgreSQL connections of this instance, by state (idle, busy); at most DATABASE_POOL_SIZE.',
+        labelNames: ['state'],
+        registers: [this.registry],
+        collect() {
+          const { total, idle } = pool();
+          this.set({ state: 'idle' }, idle);
+          this.set({ state: 'busy' }, total - idle);
+        },
+      });
+      new Gauge({
+        name: 'parley_database_pool_waiting',
+        help: 'Statements waiting for a PostgreSQL connection: every pooled one is busy, or a new one is being opened (each waits at most DATABASE_CONNECT_TIMEOUT).',
+        registers: [this.registry],
+        collect() {
+          this.set(pool().waiting);
+        },
+      });
+    }
     new Gauge({
       name: 'parley_bus_channels',
       help: 'Bus channels this instance listens on.',

@@ -145,6 +145,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     channels: () => hub.channelCount,
     unauthenticated: () => gateway.unauthenticatedCount,
     databaseReachable: () => db.query('SELECT 1').then(() => true, () => false),
+    databasePool: db.poolStats ? () => db.poolStats!() : undefined,
     bus: bus instanceof RedisBus ? bus.stats : undefined,
     outbox: sink ? { relay: relay.stats, backlog: () => outboxBacklog(db) } : undefined,
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgliteDatabase, type TestDatabase } from './support/databases.ts';
+import { pgliteDatabase, postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/databases.ts';
 import { eventually } from './support/eventually.ts';
 import { api, connect, createConversation, register, sendMessage, startServer, type TestServer } from './support/harness.ts';
 
@@ -88,5 +88,24 @@ describe('metrics of frames and requests', () => {
     await eventually(async () => expect(await sample(server, 'parley_delivery_seconds_count', '')).toBe(before + 2));
     xs.close();
     ys.close();
+  });
+});
+
+const onPostgres = TEST_DATABASE_URL ? describe : describe.skip;
+onPostgres(`PostgreSQL pool metrics${TEST_DATABASE_URL ? '' : ' (skipped: needs TEST_DATABASE_URL)'}`, () => {
+  it('exports the pool\'s connections by state and the requests waiting for one', async () => {
+    const database = await postgresDatabase();
+    const server = await startServer(database.db);
+    try {
+      await database.db.query('SELECT 1');
+      const total = (await sample(server, 'parley_database_pool_connections', 'state="idle"')) + (await sample(server, 'parley_database_pool_connections', 'state="busy"'));
+      expect(total).toBeGreaterThanOrEqual(1);
+      const text = await server.parley.metrics.registry.metrics();
+      // The scrape's own database probe may be waiting for a connection at that moment: 0 or 1.
+      expect(text).toMatch(/^parley_database_pool_waiting [01]$/m);
+    } finally {
+      await server.close();
+      await database.drop();
+    }
   });
 });

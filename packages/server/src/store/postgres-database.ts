@@ -43,6 +43,7 @@ export function openPostgres(connectionString: string, poolSize: number, connect
     async exec(script) {
       await sanitized(() => pool.query(script));
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }

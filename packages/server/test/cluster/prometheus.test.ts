@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { pgliteDatabase, type TestDatabase } from '../support/databases.ts';
+import { postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/databases.ts';
 import { TEST_REDIS_URL, testPrefix } from '../support/redis.ts';
 import { freePort, REPO_ROOT, which } from '../support/processes.ts';
 import { connect, register, startServer, type TestServer } from '../support/harness.ts';
@@ -87,7 +87,7 @@ const files = () => {
 };
 
 /**
- * Against a running Parley (PGlite, Redis for the bus metrics, KAFKA_BROKERS
+ * Against a running Parley (PostgreSQL for the pool metrics, Redis for the bus metrics, KAFKA_BROKERS
  * for the outbox ones: with no broker there the relay only retries, and the
  * gauges exist all the same): every metric the rules read is exported, and
  * Debian's Prometheus, configured from deploy/prometheus, scrapes the metrics
@@ -98,7 +98,7 @@ const live = () => {
   let server: TestServer;
   let exposition: string;
   beforeAll(async () => {
-    database = await pgliteDatabase();
+    database = await postgresDatabase();
     const kafka = process.env.TEST_KAFKA_BROKERS ?? `127.0.0.1:${await freePort()}`;
     server = await startServer(database.db, {
       env: { METRICS_PORT: '0', REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testPrefix(), KAFKA_BROKERS: kafka, KAFKA_TOPIC_PREFIX: `parley-test-${crypto.randomUUID().slice(0, 8)}.` },
@@ -187,6 +187,10 @@ const live = () => {
 if (PROMTOOL) describe('deploy/prometheus files (promtool)', files);
 else describe.skip('deploy/prometheus files (skipped: needs promtool, from Debian\'s prometheus package, on PATH or PROMTOOL_BIN)', files);
 
-const missing = [!PROMETHEUS && 'prometheus (Debian package, on PATH or PROMETHEUS_BIN)', !TEST_REDIS_URL && 'TEST_REDIS_URL (the bus metrics need Redis)'].filter(Boolean);
+const missing = [
+  !PROMETHEUS && 'prometheus (Debian package, on PATH or PROMETHEUS_BIN)',
+  !TEST_DATABASE_URL && 'TEST_DATABASE_URL (the pool metrics need PostgreSQL)',
+  !TEST_REDIS_URL && 'TEST_REDIS_URL (the bus metrics need Redis)',
+].filter(Boolean);
 if (missing.length === 0) describe('Prometheus against a running Parley', live);
 else describe.skip(`Prometheus against a running Parley (skipped: needs ${missing.join(', ')})`, live);

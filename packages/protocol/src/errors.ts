@@ -47,7 +47,11 @@ export const ErrorCodes = {
   rate_limited: 429,
   /** An unexpected server error; nothing was changed. */
   internal: 500,
-  /** A dependency is temporarily unavailable. */
+  /**
+   * A dependency (the database) is unreachable, or the instance is draining
+   * for a restart; nothing was changed. Send again after `retry_after`
+   * seconds (after reconnecting, when draining).
+   */
   unavailable: 503,
 } as const satisfies Record<string, number>;
 

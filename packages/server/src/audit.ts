@@ -12,6 +12,8 @@ export type AuditEvent =
   | 'permission_denied'
   | 'handshake_rejected';
 
+export type AuditFields = Record<string, string | number | null | undefined>;
+
 /**
  * Security-relevant events as structured log lines (`"audit":true`), for a
  * SIEM to pick up. Fields are ids, addresses and reasons: never a token, a
@@ -19,12 +21,19 @@ export type AuditEvent =
  */
 export class Audit {
   private readonly log: Logger;
+  private readonly listeners: Array<(event: AuditEvent, fields: AuditFields) => void> = [];
 
   constructor(log: Logger) {
     this.log = log.child({ audit: true });
   }
 
-  event(event: AuditEvent, fields: Record<string, string | number | null | undefined>): void {
+  event(event: AuditEvent, fields: AuditFields): void {
     this.log.info({ event, ...fields }, `audit: ${event}`);
+    for (const listener of this.listeners) listener(event, fields);
+  }
+
+  /** Told of every event after it is logged (metrics count rate-limit trips here: every trip is audited). */
+  onEvent(listener: (event: AuditEvent, fields: AuditFields) => void): void {
+    this.listeners.push(listener);
   }
 }

@@ -16,6 +16,11 @@ export interface Config {
   /** PostgreSQL connection string; when set, PGlite is not used. */
   databaseUrl: string | null;
   databasePoolSize: number;
+  /**
+   * Seconds to wait for a PostgreSQL connection (a new one, or a free one from
+   * the pool) before the statement fails as `unavailable`.
+   */
+  databaseConnectTimeout: number;
   /** Batches of sends written at once on PostgreSQL, each on its own connection (PGlite: always 1). */
   writeLanes: number;
   /** Redis for fan-out and presence across instances; null selects the in-process bus and presence. */
@@ -190,6 +195,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataDir: resolve(str(env, 'DATA_DIR') ?? './data'),
     databaseUrl: str(env, 'DATABASE_URL'),
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    databaseConnectTimeout: int(env, 'DATABASE_CONNECT_TIMEOUT', 5, 1, 300),
     writeLanes: int(env, 'DATABASE_WRITE_LANES', 2, 1, 64),
     redisUrl: str(env, 'REDIS_URL'),
     redisPrefix: str(env, 'REDIS_PREFIX') ?? 'parley:',

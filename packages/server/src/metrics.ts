@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RedisBusStats } from './bus/redis-bus.ts';
 import type { RelayStats } from './events/outbox-relay.ts';
+import type { PoolStats } from './store/database.ts';
 
 /**
  * Prometheus metrics of one instance, on its own registry (several instances
@@ -21,16 +22,65 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly deliverySeconds = new Histogram({
+    name: 'parley_delivery_seconds',
+    help: "From a message's created_at (the database clock when its transaction started) to its hand-over to this instance's sockets, once per payload received; includes the commit, the bus, and any clock offset between the database host and this one.",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly frames = new Counter({
+    name: 'parley_ws_frames_total',
+    help: 'Client frames handled, by frame type ("undecoded" when the frame could not be read) and outcome ("ok" or the error code answered).',
+    labelNames: ['type', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly httpRequests = new Counter({
+    name: 'parley_http_requests_total',
+    help: 'REST requests answered, by method, route pattern ("unmatched" for none) and status class (2xx, 4xx, 5xx).',
+    labelNames: ['method', 'route', 'status_class'],
+    registers: [this.registry],
+  });
+  readonly handshakes = new Counter({
+    name: 'parley_ws_handshakes_total',
+    help: 'WebSocket upgrades, by result: accepted, awaiting_auth (opened without credentials, to send an auth frame) or the error code refused with.',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'parley_rate_limited_total',
+    help: 'Requests, frames and handshakes refused by a rate limit, by scope (limit name, frame type, "connections" or "unauthenticated").',
+    labelNames: ['scope'],
+    registers: [this.registry],
+  });
+  readonly serverCloses = new Counter({
+    name: 'parley_ws_server_closes_total',
+    help: 'Sockets the server closed, by reason (close code name: slowConsumer, rateLimited, unauthenticated, serviceRestart, ...; heartbeatMissed when terminated).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly dependencyUnavailable = new Counter({
+    name: 'parley_dependency_unavailable_total',
+    help: 'Requests and frames answered `unavailable` because a dependency was unreachable, by dependency (postgres).',
+    labelNames: ['dependency'],
+    registers: [this.registry],
+  });
+
   constructor(sources: {
     connections: () => number;
     channels: () => number;
     /** Sockets opened without credentials that have not sent their `auth` frame yet. */
     unauthenticated: () => number;
+    /** Whether the database answers a trivial statement now (bounded by the connect timeout). */
+    databaseReachable: () => Promise<boolean>;
+    /** The PostgreSQL pool's counts; absent on PGlite. */
+    databasePool?: () => PoolStats;
     bus?: RedisBusStats;
     /** The outbox relay, when a sink (Kafka) is configured. */
     outbox?: { relay: RelayStats; backlog: () => Promise<{ backlog: number; oldestSeconds: number }> };
   }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
+    // Exported at 0 from the start, so an alert on its increase has a series to read.
+    this.dependencyUnavailable.inc({ dependency: 'postgres' }, 0);
     new Gauge({
       name: 'parley_ws_connections',
       help: 'Open authenticated WebSocket connections on this instance.',
@@ -39,6 +89,36 @@ export class Metrics {
         this.set(sources.connections());
       },
     });
+    new Gauge({
+      name: 'parley_database_up',
+      help: '1 when the database answered a trivial statement during this scrape, 0 when it could not be reached.',
+      registers: [this.registry],
+      async collect() {
+        this.set((await sources.databaseReachable()) ? 1 : 0);
+      },
+    });
+    const pool = sources.databasePool;
+    if (pool) {
+      new Gauge({
+        name: 'parley_database_pool_connections',
+        help: 'PostgreSQL connections of this instance, by state (idle, busy); at most DATABASE_POOL_SIZE.',
+        labelNames: ['state'],
+        registers: [this.registry],
+        collect() {
+          const { total, idle } = pool();
+          this.set({ state: 'idle' }, idle);
+          this.set({ state: 'busy' }, total - idle);
+        },
+      });
+      new Gauge({
+        name: 'parley_database_pool_waiting',
+        help: 'Statements waiting for a PostgreSQL connection: every pooled one is busy, or a new one is being opened (each waits at most DATABASE_CONNECT_TIMEOUT).',
+        registers: [this.registry],
+        collect() {
+          this.set(pool().waiting);
+        },
+      });
+    }
     new Gauge({
       name: 'parley_bus_channels',
       help: 'Bus channels this instance listens on.',
@@ -58,12 +138,16 @@ export class Metrics {
     const outbox = sources.outbox;
     if (outbox) {
       // Both read the outbox itself, so every instance answers alike, relay or not.
+      // With the database unreachable they keep their last value: a failing
+      // collect would fail the whole scrape, and the instance would look down.
+      const backlog = () => outbox.backlog().catch(() => null);
       new Gauge({
         name: 'parley_outbox_backlog',
         help: 'Outbox events not yet acknowledged by Kafka (grows while Kafka is unreachable).',
         registers: [this.registry],
         async collect() {
-          this.set((await outbox.backlog()).backlog);
+          const read = await backlog();
+          if (read) this.set(read.backlog);
         },
       });
       new Gauge({
@@ -71,7 +155,8 @@ export class Metrics {
         help: 'Age of the oldest outbox event not yet acknowledged by Kafka; 0 when none waits.',
         registers: [this.registry],
         async collect() {
-          this.set((await outbox.backlog()).oldestSeconds);
+          const read = await backlog();
+          if (read) this.set(read.oldestSeconds);
         },
       });
       new Gauge({

@@ -119,7 +119,14 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     invitesLimit: config.limits.invites,
     sendBufferBytes: config.ws.maxBufferedBytes,
   });
-  const hub = new Hub(bus, log, (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold), config.largeRoomThreshold);
+  const hub = new Hub(
+    bus,
+    log,
+    (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold),
+    config.largeRoomThreshold,
+    // Called only once sockets exist, after `metrics` below is set.
+    (seconds) => metrics.deliverySeconds.observe(seconds),
+  );
   const presence = new PresenceService(presenceStore, db, notifier, config.instanceId, log);
   const conversations = new ConversationsService(db, notifier, presence);
   const { events } = config;
@@ -137,8 +144,14 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     connections: () => hub.connectionCount,
     channels: () => hub.channelCount,
     unauthenticated: () => gateway.unauthenticatedCount,
+    databaseReachable: () => db.query('SELECT 1').then(() => true, () => false),
+    databasePool: db.poolStats ? () => db.poolStats!() : undefined,
     bus: bus instanceof RedisBus ? bus.stats : undefined,
     outbox: sink ? { relay: relay.stats, backlog: () => outboxBacklog(db) } : undefined,
+  });
+  // Every rate-limit trip is audited, so the audit trail is where they are counted.
+  audit.onEvent((event, fields) => {
+    if (event === 'rate_limited') metrics.rateLimited.inc({ scope: String(fields.scope ?? 'unknown') });
   });
   const gateway = new WsGateway({ config, tokens, auth, revoked, messaging, presence, calls, hub, limiter, metrics, audit, log });
   presence.start(
@@ -149,7 +162,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   );
 
   let shuttingDown = false;
-  const http = await buildHttp({ config, log, audit });
+  const http = await buildHttp({ config, log, audit, metrics });
   const routes = collectRoutes(http);
   registerApiDocsRoutes(http, routes);
   if (options.onRoute) http.addHook('onRoute', options.onRoute);

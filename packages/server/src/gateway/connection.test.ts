@@ -30,3 +30,16 @@ it('writes shared bytes from the hub as text frames', () => {
   conn.push(Buffer.from('{"type":"message","seq":1,"text":"héllo ✓"}'));
   expect(JSON.parse(written[1]!)).toEqual({ type: 'message', seq: 1, text: 'héllo ✓' });
 });
+
+it('remembers the code it closed a slow consumer with (for the close metrics)', () => {
+  const { ws } = fakeSocket();
+  const closes: number[] = [];
+  Object.assign(ws, { resume: () => {}, close: (code: number) => closes.push(code) });
+  const conn = new Connection(ws, 'u1', 's1', 0, '127.0.0.1', 1024);
+  conn.sendReady({ type: 'ready', user_id: 'u1', connection_id: conn.id, heartbeat_interval: 30 });
+  expect(conn.serverCloseCode).toBe(null);
+  (ws as unknown as { bufferedAmount: number }).bufferedAmount = 4096;
+  conn.push('{"type":"message","seq":1}');
+  expect(closes).toEqual([4000]);
+  expect(conn.serverCloseCode).toBe(4000);
+});

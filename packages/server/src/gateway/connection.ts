@@ -25,6 +25,8 @@ export class Connection {
   private readonly socket: Duplex | undefined;
   /** Pushes that arrived before `ready` was written: the client sees `ready` first. */
   private early: Payload[] | null = [];
+  /** The close code the server closed this socket with (null: open, or closed by the client or the network). */
+  private closedWith: number | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -75,10 +77,17 @@ export class Connection {
     this.send(JSON.stringify(frame));
   }
 
+  get serverCloseCode(): number | null {
+    return this.closedWith;
+  }
+
   close(code: number, reason: string): void {
     // A socket paused for backpressure could not complete the closing handshake.
     this.ws.resume();
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+      this.closedWith ??= code;
+      this.ws.close(code, reason);
+    }
   }
 
   ping(): void {

@@ -12,6 +12,9 @@ interface LocalChannel {
 // A `conversation` frame on a user channel can change which room channels the
 // user's sockets must hear; everything else passes through unparsed.
 const CONVERSATION_FRAME_PREFIX = '{"type":"conversation"';
+const MESSAGE_FRAME_PREFIX = '{"type":"message"';
+// The entry's own created_at key: inside message text a quote is escaped (\"), so text never matches.
+const CREATED_AT = /"created_at":"([^"]+)"/;
 
 /**
  * The sockets of this instance and the bus channels they need. A channel is
@@ -33,6 +36,8 @@ export class Hub {
     /** The large conversations of a user (they fan out on room channels). */
     private readonly largeRoomsOf: (userId: UserId) => Promise<ConversationId[]>,
     private readonly largeRoomThreshold: number,
+    /** Told, once per message payload, the seconds from the entry's created_at to its hand-over to this instance's sockets. */
+    private readonly onDelivered: (seconds: number) => void = () => {},
   ) {}
 
   /** Registers a socket; resolves once its channels are listened to, so nothing sent after is missed. */
@@ -114,6 +119,10 @@ export class Hub {
     // Encoded once here, not once per socket by ws.
     const bytes = Buffer.from(payload);
     for (const conn of connections) conn.push(bytes);
+    if (payload.startsWith(MESSAGE_FRAME_PREFIX)) {
+      const createdAt = Date.parse(CREATED_AT.exec(payload)?.[1] ?? '');
+      if (Number.isFinite(createdAt)) this.onDelivered(Math.max(0, Date.now() - createdAt) / 1000);
+    }
   }
 
   /** Sockets the user has on this instance. */

@@ -97,7 +97,7 @@ export class WsGateway {
       socket.on('error', () => socket.destroy());
       this.upgrade(req, socket, head).catch((err: unknown) => {
         this.deps.log.error({ err }, 'upgrade failed');
-        rejectUpgrade(socket, new AppError('internal', 'internal server error'));
+        this.refuse(socket, new AppError('internal', 'internal server error'));
       });
     });
   }
@@ -105,13 +105,13 @@ export class WsGateway {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const { config, audit } = this.deps;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== WS_PATH) return rejectUpgrade(socket, new AppError('not_found', 'no such endpoint'));
-    if (!this.accepting) return rejectUpgrade(socket, new AppError('unavailable', 'server is shutting down'));
+    if (url.pathname !== WS_PATH) return this.refuse(socket, new AppError('not_found', 'no such endpoint'));
+    if (!this.accepting) return this.refuse(socket, new AppError('unavailable', 'server is shutting down'));
     const ip = clientAddress(req, config.security.trustProxyHops);
     const origin = req.headers.origin;
     if (origin && config.publicOrigins.length > 0 && !config.publicOrigins.includes(origin)) {
       audit.event('handshake_rejected', { reason: 'origin', origin, ip });
-      return rejectUpgrade(socket, new AppError('forbidden', 'origin not allowed'));
+      return this.refuse(socket, new AppError('forbidden', 'origin not allowed'));
     }
     let token: VerifiedToken | null;
     try {
@@ -119,13 +119,13 @@ export class WsGateway {
     } catch (err) {
       const e = toAppError(err);
       audit.event('handshake_rejected', { reason: e.code, ip });
-      return rejectUpgrade(socket, e);
+      return this.refuse(socket, e);
     }
     if (token === null) {
       // No credentials: upgrade, and wait (holding one of the address' slots) for an `auth` frame.
       if (!this.unauthenticated.enter(ip)) {
         audit.event('rate_limited', { scope: 'unauthenticated', ip });
-        return rejectUpgrade(socket, new AppError('rate_limited', 'too many unauthenticated sockets', { retryAfter: 1 }));
+        return this.refuse(socket, new AppError('rate_limited', 'too many unauthenticated sockets', { retryAfter: 1 }));
       }
       if (socket.destroyed) return this.unauthenticated.leave(ip);
       // ws answers a malformed upgrade (no or bad Sec-WebSocket-Key, wrong
@@ -137,6 +137,7 @@ export class WsGateway {
       });
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         handedOver = true;
+        this.deps.metrics.handshakes.inc({ result: 'awaiting_auth' });
         this.awaitAuth(ws, ip);
       });
       return;
@@ -144,10 +145,19 @@ export class WsGateway {
     const verified = token;
     if (this.deps.hub.countOf(verified.userId) >= config.security.maxConnectionsPerUser) {
       audit.event('rate_limited', { scope: 'connections', user_id: verified.userId, ip });
-      return rejectUpgrade(socket, new AppError('rate_limited', 'too many connections for this user', { retryAfter: 5 }));
+      return this.refuse(socket, new AppError('rate_limited', 'too many connections for this user', { retryAfter: 5 }));
     }
     if (socket.destroyed) return;
-    this.wss.handleUpgrade(req, socket, head, (ws) => void this.accept(ws, verified, ip));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.deps.metrics.handshakes.inc({ result: 'accepted' });
+      void this.accept(ws, verified, ip);
+    });
+  }
+
+  /** Answers an upgrade with an HTTP error instead of a 101, and counts it by code. */
+  private refuse(socket: Duplex, error: AppError): void {
+    this.deps.metrics.handshakes.inc({ result: error.code });
+    rejectUpgrade(socket, error);
   }
 
   /**
@@ -235,6 +245,8 @@ export class WsGateway {
     ws.resume();
     const device = { userId: token.userId, connectionId: conn.id };
     ws.on('close', () => {
+      const code = conn.serverCloseCode;
+      if (code !== null) this.deps.metrics.serverCloses.inc({ reason: CLOSE_REASONS.get(code) ?? String(code) });
       hub.remove(conn);
       this.expiry.delete(conn);
       this.frameLimits.forget(conn);
@@ -270,12 +282,16 @@ export class WsGateway {
   private async handle(conn: Connection, raw: string): Promise<void> {
     const decoded = decodeFrame(raw);
     if (!decoded.ok) {
+      this.deps.metrics.frames.inc({ type: 'undecoded', outcome: decoded.error.code });
       conn.sendFrame({ type: 'error', id: decoded.id, code: decoded.error.code, message: decoded.error.message });
       return;
     }
     const { frame } = decoded;
     const started = performance.now();
-    const done = () => this.deps.metrics.frameSeconds.observe({ type: frame.type }, (performance.now() - started) / 1000);
+    const done = () => {
+      this.deps.metrics.frameSeconds.observe({ type: frame.type }, (performance.now() - started) / 1000);
+      this.deps.metrics.frames.inc({ type: frame.type, outcome: 'ok' });
+    };
     try {
       await this.frameLimits.check(conn, frame);
       if (frame.type === 'auth') await this.reauthenticate(conn, frame.token, frame.id);
@@ -296,7 +312,9 @@ export class WsGateway {
   /** Answers a frame that failed with an `error` frame (and strikes or audits it as needed). */
   private reject(conn: Connection, frame: ClientFrame, err: unknown): void {
     const e = toAppError(err);
+    this.deps.metrics.frames.inc({ type: frame.type, outcome: e.code });
     if (e.code === 'internal') this.deps.log.error({ err, frame: frame.type }, 'frame handler failed');
+    if (e.dependency) this.deps.metrics.dependencyUnavailable.inc({ dependency: e.dependency });
     if (e.code === 'rate_limited') {
       this.deps.audit.event('rate_limited', { scope: frame.type, user_id: conn.userId, ip: conn.ip });
       if (this.frameLimits.strike(conn)) {
@@ -343,6 +361,7 @@ export class WsGateway {
   private beat(): void {
     for (const conn of this.deps.hub.connections()) {
       if (!conn.alive) {
+        this.deps.metrics.serverCloses.inc({ reason: 'heartbeatMissed' });
         conn.terminate();
         continue;
       }
@@ -368,6 +387,9 @@ export class WsGateway {
     this.wss.close();
   }
 }
+
+/** Close code → its name in the protocol's table (the label of parley_ws_server_closes_total). */
+const CLOSE_REASONS = new Map<number, string>(Object.entries(CloseCodes).map(([name, code]) => [code, name]));
 
 const REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
 

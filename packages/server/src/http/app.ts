@@ -11,6 +11,7 @@ import { AppError, toAppError } from '../errors.ts';
 import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Audit } from '../audit.ts';
+import type { Metrics } from '../metrics.ts';
 import { describeFirstError, refuseUnstorableText } from './validation.ts';
 import { clientAddress } from './client-address.ts';
 
@@ -34,6 +35,7 @@ export interface HttpDeps {
   config: Pick<Config, 'publicOrigins' | 'security'>;
   log: Logger;
   audit: Audit;
+  metrics: Pick<Metrics, 'dependencyUnavailable' | 'httpRequests'>;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface HttpDeps {
  * CORS only for configured origins, HTTPS when a certificate is configured,
  * and no token or body in any log line. Routes are registered by each capability.
  */
-export async function buildHttp({ config, log, audit }: HttpDeps): Promise<FastifyInstance> {
+export async function buildHttp({ config, log, audit, metrics }: HttpDeps): Promise<FastifyInstance> {
   const { tlsCertFile, tlsKeyFile, trustProxyHops } = config.security;
   const https = tlsCertFile && tlsKeyFile ? { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } : null;
   const app = Fastify({
@@ -86,6 +88,15 @@ export async function buildHttp({ config, log, audit }: HttpDeps): Promise<Fasti
     maxAge: 600,
   });
 
+  // Labelled by route pattern (`/api/v1/conversations/:id`), never by the path itself: ids stay out of labels.
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpRequests.inc({
+      method: req.method,
+      route: req.routeOptions.url ?? 'unmatched',
+      status_class: `${Math.floor(reply.statusCode / 100)}xx`,
+    });
+  });
+
   app.decorateRequest('clientIp', '');
   app.addHook('onRequest', async (req) => {
     req.clientIp = clientAddress(req.raw, trustProxyHops);
@@ -113,6 +124,7 @@ export async function buildHttp({ config, log, audit }: HttpDeps): Promise<Fasti
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     const e = fromFastifyError(err);
     if (e.code === 'internal') req.log.error({ err }, 'request failed');
+    if (e.dependency) metrics.dependencyUnavailable.inc({ dependency: e.dependency });
     if (e.code === 'forbidden' || e.code === 'conversation_not_found') {
       audit.event('permission_denied', { action: `${req.method} ${req.routeOptions.url ?? ''}`, user_id: req.userId || null });
     }

@@ -16,6 +16,16 @@ export interface Database extends Sql {
   exec(script: string): Promise<void>;
   close(): Promise<void>;
   readonly kind: 'pglite' | 'postgres';
+  /** Connection pool counts, for metrics (PostgreSQL; PGlite has no pool). */
+  poolStats?(): PoolStats;
+}
+
+export interface PoolStats {
+  /** Connections open, idle or checked out. */
+  total: number;
+  idle: number;
+  /** Requests waiting for a connection because all are checked out. */
+  waiting: number;
 }
 
 /** PostgreSQL's SQLSTATE for unique_violation. */

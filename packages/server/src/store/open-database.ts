@@ -5,9 +5,9 @@ import { openPglite } from './pglite-database.ts';
 import { openPostgres } from './postgres-database.ts';
 
 /** Opens the configured database (PostgreSQL when `DATABASE_URL` is set, else PGlite) and migrates it. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>): Promise<Database> {
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'databaseConnectTimeout' | 'dataDir'>): Promise<Database> {
   const db = config.databaseUrl
-    ? openPostgres(config.databaseUrl, config.databasePoolSize)
+    ? openPostgres(config.databaseUrl, config.databasePoolSize, config.databaseConnectTimeout * 1000)
     : await openPglite(config.dataDir);
   try {
     await migrate(db);

@@ -2,9 +2,14 @@ import pg from 'pg';
 import type { Database, SqlParam } from './database.ts';
 import { sanitized, sanitizeDatabaseError } from './database-error.ts';
 
-/** PostgreSQL through a `pg` connection pool. */
-export function openPostgres(connectionString: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+/**
+ * PostgreSQL through a `pg` connection pool. A connection that is not
+ * established within `connectTimeoutMs` (a host that takes the TCP connection
+ * and never answers; also a pool so busy that no connection frees up) fails
+ * the statement as unavailable instead of waiting for the kernel to give up.
+ */
+export function openPostgres(connectionString: string, poolSize: number, connectTimeoutMs = 5000): Database {
+  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: connectTimeoutMs });
   // An idle client losing its connection must not crash the process; the pool
   // replaces it on the next checkout.
   pool.on('error', () => {});
@@ -16,26 +21,29 @@ export function openPostgres(connectionString: string, poolSize: number): Databa
     },
     async transaction(fn) {
       const client = await sanitized(() => pool.connect());
+      let result;
       try {
         await client.query('BEGIN');
-        const result = await fn({
+        result = await fn({
           async query<Row>(text: string, params?: readonly SqlParam[]) {
             const r = await sanitized(() => client.query(text, params as unknown[] | undefined));
             return r.rows as Row[];
           },
         });
         await client.query('COMMIT');
-        return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        // A connection that cannot even roll back is broken: destroy it rather than return it to the pool.
+        const broken = await client.query('ROLLBACK').then(() => undefined, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+        client.release(broken);
         throw sanitizeDatabaseError(err);
-      } finally {
-        client.release();
       }
+      client.release();
+      return result;
     },
     async exec(script) {
       await sanitized(() => pool.query(script));
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }

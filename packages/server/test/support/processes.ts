@@ -250,3 +250,64 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
+
+/** Where Debian keeps PostgreSQL's server binaries (initdb and pg_ctl are not on PATH there). */
+export function postgresBinary(name: 'initdb' | 'pg_ctl'): string | null {
+  const onPath = which(name);
+  if (onPath) return onPath;
+  for (const version of ['17', '16', '15', '14', '13']) {
+    const candidate = `/usr/lib/postgresql/${version}/bin/${name}`;
+    if (which(candidate)) return candidate;
+  }
+  return null;
+}
+
+export interface PrivatePostgres {
+  /** Connection string of its `postgres` database (trust authentication, loopback only). */
+  url: string;
+  /** Fast shutdown: open connections are terminated, as when PostgreSQL restarts. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it and removes its data directory. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL cluster of the test's own (initdb in a temp folder, a free
+ * port, its socket in that folder) that it may stop and start; the shared
+ * server on 5432 is never touched. PostgreSQL refuses to run as root, so as
+ * root it runs as the `postgres` user.
+ */
+export async function startPrivatePostgres(initdb: string, pgCtl: string): Promise<PrivatePostgres> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-pg-'));
+  const data = join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) execFileSync('chown', ['postgres', dir]);
+  const run = (binary: string, args: string[]) =>
+    asRoot
+      ? execFileSync('runuser', ['-u', 'postgres', '--', binary, ...args], { stdio: 'ignore' })
+      : execFileSync(binary, args, { stdio: 'ignore' });
+  run(initdb, ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync']);
+  const port = await freePort();
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
+  const start = async () => {
+    run(pgCtl, ['start', '-w', '-D', data, '-l', join(dir, 'log'), '-o', options]);
+  };
+  const stop = async () => {
+    run(pgCtl, ['stop', '-w', '-m', 'fast', '-D', data]);
+  };
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    stop,
+    async destroy() {
+      try {
+        await stop();
+      } catch {
+        // already stopped
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

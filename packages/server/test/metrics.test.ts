@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgliteDatabase, postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/databases.ts';
+import { eventually } from './support/eventually.ts';
+import { api, connect, createConversation, register, sendMessage, startServer, type TestServer } from './support/harness.ts';
+
+/** One sample of the instance's metrics, 0 when absent. */
+async function sample(server: TestServer, name: string, labels: string): Promise<number> {
+  const text = await server.parley.metrics.registry.metrics();
+  const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+/**
+ * The counters an error-ratio alert reads: frames by type and outcome, REST
+ * requests by route and status class. Labels stay bounded: frame types, error
+ * codes, route patterns — never ids.
+ */
+describe('metrics of frames and requests', () => {
+  let database: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    database = await pgliteDatabase();
+    server = await startServer(database.db);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('counts WebSocket frames by type and outcome', async () => {
+    const [x, y] = await Promise.all([register(server.url), register(server.url)]);
+    const direct = await createConversation(server.url, x, [y]);
+    const xs = await connect(server, x);
+    await sendMessage(xs, direct.id, 'hello');
+    await sendMessage(xs, crypto.randomUUID(), 'nowhere');
+    xs.sendRaw('{not json');
+    await xs.request({ type: 'ping' });
+    expect(await sample(server, 'parley_ws_frames_total', 'type="send_message",outcome="ok"')).toBe(1);
+    expect(await sample(server, 'parley_ws_frames_total', 'type="send_message",outcome="conversation_not_found"')).toBe(1);
+    expect(await sample(server, 'parley_ws_frames_total', 'type="undecoded",outcome="malformed_json"')).toBe(1);
+    expect(await sample(server, 'parley_ws_frames_total', 'type="ping",outcome="ok"')).toBe(1);
+    xs.close();
+  });
+
+  it('counts REST requests by route pattern and status class, never by id', async () => {
+    const x = await register(server.url);
+    await api(server.url, 'GET', `/api/v1/conversations/${crypto.randomUUID()}`, { token: x.token });
+    await api(server.url, 'GET', '/no/such/route');
+    expect(await sample(server, 'parley_http_requests_total', 'method="GET",route="/api/v1/conversations/:id",status_class="4xx"')).toBe(1);
+    expect(await sample(server, 'parley_http_requests_total', 'method="POST",route="/api/v1/auth/register",status_class="2xx"')).toBeGreaterThanOrEqual(1);
+    expect(await sample(server, 'parley_http_requests_total', 'method="GET",route="unmatched",status_class="4xx"')).toBe(1);
+    expect(await server.parley.metrics.registry.metrics()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+
+  it('counts rate-limit trips by scope and server-side closes by reason', async () => {
+    const limited = await startServer(database.db, { env: { RATE_LIMIT_FRAMES: '1:2' } });
+    try {
+      const x = await register(limited.url);
+      const xs = await connect(limited, x);
+      for (let i = 0; i < 40 && xs.closeCode === null; i++) xs.sendRaw(JSON.stringify({ type: 'ping', id: `p${i}` }));
+      expect(await xs.closed()).toBe(4429);
+      expect(await sample(limited, 'parley_rate_limited_total', 'scope="ping"')).toBeGreaterThanOrEqual(1);
+      // Counted when the server's side of the socket has closed, which may follow the client's.
+      await eventually(async () => expect(await sample(limited, 'parley_ws_server_closes_total', 'reason="rateLimited"')).toBe(1));
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('counts WebSocket handshakes by result', async () => {
+    const x = await register(server.url);
+    const before = await sample(server, 'parley_ws_handshakes_total', 'result="accepted"');
+    const xs = await connect(server, x);
+    await expect(connect(server, { ...x, token: 'not-a-token' })).rejects.toThrow('HTTP 401');
+    expect(await sample(server, 'parley_ws_handshakes_total', 'result="accepted"')).toBe(before + 1);
+    expect(await sample(server, 'parley_ws_handshakes_total', 'result="unauthenticated"')).toBe(1);
+    xs.close();
+  });
+
+  it('observes the delivery of each message to this instance\'s sockets, once per payload', async () => {
+    const [x, y] = await Promise.all([register(server.url), register(server.url)]);
+    const direct = await createConversation(server.url, x, [y]);
+    const [xs, ys] = await Promise.all([connect(server, x), connect(server, y)]);
+    const before = await sample(server, 'parley_delivery_seconds_count', '');
+    await sendMessage(xs, direct.id, 'hello');
+    await ys.next((f) => f.type === 'message');
+    // Two payloads (x's and y's user channels), each observed once; presence and receipts are not messages.
+    await eventually(async () => expect(await sample(server, 'parley_delivery_seconds_count', '')).toBe(before + 2));
+    xs.close();
+    ys.close();
+  });
+});
+
+const onPostgres = TEST_DATABASE_URL ? describe : describe.skip;
+onPostgres(`PostgreSQL pool metrics${TEST_DATABASE_URL ? '' : ' (skipped: needs TEST_DATABASE_URL)'}`, () => {
+  it('exports the pool\'s connections by state and the requests waiting for one', async () => {
+    const database = await postgresDatabase();
+    const server = await startServer(database.db);
+    try {
+      await database.db.query('SELECT 1');
+      const total = (await sample(server, 'parley_database_pool_connections', 'state="idle"')) + (await sample(server, 'parley_database_pool_connections', 'state="busy"'));
+      expect(total).toBeGreaterThanOrEqual(1);
+      const text = await server.parley.metrics.registry.metrics();
+      // The scrape's own database probe may be waiting for a connection at that moment: 0 or 1.
+      expect(text).toMatch(/^parley_database_pool_waiting [01]$/m);
+    } finally {
+      await server.close();
+      await database.drop();
+    }
+  });
+});

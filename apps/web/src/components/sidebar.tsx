@@ -1,6 +1,7 @@
 import type { ConversationId } from '@parley/protocol';
 import type { ConversationSnapshot } from '@parley/sdk';
 import { useSignedIn } from '../hooks/use-client.ts';
+import { clearDrafts } from '../lib/drafts.ts';
 import { nameOf } from '../lib/names.ts';
 import { Avatar } from './avatar.tsx';
 import { ConversationList } from './conversation-list.tsx';
@@ -33,6 +34,8 @@ export function Sidebar({ conversations, selectedId, loading, onSelect, onNewCha
         <button type="button" className="icon-button" onClick={() => {
             // The next person to sign in on this device starts at the list, not in this one's conversation.
             window.history.replaceState(null, '', '/');
+            // What this person wrote and did not send leaves the device with them.
+            clearDrafts(me.id);
             void client.logout();
           }} aria-label="Log out" title="Log out">
           <Icon name="logout" />

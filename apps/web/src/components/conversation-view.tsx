@@ -12,10 +12,12 @@ import { TypingIndicator } from './typing-indicator.tsx';
 export interface ConversationViewProps {
   conversationId: ConversationId;
   onBack: () => void;
+  /** This person left the conversation (from its Members dialog). */
+  onLeft: (title: string) => void;
 }
 
 /** The open conversation: header, history, who is typing, and the composer. */
-export function ConversationView({ conversationId, onBack }: ConversationViewProps) {
+export function ConversationView({ conversationId, onBack, onLeft }: ConversationViewProps) {
   const { client } = useSignedIn();
   const conversation = useConversation(client, conversationId);
   const [membersOpen, setMembersOpen] = useState(false);
@@ -66,7 +68,16 @@ export function ConversationView({ conversationId, onBack }: ConversationViewPro
       <MessageList conversation={conversation} />
       <TypingIndicator conversation={conversation} />
       <Composer conversationId={conversation.id} />
-      {membersOpen && <MembersDialog conversation={conversation} onClose={() => setMembersOpen(false)} />}
+      {membersOpen && (
+        <MembersDialog
+          conversation={conversation}
+          onClose={() => setMembersOpen(false)}
+          onLeft={() => {
+            setMembersOpen(false);
+            onLeft(conversation.title ?? 'the group');
+          }}
+        />
+      )}
     </section>
   );
 }

@@ -129,7 +129,14 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
 
   // The first unread message is further back than what is loaded: load older pages until it is in.
   useEffect(() => {
-    if (!land.current || unreadAfter === null || dividerKey !== null || loadingOlder || olderError) return;
+    if (!land.current || unreadAfter === null || dividerKey !== null || loadingOlder) return;
+    if (olderError) {
+      // History would not load: stay where the reader is rather than hold back read receipts for a line
+      // that may never come ("Jump to first unread" tries again once the error is dismissed).
+      land.current = false;
+      checkDivider();
+      return;
+    }
     const first = entries[0];
     if (!first) return;
     if (first.seq > unreadAfter + 1 && conversation.has_older) {

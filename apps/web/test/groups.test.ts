@@ -98,8 +98,8 @@ function suite(): void {
     await saveScreenshot(page, 'members-dialog');
     await page.keyboard.press('Escape');
 
-    // Cleo had the group open: it goes away.
-    await people.cleo!.page.getByText('This conversation is not available').waitFor();
+    // Cleo had the group open: it goes away, and she is told which group she is no longer in.
+    await people.cleo!.page.getByText('You are no longer a member of Book club.').waitFor();
     await until(() => listItem(people.cleo!.page, 'Book club').count(), 0);
     // Dev finds it in the list and can read and write.
     await openConversation(people.dev!.page, 'Book club');
@@ -129,7 +129,7 @@ function suite(): void {
     expect(new URL(ben.url()).pathname).toBe('/');
     await ben.getByRole('heading', { name: /^Chats/ }).waitFor({ state: 'visible' });
     expect(await listItem(ben, 'Book club').count()).toBe(0);
-    expect(await ben.getByText('This conversation is not available', { exact: false }).count()).toBe(0);
+    expect(await ben.getByText('no longer a member', { exact: false }).count()).toBe(0);
     expect(await ben.evaluate(() => document.activeElement?.closest('.sidebar') !== null)).toBe(true);
     const page = people.ana!.page;
     const lines = () => page.locator('.messages__list li.system-line').allTextContents();

@@ -72,7 +72,24 @@ function suite(): void {
     const page = people.ana!.page;
     await page.getByRole('button', { name: 'Members' }).click();
     const dialog = page.getByRole('dialog', { name: 'Members' });
-    await dialog.getByRole('button', { name: 'Remove Cleo Removed' }).click();
+    // Removing asks first, by keyboard too: Escape says no and gives focus back to the Remove button.
+    const removeCleo = dialog.getByRole('button', { name: 'Remove Cleo Removed' });
+    await removeCleo.focus();
+    await page.keyboard.press('Enter');
+    const confirm = page.getByRole('dialog', { name: 'Remove Cleo Removed?' });
+    await confirm.waitFor();
+    expect(await confirm.getByRole('button', { name: 'Cancel' }).evaluate((el) => el === document.activeElement)).toBe(true);
+    await saveScreenshot(page, 'remove-member-confirm');
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    expect(await removeCleo.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await dialog.locator('.member-row').count()).toBe(3);
+    // Yes, this time: Tab from Cancel to Remove, Enter.
+    await page.keyboard.press('Enter');
+    await confirm.waitFor();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await confirm.waitFor({ state: 'detached' });
     await until(() => dialog.locator('.member-row').count(), 2);
 
     await dialog.getByLabel('Add people').fill(dev.username);
@@ -81,8 +98,8 @@ function suite(): void {
     await saveScreenshot(page, 'members-dialog');
     await page.keyboard.press('Escape');
 
-    // Cleo had the group open: it goes away.
-    await people.cleo!.page.getByText('This conversation is not available').waitFor();
+    // Cleo had the group open: it goes away, and she is told which group she is no longer in.
+    await people.cleo!.page.getByText('You are no longer a member of Book club.').waitFor();
     await until(() => listItem(people.cleo!.page, 'Book club').count(), 0);
     // Dev finds it in the list and can read and write.
     await openConversation(people.dev!.page, 'Book club');
@@ -101,8 +118,19 @@ function suite(): void {
   it('former members keep their names in the history, after a reload too', async () => {
     // Cleo was removed above; Ben leaves now. Nobody in the group shares it with them any more.
     const ben = people.ben!.page;
+    // On a phone, where the list and the conversation are separate screens.
+    await ben.setViewportSize({ width: 360, height: 640 });
     await ben.getByRole('button', { name: 'Members' }).click();
     await ben.getByRole('dialog', { name: 'Members' }).getByRole('button', { name: 'Leave group' }).click();
+    const confirm = ben.getByRole('dialog', { name: 'Leave Book club?' });
+    await confirm.getByRole('button', { name: 'Leave group' }).click();
+    // Ben lands on the conversation list, no conversation selected, and is told what happened.
+    await ben.getByRole('status').filter({ hasText: 'You left Book club.' }).waitFor();
+    expect(new URL(ben.url()).pathname).toBe('/');
+    await ben.getByRole('heading', { name: /^Chats/ }).waitFor({ state: 'visible' });
+    expect(await listItem(ben, 'Book club').count()).toBe(0);
+    expect(await ben.getByText('no longer a member', { exact: false }).count()).toBe(0);
+    expect(await ben.evaluate(() => document.activeElement?.closest('.sidebar') !== null)).toBe(true);
     const page = people.ana!.page;
     const lines = () => page.locator('.messages__list li.system-line').allTextContents();
     const expected = ['You removed Cleo Removed', `You added Dev Added`, 'Ben Member left'];

@@ -28,7 +28,8 @@ function suite(): void {
     let writer: SeededUser;
     [reader, writer] = await Promise.all([seedUser(fixture.url, 'Rita Reader'), seedUser(fixture.url, 'Walt Writer')]);
     const chat = await seedConversation(fixture.url, writer, [reader]);
-    for (let n = 1; n <= TOTAL; n++) await seedMessage(fixture.url, writer, chat.id, label(n));
+    // Rita's own messages, so none is unread: a conversation with unread messages opens at the first of them (unread.test.ts).
+    for (let n = 1; n <= TOTAL; n++) await seedMessage(fixture.url, reader, chat.id, label(n));
   });
 
   afterAll(async () => {

@@ -67,6 +67,7 @@ function suite(): void {
 
   it('logging out in one tab logs out the other', async () => {
     await person.page.getByRole('button', { name: 'Log out' }).click();
+    await person.page.getByRole('dialog', { name: 'Log out?' }).getByRole('button', { name: 'Log out' }).click();
     await person.page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
     await second.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
     expect(await storedRefreshToken(second)).toBeNull();

@@ -28,6 +28,21 @@ export function ChatScreen() {
   const { conversationId, open } = useRoute();
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [listLoaded, setListLoaded] = useState(false);
+  // What just happened that the screen no longer shows ("You left Book club."), until another conversation opens.
+  const [notice, setNotice] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (conversationId) setNotice(null);
+  }, [conversationId]);
+
+  // The conversation that had focus is gone: the list is the sensible place for the keyboard.
+  useEffect(() => {
+    if (!notice) return;
+    const target =
+      document.querySelector<HTMLElement>('.sidebar button.conversation') ??
+      document.querySelector<HTMLElement>('.sidebar button[aria-label="New chat"]');
+    target?.focus();
+  }, [notice]);
 
   // The socket's resume refreshes the list too; asking now shows it sooner, and says when it is in.
   useEffect(() => {
@@ -57,6 +72,11 @@ export function ChatScreen() {
     };
   }, [unread]);
 
+  const left = (title: string): void => {
+    open(null);
+    setNotice(`You left ${title}.`);
+  };
+
   const opened = (id: ConversationId): void => {
     setDialog(null);
     open(id);
@@ -80,11 +100,14 @@ export function ChatScreen() {
           />
           <main className="chat__main" aria-label="Conversation">
             {conversationId ? (
-              <ConversationView key={conversationId} conversationId={conversationId} onBack={() => open(null)} />
+              <ConversationView key={conversationId} conversationId={conversationId} onBack={() => open(null)} onLeft={left} />
             ) : (
               <EmptyState onNewChat={() => setDialog('chat')} hasConversations={conversations.length > 0} />
             )}
           </main>
+        </div>
+        <div className="notice" role="status">
+          {notice}
         </div>
         {dialog === 'chat' && <NewChatDialog onClose={() => setDialog(null)} onOpened={opened} />}
         {dialog === 'group' && <NewGroupDialog onClose={() => setDialog(null)} onOpened={opened} />}

@@ -1,6 +1,7 @@
 import { MAX_TEXT_LENGTH, type ConversationId } from '@parley/protocol';
 import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
+import { loadDraft, saveDraft } from '../lib/drafts.ts';
 import { describeError } from '../lib/errors.ts';
 import { Icon } from './icon.tsx';
 
@@ -8,19 +9,17 @@ import { Icon } from './icon.tsx';
 const TYPING_IDLE_MS = 4000;
 const MAX_ROWS_PX = 160;
 
-/** Drafts outlive switching conversations (not reloads). */
-const drafts = new Map<ConversationId, string>();
-
 /**
  * Writes and sends messages. Enter sends, Shift+Enter starts a new line.
  * Sending returns at once: the message shows with a clock until the server
  * has it, and survives going offline. Keystrokes tell the others "typing"
  * (the SDK sends at most one signal per few seconds); stopping, sending or
- * leaving the field tells them it stopped.
+ * leaving the field tells them it stopped. What is written and not sent is
+ * kept as the conversation's draft (lib/drafts.ts) and survives a reload.
  */
 export function Composer({ conversationId }: { conversationId: ConversationId }) {
-  const { client } = useSignedIn();
-  const [text, setText] = useState(() => drafts.get(conversationId) ?? '');
+  const { client, me } = useSignedIn();
+  const [text, setText] = useState(() => loadDraft(me.id, conversationId));
   const [error, setError] = useState<string | null>(null);
   const field = useRef<HTMLTextAreaElement>(null);
   const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -50,7 +49,7 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
 
   const change = (value: string): void => {
     setText(value);
-    drafts.set(conversationId, value);
+    saveDraft(me.id, conversationId, value);
     setError(null);
     if (value.trim() === '') {
       stopTyping();
@@ -72,7 +71,7 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
     }
     clearTimeout(idle.current);
     setText('');
-    drafts.delete(conversationId);
+    saveDraft(me.id, conversationId, '');
     field.current?.focus();
   };
 

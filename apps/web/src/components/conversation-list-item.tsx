@@ -2,6 +2,7 @@ import type { ConversationId } from '@parley/protocol';
 import type { ConversationSnapshot } from '@parley/sdk';
 import { memo, useMemo } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
+import { useDraft } from '../hooks/use-draft.ts';
 import { peopleIn, useFormerMembers } from '../hooks/use-names.ts';
 import { usePresence } from '../hooks/use-presence.ts';
 import { formatListTime } from '../lib/format.ts';
@@ -14,7 +15,7 @@ export interface ConversationListItemProps {
   onSelect: (id: ConversationId) => void;
 }
 
-/** One row: avatar with presence, title, time and preview of the last message, unread badge. */
+/** One row: avatar with presence, title, time and preview of the last message (or of a draft), unread badge. */
 export const ConversationListItem = memo(function ConversationListItem({ conversation, selected, onSelect }: ConversationListItemProps) {
   const { client, me } = useSignedIn();
   const peer = peerOf(conversation, me.id);
@@ -24,6 +25,9 @@ export const ConversationListItem = memo(function ConversationListItem({ convers
   const unread = conversation.unread_count;
   const lookup = useFormerMembers(conversation, useMemo(() => peopleIn([last]), [last]));
   const online = presence ? presence.status === 'online' : undefined;
+  // The open conversation shows its draft in the composer already.
+  const draft = useDraft(me.id, conversation.id);
+  const showDraft = !selected && draft.trim() !== '';
 
   return (
     <button
@@ -45,7 +49,15 @@ export const ConversationListItem = memo(function ConversationListItem({ convers
           )}
         </span>
         <span className="conversation__bottom">
-          <span className="conversation__preview">{previewOf(last, conversation, me.id, lookup)}</span>
+          <span className="conversation__preview">
+            {showDraft ? (
+              <>
+                <span className="conversation__draft">Draft:</span> {draft.replace(/\s+/g, ' ').trim()}
+              </>
+            ) : (
+              previewOf(last, conversation, me.id, lookup)
+            )}
+          </span>
           {unread > 0 && (
             <span className="badge" data-testid="unread-badge">
               {unread > 99 ? '99+' : unread}

@@ -1,5 +1,5 @@
 import type { ConversationId } from '@parley/protocol';
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { useConversation } from '../hooks/use-conversations.ts';
 import { Composer } from './composer.tsx';
@@ -12,16 +12,21 @@ import { TypingIndicator } from './typing-indicator.tsx';
 export interface ConversationViewProps {
   conversationId: ConversationId;
   onBack: () => void;
+  /** This person left the conversation (from its Members dialog). */
+  onLeft: (title: string) => void;
 }
 
 /** The open conversation: header, history, who is typing, and the composer. */
-export function ConversationView({ conversationId, onBack }: ConversationViewProps) {
+export function ConversationView({ conversationId, onBack, onLeft }: ConversationViewProps) {
   const { client } = useSignedIn();
   const conversation = useConversation(client, conversationId);
   const [membersOpen, setMembersOpen] = useState(false);
   const [missing, setMissing] = useState(false);
   const titleId = useId();
   const known = conversation !== undefined;
+  // The title it had while this person was in it: once removed, the client no longer knows it.
+  const lastTitle = useRef<string | null>(null);
+  if (conversation) lastTitle.current = conversation.type === 'group' ? (conversation.title ?? 'this group') : null;
 
   // Opened from a link or a reload before the list arrived: ask for the list once.
   useEffect(() => {
@@ -46,7 +51,14 @@ export function ConversationView({ conversationId, onBack }: ConversationViewPro
   if (!conversation) {
     return (
       <section className="conversation-view conversation-view--placeholder" aria-label="Conversation">
-        {missing ? (
+        {lastTitle.current !== null ? (
+          <>
+            <p>You are no longer a member of {lastTitle.current}. Someone still in it can add you back.</p>
+            <button type="button" className="button" onClick={onBack}>
+              <Icon name="back" /> Back to conversations
+            </button>
+          </>
+        ) : missing ? (
           <>
             <p>This conversation is not available. You may have left it, or been removed.</p>
             <button type="button" className="button" onClick={onBack}>
@@ -66,7 +78,16 @@ export function ConversationView({ conversationId, onBack }: ConversationViewPro
       <MessageList conversation={conversation} />
       <TypingIndicator conversation={conversation} />
       <Composer conversationId={conversation.id} />
-      {membersOpen && <MembersDialog conversation={conversation} onClose={() => setMembersOpen(false)} />}
+      {membersOpen && (
+        <MembersDialog
+          conversation={conversation}
+          onClose={() => setMembersOpen(false)}
+          onLeft={() => {
+            setMembersOpen(false);
+            onLeft(conversation.title ?? 'the group');
+          }}
+        />
+      )}
     </section>
   );
 }

@@ -25,8 +25,12 @@ export function Dialog({ title, onClose, children, footer }: DialogProps) {
     if (!dialog) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
-    // showModal focuses the first focusable element, the Close button; the first field is where work starts.
-    dialog.querySelector<HTMLElement>('.dialog__body :is(input, textarea, select):not(:disabled)')?.focus();
+    // showModal focuses the first focusable element, the Close button; the first field is where work starts,
+    // unless the content names its own start (data-autofocus: Cancel, in a confirmation).
+    (
+      dialog.querySelector<HTMLElement>('[data-autofocus]') ??
+      dialog.querySelector<HTMLElement>('.dialog__body :is(input, textarea, select):not(:disabled)')
+    )?.focus();
     const onCancel = (event: Event): void => {
       // Escape: let React unmount it, rather than the browser closing it under React.
       event.preventDefault();

@@ -5,16 +5,27 @@ import { useSignedIn } from '../hooks/use-client.ts';
 import { describeError } from '../lib/errors.ts';
 import { nameOf } from '../lib/names.ts';
 import { Avatar } from './avatar.tsx';
+import { ConfirmDialog } from './confirm-dialog.tsx';
 import { Dialog } from './dialog.tsx';
 import { UserSearch } from './user-search.tsx';
 
 /**
  * A group's members. Admins may add and remove people (the server checks it
- * too); anyone may leave. Changes reach every member as `conversation` events.
+ * too); anyone may leave. Both ask first. Changes reach every member as
+ * `conversation` events; `onLeft` is told when this person has left.
  */
-export function MembersDialog({ conversation, onClose }: { conversation: ConversationSnapshot; onClose: () => void }) {
+export function MembersDialog({
+  conversation,
+  onClose,
+  onLeft,
+}: {
+  conversation: ConversationSnapshot;
+  onClose: () => void;
+  onLeft: () => void;
+}) {
   const { client, me } = useSignedIn();
   const [busy, setBusy] = useState(false);
+  const [asking, setAsking] = useState<{ kind: 'remove'; member: MemberView } | { kind: 'leave' } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const admin = conversation.members.some((m) => m.id === me.id && m.role === 'admin');
   const memberIds = useMemo(() => new Set(conversation.members.map((m) => m.id)), [conversation.members]);
@@ -37,17 +48,22 @@ export function MembersDialog({ conversation, onClose }: { conversation: Convers
   };
 
   const add = (user: UserView): void => void run(() => client.addMembers(conversation.id, [user.id]));
-  const remove = (member: MemberView): void => void run(() => client.removeMember(conversation.id, member.id));
-  const leave = async (): Promise<void> => {
-    if (await run(() => client.removeMember(conversation.id, me.id))) onClose();
+  const remove = (member: MemberView): void => {
+    setAsking(null);
+    void run(() => client.removeMember(conversation.id, member.id));
   };
+  const leave = async (): Promise<void> => {
+    setAsking(null);
+    if (await run(() => client.removeMember(conversation.id, me.id))) onLeft();
+  };
+  const groupName = conversation.title ?? 'this group';
 
   return (
     <Dialog
       title="Members"
       onClose={onClose}
       footer={
-        <button type="button" className="button button--danger" onClick={() => void leave()} disabled={busy}>
+        <button type="button" className="button button--danger" onClick={() => setAsking({ kind: 'leave' })} disabled={busy}>
           Leave group
         </button>
       }
@@ -65,7 +81,7 @@ export function MembersDialog({ conversation, onClose }: { conversation: Convers
             </span>
             {m.role === 'admin' && <span className="role-badge">Admin</span>}
             {admin && m.id !== me.id && (
-              <button type="button" className="button button--small" onClick={() => remove(m)} disabled={busy} aria-label={`Remove ${nameOf(m)}`}>
+              <button type="button" className="button button--small" onClick={() => setAsking({ kind: 'remove', member: m })} disabled={busy} aria-label={`Remove ${nameOf(m)}`}>
                 Remove
               </button>
             )}
@@ -81,6 +97,24 @@ export function MembersDialog({ conversation, onClose }: { conversation: Convers
         <p className="form-error" role="alert">
           {error}
         </p>
+      )}
+      {asking?.kind === 'remove' && (
+        <ConfirmDialog
+          title={`Remove ${nameOf(asking.member)}?`}
+          confirmLabel="Remove"
+          onConfirm={() => remove(asking.member)}
+          onCancel={() => setAsking(null)}
+        >
+          <p>
+            {nameOf(asking.member)} (@{asking.member.username}) will no longer see {groupName} or its new messages. Everyone in it
+            will see that you removed them.
+          </p>
+        </ConfirmDialog>
+      )}
+      {asking?.kind === 'leave' && (
+        <ConfirmDialog title={`Leave ${groupName}?`} confirmLabel="Leave group" onConfirm={() => void leave()} onCancel={() => setAsking(null)}>
+          <p>You will no longer see its messages. Someone still in it can add you back.</p>
+        </ConfirmDialog>
       )}
     </Dialog>
   );

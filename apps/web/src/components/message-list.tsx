@@ -1,5 +1,5 @@
 import type { ConversationSnapshot } from '@parley/sdk';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { useMessages } from '../hooks/use-messages.ts';
 import { peopleIn, useFormerMembers } from '../hooks/use-names.ts';
@@ -15,13 +15,18 @@ const STICK_PX = 48;
 const LOAD_OLDER_PX = 300;
 /** The day label stays at the top while the reader scrolls, and until this long after. */
 const DAY_LABEL_LINGER_MS = 1200;
+/** The "New messages" line lands this far below the top edge, so the reader sees a little of what came before. */
+const DIVIDER_MARGIN_PX = 24;
 
 /**
  * The history of one conversation. It opens at the newest message, pages
  * back through history as the reader scrolls up (keeping what they look at
  * in place), follows new messages while the reader is at the bottom, and
- * otherwise offers a "new messages" button. Reaching the bottom of a visible
- * page marks the conversation read. New messages from others are announced
+ * otherwise offers a "new messages" button. Opened with unread messages, it
+ * lands on the first of them under a "New messages" line instead (loading
+ * older pages until it is there), and offers "Jump to first unread" while
+ * that line is out of view. Reaching the bottom of a visible page marks the
+ * conversation read. New messages from others are announced
  * in a polite live region; loaded history is not.
  */
 export function MessageList({ conversation }: { conversation: ConversationSnapshot }) {
@@ -39,10 +44,36 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
   const previous = useRef<{ first: string | null; last: string | null; height: number } | null>(null);
   const scrollIdle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const id = conversation.id;
+  // What was unread when the conversation opened: the line stays there for this visit, even once it is read.
+  const [unreadAfter] = useState<number | null>(() => (conversation.unread_count > 0 ? conversation.read_seq : null));
+  const hasOlder = conversation.has_older;
+  const dividerKey = useMemo(() => {
+    if (unreadAfter === null) return null;
+    // Only once everything since the mark is loaded: the first unread one loaded is not the first unread one.
+    const oldest = rows.find((r) => r.kind === 'entry');
+    if (oldest?.kind !== 'entry' || (oldest.entry.seq > unreadAfter + 1 && hasOlder)) return null;
+    const first = rows.find((r) => r.kind === 'entry' && !r.mine && r.entry.seq > unreadAfter);
+    return first?.key ?? null;
+  }, [rows, unreadAfter, hasOlder]);
+  const divider = useRef<HTMLLIElement>(null);
+  // True while the view should go to the "New messages" line as soon as it is there (on opening, after a jump).
+  const land = useRef(unreadAfter !== null);
+  const [jumpWanted, setJumpWanted] = useState(0);
+  const [dividerOut, setDividerOut] = useState(false);
+
+  const checkDivider = useCallback(() => {
+    const el = scroller.current;
+    const line = divider.current;
+    if (!el || unreadAfter === null || land.current) return setDividerOut(false);
+    if (!line) return setDividerOut(true);
+    const box = line.getBoundingClientRect();
+    const view = el.getBoundingClientRect();
+    setDividerOut(box.bottom <= view.top || box.top >= view.bottom);
+  }, [unreadAfter]);
 
   const markReadIfSeen = useCallback(() => {
     const c = client.conversation(id);
-    if (!c || c.cursor <= c.read_seq) return;
+    if (!c || c.cursor <= c.read_seq || land.current) return;
     if (document.visibilityState !== 'visible' || !stick.current) return;
     client.markRead(id);
   }, [client, id]);
@@ -85,8 +116,43 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
         }
       }
     }
+    const line = divider.current;
+    if (land.current && line) {
+      el.scrollTop += line.getBoundingClientRect().top - el.getBoundingClientRect().top - DIVIDER_MARGIN_PX;
+      land.current = false;
+      stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+      if (stick.current) setUnseen(0);
+    }
     previous.current = { first, last, height: el.scrollHeight };
-  }, [rows, conversation, me.id, lookup]);
+    checkDivider();
+  }, [rows, conversation, me.id, lookup, checkDivider]);
+
+  // The first unread message is further back than what is loaded: load older pages until it is in.
+  useEffect(() => {
+    if (!land.current || unreadAfter === null || dividerKey !== null || loadingOlder) return;
+    if (olderError) {
+      // History would not load: stay where the reader is rather than hold back read receipts for a line
+      // that may never come ("Jump to first unread" tries again once the error is dismissed).
+      land.current = false;
+      checkDivider();
+      return;
+    }
+    const first = entries[0];
+    if (!first) return;
+    if (first.seq > unreadAfter + 1 && conversation.has_older) {
+      loadOlder();
+      return;
+    }
+    // Everything after the mark is loaded and none of it is someone else's: nothing to land on.
+    land.current = false;
+    checkDivider();
+    markReadIfSeen();
+  }, [entries, unreadAfter, dividerKey, loadingOlder, olderError, conversation.has_older, loadOlder, checkDivider, markReadIfSeen, jumpWanted]);
+
+  // Landed on the line with everything unread in view: it counts as read.
+  useEffect(() => {
+    if (dividerKey !== null) markReadIfSeen();
+  }, [dividerKey, markReadIfSeen]);
 
   // Fill the viewport: keep loading older pages while there is no scrollbar yet.
   useEffect(() => {
@@ -136,6 +202,24 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
       markReadIfSeen();
     }
     if (el.scrollTop < LOAD_OLDER_PX && !olderError) loadOlder();
+    checkDivider();
+  };
+
+  const jumpToFirstUnread = (): void => {
+    const el = scroller.current;
+    if (!el) return;
+    land.current = true;
+    const line = divider.current;
+    if (line) {
+      el.scrollTop += line.getBoundingClientRect().top - el.getBoundingClientRect().top - DIVIDER_MARGIN_PX;
+      land.current = false;
+      stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+      checkDivider();
+    } else {
+      setJumpWanted((n) => n + 1);
+    }
+    // The control goes away once the line is in view: keep the keyboard in the history it scrolled.
+    el.focus({ preventScroll: true });
   };
 
   const jumpToLatest = (): void => {
@@ -180,22 +264,33 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
             const content = entry.message;
             const name = (userId: string): string => memberName(conversation, me.id, userId, lookup);
             return (
-              <MessageItem
-                key={row.key}
-                entry={entry}
-                mine={row.mine}
-                firstOfGroup={row.firstOfGroup}
-                lastOfGroup={row.lastOfGroup}
-                senderName={name(entry.sender_id)}
-                senderHandle={memberHandle(conversation, entry.sender_id, lookup)}
-                showSender={!row.mine && conversation.type === 'group' && row.firstOfGroup}
-                status={row.mine && content.type === 'text' ? client.messageStatus(id, entry.seq) : null}
-                systemLine={content.type === 'system' ? systemText(content, name, me.id) : null}
-              />
+              <Fragment key={row.key}>
+                {row.key === dividerKey && (
+                  <li className="unread-divider" ref={divider}>
+                    <span>New messages</span>
+                  </li>
+                )}
+                <MessageItem
+                  entry={entry}
+                  mine={row.mine}
+                  firstOfGroup={row.firstOfGroup}
+                  lastOfGroup={row.lastOfGroup}
+                  senderName={name(entry.sender_id)}
+                  senderHandle={memberHandle(conversation, entry.sender_id, lookup)}
+                  showSender={!row.mine && conversation.type === 'group' && row.firstOfGroup}
+                  status={row.mine && content.type === 'text' ? client.messageStatus(id, entry.seq) : null}
+                  systemLine={content.type === 'system' ? systemText(content, name, me.id) : null}
+                />
+              </Fragment>
             );
           })}
         </ol>
       </div>
+      {dividerOut && (
+        <button type="button" className="jump-unread" onClick={jumpToFirstUnread}>
+          <Icon name="up" size={16} /> Jump to first unread
+        </button>
+      )}
       {unseen > 0 && (
         <button type="button" className="jump-latest" onClick={jumpToLatest}>
           <Icon name="down" size={16} /> {unseen} new {unseen === 1 ? 'message' : 'messages'}

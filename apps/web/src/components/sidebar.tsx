@@ -1,8 +1,11 @@
 import type { ConversationId } from '@parley/protocol';
 import type { ConversationSnapshot } from '@parley/sdk';
+import { useState } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
+import { clearDrafts } from '../lib/drafts.ts';
 import { nameOf } from '../lib/names.ts';
 import { Avatar } from './avatar.tsx';
+import { ConfirmDialog } from './confirm-dialog.tsx';
 import { ConversationList } from './conversation-list.tsx';
 import { Icon } from './icon.tsx';
 
@@ -15,29 +18,27 @@ export interface SidebarProps {
   onNewGroup: () => void;
 }
 
-/** Who is signed in, the actions that start conversations, and the list. */
+/**
+ * The actions that start conversations, the list, and who is signed in. Log
+ * out sits at the bottom, after the list, so the keyboard does not start on
+ * it, and asks first, so a stray click does not end the session.
+ */
 export function Sidebar({ conversations, selectedId, loading, onSelect, onNewChat, onNewGroup }: SidebarProps) {
   const { client, me } = useSignedIn();
   const unread = conversations.reduce((sum, c) => sum + c.unread_count, 0);
+  const [confirming, setConfirming] = useState(false);
+
+  const logout = (): void => {
+    setConfirming(false);
+    // The next person to sign in on this device starts at the list, not in this one's conversation.
+    window.history.replaceState(null, '', '/');
+    // What this person wrote and did not send leaves the device with them.
+    clearDrafts(me.id);
+    void client.logout();
+  };
 
   return (
     <aside className="sidebar" aria-label="Conversations">
-      <header className="sidebar__header">
-        <div className="sidebar__me">
-          <Avatar id={me.id} name={nameOf(me)} size="sm" />
-          <div className="sidebar__me-text">
-            <span className="sidebar__me-name">{nameOf(me)}</span>
-            <span className="sidebar__me-handle">@{me.username}</span>
-          </div>
-        </div>
-        <button type="button" className="icon-button" onClick={() => {
-            // The next person to sign in on this device starts at the list, not in this one's conversation.
-            window.history.replaceState(null, '', '/');
-            void client.logout();
-          }} aria-label="Log out" title="Log out">
-          <Icon name="logout" />
-        </button>
-      </header>
       <div className="sidebar__actions">
         <h2 className="sidebar__title">
           Chats
@@ -51,6 +52,23 @@ export function Sidebar({ conversations, selectedId, loading, onSelect, onNewCha
         </button>
       </div>
       <ConversationList conversations={conversations} selectedId={selectedId} loading={loading} onSelect={onSelect} />
+      <footer className="sidebar__footer">
+        <div className="sidebar__me">
+          <Avatar id={me.id} name={nameOf(me)} size="sm" />
+          <div className="sidebar__me-text">
+            <span className="sidebar__me-name">{nameOf(me)}</span>
+            <span className="sidebar__me-handle">@{me.username}</span>
+          </div>
+        </div>
+        <button type="button" className="icon-button" onClick={() => setConfirming(true)} aria-label="Log out" title="Log out">
+          <Icon name="logout" />
+        </button>
+      </footer>
+      {confirming && (
+        <ConfirmDialog title="Log out?" confirmLabel="Log out" onConfirm={logout} onCancel={() => setConfirming(false)}>
+          <p>You will need your password to sign in again on this device. Drafts you have not sent are removed.</p>
+        </ConfirmDialog>
+      )}
     </aside>
   );
 }

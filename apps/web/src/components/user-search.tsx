@@ -1,5 +1,5 @@
 import type { UserId, UserView } from '@parley/protocol';
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useState, type KeyboardEvent } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { useDebounced } from '../hooks/use-debounced.ts';
 import { describeError } from '../lib/errors.ts';
@@ -19,12 +19,19 @@ export interface UserSearchProps {
   disabled?: boolean;
 }
 
-/** Finds people by username or display name as you type (debounced), and lists them as buttons. */
+/**
+ * Finds people by a part of their username or display name as you type
+ * (debounced; the server matches anywhere from three characters), and lists
+ * them as buttons. Enter in the field picks the result when there is exactly
+ * one for what is typed now.
+ */
 export function UserSearch({ label, onPick, exclude, actionLabel, autoFocus, disabled }: UserSearchProps) {
   const { client, me } = useSignedIn();
   const [query, setQuery] = useState('');
   const settled = useDebounced(query.trim(), 250);
   const [results, setResults] = useState<UserView[] | null>(null);
+  // The query the results answer: Enter must not pick what an earlier query found.
+  const [resultsFor, setResultsFor] = useState('');
   const [error, setError] = useState<string | null>(null);
   const inputId = useId();
   const statusId = useId();
@@ -37,7 +44,11 @@ export function UserSearch({ label, onPick, exclude, actionLabel, autoFocus, dis
     let live = true;
     setError(null);
     client.searchUsers(settled, 20).then(
-      (users) => live && setResults(users),
+      (users) => {
+        if (!live) return;
+        setResults(users);
+        setResultsFor(settled);
+      },
       (err: unknown) => live && setError(describeError(err)),
     );
     return () => {
@@ -46,6 +57,20 @@ export function UserSearch({ label, onPick, exclude, actionLabel, autoFocus, dis
   }, [client, settled]);
 
   const shown = (results ?? []).filter((u) => u.id !== me.id && !exclude?.has(u.id));
+  const pick = (user: UserView): void => {
+    onPick(user);
+    // Ready for the next person; the field keeps focus for typing their name.
+    setQuery('');
+    document.getElementById(inputId)?.focus();
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLInputElement>): void => {
+    if (event.key !== 'Enter' || event.nativeEvent.isComposing) return;
+    event.preventDefault();
+    const only = shown.length === 1 && resultsFor === query.trim() ? shown[0] : undefined;
+    if (only && !disabled) pick(only);
+  };
+
   const status =
     error ?? (results === null ? '' : shown.length === 0 ? 'No one found.' : `${shown.length} ${shown.length === 1 ? 'person' : 'people'} found.`);
 
@@ -68,6 +93,7 @@ export function UserSearch({ label, onPick, exclude, actionLabel, autoFocus, dis
           disabled={disabled}
           aria-describedby={statusId}
           onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={onKeyDown}
         />
       </div>
       <p id={statusId} className="user-search__status" role="status" aria-live="polite">
@@ -77,12 +103,7 @@ export function UserSearch({ label, onPick, exclude, actionLabel, autoFocus, dis
         <ul className="user-list" aria-label="Search results">
           {shown.map((user) => (
             <li key={user.id}>
-              <button type="button" className="user-row" onClick={() => {
-                  onPick(user);
-                  // Ready for the next person; the field keeps focus for typing their name.
-                  setQuery('');
-                  document.getElementById(inputId)?.focus();
-                }} disabled={disabled} aria-label={`${actionLabel} ${nameOf(user)} (@${user.username})`}>
+              <button type="button" className="user-row" onClick={() => pick(user)} disabled={disabled} aria-label={`${actionLabel} ${nameOf(user)} (@${user.username})`}>
                 <Avatar id={user.id} name={nameOf(user)} size="sm" />
                 <span className="user-row__text">
                   <span className="user-row__name">{nameOf(user)}</span>

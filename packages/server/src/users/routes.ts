@@ -23,7 +23,7 @@ export function registerUserRoutes(app: FastifyInstance, users: UsersRepo): void
   );
   app.get<{ Querystring: UserSearchQuery; Reply: Static<typeof UserListResponseSchema> }>(
     '/api/v1/users',
-    { schema: { summary: 'Find users by username prefix', querystring: UserSearchQuery, response: { 200: UserListResponseSchema } } },
+    { schema: { summary: 'Find users by a part of their username or display name (anywhere in it from 3 characters)', querystring: UserSearchQuery, response: { 200: UserListResponseSchema } } },
     async (req) => ({ users: await users.search(req.query.query, req.query.limit ?? 20, req.userId) }),
   );
 }

@@ -65,17 +65,29 @@ export class UsersRepo {
     return new Set(rows.map((r) => r.id));
   }
 
-  /** Users whose username or display name starts with `prefix` (case-insensitive). */
-  async search(prefix: string, limit: number, excludeId: UserId): Promise<UserView[]> {
-    const pattern = escapeLike(prefix.toLowerCase()) + '%';
+  /**
+   * Users whose username or display name contains `query` (case-insensitive),
+   * those it starts with first. Both columns have trigram indexes (migration
+   * 006), which serve `LIKE '%…%'` from three characters; a shorter query
+   * matches only at the start, which the indexes serve too, rather than scan
+   * every user for what one or two letters match anywhere.
+   */
+  async search(query: string, limit: number, excludeId: UserId): Promise<UserView[]> {
+    const text = escapeLike(query.toLowerCase());
+    const prefix = text + '%';
+    const pattern = [...query].length >= MIN_ANYWHERE_CHARS ? '%' + prefix : prefix;
     return this.sql.query<UserView>(
       `SELECT ${VIEW_COLUMNS} FROM users
         WHERE (username LIKE $1 OR lower(display_name) LIKE $1) AND id <> $2
-        ORDER BY username LIMIT $3`,
-      [pattern, excludeId, limit],
+        ORDER BY (username LIKE $3 OR lower(display_name) LIKE $3) DESC, username
+        LIMIT $4`,
+      [pattern, excludeId, prefix, limit],
     );
   }
 }
+
+/** A trigram index serves a match anywhere from this many characters (a trigram). */
+const MIN_ANYWHERE_CHARS = 3;
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);

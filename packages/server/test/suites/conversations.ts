@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import type { Cluster } from '../support/cluster.ts';
-import { api, connect, createConversation, register, sendMessage, type TestServer } from '../support/harness.ts';
+import { api, connect, createConversation, register, sendMessage, uniqueName, type TestServer } from '../support/harness.ts';
 
 /** Direct and group conversations, membership administration, listing and history paging over REST. */
 export function conversationsSuite(cluster: Cluster): void {
@@ -106,6 +106,25 @@ export function conversationsSuite(cluster: Cluster): void {
     expect(search.body.users.map((u: { id: string }) => u.id)).toContain(bob.id);
     const wild = await api(a.url, 'GET', '/api/v1/users?query=%25', { token: alice.token });
     expect(wild.body.users).toEqual([]);
+    // From three characters a query matches anywhere in the username or display name, in any case,
+    // those it starts first; shorter, only at the start (what the indexes serve without a scan).
+    const tag = crypto.randomUUID().replaceAll('-', '').slice(0, 10);
+    const named = async (displayName: string): Promise<string> => {
+      const res = await api(a.url, 'POST', '/api/v1/auth/register', {
+        body: { username: uniqueName('s'), password: 'correct horse battery', display_name: displayName },
+      });
+      return res.body.user.id as string;
+    };
+    const middle = await named(`Zed Q${tag}son`);
+    const start = await named(`Q${tag} First`);
+    const ids = async (query: string): Promise<string[]> =>
+      (await api(a.url, 'GET', `/api/v1/users?query=${encodeURIComponent(query)}`, { token: alice.token })).body.users.map((u: { id: string }) => u.id);
+    expect(await ids(`q${tag}`.toUpperCase())).toEqual([start, middle]);
+    expect(await ids(tag.slice(3, 9))).toEqual(expect.arrayContaining([start, middle]));
+    expect(await ids(bob.username.slice(2, 9))).toContain(bob.id);
+    expect(await ids(tag.slice(3, 5))).not.toEqual(expect.arrayContaining([start]));
+    expect(await ids(tag.slice(3, 5))).not.toEqual(expect.arrayContaining([middle]));
+    expect(await ids('zed')).toContain(middle);
     // One user by id (history names people who are no longer members).
     const byId = await api(a.url, 'GET', `/api/v1/users/${bob.id}`, { token: alice.token });
     expect(byId.body).toEqual({ id: bob.id, username: bob.username.toLowerCase(), display_name: expect.any(String) });

@@ -2,10 +2,11 @@ import { connect as tcpConnect } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory-bus.ts';
-import { pgliteDatabase, postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/databases.ts';
+import { postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/databases.ts';
 import { api, connect, register, startServer, type TestServer, type TestUser } from './support/harness.ts';
 import { eventually } from './support/eventually.ts';
 import { handshake } from './support/handshake.ts';
+import { serversOnOneDatabase } from './support/shared-database.ts';
 import { TEST_REDIS_URL, testPrefix } from './support/redis.ts';
 
 /**
@@ -14,20 +15,7 @@ import { TEST_REDIS_URL, testPrefix } from './support/redis.ts';
  * proxies, unauthenticated-socket slots, the password-change guess limit and
  * the private metrics listener.
  */
-let database: TestDatabase;
-const servers: TestServer[] = [];
-beforeAll(async () => {
-  database = await pgliteDatabase();
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await database?.drop();
-});
-async function server(env: Record<string, string> = {}, bus?: MemoryBus): Promise<TestServer> {
-  const s = await startServer(database.db, { env, bus });
-  servers.push(s);
-  return s;
-}
+const { server, database } = serversOnOneDatabase();
 
 /** Sends raw bytes to the server and resolves with everything it answers before closing. */
 function rawRequest(url: string, request: string): Promise<string> {

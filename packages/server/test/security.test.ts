@@ -5,30 +5,17 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory-bus.ts';
-import { pgliteDatabase, type TestDatabase } from './support/databases.ts';
-import { api, connect, createConversation, register, sendMessage, startServer, type TestServer } from './support/harness.ts';
+import { api, connect, createConversation, register, sendMessage } from './support/harness.ts';
 import { TestSocket } from './support/test-socket.ts';
 import { eventually } from './support/eventually.ts';
 import { which } from './support/processes.ts';
 import { TEST_REDIS_URL, testPrefix } from './support/redis.ts';
 import { handshake } from './support/handshake.ts';
+import { serversOnOneDatabase } from './support/shared-database.ts';
 
-let database: TestDatabase;
-const servers: TestServer[] = [];
-beforeAll(async () => {
-  database = await pgliteDatabase();
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await database?.drop();
-});
-async function server(env: Record<string, string> = {}, bus?: MemoryBus): Promise<TestServer> {
-  const s = await startServer(database.db, { env, bus });
-  servers.push(s);
-  return s;
-}
+const { server, database } = serversOnOneDatabase();
 
 describe('handshake', () => {
   it('refuses an upgrade from an origin not in PUBLIC_ORIGINS with 403 and no 101', async () => {
@@ -169,7 +156,7 @@ describe('rate limits', () => {
     expect(acked.length).toBeGreaterThanOrEqual(10);
     expect(acked.length).toBeLessThanOrEqual(12);
     expect(limited.every((r) => r.code === 'rate_limited' && (r.retry_after as number) >= 1)).toBe(true);
-    const rows = await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conv.id]);
+    const rows = await database().db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conv.id]);
     expect(rows[0]!.n).toBe(acked.length);
     // REST sends count against the same limit.
     const rest = await api(s.url, 'POST', `/api/v1/conversations/${conv.id}/messages`, {

@@ -9,6 +9,7 @@ import { TEST_REDIS_URL, testPrefix } from '../support/redis.ts';
 import { freePort, REPO_ROOT, which } from '../support/processes.ts';
 import { connect, register, startServer, type TestServer } from '../support/harness.ts';
 import { eventually } from '../support/eventually.ts';
+import { exportedNames, metricNamesOf, PROMETHEUS_OWN } from '../support/promql.ts';
 
 const PROMTOOL = process.env.PROMTOOL_BIN ?? which('promtool');
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? which('prometheus');
@@ -16,39 +17,6 @@ const DIR = join(REPO_ROOT, 'deploy/prometheus');
 
 interface RuleFile {
   groups: Array<{ name: string; rules: Array<{ alert?: string; record?: string; expr: string }> }>;
-}
-
-// PromQL words that are not metric names: aggregation and set operators, modifiers.
-const KEYWORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'inf', 'nan']);
-
-/**
- * The metric names a PromQL expression reads: what is left once strings,
- * label matchers, ranges, grouping clauses, function calls and keywords are
- * taken out.
- */
-function metricNamesOf(expr: string): string[] {
-  const bare = expr
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
-    .replace(/\{[^}]*\}/g, ' ')
-    .replace(/\[[^\]]*\]/g, ' ')
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
-    .replace(/\b[a-zA-Z_]\w*\s*\(/g, ' (');
-  const names = (bare.match(/\b[a-zA-Z_:][\w:]*\b/g) ?? []).filter((w) => !KEYWORDS.has(w.toLowerCase()));
-  return [...new Set(names)];
-}
-
-/** Every metric name in the scrape, with the series names a histogram or summary adds. */
-function exportedNames(exposition: string): Set<string> {
-  const names = new Set<string>();
-  for (const line of exposition.split('\n')) {
-    const m = /^# TYPE (\S+) (\w+)/.exec(line);
-    if (!m) continue;
-    const [, name, type] = m as unknown as [string, string, string];
-    names.add(name);
-    if (type === 'histogram') ['_bucket', '_sum', '_count'].forEach((s) => names.add(name + s));
-    if (type === 'summary') ['_sum', '_count'].forEach((s) => names.add(name + s));
-  }
-  return names;
 }
 
 const promtool = (...args: string[]) => execFileSync(PROMTOOL!, args, { cwd: DIR, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -115,8 +83,7 @@ const live = () => {
     const exported = exportedNames(exposition);
     const read = new Set(rules.groups.flatMap((g) => g.rules.flatMap((r) => metricNamesOf(r.expr))));
     expect(read.size).toBeGreaterThan(5);
-    const prometheusOwn = new Set(['up']);
-    expect([...read].filter((name) => !exported.has(name) && !prometheusOwn.has(name))).toEqual([]);
+    expect([...read].filter((name) => !exported.has(name) && !PROMETHEUS_OWN.has(name))).toEqual([]);
   });
 
   it('is scraped by a private Prometheus configured from deploy/prometheus, which loads the rules and answers a query', async () => {

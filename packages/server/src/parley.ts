@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Database } from './store/database.ts';
@@ -41,7 +41,7 @@ import { MemoryCallStore } from './calls/memory-call-store.ts';
 import { RedisCallStore } from './calls/redis-call-store.ts';
 import { CallService } from './calls/call-service.ts';
 import { registerCallRoutes } from './calls/routes.ts';
-import { collectRoutes, markAccess } from './api-docs/route-catalogue.ts';
+import { collectRoutes, markAccess, type CatalogueRoute } from './api-docs/route-catalogue.ts';
 import { registerApiDocsRoutes } from './api-docs/routes.ts';
 import { OutboxRelay, outboxBacklog } from './events/outbox-relay.ts';
 import { KafkaSink } from './events/kafka-sink.ts';
@@ -56,8 +56,6 @@ export interface ParleyOptions {
   /** Use this call store (in-process instances may share a MemoryCallStore). */
   calls?: CallStore;
   log?: Logger;
-  /** Told of every route as it is registered, with its schemas (tests enumerate the API with it). */
-  onRoute?: (route: RouteOptions) => void;
 }
 
 export interface Parley {
@@ -67,6 +65,8 @@ export interface Parley {
   bus: Bus;
   metrics: Metrics;
   log: Logger;
+  /** Every API route registered, with its schemas (what the API documents list; the web client's catch-all is not one). */
+  routes(): CatalogueRoute[];
   /** Moves the outbox to Kafka (when KAFKA_BROKERS is set) while this instance holds the relay lease; prunes it. */
   relay: OutboxRelay;
   /** Listens on the configured host and port (and the metrics listener, when configured); resolves to the base URL. */
@@ -165,7 +165,6 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const http = await buildHttp({ config, log, audit, metrics });
   const routes = collectRoutes(http);
   registerApiDocsRoutes(http, routes);
-  if (options.onRoute) http.addHook('onRoute', options.onRoute);
   registerHealthRoutes(http, { db, isShuttingDown: () => shuttingDown });
   await http.register(async (scope) => {
     markAccess(scope, 'public');
@@ -197,6 +196,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     metrics,
     log,
     relay,
+    routes,
     get metricsUrl() {
       return metricsUrl;
     },

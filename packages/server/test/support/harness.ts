@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { AuthResponse, ConversationView } from '@parley/protocol';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createParley, type Parley, type ParleyOptions } from '../../src/parley.ts';
+import { createParley, type Parley } from '../../src/parley.ts';
 import type { Bus } from '../../src/bus/bus.ts';
 import type { PresenceStore } from '../../src/presence/presence-store.ts';
 import type { CallStore } from '../../src/calls/call-store.ts';
@@ -30,7 +30,7 @@ export const GENEROUS_LIMITS: Record<string, string> = Object.fromEntries(
 /** A real server on 127.0.0.1 port 0, over the given database, logging into memory. */
 export async function startServer(
   db: Database,
-  options: { bus?: Bus; presence?: PresenceStore; calls?: CallStore; env?: Record<string, string>; onRoute?: ParleyOptions['onRoute'] } = {},
+  options: { bus?: Bus; presence?: PresenceStore; calls?: CallStore; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', ...GENEROUS_LIMITS, ...options.env });
   const logs: string[] = [];
@@ -41,7 +41,7 @@ export async function startServer(
     },
   });
   const log = createLogger('debug', sink);
-  const parley = await createParley(config, { db, bus: options.bus, presence: options.presence, calls: options.calls, log, onRoute: options.onRoute });
+  const parley = await createParley(config, { db, bus: options.bus, presence: options.presence, calls: options.calls, log });
   const url = await parley.listen();
   return { parley, url, wsUrl: url.replace('http', 'ws') + '/ws', logs, close: () => parley.close() };
 }

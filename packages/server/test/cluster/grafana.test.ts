@@ -2,13 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/databases.ts';
-import { TEST_REDIS_URL, testPrefix } from '../support/redis.ts';
-import { freePort, REPO_ROOT, which } from '../support/processes.ts';
-import { startServer, type TestServer } from '../support/harness.ts';
-import { exportedNames, metricNamesOf, PROMETHEUS_OWN } from '../support/promql.ts';
+import { TEST_DATABASE_URL } from '../support/databases.ts';
+import { TEST_REDIS_URL } from '../support/redis.ts';
+import { REPO_ROOT, which } from '../support/processes.ts';
+import { exportedNames, liveParleyWithEveryMetric, metricNamesOf, PROMETHEUS_OWN } from '../support/promql.ts';
 
 /**
  * deploy/grafana/parley.json. No Grafana runs here, so the dashboard is
@@ -139,33 +138,19 @@ else describe.skip('deploy/grafana/parley.json queries (skipped: needs promtool,
  * prometheus.test.ts for the alert rules.
  */
 const live = () => {
-  let database: TestDatabase;
-  let server: TestServer;
-  let exposition: string;
-  beforeAll(async () => {
-    database = await postgresDatabase();
-    const kafka = process.env.TEST_KAFKA_BROKERS ?? `127.0.0.1:${await freePort()}`;
-    server = await startServer(database.db, {
-      env: { METRICS_PORT: '0', REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testPrefix(), KAFKA_BROKERS: kafka, KAFKA_TOPIC_PREFIX: `parley-test-${crypto.randomUUID().slice(0, 8)}.` },
-    });
-    exposition = await (await fetch(`${server.parley.metricsUrl}/metrics`)).text();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const parley = liveParleyWithEveryMetric();
 
   it('exports every metric the dashboard reads', () => {
     const d = load();
     expect(dashboardMetrics(d).size).toBeGreaterThan(20);
-    expect(missingFrom(exposition, d)).toEqual([]);
+    expect(missingFrom(parley.exposition(), d)).toEqual([]);
   });
 
   it('fails for a copy of the dashboard that reads a renamed metric or a histogram by its bare name', () => {
     const renamed = JSON.parse(readFileSync(FILE, 'utf8').replaceAll('parley_messages_sent_total', 'parley_messages_stored_total')) as Dashboard;
-    expect(missingFrom(exposition, renamed)).toEqual(['parley_messages_stored_total']);
+    expect(missingFrom(parley.exposition(), renamed)).toEqual(['parley_messages_stored_total']);
     const bare = JSON.parse(readFileSync(FILE, 'utf8').replaceAll('parley_delivery_seconds_bucket', 'parley_delivery_seconds')) as Dashboard;
-    expect(missingFrom(exposition, bare)).toEqual(['parley_delivery_seconds']);
+    expect(missingFrom(parley.exposition(), bare)).toEqual(['parley_delivery_seconds']);
   });
 };
 

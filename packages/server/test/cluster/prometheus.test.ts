@@ -2,14 +2,14 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/databases.ts';
-import { TEST_REDIS_URL, testPrefix } from '../support/redis.ts';
+import { TEST_DATABASE_URL } from '../support/databases.ts';
+import { TEST_REDIS_URL } from '../support/redis.ts';
 import { freePort, REPO_ROOT, which } from '../support/processes.ts';
-import { connect, register, startServer, type TestServer } from '../support/harness.ts';
+import { connect, register } from '../support/harness.ts';
 import { eventually } from '../support/eventually.ts';
-import { exportedNames, metricNamesOf, PROMETHEUS_OWN } from '../support/promql.ts';
+import { exportedNames, liveParleyWithEveryMetric, metricNamesOf, PROMETHEUS_OWN } from '../support/promql.ts';
 
 const PROMTOOL = process.env.PROMTOOL_BIN ?? which('promtool');
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? which('prometheus');
@@ -62,33 +62,19 @@ const files = () => {
  * listener, loads the rules, and answers a query for a Parley metric.
  */
 const live = () => {
-  let database: TestDatabase;
-  let server: TestServer;
-  let exposition: string;
-  beforeAll(async () => {
-    database = await postgresDatabase();
-    const kafka = process.env.TEST_KAFKA_BROKERS ?? `127.0.0.1:${await freePort()}`;
-    server = await startServer(database.db, {
-      env: { METRICS_PORT: '0', REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testPrefix(), KAFKA_BROKERS: kafka, KAFKA_TOPIC_PREFIX: `parley-test-${crypto.randomUUID().slice(0, 8)}.` },
-    });
-    exposition = await (await fetch(`${server.parley.metricsUrl}/metrics`)).text();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const parley = liveParleyWithEveryMetric();
 
   it('exports every metric the alert rules read', () => {
     const rules = parse(readFileSync(join(DIR, 'alerts.yml'), 'utf8')) as RuleFile;
-    const exported = exportedNames(exposition);
+    const exported = exportedNames(parley.exposition());
     const read = new Set(rules.groups.flatMap((g) => g.rules.flatMap((r) => metricNamesOf(r.expr))));
     expect(read.size).toBeGreaterThan(5);
     expect([...read].filter((name) => !exported.has(name) && !PROMETHEUS_OWN.has(name))).toEqual([]);
   });
 
   it('is scraped by a private Prometheus configured from deploy/prometheus, which loads the rules and answers a query', async () => {
-    const x = await register(server.url);
-    const socket = await connect(server, x);
+    const x = await register(parley.server().url);
+    const socket = await connect(parley.server(), x);
     const dir = mkdtempSync(join(tmpdir(), 'parley-prometheus-'));
     let prometheus: ChildProcess | null = null;
     const stderr: string[] = [];
@@ -105,7 +91,7 @@ const live = () => {
       const job = config.scrape_configs.find((c) => c.job_name === 'parley')!;
       delete job.dns_sd_configs;
       job.scrape_timeout = '1s';
-      job.static_configs = [{ targets: [new URL(server.parley.metricsUrl!).host] }];
+      job.static_configs = [{ targets: [new URL(parley.server().parley.metricsUrl!).host] }];
       writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
       const port = await freePort();
       prometheus = spawn(PROMETHEUS!, [

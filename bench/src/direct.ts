@@ -6,6 +6,7 @@
  *
  *   npm run bench:direct -- [--db pglite|postgres] [--pairs 50] [--messages 200]
  *                           [--window 8 | --rate 0] [--warmup 200] [--timeout 300]
+ *                           [--kafka 127.0.0.1:19092]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,7 @@ import { runPhase, type PhaseResult, type SendLane } from './lib/load.ts';
 import { printTable, writeResult } from './lib/report.ts';
 import { startServer, type DbKind, type ServerProcess } from './lib/server-process.ts';
 import { DeliveryTracker } from './lib/tracker.ts';
+import { KafkaLag } from './lib/kafka-lag.ts';
 
 const USAGE = `usage: npm run bench:direct -- [options]
   --db pglite|postgres   storage of the spawned server (default pglite)
@@ -30,7 +32,9 @@ const USAGE = `usage: npm run bench:direct -- [options]
   --rate R               open loop: messages/s over all senders instead of a window (default 0 = closed loop)
   --warmup N             unmeasured messages sent first, over all senders (default 200)
   --timeout S            overall time budget in seconds; past it, report what was measured and exit 1 (default 300)
-  --profile              CPU profile of the server (--cpu-prof) into bench/results/profiles`;
+  --profile              CPU profile of the server (--cpu-prof) into bench/results/profiles
+  --kafka BROKERS        relay the outbox to this Kafka broker (KAFKA_BROKERS, a fresh topic prefix) and
+                         measure the lag from each measured message's commit to a consumer holding its event`;
 
 function parseCli(): DirectOptions {
   const { values } = parseArgs({
@@ -44,6 +48,7 @@ function parseCli(): DirectOptions {
       warmup: { type: 'string', default: '200' },
       timeout: { type: 'string', default: '300' },
       profile: { type: 'boolean', default: false },
+      kafka: { type: 'string', default: '' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -68,6 +73,7 @@ function parseCli(): DirectOptions {
     warmup: Math.floor(num('warmup', 0)),
     timeoutS: num('timeout', 10),
     profile: values.profile,
+    kafka: values.kafka ? values.kafka.split(',') : null,
   };
 }
 
@@ -86,10 +92,15 @@ async function main(): Promise<number> {
   let phase: PhaseResult | null = null;
   let failure: string | null = null;
   let cpu: CpuUse | null = null;
+  let lag: KafkaLag | null = null;
+  let lagDrained: boolean | null = null;
+  const topicPrefix = `benchlag${Date.now().toString(36)}.`;
   const setup: SetupTimes = { registerS: 0, conversationsS: 0, connectS: 0, rateLimitedRetries: 0, loadBefore: loadavg() };
   try {
     console.error(`starting server (${opts.db})…`);
-    server = await deadline.race(startServer({ db: opts.db, pgUrl: opts.pgUrl, nodeArgs: opts.profile ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [] }), 'server start');
+    const env: Record<string, string> = opts.kafka ? { KAFKA_BROKERS: opts.kafka.join(','), KAFKA_TOPIC_PREFIX: topicPrefix } : {};
+    server = await deadline.race(startServer({ db: opts.db, pgUrl: opts.pgUrl, env, nodeArgs: opts.profile ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [] }), 'server start');
+    if (opts.kafka) lag = await deadline.race(KafkaLag.start(opts.kafka, `${topicPrefix}messages`, 'm'), 'kafka consumer');
     const api = new Api(server.baseUrl);
 
     console.error(`registering ${opts.pairs * 2} users…`);
@@ -139,17 +150,28 @@ async function main(): Promise<number> {
     cpu = cpuBetween(before, sampleCpu(server.pid, withPg));
     if (phase.acks !== 'done') failure = `not every send was acknowledged (${phase.acks})`;
     else if (phase.deliveries !== 'done') failure = `not every message was delivered (${phase.deliveries})`;
+    if (lag) {
+      console.error('waiting for every measured message.created event in Kafka…');
+      lagDrained = await lag.drained(opts.pairs * opts.messages, 60_000);
+      if (!lagDrained && !failure) failure = `only ${lag.count} of ${opts.pairs * opts.messages} message.created events reached Kafka within 60 s`;
+    }
   } catch (err) {
     failure = err instanceof Error ? err.message : String(err);
   } finally {
+    await lag?.close();
     await cleanup().catch((err: unknown) => console.error('cleanup failed:', err));
     deadline.cancel();
   }
   if (deadline.expired && !failure?.includes('timeout')) failure = `overall timeout (${opts.timeoutS} s) expired${failure ? `: ${failure}` : ''}`;
 
   const result = buildDirectResult(opts, setup, server, tracker, phase, cpu, clients, failure);
+  const json = lag ? { ...result.json, kafka: { ...lag.histogram.summary(), events: lag.count, repeats: lag.repeats, malformed: lag.malformed, drained: lagDrained } } : result.json;
+  if (lag) {
+    const l = lag.histogram.summary();
+    result.rows.push(['Commit → Kafka consumer (ms)', undefined], ['events / relay repeats', `${lag.count} / ${lag.repeats}`], ['p50 / p95 / p99 / max', `${l.p50} / ${l.p95} / ${l.p99} / ${l.max}`]);
+  }
   printTable(`Parley direct messages — ${opts.db}`, result.rows);
-  const path = await writeResult('direct', opts.db, result.json);
+  const path = await writeResult('direct', opts.db, json);
   console.log(`\nresult: ${result.json.ok ? 'PASS' : 'FAIL'}${result.problems.length ? ` — ${result.problems.join('; ')}` : ''}`);
   console.log(`written to ${path}`);
   return result.json.ok ? 0 : 1;

@@ -17,6 +17,8 @@ export interface DirectOptions {
   timeoutS: number;
   /** CPU profile of the server. */
   profile: boolean;
+  /** Kafka brokers the server relays its outbox to, with the commit → Kafka lag measured; null: no Kafka. */
+  kafka: string[] | null;
 }
 
 /** Seconds spent on each setup step. */

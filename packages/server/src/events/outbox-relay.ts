@@ -13,8 +13,10 @@ export interface RelayOptions {
   /** Seconds a row is kept: after it was relayed, or after it was written when there is no sink. */
   retentionSeconds: number;
   leaseTtlSeconds: number;
-  /** Wait between polls when the outbox is empty (ms). */
+  /** Wait between polls when the outbox is empty (ms); a poll is one index probe of the unrelayed rows. */
   idleMs?: number;
+  /** Wait after a batch smaller than `batch` (ms): lets a trickle gather into the next batch. */
+  lingerMs?: number;
   /** Between prunes (ms). */
   pruneEveryMs?: number;
 }
@@ -102,7 +104,11 @@ export class OutboxRelay {
         }
         const relayed = this.sink ? await this.relayBatch(this.sink) : 0;
         backoffMs = 0;
-        if (relayed < this.options.batch) await this.sleep(this.sink ? (this.options.idleMs ?? 200) : ttlMs / 3);
+        // Under load the relay goes round without waiting (full batches) or
+        // nearly so (a partial batch); only an empty outbox waits a poll interval.
+        if (!this.sink) await this.sleep(ttlMs / 3);
+        else if (relayed === 0) await this.sleep(this.options.idleMs ?? 50);
+        else if (relayed < this.options.batch) await this.sleep(this.options.lingerMs ?? 5);
       } catch (err) {
         this.stats.errors++;
         backoffMs = Math.min(Math.max(backoffMs * 2, 250), 5_000);

@@ -29,6 +29,13 @@ export const RefreshBody = Type.Object(
 );
 export type RefreshBody = Static<typeof RefreshBody>;
 
+/** What a person may change about themselves. */
+export const UpdateProfileBody = Type.Object(
+  { display_name: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+export type UpdateProfileBody = Static<typeof UpdateProfileBody>;
+
 export const ChangePasswordBody = Type.Object(
   {
     current_password: Type.String({ minLength: 1, maxLength: 256 }),

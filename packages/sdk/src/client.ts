@@ -1,4 +1,4 @@
-import type { ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UserId, UserView } from '@parley/protocol';
+import type { ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UpdateProfileBody, UserId, UserView } from '@parley/protocol';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { CatchUp } from './catch-up.ts';
 import { toWsUrl, type ParleyClientEvents, type ParleyClientOptions } from './client-options.ts';
@@ -144,6 +144,22 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
 
   async login(body: LoginBody): Promise<UserView> {
     return this.session.accept(await this.api.login(body)).user;
+  }
+
+  /** Changes this user's display name; `user` and the `session` event carry the new one. */
+  async updateProfile(body: UpdateProfileBody): Promise<UserView> {
+    const user = await this.api.updateMe(body);
+    this.session.updateUser(user);
+    return user;
+  }
+
+  /**
+   * Changes the password. The server ends every session of this user (other
+   * devices are signed out) and starts a new one here, which this client
+   * takes over: the socket reconnects on the new tokens.
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await this.session.replaceWith(() => this.api.changePassword({ current_password: currentPassword, new_password: newPassword }));
   }
 
   /** Revokes the session on the server, disconnects, and forgets the tokens and local state. */

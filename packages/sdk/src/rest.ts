@@ -3,6 +3,7 @@ import type {
   AddMembersResponse,
   IceServersResponse,
   AuthResponse,
+  ChangePasswordBody,
   ConversationId,
   ConversationView,
   HistoryQuery,
@@ -12,6 +13,7 @@ import type {
   MembersQuery,
   MessageView,
   RegisterBody,
+  UpdateProfileBody,
   UserId,
   UserView,
 } from '@parley/protocol';
@@ -101,6 +103,16 @@ export class RestClient {
 
   me(): Promise<UserView> {
     return this.request('GET', '/users/me');
+  }
+
+  /** Changes the caller's display name. */
+  updateMe(body: UpdateProfileBody): Promise<UserView> {
+    return this.request('PATCH', '/users/me', { body });
+  }
+
+  /** Changes the password: the server ends every session of the user and answers with a new one. */
+  changePassword(body: ChangePasswordBody): Promise<AuthResponse> {
+    return this.request('POST', '/auth/password', { body });
   }
 
   /** One user by id (`user_not_found` if there is none). */

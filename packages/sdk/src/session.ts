@@ -57,6 +57,9 @@ export class Session implements RestAuth {
   private failures = 0;
   private readonly now: () => number;
 
+  /** A request under way that will replace this session (see `replaceWith`). */
+  private replacing: Promise<AuthResponse> | null = null;
+
   constructor(private readonly options: SessionOptions) {
     this.now = options.now ?? Date.now;
   }
@@ -78,6 +81,13 @@ export class Session implements RestAuth {
     this.failures = 0;
     this.schedule(this.renewAt - this.now());
     this.events.emit('session', data);
+  }
+
+  /** The signed-in user changed (a new display name): same tokens; emits `session`. */
+  updateUser(user: UserView): void {
+    if (!this.current || this.current.user.id !== user.id) return;
+    this.current = { ...this.current, user };
+    this.events.emit('session', this.current);
   }
 
   accept(auth: AuthResponse): SessionData {
@@ -111,9 +121,30 @@ export class Session implements RestAuth {
     clearTimeout(this.timer);
   }
 
+  /**
+   * Runs a request that ends this session on the server and answers with a
+   * new one (a password change), then takes the new one over. Meanwhile the
+   * old session dies on the server, so renewals wait for the new one rather
+   * than present a refresh token that is already revoked (and sign out).
+   */
+  async replaceWith(request: () => Promise<AuthResponse>): Promise<SessionData> {
+    const pending = request();
+    this.replacing = pending;
+    try {
+      return this.accept(await pending);
+    } finally {
+      if (this.replacing === pending) this.replacing = null;
+    }
+  }
+
   private async doRefresh(): Promise<boolean> {
     const spent = this.current;
     if (!spent) return false;
+    if (this.replacing) {
+      await this.replacing.catch(() => {});
+      // Replaced: renewed. Not replaced (the request failed): the old session goes on as it was.
+      if (this.current !== spent) return this.current !== null;
+    }
     try {
       const auth = await this.options.refresh(spent.refresh_token);
       // A logout (or another login) while the request was out wins over its answer.

@@ -2,9 +2,11 @@ import type { ConversationId } from '@parley/protocol';
 import { useEffect, useMemo, useState } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { useConversations } from '../hooks/use-conversations.ts';
+import { useFaviconBadge, useNotifications } from '../hooks/use-notifications.ts';
 import { usePresenceSubscription } from '../hooks/use-presence.ts';
 import { useRoute } from '../hooks/use-route.ts';
 import { peerOf } from '../lib/names.ts';
+import { usePrefs } from '../lib/preferences.ts';
 import { CallProvider } from './call-provider.tsx';
 import { CallView } from './call-view.tsx';
 import { ConnectionBanner } from './connection-banner.tsx';
@@ -63,8 +65,11 @@ export function ChatScreen() {
   );
   usePresenceSubscription(client, peers);
 
-  // The tab's title counts what is unread, for a tab in the background.
-  const unread = conversations.reduce((sum, c) => sum + c.unread_count, 0);
+  // The tab's title and icon count what is unread (muted conversations aside), for a tab in the background.
+  const { muted } = usePrefs(me.id);
+  const unread = conversations.reduce((sum, c) => sum + (muted.includes(c.id) ? 0 : c.unread_count), 0);
+  useFaviconBadge(unread);
+  useNotifications(client, me.id, open);
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) Parley` : 'Parley';
     return () => {

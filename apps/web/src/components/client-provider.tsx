@@ -22,7 +22,8 @@ export function ClientProvider({ children }: { children: ReactNode }) {
     return client.on('session', (data) => {
       saveSession(data);
       // Renewals change the tokens, not the person: keep the same object so nothing re-renders.
-      setUser((prev) => (data && prev?.id === data.user.id ? prev : (data?.user ?? null)));
+      // A new display name is a new person object.
+      setUser((prev) => (data && prev?.id === data.user.id && prev.display_name === data.user.display_name ? prev : (data?.user ?? null)));
     });
   }, [client]);
 

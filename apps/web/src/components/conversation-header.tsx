@@ -5,6 +5,7 @@ import { useSignedIn } from '../hooks/use-client.ts';
 import { usePresence } from '../hooks/use-presence.ts';
 import { formatLastSeen } from '../lib/format.ts';
 import { conversationTitle, peerOf } from '../lib/names.ts';
+import { setMuted, usePrefs } from '../lib/preferences.ts';
 import { Avatar } from './avatar.tsx';
 import { Icon } from './icon.tsx';
 
@@ -27,6 +28,7 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
   const group = conversation.type === 'group';
   const online = presence?.status === 'online';
   const call = useCall();
+  const muted = usePrefs(me.id).muted.includes(conversation.id);
   const others = conversation.members.filter((m) => m.id !== me.id).map((m) => m.id);
   const tooBig = group && conversation.member_count > MAX_CALL_SIZE;
   const canCall = others.length > 0 && !tooBig && call.active === null;
@@ -95,6 +97,16 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
           </button>
         </>
       )}
+      <button
+        type="button"
+        className="icon-button"
+        onClick={() => setMuted(me.id, conversation.id, !muted)}
+        aria-pressed={muted}
+        aria-label="Mute notifications"
+        title={muted ? 'Muted: no notifications or sounds. Click to unmute.' : 'Mute notifications'}
+      >
+        <Icon name={muted ? 'bell-off' : 'bell'} />
+      </button>
       {group && (
         <button type="button" className="icon-button" onClick={onMembers} aria-label="Members" title="Members">
           <Icon name="members" />

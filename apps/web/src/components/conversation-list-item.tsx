@@ -7,7 +7,9 @@ import { peopleIn, useFormerMembers } from '../hooks/use-names.ts';
 import { usePresence } from '../hooks/use-presence.ts';
 import { formatListTime } from '../lib/format.ts';
 import { conversationTitle, peerOf, previewOf } from '../lib/names.ts';
+import { usePrefs } from '../lib/preferences.ts';
 import { Avatar } from './avatar.tsx';
+import { Icon } from './icon.tsx';
 
 export interface ConversationListItemProps {
   conversation: ConversationSnapshot;
@@ -28,6 +30,7 @@ export const ConversationListItem = memo(function ConversationListItem({ convers
   // The open conversation shows its draft in the composer already.
   const draft = useDraft(me.id, conversation.id);
   const showDraft = !selected && draft.trim() !== '';
+  const muted = usePrefs(me.id).muted.includes(conversation.id);
 
   return (
     <button
@@ -58,8 +61,14 @@ export const ConversationListItem = memo(function ConversationListItem({ convers
               previewOf(last, conversation, me.id, lookup)
             )}
           </span>
+          {muted && (
+            <span className="conversation__muted" title="Muted" data-testid="muted">
+              <Icon name="bell-off" size={14} />
+              <span className="sr-only">, muted</span>
+            </span>
+          )}
           {unread > 0 && (
-            <span className="badge" data-testid="unread-badge">
+            <span className={`badge${muted ? ' badge--muted' : ''}`} data-testid="unread-badge">
               {unread > 99 ? '99+' : unread}
               <span className="sr-only"> unread {unread === 1 ? 'message' : 'messages'}</span>
             </span>

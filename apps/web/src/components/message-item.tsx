@@ -1,17 +1,33 @@
 import type { MessageView } from '@parley/protocol';
 import type { MessageStatus } from '@parley/sdk';
-import { memo } from 'react';
+import { memo, type ReactNode } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { describeCode } from '../lib/errors.ts';
-import { formatTime } from '../lib/format.ts';
+import { formatDateTime, formatTime } from '../lib/format.ts';
 import type { Row } from '../lib/rows.ts';
 import { MessageText } from './message-text.tsx';
-import { Ticks } from './ticks.tsx';
+import { statusLabel, Ticks } from './ticks.tsx';
 
 type PendingRow = Extract<Row, { kind: 'pending' }>;
 
 function groupClasses(firstOfGroup: boolean, lastOfGroup: boolean): string {
   return `${firstOfGroup ? ' message--first' : ''}${lastOfGroup ? ' message--last' : ''}`;
+}
+
+/**
+ * A message's time and ticks. A group of messages (one sender, minutes apart)
+ * shows its time once, on its last message; every message keeps the whole
+ * date and time on hover, and for screen readers.
+ */
+function Meta({ at, lastOfGroup, children }: { at: string; lastOfGroup: boolean; children: ReactNode }) {
+  return (
+    <p className="bubble__meta">
+      <time dateTime={at} title={formatDateTime(at)} className={lastOfGroup ? undefined : 'sr-only'}>
+        {formatTime(at)}
+      </time>
+      {children}
+    </p>
+  );
 }
 
 export interface MessageItemProps {
@@ -29,6 +45,8 @@ export interface MessageItemProps {
   status: MessageStatus | null;
   /** For system entries: the sentence to show. */
   systemLine: string | null;
+  /** Opens who-has-read-it for this message (this user's messages in groups); stable across renders. */
+  onInfo?: (seq: number) => void;
 }
 
 /**
@@ -37,7 +55,7 @@ export interface MessageItemProps {
  * receipt redraws only the items it changes.
  */
 export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
-  const { entry, mine, firstOfGroup, lastOfGroup, senderName, senderHandle, showSender, status, systemLine } = props;
+  const { entry, mine, firstOfGroup, lastOfGroup, senderName, senderHandle, showSender, status, systemLine, onInfo } = props;
   const content = entry.message;
   if (content.type === 'system') {
     return (
@@ -58,10 +76,16 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
           <span className="sr-only">{senderName}: </span>
         )}
         <MessageText text={content.text} />
-        <p className="bubble__meta">
-          <time dateTime={entry.created_at}>{formatTime(entry.created_at)}</time>
-          {status && <Ticks status={status} />}
-        </p>
+        <Meta at={entry.created_at} lastOfGroup={lastOfGroup}>
+          {status &&
+            (onInfo ? (
+              <button type="button" className="ticks-button" onClick={() => onInfo(entry.seq)} aria-label={`${statusLabel(status)}. Message info`} title="Who has read it">
+                <Ticks status={status} />
+              </button>
+            ) : (
+              <Ticks status={status} />
+            ))}
+        </Meta>
       </div>
     </li>
   );
@@ -76,10 +100,9 @@ export const PendingItem = memo(function PendingItem({ item, firstOfGroup, lastO
       <div className="bubble">
         <span className="sr-only">You: </span>
         <MessageText text={item.text} />
-        <p className="bubble__meta">
-          <time dateTime={item.sent_at}>{formatTime(item.sent_at)}</time>
+        <Meta at={item.sent_at} lastOfGroup={lastOfGroup}>
           <Ticks status={item.status} />
-        </p>
+        </Meta>
       </div>
       {failed && (
         <div className="message__failure" role="alert">

@@ -8,6 +8,7 @@ import { memberHandle, memberName, systemText } from '../lib/names.ts';
 import { buildRows, type Row } from '../lib/rows.ts';
 import { Icon } from './icon.tsx';
 import { MessageItem, PendingItem } from './message-item.tsx';
+import { ReadByDialog } from './read-by-dialog.tsx';
 
 /** Within this many pixels of the end the reader counts as "at the bottom": new messages keep it there. */
 const STICK_PX = 48;
@@ -44,6 +45,10 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
   const previous = useRef<{ first: string | null; last: string | null; height: number } | null>(null);
   const scrollIdle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const id = conversation.id;
+  // The message whose "Message info" is open (who has read it), by seq.
+  const [infoSeq, setInfoSeq] = useState<number | null>(null);
+  const showInfo = useCallback((seq: number) => setInfoSeq(seq), []);
+  const closeInfo = useCallback(() => setInfoSeq(null), []);
   // What was unread when the conversation opened: the line stays there for this visit, even once it is read.
   const [unreadAfter] = useState<number | null>(() => (conversation.unread_count > 0 ? conversation.read_seq : null));
   const hasOlder = conversation.has_older;
@@ -280,6 +285,7 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
                   showSender={!row.mine && conversation.type === 'group' && row.firstOfGroup}
                   status={row.mine && content.type === 'text' ? client.messageStatus(id, entry.seq) : null}
                   systemLine={content.type === 'system' ? systemText(content, name, me.id) : null}
+                  onInfo={row.mine && conversation.type === 'group' ? showInfo : undefined}
                 />
               </Fragment>
             );
@@ -296,6 +302,7 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
           <Icon name="down" size={16} /> {unseen} new {unseen === 1 ? 'message' : 'messages'}
         </button>
       )}
+      {infoSeq !== null && <ReadByDialog conversation={conversation} seq={infoSeq} onClose={closeInfo} />}
       <div className="sr-only" role="status" aria-live="polite" aria-atomic="true" data-testid="message-announcer">
         {announcement}
       </div>

@@ -8,6 +8,7 @@ import { Avatar } from './avatar.tsx';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { ConversationList } from './conversation-list.tsx';
 import { Icon } from './icon.tsx';
+import { SettingsDialog } from './settings-dialog.tsx';
 
 export interface SidebarProps {
   conversations: ConversationSnapshot[];
@@ -27,6 +28,7 @@ export function Sidebar({ conversations, selectedId, loading, onSelect, onNewCha
   const { client, me } = useSignedIn();
   const unread = conversations.reduce((sum, c) => sum + c.unread_count, 0);
   const [confirming, setConfirming] = useState(false);
+  const [settings, setSettings] = useState(false);
 
   const logout = (): void => {
     setConfirming(false);
@@ -60,10 +62,14 @@ export function Sidebar({ conversations, selectedId, loading, onSelect, onNewCha
             <span className="sidebar__me-handle">@{me.username}</span>
           </div>
         </div>
+        <button type="button" className="icon-button" onClick={() => setSettings(true)} aria-label="Settings" title="Settings">
+          <Icon name="settings" />
+        </button>
         <button type="button" className="icon-button" onClick={() => setConfirming(true)} aria-label="Log out" title="Log out">
           <Icon name="logout" />
         </button>
       </footer>
+      {settings && <SettingsDialog onClose={() => setSettings(false)} />}
       {confirming && (
         <ConfirmDialog title="Log out?" confirmLabel="Log out" onConfirm={logout} onCancel={() => setConfirming(false)}>
           <p>You will need your password to sign in again on this device. Drafts you have not sent are removed.</p>

@@ -8,6 +8,11 @@ const LABELS: Record<MessageStatus, string> = {
   read: 'Read',
 };
 
+/** The delivery state in words. */
+export function statusLabel(status: MessageStatus): string {
+  return LABELS[status];
+}
+
 /** The delivery state of one of this user's messages: a clock, one tick, two ticks, two coloured ticks, or a warning. */
 export function Ticks({ status }: { status: MessageStatus }) {
   return (

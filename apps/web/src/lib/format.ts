@@ -1,4 +1,5 @@
-const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const time = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
 const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'long' });
 const shortWeekday = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
 const dayInYear = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'long' });
@@ -16,9 +17,14 @@ function daysAgo(date: Date, now: Date): number {
   return Math.round((dayKey(now) - dayKey(date)) / DAY_MS);
 }
 
-/** `14:05`. */
+/** `14:05`, `9:05` (no leading zero), or `9:05 AM` in a 12-hour locale. */
 export function formatTime(iso: string): string {
   return time.format(new Date(iso));
+}
+
+/** `Thursday, 3 December 2026 at 9:05`: the whole date and time, for a tooltip. */
+export function formatDateTime(iso: string): string {
+  return dateTime.format(new Date(iso));
 }
 
 /** The heading of a day in a conversation: Today, Yesterday, a weekday this week, else the date. */
@@ -67,11 +73,11 @@ export function hueOf(id: string): number {
   return Math.abs(hash) % 360;
 }
 
-/** A call's length as m:ss (or h:mm:ss past an hour), for the in-call timer and the timeline. */
+/** A call's length as m:ss without a leading zero (0:12, 12:05), or h:mm:ss past an hour, for the in-call timer and the timeline. */
 export function formatCallDuration(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = String(total % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${String(m).padStart(2, '0')}:${s}`;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }

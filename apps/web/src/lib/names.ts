@@ -69,7 +69,7 @@ export function systemText(content: SystemContent, name: (id: UserId) => string,
     case 'call_ended':
       if (content.reason === 'invite_timeout') return 'Missed call';
       if (content.reason === 'user_rejected') return 'Call declined';
-      return `Call ended · ${formatCallDuration(content.duration_ms ?? 0).replace(/^0(?=\d:)/, '')}`;
+      return `Call ended · ${formatCallDuration(content.duration_ms ?? 0)}`;
     default:
       return 'Conversation updated';
   }

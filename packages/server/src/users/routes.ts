@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import { UserListResponseSchema, UserParams, UserSearchQuery, UserViewSchema, type UserView } from '@parley/protocol';
+import { UpdateProfileBody, UserListResponseSchema, UserParams, UserSearchQuery, UserViewSchema, type UserView } from '@parley/protocol';
 import { AppError } from '../errors.ts';
 import type { UsersRepo } from './users-repo.ts';
 
@@ -10,6 +10,15 @@ export function registerUserRoutes(app: FastifyInstance, users: UsersRepo): void
     if (!me) throw new AppError('unauthenticated', 'user no longer exists');
     return me;
   });
+  app.patch<{ Body: UpdateProfileBody; Reply: UserView }>(
+    '/api/v1/users/me',
+    { schema: { summary: "Change the caller's display name", body: UpdateProfileBody, response: { 200: UserViewSchema } } },
+    async (req) => {
+      const me = await users.rename(req.userId, req.body.display_name);
+      if (!me) throw new AppError('unauthenticated', 'user no longer exists');
+      return me;
+    },
+  );
   // Anyone signed in may find anyone by name (above), so naming a user by id shows no more: it keeps
   // people who left a conversation nameable in its history, where the member list no longer has them.
   app.get<{ Params: { id: string }; Reply: UserView }>(

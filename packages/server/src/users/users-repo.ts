@@ -39,6 +39,13 @@ export class UsersRepo {
     }
   }
 
+  /** Sets a user's display name (validated like at registration); the updated view, or null for no such user. */
+  async rename(id: UserId, displayName: string): Promise<UserView | null> {
+    const name = storedName('display_name', displayName);
+    const [row] = await this.sql.query<UserView>(`UPDATE users SET display_name = $2 WHERE id = $1 RETURNING ${VIEW_COLUMNS}`, [id, name]);
+    return row ?? null;
+  }
+
   async findByUsername(username: string): Promise<UserRecord | null> {
     const [row] = await this.sql.query<UserRecord>(
       `SELECT ${VIEW_COLUMNS}, password_hash FROM users WHERE username = $1`,

@@ -34,6 +34,28 @@ export function authSuite(cluster: Cluster): void {
     expect(wrong).toMatchObject({ status: 401, body: { error: { code: 'invalid_credentials' } } });
   });
 
+  it('changes the caller\'s display name, validated like at registration, and others see it by id', async () => {
+    const [user, other] = [await register(a.url), await register(a.url)];
+    const renamed = await api(a.url, 'PATCH', '/api/v1/users/me', { token: user.token, body: { display_name: '  Zoë  Renamed ' } });
+    expect(renamed).toMatchObject({ status: 200, body: { id: user.id, display_name: 'Zoë  Renamed' } });
+    expect((await api(a.url, 'GET', `/api/v1/users/${user.id}`, { token: other.token })).body.display_name).toBe('Zoë  Renamed');
+
+    const refused = [
+      await api(a.url, 'PATCH', '/api/v1/users/me', { token: user.token, body: { display_name: '   ' } }),
+      await api(a.url, 'PATCH', '/api/v1/users/me', { token: user.token, body: { display_name: 'bad\u202Ename' } }),
+      await api(a.url, 'PATCH', '/api/v1/users/me', { token: user.token, body: { display_name: 'x'.repeat(65) } }),
+      await api(a.url, 'PATCH', '/api/v1/users/me', { token: user.token, body: { display_name: 'ok', username: 'takeover' } }),
+    ];
+    expect(refused.map((r) => [r.status, r.body.error.code])).toEqual([
+      [400, 'validation_failed'],
+      [400, 'invalid_text'],
+      [400, 'validation_failed'],
+      [400, 'validation_failed'],
+    ]);
+    expect((await api(a.url, 'PATCH', '/api/v1/users/me', { body: { display_name: 'anon' } })).status).toBe(401);
+    expect((await api(a.url, 'GET', '/api/v1/users/me', { token: user.token })).body).toMatchObject({ username: user.username, display_name: 'Zoë  Renamed' });
+  });
+
   it('rotates refresh tokens and revokes the family when a rotated one is reused', async () => {
     const user = await register(a.url);
     const first = await api(a.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } });

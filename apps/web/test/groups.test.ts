@@ -142,6 +142,34 @@ function suite(): void {
     expect(await page.locator('.messages__list li.message', { hasText: 'Thanks for adding me' }).count()).toBe(1);
   });
 
+  it('the admin renames the group, describes it and makes a member admin: everyone reads each change in the conversation, and the new admin can edit', async () => {
+    const page = people.ana!.page;
+    await page.getByRole('button', { name: 'Members' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Members' });
+    const details = dialog.getByRole('form', { name: 'Group details' });
+    await details.getByLabel('Group name').fill('Reading circle');
+    await details.getByLabel('Description').fill('One book a month.');
+    await details.getByRole('button', { name: 'Save details' }).click();
+    await details.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await dialog.getByRole('button', { name: 'Make Dev Added an admin' }).click();
+    await dialog.getByRole('button', { name: 'Remove Dev Added as admin' }).waitFor();
+    await saveScreenshot(page, 'group-details');
+    await page.keyboard.press('Escape');
+    await conversationTitle(page, 'Reading circle').waitFor();
+
+    const dev = people.dev!.page;
+    await conversationTitle(dev, 'Reading circle').waitFor();
+    const lines = () => dev.locator('.messages__list li.system-line').allTextContents();
+    await until(async () => (await lines()).slice(-2), ['Ana Admin renamed the group “Reading circle” and changed the description', 'Ana Admin made you an admin']);
+    await dev.getByRole('button', { name: 'Members' }).click();
+    const devDetails = dev.getByRole('dialog', { name: 'Members' }).getByRole('form', { name: 'Group details' });
+    expect(await devDetails.getByLabel('Description').inputValue()).toBe('One book a month.');
+    await devDetails.getByLabel('Description').fill('');
+    await devDetails.getByRole('button', { name: 'Save details' }).click();
+    await dev.keyboard.press('Escape');
+    await until(async () => (await page.locator('.messages__list li.system-line').allTextContents()).at(-1), 'Dev Added removed the description');
+  });
+
   it('showed no page errors, console errors or CSP violations', () => {
     expect(fixture.problems).toEqual([]);
   });

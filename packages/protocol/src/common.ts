@@ -45,9 +45,16 @@ export interface SystemContent {
     | 'member_left'
     | 'call_started'
     | 'call_answered'
-    | 'call_ended';
+    | 'call_ended'
+    | 'group_updated'
+    | 'role_changed';
   actor_id: UserId;
   user_ids?: UserId[];
+  /** `group_updated`: the fields that changed (null: cleared). */
+  title?: string | null;
+  description?: string | null;
+  /** `role_changed`: the new role of `user_ids[0]`. */
+  role?: 'admin' | 'member';
   /** Call events: the call, and for `call_ended` why and how long (ms since answered; 0 if never). */
   call_id?: string;
   video?: boolean;
@@ -81,6 +88,8 @@ export interface ConversationView {
   id: ConversationId;
   type: 'direct' | 'group';
   title: string | null;
+  /** A group's description (set by its admins); null when none. */
+  description: string | null;
   /**
    * A preview: the first MEMBER_PREVIEW members by join order, plus the
    * viewer. Every member when there are no more than that (direct chats,

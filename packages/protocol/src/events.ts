@@ -78,6 +78,30 @@ export const EventCatalogue = {
     description: 'A member left a group.',
     payload: MembershipChangePayload,
   },
+  'conversation.updated': {
+    topic: 'conversations',
+    schemaVersion: 1,
+    description: "An admin changed a group's name or description (only the fields that changed; null: cleared).",
+    payload: Type.Object({
+      conversation_id: Uuid,
+      seq: SeqSchema,
+      actor_id: Uuid,
+      title: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+      description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    }),
+  },
+  'conversation.role_changed': {
+    topic: 'conversations',
+    schemaVersion: 1,
+    description: 'An admin made a member an admin, or an admin a member.',
+    payload: Type.Object({
+      conversation_id: Uuid,
+      seq: SeqSchema,
+      actor_id: Uuid,
+      user_id: Uuid,
+      role: Type.Union([Type.Literal('admin'), Type.Literal('member')]),
+    }),
+  },
   'user.registered': {
     topic: 'users',
     schemaVersion: 1,

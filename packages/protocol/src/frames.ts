@@ -192,8 +192,8 @@ export interface PresencePushFrame {
 export interface ConversationPushFrame {
   type: 'conversation';
   /**
-   * `created`: the receiving user joined (their view, members as a preview). `updated`: membership
-   * changed (id and member_count; fetch the conversation for details).
+   * `created`: the receiving user joined (their view, members as a preview). `updated`: membership,
+   * roles, name or description changed (id, and member_count when it changed; fetch the conversation for details).
    * `removed`: the receiving user is no longer a member.
    */
   event: 'created' | 'updated' | 'removed';

@@ -36,3 +36,6 @@ export const MEMBER_PREVIEW = 10;
 export const MAX_MEMBERS_PAGE = 200;
 /** Most entries one history page may carry. */
 export const MAX_PAGE = 200;
+
+/** Characters of a group's description. */
+export const MAX_DESCRIPTION = 1000;

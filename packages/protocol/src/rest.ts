@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { MessageContent, SeqSchema, Uuid, type MemberView, type UserView } from './common.ts';
-import { MAX_GROUP_MEMBERS, MAX_MEMBERS_PAGE, MAX_PAGE, USERNAME_PATTERN, UUID_PATTERN } from './limits.ts';
+import { MAX_DESCRIPTION, MAX_GROUP_MEMBERS, MAX_MEMBERS_PAGE, MAX_PAGE, USERNAME_PATTERN, UUID_PATTERN } from './limits.ts';
 
 /** Bodies and query strings of the REST API under `/api/v1`. */
 
@@ -73,6 +73,20 @@ export const CreateConversationBody = Type.Object(
   { additionalProperties: false },
 );
 export type CreateConversationBody = Static<typeof CreateConversationBody>;
+
+/** `PATCH /conversations/:id`: a group's name and description (admins); null clears one. */
+export const UpdateConversationBody = Type.Object(
+  {
+    title: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()])),
+    description: Type.Optional(Type.Union([Type.String({ maxLength: MAX_DESCRIPTION }), Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateConversationBody = Static<typeof UpdateConversationBody>;
+
+/** `PUT /conversations/:id/members/:userId/role`: make a member an admin, or an admin a member (admins). */
+export const SetRoleBody = Type.Object({ role: Type.Union([Type.Literal('admin'), Type.Literal('member')]) }, { additionalProperties: false });
+export type SetRoleBody = Static<typeof SetRoleBody>;
 
 export const AddMembersBody = Type.Object(
   { user_ids: Type.Array(Uuid, { minItems: 1, maxItems: 100, uniqueItems: true }) },

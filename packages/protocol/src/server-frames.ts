@@ -85,7 +85,7 @@ export const PresencePushFrameSchema = Type.Object({
 export const ConversationPushFrameSchema = Type.Object({
   type: Type.Literal('conversation'),
   event: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('removed')], {
-    description: '`created`: the receiving user joined (full view). `updated`: membership changed. `removed`: no longer a member.',
+    description: '`created`: the receiving user joined (full view). `updated`: membership, roles, name or description changed (fetch the conversation). `removed`: no longer a member.',
   }),
   conversation: Type.Union([
     ConversationViewSchema,

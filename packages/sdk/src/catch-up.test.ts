@@ -9,6 +9,7 @@ const view: ConversationView = {
   id: '00000000-0000-4000-8000-000000000001',
   type: 'direct',
   title: null,
+  description: null,
   members: [],
   member_count: 2,
   last_seq: 0,

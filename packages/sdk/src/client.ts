@@ -1,4 +1,4 @@
-import type { ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UpdateProfileBody, UserId, UserView } from '@parley/protocol';
+import type { ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UpdateConversationBody, UpdateProfileBody, UserId, UserView } from '@parley/protocol';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { CatchUp } from './catch-up.ts';
 import { toWsUrl, type ParleyClientEvents, type ParleyClientOptions } from './client-options.ts';
@@ -314,6 +314,19 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
 
   async addMembers(conversationId: ConversationId, userIds: UserId[]): Promise<ConversationSnapshot> {
     await this.api.addMembers(conversationId, userIds);
+    this.store.upsertView(await this.api.getConversation(conversationId));
+    return this.snapshotOf(conversationId);
+  }
+
+  /** Renames a group and/or sets its description (admins only; null clears). Members see a log entry. */
+  async updateGroup(conversationId: ConversationId, body: UpdateConversationBody): Promise<ConversationSnapshot> {
+    this.store.upsertView(await this.api.updateConversation(conversationId, body));
+    return this.snapshotOf(conversationId);
+  }
+
+  /** Makes a member an admin or an admin a member (admins only; a group keeps at least one admin: `conflict`). */
+  async setRole(conversationId: ConversationId, userId: UserId, role: 'admin' | 'member'): Promise<ConversationSnapshot> {
+    await this.api.setRole(conversationId, userId, role);
     this.store.upsertView(await this.api.getConversation(conversationId));
     return this.snapshotOf(conversationId);
   }

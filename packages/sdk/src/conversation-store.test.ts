@@ -6,6 +6,7 @@ const view = (over: Partial<ConversationView> = {}): ConversationView => ({
   id: 'c',
   type: 'direct',
   title: null,
+  description: null,
   members: [
     { id: 'me', username: 'me', display_name: 'me', role: 'member', delivered_seq: 0, read_seq: 0 },
     { id: 'bob', username: 'bob', display_name: 'bob', role: 'member', delivered_seq: 0, read_seq: 0 },

@@ -15,6 +15,8 @@ export interface ConversationSnapshot {
   id: ConversationId;
   type: 'direct' | 'group';
   title: string | null;
+  /** A group's description; null when none. */
+  description: string | null;
   /**
    * Members with their delivered / read cursors, moved forward by `receipt`
    * frames. Every member when `members.length === member_count` (direct chats,
@@ -337,6 +339,7 @@ export class ConversationStore {
       id: view.id,
       type: view.type,
       title: view.title,
+      description: view.description,
       members: this.membersOf(r, view).map((m) => ({ ...m, ...r.cursors.get(m.id) })),
       member_count: view.member_count,
       created_at: view.created_at,

@@ -13,6 +13,7 @@ import type {
   MembersQuery,
   MessageView,
   RegisterBody,
+  UpdateConversationBody,
   UpdateProfileBody,
   UserId,
   UserView,
@@ -168,6 +169,16 @@ export class RestClient {
   }
 
   /** Removes a member from a group; removing yourself leaves it. */
+  /** Renames a group or sets its description (admins); null clears. */
+  updateConversation(id: ConversationId, body: UpdateConversationBody): Promise<ConversationView> {
+    return this.request('PATCH', `/conversations/${encodeURIComponent(id)}`, { body });
+  }
+
+  /** Makes a member an admin, or an admin a member (admins). */
+  async setRole(id: ConversationId, userId: UserId, role: 'admin' | 'member'): Promise<void> {
+    await this.request('PUT', `/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}/role`, { body: { role } });
+  }
+
   async removeMember(id: ConversationId, userId: UserId): Promise<void> {
     await this.request('DELETE', `/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`);
   }

@@ -237,6 +237,7 @@ export class FakeParley {
       id: conv.id,
       type: conv.type,
       title: null,
+      description: null,
       members: conv.members.map((id) => ({
         ...this.users.get(id)!,
         role: 'member',

@@ -1,6 +1,6 @@
-import type { MemberView, UserView } from '@parley/protocol';
+import { MAX_DESCRIPTION, type MemberView, type UserView } from '@parley/protocol';
 import type { ConversationSnapshot } from '@parley/sdk';
-import { useMemo, useState } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { describeError } from '../lib/errors.ts';
 import { nameOf } from '../lib/names.ts';
@@ -68,6 +68,7 @@ export function MembersDialog({
         </button>
       }
     >
+      <GroupDetails conversation={conversation} admin={admin} />
       {members.length < conversation.member_count && <p className="muted">Loading all {conversation.member_count} members…</p>}
       <ul className="user-list" aria-label={`${conversation.member_count} members`}>
         {members.map((m) => (
@@ -80,6 +81,17 @@ export function MembersDialog({
               <span className="user-row__handle">@{m.username}</span>
             </span>
             {m.role === 'admin' && <span className="role-badge">Admin</span>}
+            {admin && m.id !== me.id && (
+              <button
+                type="button"
+                className="button button--small"
+                onClick={() => void run(() => client.setRole(conversation.id, m.id, m.role === 'admin' ? 'member' : 'admin'))}
+                disabled={busy}
+                aria-label={m.role === 'admin' ? `Remove ${nameOf(m)} as admin` : `Make ${nameOf(m)} an admin`}
+              >
+                {m.role === 'admin' ? 'Remove admin' : 'Make admin'}
+              </button>
+            )}
             {admin && m.id !== me.id && (
               <button type="button" className="button button--small" onClick={() => setAsking({ kind: 'remove', member: m })} disabled={busy} aria-label={`Remove ${nameOf(m)}`}>
                 Remove
@@ -117,5 +129,55 @@ export function MembersDialog({
         </ConfirmDialog>
       )}
     </Dialog>
+  );
+}
+
+/**
+ * A group's name and description: a form for its admins (each change is a
+ * line in the conversation everyone sees), the description as text for the
+ * others.
+ */
+function GroupDetails({ conversation, admin }: { conversation: ConversationSnapshot; admin: boolean }) {
+  const { client } = useSignedIn();
+  const [title, setTitle] = useState(conversation.title ?? '');
+  const [description, setDescription] = useState(conversation.description ?? '');
+  const [state, setState] = useState<{ busy: boolean; error: string | null; saved: boolean }>({ busy: false, error: null, saved: false });
+  const id = useId();
+  if (!admin) return conversation.description ? <p className="group-description">{conversation.description}</p> : null;
+
+  const changed = title.trim() !== (conversation.title ?? '') || description.trim() !== (conversation.description ?? '');
+  const save = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setState({ busy: true, error: null, saved: false });
+    try {
+      await client.updateGroup(conversation.id, { title: title.trim() || null, description: description.trim() || null });
+      setState({ busy: false, error: null, saved: true });
+    } catch (err) {
+      setState({ busy: false, error: describeError(err), saved: false });
+    }
+  };
+
+  return (
+    <form className="stack group-details" onSubmit={(e) => void save(e)} aria-label="Group details">
+      <div className="field">
+        <label htmlFor={`${id}-title`}>Group name</label>
+        <input id={`${id}-title`} value={title} maxLength={128} placeholder="No name: the members' names show instead" onChange={(e) => setTitle(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-description`}>Description</label>
+        <textarea id={`${id}-description`} value={description} maxLength={MAX_DESCRIPTION} rows={2} onChange={(e) => setDescription(e.target.value)} />
+      </div>
+      {state.error && (
+        <p className="form-error" role="alert">
+          {state.error}
+        </p>
+      )}
+      <div className="settings__actions">
+        {state.saved && !changed && <span role="status">Saved.</span>}
+        <button type="submit" className="button button--small" disabled={state.busy || !changed}>
+          {state.busy ? 'Saving…' : 'Save details'}
+        </button>
+      </div>
+    </form>
   );
 }

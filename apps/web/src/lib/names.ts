@@ -70,6 +70,15 @@ export function systemText(content: SystemContent, name: (id: UserId) => string,
       if (content.reason === 'invite_timeout') return 'Missed call';
       if (content.reason === 'user_rejected') return 'Call declined';
       return `Call ended · ${formatCallDuration(content.duration_ms ?? 0)}`;
+    case 'group_updated': {
+      const parts: string[] = [];
+      if (content.title !== undefined) parts.push(content.title === null ? 'removed the group name' : `renamed the group “${content.title}”`);
+      if (content.description !== undefined) parts.push(content.description === null ? 'removed the description' : 'changed the description');
+      return `${actor} ${parts.join(' and ') || 'changed the group'}`;
+    }
+    case 'role_changed':
+      if (content.user_ids?.[0] === content.actor_id && content.role === 'member') return `${actor} stepped down as admin`;
+      return content.role === 'admin' ? `${actor} made ${list} an admin` : `${actor} removed ${list} as admin`;
     default:
       return 'Conversation updated';
   }

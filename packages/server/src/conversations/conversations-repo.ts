@@ -18,6 +18,7 @@ interface ConversationRow {
   viewer_id: string;
   type: 'direct' | 'group';
   title: string | null;
+  description: string | null;
   member_count: number;
   last_seq: number;
   created_at: Date;
@@ -33,7 +34,7 @@ interface ConversationRow {
 
 /** The conversations as each viewer sees them: their cursors and unread count, the last entry. */
 const VIEW_SQL = `
-  SELECT c.id, me.user_id AS viewer_id, c.type, c.title, c.member_count, c.last_seq, c.created_at, me.read_seq, me.delivered_seq,
+  SELECT c.id, me.user_id AS viewer_id, c.type, c.title, c.description, c.member_count, c.last_seq, c.created_at, me.read_seq, me.delivered_seq,
          (SELECT count(*)::int FROM messages m
            WHERE m.conversation_id = c.id AND m.seq > me.read_seq
              AND m.kind = 'message' AND m.sender_id <> me.user_id) AS unread_count,
@@ -79,6 +80,7 @@ export async function loadViewsFor(
       id: r.id,
       type: r.type,
       title: r.title,
+      description: r.description,
       members: previews.get(r.id)?.(r.viewer_id) ?? [],
       member_count: r.member_count,
       last_seq: r.last_seq,

@@ -6,6 +6,7 @@ import {
   type CreateConversationBody,
   type MembersPage,
   type SystemContent,
+  type UpdateConversationBody,
   type UserId,
 } from '@parley/protocol';
 import type { Database, Sql } from '../store/database.ts';
@@ -200,6 +201,68 @@ export class ConversationsService {
     });
     this.notifier.toConversation(conversationId, result.members, { type: 'message', ...result.entry });
     await this.presence.conversationLeft(userId, result.members);
+  }
+
+  /**
+   * Renames a group and sets or clears its description (admins only). Only
+   * what changes is written, as one `group_updated` entry members see in the
+   * log; nothing changed writes nothing.
+   */
+  async update(me: UserId, conversationId: ConversationId, body: UpdateConversationBody): Promise<ConversationView> {
+    if ((await this.groupRole(me, conversationId)) !== 'admin') throw new AppError('forbidden', 'only group admins can change the group');
+    const wanted: { title?: string | null; description?: string | null } = {};
+    if (body.title !== undefined) wanted.title = body.title === null ? null : storedName('title', body.title);
+    if (body.description !== undefined) wanted.description = body.description?.trim() || null;
+
+    const result = await this.db.transaction(async (tx) => {
+      const [current] = await tx.query<{ title: string | null; description: string | null }>(
+        'SELECT title, description FROM conversations WHERE id = $1 FOR UPDATE',
+        [conversationId],
+      );
+      if (!current) throw notFound();
+      const changed = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => current[k as keyof typeof current] !== v)) as typeof wanted;
+      if (Object.keys(changed).length === 0) return null;
+      await tx.query(
+        `UPDATE conversations SET title = CASE WHEN $2 THEN $3 ELSE title END, description = CASE WHEN $4 THEN $5 ELSE description END WHERE id = $1`,
+        [conversationId, 'title' in changed, changed.title ?? null, 'description' in changed, changed.description ?? null],
+      );
+      const entry = await appendSystem(tx, conversationId, { type: 'system', event: 'group_updated', actor_id: me, ...changed });
+      await recordEvent(tx, 'conversation.updated', conversationId, { conversation_id: conversationId, seq: entry.seq, actor_id: me, ...changed });
+      return { entry, members: await memberIds(tx, conversationId) };
+    });
+    if (result) this.tellMembers(conversationId, result.members, result.entry);
+    return this.get(me, conversationId);
+  }
+
+  /**
+   * Makes a member an admin or an admin a member (admins only), as a
+   * `role_changed` entry. The last admin cannot step down: a group is never
+   * left without one (they may make someone else admin first).
+   */
+  async setRole(me: UserId, conversationId: ConversationId, userId: UserId, role: Role): Promise<void> {
+    if ((await this.groupRole(me, conversationId)) !== 'admin') throw new AppError('forbidden', 'only group admins can change roles');
+    const result = await this.db.transaction(async (tx) => {
+      // The conversation's row lock serialises role changes, so two admins demoting each other cannot leave none.
+      await tx.query('SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
+      const [target] = await tx.query<{ role: Role }>('SELECT role FROM conversation_members WHERE conversation_id = $1 AND user_id = $2', [conversationId, userId]);
+      if (!target) throw new AppError('user_not_found', 'that user is not a member');
+      if (target.role === role) return null;
+      if (role === 'member') {
+        const [admins] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM conversation_members WHERE conversation_id = $1 AND role = 'admin'`, [conversationId]);
+        if ((admins?.n ?? 0) <= 1) throw new AppError('conflict', 'a group needs at least one admin: make someone else admin first');
+      }
+      await tx.query('UPDATE conversation_members SET role = $3 WHERE conversation_id = $1 AND user_id = $2', [conversationId, userId, role]);
+      const entry = await appendSystem(tx, conversationId, { type: 'system', event: 'role_changed', actor_id: me, user_ids: [userId], role });
+      await recordEvent(tx, 'conversation.role_changed', conversationId, { conversation_id: conversationId, seq: entry.seq, actor_id: me, user_id: userId, role });
+      return { entry, members: await memberIds(tx, conversationId) };
+    });
+    if (result) this.tellMembers(conversationId, result.members, result.entry);
+  }
+
+  /** A change to a group's details reaches its members: the view to fetch again, and the log entry. */
+  private tellMembers(conversationId: ConversationId, members: UserId[], entry: Awaited<ReturnType<typeof appendSystem>>): void {
+    this.notifier.toUsers(members, { type: 'conversation', event: 'updated', conversation: { id: conversationId } });
+    this.notifier.toConversation(conversationId, members, { type: 'message', ...entry });
   }
 
   /** The caller's role in a group whose membership may change; refuses non-members and direct conversations. */

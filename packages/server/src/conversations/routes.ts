@@ -11,6 +11,8 @@ import {
   MembersPageSchema,
   MembersQuery,
   NoContentSchema,
+  SetRoleBody,
+  UpdateConversationBody,
   type ConversationView,
 } from '@parley/protocol';
 import type { ConversationsService } from './conversations-service.ts';
@@ -53,6 +55,19 @@ export function registerConversationRoutes(app: FastifyInstance, conversations: 
     '/api/v1/conversations/:id/members',
     { schema: { summary: 'Add members to a group (up to its size cap)', params: ConversationParams, body: AddMembersBody, response: { 200: AddMembersResponseSchema } } },
     (req) => conversations.addMembers(req.userId, req.params.id, req.body.user_ids),
+  );
+  app.patch<{ Params: Params; Body: UpdateConversationBody; Reply: ConversationView }>(
+    '/api/v1/conversations/:id',
+    { schema: { summary: "Rename a group or set its description (admins); null clears", params: ConversationParams, body: UpdateConversationBody, response: { 200: ConversationViewSchema } } },
+    (req) => conversations.update(req.userId, req.params.id, req.body),
+  );
+  app.put<{ Params: Params & { userId: string }; Body: SetRoleBody }>(
+    '/api/v1/conversations/:id/members/:userId/role',
+    { schema: { summary: "Make a member an admin or an admin a member (admins; a group keeps at least one admin)", params: MemberParams, body: SetRoleBody, response: { 204: NoContentSchema } } },
+    async (req, reply) => {
+      await conversations.setRole(req.userId, req.params.id, req.params.userId, req.body.role);
+      return reply.status(204).send();
+    },
   );
   app.delete<{ Params: Params & { userId: string } }>(
     '/api/v1/conversations/:id/members/:userId',

@@ -72,6 +72,63 @@ export function conversationsSuite(cluster: Cluster): void {
     m2Socket.close();
   });
 
+  it('lets group admins rename the group, describe it and change roles, each a log entry members get live and on sync; a group keeps an admin', async () => {
+    const [admin, m1, outsider] = await Promise.all([register(a.url), register(a.url), register(a.url)]);
+    const group = await createConversation(a.url, admin, [m1], 'group');
+    const direct = await createConversation(a.url, admin, [m1], 'direct');
+    expect(group).toMatchObject({ description: null });
+    const m1Socket = await connect(b, m1);
+    const patch = (who: { token: string }, body: unknown, id = group.id) => api(a.url, 'PATCH', `/api/v1/conversations/${id}`, { token: who.token, body });
+    const role = (who: { token: string }, userId: string, r: string) =>
+      api(b.url, 'PUT', `/api/v1/conversations/${group.id}/members/${userId}/role`, { token: who.token, body: { role: r } });
+
+    // Refused, and nothing written: non-admins, outsiders, direct conversations, bad bodies.
+    expect(await patch(m1, { title: 'mine now' })).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect(await patch(outsider, { title: 'x' })).toMatchObject({ status: 404, body: { error: { code: 'conversation_not_found' } } });
+    expect(await patch(admin, { title: 'x' }, direct.id)).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    for (const body of [{}, { title: '' }, { title: 'x'.repeat(129) }, { description: 'd'.repeat(1001) }, { members: [] }]) {
+      expect((await patch(admin, body)).body.error.code, JSON.stringify(body).slice(0, 40)).toBe('validation_failed');
+    }
+    expect((await patch(admin, { title: 'bad\u202Etitle' })).body.error.code).toBe('invalid_text');
+    expect(await role(m1, m1.id, 'admin')).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect(await role(admin, outsider.id, 'admin')).toMatchObject({ status: 404, body: { error: { code: 'user_not_found' } } });
+    expect((await role(admin, m1.id, 'owner')).body.error.code).toBe('validation_failed');
+    expect(await role(admin, admin.id, 'member')).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
+    expect((await api(a.url, 'GET', `/api/v1/conversations/${group.id}`, { token: m1.token })).body.last_seq).toBe(0);
+
+    const renamed = await patch(admin, { title: '  Book club ', description: 'Monthly, first Tuesday.' });
+    expect(renamed).toMatchObject({ status: 200, body: { title: 'Book club', description: 'Monthly, first Tuesday.' } });
+    await m1Socket.next((f) => f.type === 'conversation' && f.event === 'updated' && f.conversation.id === group.id);
+    expect(await m1Socket.next((f) => f.type === 'message' && f.conversation_id === group.id)).toMatchObject({
+      seq: 1,
+      message: { type: 'system', event: 'group_updated', actor_id: admin.id, title: 'Book club', description: 'Monthly, first Tuesday.' },
+    });
+    // The same values again change nothing and log nothing; clearing the description logs only it.
+    expect((await patch(admin, { title: 'Book club' })).body.last_seq).toBe(1);
+    expect((await patch(admin, { description: null })).body).toMatchObject({ title: 'Book club', description: null, last_seq: 2 });
+
+    expect((await role(admin, m1.id, 'admin')).status).toBe(204);
+    // Now m1 may step down admin, who is no longer the last one.
+    expect((await role(m1, admin.id, 'member')).status).toBe(204);
+    expect(await role(m1, m1.id, 'member')).toMatchObject({ status: 409 });
+    const members = await api(a.url, 'GET', `/api/v1/conversations/${group.id}/members`, { token: admin.token });
+    expect(Object.fromEntries(members.body.members.map((m: { id: string; role: string }) => [m.id, m.role]))).toEqual({ [admin.id]: 'member', [m1.id]: 'admin' });
+    expect(await patch(admin, { title: 'not any more' })).toMatchObject({ status: 403 });
+
+    // An offline member learns all of it by sync, in order.
+    const synced = await m1Socket.request({ type: 'sync', cursors: { [group.id]: 0 } });
+    expect(synced.type).toBe('synced');
+    const log = m1Socket.messages(group.id).filter((m) => (m.seq as number) > 0);
+    const events = [...new Map(log.map((m) => [m.seq, m.message as { event: string; role?: string; user_ids?: string[] }])).values()];
+    expect(events.map((e) => [e.event, e.role ?? null, e.user_ids?.[0] ?? null])).toEqual([
+      ['group_updated', null, null],
+      ['group_updated', null, null],
+      ['role_changed', 'admin', m1.id],
+      ['role_changed', 'member', admin.id],
+    ]);
+    m1Socket.close();
+  });
+
   it('lists conversations newest first with last message and unread count, pages history by seq, and finds users by name or id', async () => {
     const alice = await register(a.url);
     const bob = await register(a.url);

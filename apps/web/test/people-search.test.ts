@@ -61,7 +61,32 @@ function suite(): void {
     await page.keyboard.press('Enter');
     expect(await dialog.count()).toBe(1);
     expect(await dialog.getByText('2 people found.').count()).toBe(1);
-    await page.keyboard.press('Escape');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  it('with nothing typed, New chat lists everyone to browse, by username, more on request; picking one opens the chat', async () => {
+    // More people than one page of the directory (30).
+    await Promise.all(Array.from({ length: 31 }, (_, i) => seedUser(fixture.url, `Dir${String(i).padStart(2, '0')} Person`)));
+    const { page } = person;
+    await page.getByRole('button', { name: 'New chat' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'New chat' });
+    const everyone = dialog.getByRole('list', { name: 'Everyone' }).locator('.user-row__handle');
+    await until(() => everyone.count(), 30);
+    const first = (await everyone.allTextContents()).map((h) => h.slice(1));
+    expect(first).toEqual([...first].sort());
+    expect(first).not.toContain(pat.username);
+    await dialog.getByRole('button', { name: 'Show more people' }).click();
+    // 33 others in all: Quinn, Rae and the 31 above.
+    await until(() => everyone.count(), 33);
+    expect(await dialog.getByRole('button', { name: 'Show more people' }).count()).toBe(0);
+    // Typing searches instead; clearing brings the directory back.
+    const field = dialog.getByLabel('Find someone');
+    await field.fill('zebra');
+    await until(() => dialog.getByRole('list', { name: 'Everyone' }).count(), 0);
+    await field.fill('');
+    await dialog.getByRole('list', { name: 'Everyone' }).getByRole('button', { name: /^Chat with Dir00 Person / }).click();
+    await conversationTitle(page, 'Dir00 Person').waitFor();
   });
 
   it('showed no page errors, console errors or CSP violations', () => {

@@ -64,6 +64,13 @@ export const UserSearchQuery = Type.Object({
 });
 export type UserSearchQuery = Static<typeof UserSearchQuery>;
 
+/** `GET /users/directory`: everyone, by username, `limit` at a time after `after`. */
+export const UserDirectoryQuery = Type.Object({
+  after: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+});
+export type UserDirectoryQuery = Static<typeof UserDirectoryQuery>;
+
 export const CreateConversationBody = Type.Object(
   {
     type: Type.Union([Type.Literal('direct'), Type.Literal('group')]),

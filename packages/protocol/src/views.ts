@@ -119,6 +119,8 @@ export const NoContentSchema = Type.Null({ description: 'No content' });
 
 /** `GET /users`. */
 export const UserListResponseSchema = Type.Object({ users: Type.Array(UserViewSchema) });
+/** `GET /users/directory`: a page of users by username; `next_after` asks for the next page (null: no more). */
+export const UserDirectoryResponseSchema = Type.Object({ users: Type.Array(UserViewSchema), next_after: Type.Union([Type.String(), Type.Null()]) });
 /** `GET /conversations`. */
 export const ConversationListResponseSchema = Type.Object({ conversations: Type.Array(ConversationViewSchema) });
 /** `GET /conversations/:id/members`: one page of members in join order. */

@@ -121,6 +121,11 @@ export class RestClient {
     return this.request('GET', `/users/${encodeURIComponent(id)}`);
   }
 
+  /** A page of everyone (but the caller) by username, after `after`. */
+  directory(query: { after?: string; limit?: number } = {}): Promise<{ users: UserView[]; next_after: string | null }> {
+    return this.request('GET', '/users/directory', { query });
+  }
+
   async searchUsers(query: string, limit?: number): Promise<UserView[]> {
     const res = await this.request<{ users: UserView[] }>('GET', '/users', { query: { query, limit } });
     return res.users;

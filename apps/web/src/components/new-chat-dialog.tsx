@@ -25,7 +25,7 @@ export function NewChatDialog({ onClose, onOpened }: { onClose: () => void; onOp
 
   return (
     <Dialog title="New chat" onClose={onClose}>
-      <UserSearch label="Find someone" actionLabel="Chat with" onPick={(u) => void pick(u)} autoFocus disabled={busy} />
+      <UserSearch label="Find someone" actionLabel="Chat with" onPick={(u) => void pick(u)} autoFocus disabled={busy} browse />
       {error && (
         <p className="form-error" role="alert">
           {error}

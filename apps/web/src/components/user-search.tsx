@@ -17,6 +17,8 @@ export interface UserSearchProps {
   actionLabel: string;
   autoFocus?: boolean;
   disabled?: boolean;
+  /** With nothing typed, list everyone (the directory), a page at a time. */
+  browse?: boolean;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface UserSearchProps {
  * them as buttons. Enter in the field picks the result when there is exactly
  * one for what is typed now.
  */
-export function UserSearch({ label, onPick, exclude, actionLabel, autoFocus, disabled }: UserSearchProps) {
+export function UserSearch({ label, onPick, exclude, actionLabel, autoFocus, disabled, browse }: UserSearchProps) {
   const { client, me } = useSignedIn();
   const [query, setQuery] = useState('');
   const settled = useDebounced(query.trim(), 250);
@@ -99,21 +101,72 @@ export function UserSearch({ label, onPick, exclude, actionLabel, autoFocus, dis
       <p id={statusId} className="user-search__status" role="status" aria-live="polite">
         {status}
       </p>
-      {shown.length > 0 && (
-        <ul className="user-list" aria-label="Search results">
-          {shown.map((user) => (
-            <li key={user.id}>
-              <button type="button" className="user-row" onClick={() => pick(user)} disabled={disabled} aria-label={`${actionLabel} ${nameOf(user)} (@${user.username})`}>
-                <Avatar id={user.id} name={nameOf(user)} size="sm" />
-                <span className="user-row__text">
-                  <span className="user-row__name">{nameOf(user)}</span>
-                  <span className="user-row__handle">@{user.username}</span>
-                </span>
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      {shown.length > 0 && <UserList label="Search results" users={shown} actionLabel={actionLabel} onPick={pick} disabled={disabled} />}
+      {browse && query.trim() === '' && <Directory actionLabel={actionLabel} onPick={pick} exclude={exclude} disabled={disabled} />}
     </div>
+  );
+}
+
+function UserList({ label, users, actionLabel, onPick, disabled }: { label: string; users: UserView[]; actionLabel: string; onPick: (u: UserView) => void; disabled?: boolean }) {
+  return (
+    <ul className="user-list" aria-label={label}>
+      {users.map((user) => (
+        <li key={user.id}>
+          <button type="button" className="user-row" onClick={() => onPick(user)} disabled={disabled} aria-label={`${actionLabel} ${nameOf(user)} (@${user.username})`}>
+            <Avatar id={user.id} name={nameOf(user)} size="sm" />
+            <span className="user-row__text">
+              <span className="user-row__name">{nameOf(user)}</span>
+              <span className="user-row__handle">@{user.username}</span>
+            </span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const DIRECTORY_PAGE = 30;
+
+/** Everyone on the server, by username, with "Show more" for the next page. */
+function Directory({ actionLabel, onPick, exclude, disabled }: { actionLabel: string; onPick: (u: UserView) => void; exclude?: ReadonlySet<UserId>; disabled?: boolean }) {
+  const { client } = useSignedIn();
+  const [pages, setPages] = useState<{ users: UserView[]; next: string | null } | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = (after?: string): void => {
+    setLoading(true);
+    setError(null);
+    client.api.directory({ after, limit: DIRECTORY_PAGE }).then(
+      (page) => {
+        setPages((prev) => ({ users: [...(after ? (prev?.users ?? []) : []), ...page.users], next: page.next_after }));
+        setLoading(false);
+      },
+      (err: unknown) => {
+        setError(describeError(err));
+        setLoading(false);
+      },
+    );
+  };
+  // The first page, once, when the directory shows.
+  useEffect(() => load(), [client]);
+
+  const users = (pages?.users ?? []).filter((u) => !exclude?.has(u.id));
+  return (
+    <section className="directory" aria-label="Everyone">
+      <h3 className="user-search__label">Everyone</h3>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {pages && users.length === 0 && !pages.next && <p className="user-search__status">No one else is here yet.</p>}
+      {users.length > 0 && <UserList label="Everyone" users={users} actionLabel={actionLabel} onPick={onPick} disabled={disabled} />}
+      {pages?.next && (
+        <button type="button" className="button button--small" onClick={() => load(pages.next!)} disabled={loading}>
+          {loading ? 'Loading…' : 'Show more people'}
+        </button>
+      )}
+    </section>
   );
 }

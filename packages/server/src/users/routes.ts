@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import { UpdateProfileBody, UserListResponseSchema, UserParams, UserSearchQuery, UserViewSchema, type UserView } from '@parley/protocol';
+import { UpdateProfileBody, UserDirectoryQuery, UserDirectoryResponseSchema, UserListResponseSchema, UserParams, UserSearchQuery, UserViewSchema, type UserView } from '@parley/protocol';
 import { AppError } from '../errors.ts';
 import type { UsersRepo } from './users-repo.ts';
 
@@ -29,6 +29,12 @@ export function registerUserRoutes(app: FastifyInstance, users: UsersRepo): void
       if (!user) throw new AppError('user_not_found', 'no such user');
       return user;
     },
+  );
+  // Everyone signed in may find anyone by name, so listing them all shows no more: a directory to browse.
+  app.get<{ Querystring: UserDirectoryQuery; Reply: Static<typeof UserDirectoryResponseSchema> }>(
+    '/api/v1/users/directory',
+    { schema: { summary: 'Everyone (but the caller), by username, a page at a time', querystring: UserDirectoryQuery, response: { 200: UserDirectoryResponseSchema } } },
+    (req) => users.directory(req.query.after ?? null, req.query.limit ?? 30, req.userId),
   );
   app.get<{ Querystring: UserSearchQuery; Reply: Static<typeof UserListResponseSchema> }>(
     '/api/v1/users',

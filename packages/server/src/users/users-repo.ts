@@ -72,6 +72,16 @@ export class UsersRepo {
     return new Set(rows.map((r) => r.id));
   }
 
+  /** A page of everyone but `excludeId`, by username, after `after`; `next_after` when there are more. */
+  async directory(after: string | null, limit: number, excludeId: UserId): Promise<{ users: UserView[]; next_after: string | null }> {
+    const rows = await this.sql.query<UserView>(
+      `SELECT ${VIEW_COLUMNS} FROM users WHERE ($1::text IS NULL OR username > $1) AND id <> $2 ORDER BY username LIMIT $3`,
+      [after?.toLowerCase() ?? null, excludeId, limit + 1],
+    );
+    const users = rows.slice(0, limit);
+    return { users, next_after: rows.length > limit ? users.at(-1)!.username : null };
+  }
+
   /**
    * Users whose username or display name contains `query` (case-insensitive),
    * those it starts with first. Both columns have trigram indexes (migration

@@ -56,6 +56,30 @@ export function authSuite(cluster: Cluster): void {
     expect((await api(a.url, 'GET', '/api/v1/users/me', { token: user.token })).body).toMatchObject({ username: user.username, display_name: 'Zoë  Renamed' });
   });
 
+  it('lists everyone but the caller by username, a page at a time, as a directory to browse', async () => {
+    const [viewer, ...others] = await Promise.all(Array.from({ length: 4 }, () => register(a.url)));
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 1000; pages++) {
+      const query: string = after ? `?limit=7&after=${encodeURIComponent(after)}` : '?limit=7';
+      const page = await api(a.url, 'GET', `/api/v1/users/directory${query}`, { token: viewer!.token });
+      expect(page.status).toBe(200);
+      expect(page.body.users.length).toBeLessThanOrEqual(7);
+      for (const u of page.body.users) expect(Object.keys(u).sort()).toEqual(['display_name', 'id', 'username']);
+      seen.push(...page.body.users.map((u: { username: string }) => u.username));
+      after = page.body.next_after;
+      if (after === null) break;
+    }
+    expect(seen).toEqual([...seen].sort());
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).not.toContain(viewer!.username);
+    for (const o of others) expect(seen).toContain(o.username);
+    for (const bad of ['?limit=0', '?limit=51', '?after=', `?after=${'x'.repeat(33)}`]) {
+      expect((await api(a.url, 'GET', `/api/v1/users/directory${bad}`, { token: viewer!.token })).status, bad).toBe(400);
+    }
+    expect((await api(a.url, 'GET', '/api/v1/users/directory')).status).toBe(401);
+  });
+
   it('rotates refresh tokens and revokes the family when a rotated one is reused', async () => {
     const user = await register(a.url);
     const first = await api(a.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refreshToken } });

@@ -91,7 +91,7 @@ function suite(): void {
     for (const page of [alice.page, bob.page]) {
       await until(() => remoteMedia(page), { audio: true, video: true, playing: true }, 20_000);
       // The duration shows once connected.
-      await eventually(async () => /^\d\d:\d\d$/.test((await page.getByTestId('call-status').textContent()) ?? ''), { timeoutMs: 10_000, intervalMs: 100 });
+      await eventually(async () => /^\d+:\d\d$/.test((await page.getByTestId('call-status').textContent()) ?? ''), { timeoutMs: 10_000, intervalMs: 100 });
       const muted = await page.locator('video[data-remote]').evaluate((v: HTMLVideoElement) => v.muted);
       expect(muted).toBe(false);
       expect(await page.locator('video[data-local]').evaluate((v: HTMLVideoElement) => v.muted)).toBe(true);
@@ -99,8 +99,8 @@ function suite(): void {
 
     await saveScreenshot(alice.page, 'direct-call');
     // The controls switch and say so.
-    await alice.page.getByRole('button', { name: 'Mute' }).click();
-    await alice.page.getByRole('button', { name: 'Unmute' }).click();
+    await alice.page.getByRole('button', { name: 'Mute', exact: true }).click();
+    await alice.page.getByRole('button', { name: 'Unmute', exact: true }).click();
     await alice.page.getByRole('button', { name: 'Camera off' }).click();
     await alice.page.getByRole('button', { name: 'Camera on' }).click();
   });
@@ -133,6 +133,37 @@ function suite(): void {
       await eventually(async () => (await systemLines(page)).some((line) => /^Call ended · \d+:\d\d$/.test(line)), { timeoutMs: 15_000, intervalMs: 100 });
       expect(await systemLines(page)).toContain('Call started');
     }
+  });
+
+  it('on a phone: the ringing bar keeps clear of the header, the call controls fit one row, and no screen sharing where the browser cannot', async () => {
+    for (const page of [alice.page, bob.page]) await page.setViewportSize({ width: 360, height: 640 });
+    // Bob's browser cannot share a screen, as phone browsers cannot.
+    await bob.page.evaluate(() => delete (MediaDevices.prototype as { getDisplayMedia?: unknown }).getDisplayMedia);
+    await alice.page.getByRole('button', { name: 'Video call' }).click();
+    const ringing = bob.page.getByRole('dialog', { name: 'Incoming call' });
+    await ringing.waitFor({ timeout: 15_000 });
+    const ring = (await ringing.boundingBox())!;
+    const header = (await bob.page.locator('.conversation-header').boundingBox())!;
+    expect(ring.y, 'the ringing bar starts below the header').toBeGreaterThanOrEqual(header.y + header.height);
+    expect(ring.x + ring.width).toBeLessThanOrEqual(360);
+    await saveScreenshot(bob.page, 'phone-incoming-call');
+    await ringing.getByRole('button', { name: 'Accept' }).click();
+
+    for (const [page, share] of [[alice.page, 1], [bob.page, 0]] as const) {
+      const call = page.getByRole('region', { name: 'Call' });
+      await call.waitFor();
+      expect(await call.getByRole('button', { name: 'Share screen' }).count()).toBe(share);
+      const boxes = await call.locator('.call__controls > *').evaluateAll((els) => els.map((el) => el.getBoundingClientRect()).map((r) => ({ top: r.top, right: r.right })));
+      expect(boxes.length).toBe(4 + share);
+      expect(new Set(boxes.map((b) => Math.round(b.top))).size, 'one row').toBe(1);
+      expect(Math.max(...boxes.map((b) => b.right))).toBeLessThanOrEqual(360);
+      // The words are still the buttons' names.
+      for (const name of ['Mute', 'Camera off', 'Devices', 'Hang up']) expect(await call.getByRole('button', { name }).count()).toBe(1);
+    }
+    await saveScreenshot(alice.page, 'phone-call');
+    await alice.page.getByRole('button', { name: 'Hang up' }).click();
+    await bob.page.getByRole('region', { name: 'Call' }).waitFor({ state: 'detached', timeout: 15_000 });
+    for (const page of [alice.page, bob.page]) await page.setViewportSize({ width: 1200, height: 800 });
   });
 
   it('showed no page errors, console errors or CSP violations', () => {

@@ -98,19 +98,19 @@ function suite(): void {
     await until(() => tiles(b.page), { [ada.id]: live, [cy.id]: live }, 30_000);
     await until(() => tiles(c.page), { [ada.id]: live, [ben.id]: live }, 30_000);
     for (const { page } of [a, b, c]) {
-      await eventually(async () => /^\d\d:\d\d$/.test((await page.getByTestId('call-status').textContent()) ?? ''), { timeoutMs: 10_000, intervalMs: 100 });
+      await eventually(async () => /^\d+:\d\d$/.test((await page.getByTestId('call-status').textContent()) ?? ''), { timeoutMs: 10_000, intervalMs: 100 });
       expect(await page.locator('video[data-local]').evaluate((v: HTMLVideoElement) => v.muted && v.videoWidth > 0)).toBe(true);
       expect(await call(page).getByRole('list', { name: 'Participants' }).getByRole('listitem').count()).toBe(3);
     }
 
     // Muting shows on the others' tiles (told peer to peer).
-    await c.page.getByRole('button', { name: 'Mute' }).click();
+    await c.page.getByRole('button', { name: 'Mute', exact: true }).click();
     await eventually(async () => (await tile(a.page, cy).getAttribute('aria-label')) === 'Cy Twombly: Connected, muted', { timeoutMs: 10_000 });
     await saveScreenshot(a.page, 'group-call');
     await a.page.setViewportSize({ width: 390, height: 844 });
     await saveScreenshot(a.page, 'group-call-phone');
     await a.page.setViewportSize({ width: 1200, height: 800 });
-    await c.page.getByRole('button', { name: 'Unmute' }).click();
+    await c.page.getByRole('button', { name: 'Unmute', exact: true }).click();
     await eventually(async () => (await tile(a.page, cy).getAttribute('aria-label')) === 'Cy Twombly: Connected', { timeoutMs: 10_000 });
   }, 120_000);
 

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import type { MeshCall } from '../hooks/use-call.ts';
+import { Icon } from './icon.tsx';
 
 type Kind = 'audio' | 'video';
 
@@ -55,8 +56,9 @@ export function CallDevices({ call }: { call: MeshCall }) {
 
   return (
     <div className="call-devices" onKeyDown={onKeyDown}>
-      <button type="button" className="button" ref={toggle} aria-expanded={open} aria-controls={panelId} onClick={() => setOpen(!open)}>
-        Devices
+      <button type="button" className="button call__button" ref={toggle} aria-expanded={open} aria-controls={panelId} onClick={() => setOpen(!open)}>
+        <Icon name="sliders" size={18} />
+        <span className="call__label">Devices</span>
       </button>
       {open && (
         <div id={panelId} className="call-devices__panel" role="group" aria-label="Devices">

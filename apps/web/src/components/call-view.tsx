@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useCall, useCallChanges, type MeshCall } from '../hooks/use-call.ts';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { formatCallDuration } from '../lib/format.ts';
+import { Icon } from './icon.tsx';
 import { conversationTitle, memberName, nameOf } from '../lib/names.ts';
 import { CallDevices } from './call-devices.tsx';
 import { LocalTile, ParticipantTile } from './call-tile.tsx';
@@ -26,6 +27,11 @@ function useDuration(connected: boolean): string | null {
     return () => clearInterval(timer);
   }, [connectedAt]);
   return connectedAt === null ? null : formatCallDuration(Math.max(0, now - connectedAt));
+}
+
+/** Whether this browser can share a screen at all (phone browsers cannot): else the button is not offered. */
+function canShareScreen(): boolean {
+  return typeof navigator.mediaDevices?.getDisplayMedia === 'function';
 }
 
 function ActiveCall({ call }: { call: MeshCall }) {
@@ -73,22 +79,26 @@ function ActiveCall({ call }: { call: MeshCall }) {
           </span>
         </p>
         <div className="call__controls">
-          <button type="button" className="button" onClick={() => call.setMuted(!call.muted)} aria-pressed={call.muted}>
-            {call.muted ? 'Unmute' : 'Mute'}
+          <button type="button" className="button call__button" onClick={() => call.setMuted(!call.muted)} aria-pressed={call.muted}>
+            <Icon name={call.muted ? 'mic-off' : 'mic'} size={18} />
+            <span className="call__label">{call.muted ? 'Unmute' : 'Mute'}</span>
           </button>
           {call.video && (
-            <button type="button" className="button" onClick={() => call.setCamera(!call.cameraOn)} aria-pressed={!call.cameraOn}>
-              {call.cameraOn ? 'Camera off' : 'Camera on'}
+            <button type="button" className="button call__button" onClick={() => call.setCamera(!call.cameraOn)} aria-pressed={!call.cameraOn}>
+              <Icon name={call.cameraOn ? 'video' : 'video-off'} size={18} />
+              <span className="call__label">{call.cameraOn ? 'Camera off' : 'Camera on'}</span>
             </button>
           )}
-          {call.video && (
-            <button type="button" className="button" onClick={toggleShare} aria-pressed={call.sharing}>
-              {call.sharing ? 'Stop sharing' : 'Share screen'}
+          {call.video && canShareScreen() && (
+            <button type="button" className="button call__button" onClick={toggleShare} aria-pressed={call.sharing}>
+              <Icon name="screen" size={18} />
+              <span className="call__label">{call.sharing ? 'Stop sharing' : 'Share screen'}</span>
             </button>
           )}
           <CallDevices call={call} />
-          <button type="button" className="button button--danger" onClick={() => call.hangup()}>
-            Hang up
+          <button type="button" className="button button--danger call__button" onClick={() => call.hangup()}>
+            <Icon name="phone-off" size={18} />
+            <span className="call__label">Hang up</span>
           </button>
         </div>
         {error && (

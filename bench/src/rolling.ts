@@ -11,7 +11,7 @@
  * against during the restarts.
  *
  *   npm run bench:rolling -- [--instances 3] [--clients 60] [--group-users 30] [--group-size 5]
- *                            [--rate 20] [--steady 15] [--gap 5] [--after 10] [--wait 60]
+ *                            [--rate 20] [--steady 15] [--gap 5] [--after 10] [--wait 60] [--max-fails 0]
  */
 import { parseArgs } from 'node:util';
 import { freePort, startNginx, which } from '../../packages/server/test/support/processes.ts';
@@ -35,6 +35,8 @@ const { values: v } = parseArgs({
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     nginx: { type: 'string', default: process.env.NGINX_BIN ?? which('nginx') ?? '/usr/sbin/nginx' },
+    // nginx's max_fails on each upstream server: 0 as deploy/nginx ships it; 1 shows why.
+    'max-fails': { type: 'string', default: '0' },
     timeout: { type: 'string', default: '900' },
   },
   strict: true,
@@ -42,7 +44,7 @@ const { values: v } = parseArgs({
 const opts = {
   instances: Number(v.instances), clients: Number(v.clients), groupUsers: Number(v['group-users']), groupSize: Number(v['group-size']),
   rate: Number(v.rate), steadyMs: Number(v.steady) * 1000, gapMs: Number(v.gap) * 1000, afterMs: Number(v.after) * 1000,
-  waitMs: Number(v.wait) * 1000,
+  waitMs: Number(v.wait) * 1000, maxFails: Number(v['max-fails']),
 };
 const log = (msg: string) => console.error(`[rolling ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 setTimeout(() => {
@@ -66,7 +68,7 @@ async function main(): Promise<number> {
     log(`starting ${opts.instances} instances and nginx…`);
     await start(0); // migrates
     await Promise.all(ports.slice(1).map((_, i) => start(i + 1)));
-    nginx = await startNginx(v.nginx, ports);
+    nginx = await startNginx(v.nginx, ports, { maxFails: opts.maxFails });
     const fleet: RollingFleet = {
       url: nginx.url,
       size: opts.instances,
@@ -89,6 +91,7 @@ async function main(): Promise<number> {
     const lat = (h: (typeof r.latency)['steady']) => `${Math.round(h.percentile(50))} / ${Math.round(h.percentile(99))} / ${Math.round(h.max)} (${h.count})`;
     const ok = r.lost === 0 && r.doubled === 0 && r.outOfOrder === 0 && r.failed === 0 && r.pending === 0 && r.acked === r.sent && r.restarts.every((x) => x.exitCode === 0);
     const rows: Row[] = [
+      ['nginx upstream max_fails', opts.maxFails],
       ['instances, clients (groups of N / direct pairs), rate', `${opts.instances}, ${opts.clients} (${opts.groupUsers} in groups of ${opts.groupSize} / ${opts.clients - opts.groupUsers} in pairs), ${opts.rate} msg/s`],
       ['restarts (SIGTERM → exit code, drain ms, start ms)', r.restarts.map((x) => `#${x.instance} → ${x.exitCode}, ${Math.round(x.drainMs)}, ${Math.round(x.startMs)}`).join('; ')],
       ['messages sent / acked / failed / still pending', `${r.sent} / ${r.acked} / ${r.failed} / ${r.pending}`],

@@ -141,7 +141,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  # max_fails=0 as in deploy/nginx/nginx.conf (which says why).
+  # max_fails: 0 as deploy/nginx/nginx.conf ships it (which says why), unless the caller compares.
   upstream parley {
     least_conn;
 ${upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=${maxFails}${maxFails ? ' fail_timeout=3s' : ''};`).join('\n')}

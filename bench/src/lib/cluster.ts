@@ -53,7 +53,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   return { servers, database: scratch.name, redisPrefix, stop };
 }
 
-async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
   const client = createClient({ url });
   await client.connect();
   try {

@@ -43,6 +43,8 @@ export interface ServerProcess {
   storage: string;
   /** Set when the process exited before `stop()` was called. */
   readonly crashed: { code: number | null; signal: NodeJS.Signals | null } | null;
+  /** The exit code once the process has exited (null while running, or when a signal ended it). */
+  readonly exitCode: number | null;
   logs(): ServerLogSummary;
   /** The inspector's WebSocket URL when started with `--inspect=127.0.0.1:0`, else null. */
   readonly inspectorUrl: string | null;
@@ -207,6 +209,9 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
       storage,
       get crashed() {
         return crashed;
+      },
+      get exitCode() {
+        return child.exitCode;
       },
       get inspectorUrl() {
         return inspectorUrl;

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RedisBusStats } from './bus/redis-bus.ts';
 import type { RelayStats } from './events/outbox-relay.ts';
 import type { PoolStats } from './store/database.ts';
+import type { RedisMemory } from './redis-memory.ts';
 
 /**
  * Prometheus metrics of one instance, on its own registry (several instances
@@ -77,6 +78,8 @@ export class Metrics {
     bus?: RedisBusStats;
     /** The outbox relay, when a sink (Kafka) is configured. */
     outbox?: { relay: RelayStats; backlog: () => Promise<{ backlog: number; oldestSeconds: number }> };
+    /** Redis' memory as last polled (null before the first reading), when REDIS_URL is set. */
+    redisMemory?: () => RedisMemory | null;
   }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
     // Exported at 0 from the start, so an alert on its increase has a series to read.
@@ -183,6 +186,21 @@ export class Metrics {
           this.set(outbox.relay.holding ? 1 : 0);
         },
       });
+    }
+    const redisMemory = sources.redisMemory;
+    if (redisMemory) {
+      const reading = (name: string, help: string, read: (m: RedisMemory) => number) =>
+        new Gauge({
+          name,
+          help,
+          registers: [this.registry],
+          collect() {
+            const m = redisMemory();
+            if (m) this.set(read(m));
+          },
+        });
+      reading('parley_redis_memory_used_bytes', "Redis' used_memory (INFO memory), polled every 30 s; the same Redis for every instance.", (m) => m.usedBytes);
+      reading('parley_redis_maxmemory_bytes', "Redis' maxmemory (INFO memory), polled every 30 s; 0 when Redis has no limit.", (m) => m.maxBytes);
     }
     const bus = sources.bus;
     if (bus) {

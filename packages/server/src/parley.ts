@@ -30,6 +30,7 @@ import { WsGateway } from './gateway/ws-gateway.ts';
 import { largeRoomsOf } from './conversations/conversations-repo.ts';
 import { RedisBus } from './bus/redis-bus.ts';
 import { openRedis, type RedisConnections } from './redis.ts';
+import { RedisMemoryProbe } from './redis-memory.ts';
 import type { PresenceStore } from './presence/presence-store.ts';
 import { MemoryPresence } from './presence/memory-presence.ts';
 import { RedisPresence } from './presence/redis-presence.ts';
@@ -94,6 +95,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const notifier = new Notifier(bus, log, config.largeRoomThreshold);
   const callStore = options.calls ?? (redis ? new RedisCallStore(redis.command, config.redisPrefix) : new MemoryCallStore());
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis.command, config.redisPrefix) : new MemoryRateLimiter();
+  const redisMemory = redis ? new RedisMemoryProbe(redis.command) : null;
+  redisMemory?.start();
   const audit = new Audit(log);
 
   const revoked = new RevokedSessions(db, bus, log, config.jwt.accessTtl);
@@ -148,6 +151,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     databasePool: db.poolStats ? () => db.poolStats!() : undefined,
     bus: bus instanceof RedisBus ? bus.stats : undefined,
     outbox: sink ? { relay: relay.stats, backlog: () => outboxBacklog(db) } : undefined,
+    redisMemory: redisMemory ? () => redisMemory.latest : undefined,
   });
   // Every rate-limit trip is audited, so the audit trail is where they are counted.
   audit.onEvent((event, fields) => {
@@ -219,6 +223,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       await revoked.close();
       if (!options.bus) await bus.close();
       if (!options.presence) await presenceStore.close();
+      redisMemory?.stop();
       await redis?.close();
       if (!options.db) await db.close();
     },

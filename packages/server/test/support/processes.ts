@@ -117,8 +117,13 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-/** nginx in front of the given ports, using deploy/nginx/parley-proxy.conf unchanged. */
-export async function startNginx(binary: string, upstreamPorts: number[]): Promise<Nginx> {
+/**
+ * nginx in front of the given ports, using deploy/nginx/parley-proxy.conf
+ * unchanged. `maxFails` is the upstream servers' max_fails (0 as shipped;
+ * bench:rolling can compare 1, with fail_timeout=3s).
+ */
+export async function startNginx(binary: string, upstreamPorts: number[], options: { maxFails?: number } = {}): Promise<Nginx> {
+  const maxFails = options.maxFails ?? 0;
   const dir = mkdtempSync(join(tmpdir(), 'parley-nginx-'));
   // Workers run as an unprivileged user when the master is root: they must write the temp paths.
   chmodSync(dir, 0o777);
@@ -136,9 +141,10 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
+  # max_fails: 0 as deploy/nginx/nginx.conf ships it (which says why), unless the caller compares.
   upstream parley {
     least_conn;
-${upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=3s;`).join('\n')}
+${upstreamPorts.map((p) => `    server 127.0.0.1:${p} max_fails=${maxFails}${maxFails ? ' fail_timeout=3s' : ''};`).join('\n')}
     keepalive 16;
   }
   server {

@@ -125,13 +125,17 @@ function suite(): void {
     expect(await page.getByRole('region', { name: 'Call' }).count()).toBe(1);
   });
 
-  it('Alice hangs up: the call goes away on both sides and the timeline says it ended', async () => {
+  it('Alice hangs up: the call goes away on both sides and the timeline shows each call once, with how it went', async () => {
     await alice.page.getByRole('button', { name: 'Hang up' }).click();
     await alice.page.getByRole('region', { name: 'Call' }).waitFor({ state: 'detached' });
     await bob.page.getByRole('region', { name: 'Call' }).waitFor({ state: 'detached', timeout: 15_000 });
     for (const page of [alice.page, bob.page]) {
-      await eventually(async () => (await systemLines(page)).some((line) => /^Call ended · \d+:\d\d$/.test(line)), { timeoutMs: 15_000, intervalMs: 100 });
-      expect(await systemLines(page)).toContain('Call started');
+      await eventually(async () => (await systemLines(page)).some((line) => /^Video call · \d+:\d\d · /.test(line)), { timeoutMs: 15_000, intervalMs: 100 });
+      // One line per call, not one per started / answered / ended: the declined voice call, then the video call.
+      const calls = (await systemLines(page)).filter((line) => / call/.test(line));
+      expect(calls).toHaveLength(2);
+      expect(calls[0]).toBe(page === alice.page ? 'Voice call declined' : 'You declined a voice call from Alice');
+      expect(calls[1]).toMatch(page === alice.page ? /^Video call · \d+:\d\d · you and Bob$/ : /^Video call · \d+:\d\d · Alice and you$/);
     }
   });
 

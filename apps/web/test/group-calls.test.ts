@@ -171,7 +171,8 @@ function suite(): void {
 
   it('Cy hangs up: Ada and Ben keep talking, their tiles for Cy say Left, and the timeline says the call ended only when it has', async () => {
     const { ada: a, ben: b, cy: c } = people;
-    const ended = (lines: string[]) => lines.filter((line) => /^Call ended · \d+:\d\d$/.test(line));
+    const ended = (lines: string[]) => lines.filter((line) => /^Video call · \d+:\d\d · /.test(line));
+    const inProgress = (lines: string[]) => lines.filter((line) => /^Video call in progress · /.test(line));
     await c.page.getByRole('button', { name: 'Hang up' }).click();
     await call(c.page).waitFor({ state: 'detached' });
     for (const [page, other] of [[a.page, ben], [b.page, ada]] as const) {
@@ -180,9 +181,9 @@ function suite(): void {
     }
     // The server logs a leg's end before it tells the parties, so by now a "Call ended" would be here.
     for (const { page } of [a, b, c]) {
+      // One line for the whole call, still going: not a line per leg.
       const lines = await systemLines(page);
-      expect(lines).toContain('Call started');
-      expect(lines).toContain('Call answered');
+      expect(inProgress(lines)).toHaveLength(1);
       expect(ended(lines)).toEqual([]);
     }
 
@@ -193,6 +194,7 @@ function suite(): void {
     for (const { page } of [a, b, c]) {
       await eventually(async () => ended(await systemLines(page)).length > 0, { timeoutMs: 15_000, intervalMs: 100 });
       expect(ended(await systemLines(page))).toHaveLength(1);
+      expect(inProgress(await systemLines(page))).toEqual([]);
     }
   }, 60_000);
 
@@ -218,11 +220,22 @@ function suite(): void {
     await saveScreenshot(a.page, 'group-voice-call-declined');
     expect(await ringing.count()).toBe(0);
     expect(await call(b.page).count()).toBe(0);
-    await eventually(async () => (await systemLines(a.page)).includes('Call declined'), { timeoutMs: 10_000, intervalMs: 100 });
+    await eventually(async () => (await systemLines(a.page)).some((l) => /^Voice call in progress · .* · Ben Okri declined$/.test(l)), { timeoutMs: 10_000, intervalMs: 100 });
 
-    await c.page.getByRole('button', { name: 'Hang up' }).click();
+    // Ben changes his mind: the call in progress offers him Join, and he joins Ada and Cy without ringing them.
+    const join = b.page.locator('li.call-entry[data-call-state="live"]').getByRole('button', { name: 'Join' });
+    await join.click();
+    await call(b.page).waitFor();
+    await until(async () => (await tiles(b.page))[ada.id], voice, 30_000);
+    await until(async () => (await tiles(b.page))[cy.id], voice, 30_000);
+    expect(await c.page.getByRole('dialog', { name: 'Incoming call' }).count()).toBe(0);
+    expect(await join.count()).toBe(0);
+
+    for (const p of [c.page, b.page]) await p.getByRole('button', { name: 'Hang up' }).click();
     await call(a.page).waitFor({ state: 'detached', timeout: 15_000 });
     expect(await ringing.count()).toBe(0);
+    // Still one line for the call, with everyone who was in it.
+    await eventually(async () => (await systemLines(a.page)).some((l) => /^Voice call · \d+:\d\d · you, Cy Twombly and Ben Okri · Ben Okri declined$/.test(l)), { timeoutMs: 15_000, intervalMs: 100 });
   }, 60_000);
 
   it('keeps the call buttons off in a group of more than four, and says why', async () => {

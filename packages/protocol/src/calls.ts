@@ -53,6 +53,12 @@ export const CallInviteFrame = Type.Object(
     offer: Description('offer'),
     /** The one member to ring (mesh group calls); omitted in a direct conversation: the other member. */
     invitee: Type.Optional(Uuid),
+    /**
+     * The group call this leg belongs to, the same on every leg of one mesh
+     * (chosen by whoever started it, carried on by those who join): the
+     * conversation's log shows one call per id. Omitted: the call id.
+     */
+    group_call_id: Type.Optional(Uuid),
   },
   { additionalProperties: false },
 );

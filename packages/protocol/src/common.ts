@@ -57,6 +57,8 @@ export interface SystemContent {
   role?: 'admin' | 'member';
   /** Call events: the call, and for `call_ended` why and how long (ms since answered; 0 if never). */
   call_id?: string;
+  /** Call events: the group call the leg belongs to (the same on every leg of one mesh). */
+  group_call_id?: string;
   video?: boolean;
   reason?: string;
   duration_ms?: number;

@@ -59,6 +59,7 @@ export const SystemContentSchema = Type.Object({
   description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
   call_id: Type.Optional(Type.String()),
+  group_call_id: Type.Optional(Type.String()),
   video: Type.Optional(Type.Boolean()),
   reason: Type.Optional(Type.String()),
   duration_ms: Type.Optional(Type.Integer({ minimum: 0 })),

@@ -47,12 +47,12 @@ export function CallProvider({ children }: { children: ReactNode }) {
   useEffect(() => () => active?.hangup(), [active]);
 
   const start = useCallback(
-    (conversationId: ConversationId, peers: UserId[], video: boolean) => {
+    (conversationId: ConversationId, peers: UserId[], video: boolean, groupCallId?: string) => {
       if (!supported || current.current.active || current.current.starting) return;
       current.current.starting = true;
       setError(null);
       client.calls
-        .startMesh(conversationId, peers, { video })
+        .startMesh(conversationId, peers, { video, groupCallId })
         .then(
           (call) => {
             if (call.state === 'ended') return;

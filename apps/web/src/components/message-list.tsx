@@ -7,6 +7,7 @@ import { describeError } from '../lib/errors.ts';
 import { memberHandle, memberName, systemText } from '../lib/names.ts';
 import { buildRows, type Row } from '../lib/rows.ts';
 import { Icon } from './icon.tsx';
+import { CallEntry } from './call-entry.tsx';
 import { MessageItem, PendingItem } from './message-item.tsx';
 import { ReadByDialog } from './read-by-dialog.tsx';
 
@@ -264,6 +265,10 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
             }
             if (row.kind === 'pending') {
               return <PendingItem key={row.key} item={row.item} firstOfGroup={row.firstOfGroup} lastOfGroup={row.lastOfGroup} />;
+            }
+            if (row.kind === 'call') {
+              const callName = (userId: string): string => memberName(conversation, me.id, userId, lookup);
+              return <CallEntry key={row.key} call={row.call} conversationId={id} group={conversation.type === 'group'} name={callName} />;
             }
             const { entry } = row;
             const content = entry.message;

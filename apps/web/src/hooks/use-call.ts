@@ -15,8 +15,11 @@ export interface CallContextValue {
   active: MeshCall | null;
   /** A call ringing this device, waiting for Accept or Decline. */
   incoming: MeshCall | null;
-  /** Calls `peers` in a conversation: the other member of a direct chat, or the other members of a small group. */
-  start(conversationId: ConversationId, peers: UserId[], video: boolean): void;
+  /**
+   * Calls `peers` in a conversation: the other member of a direct chat, or the
+   * other members of a small group; with `groupCallId`, joins that call in progress.
+   */
+  start(conversationId: ConversationId, peers: UserId[], video: boolean, groupCallId?: string): void;
   accept(): void;
   decline(): void;
   /** Why the last call could not start (no camera, no permission…), or null. */

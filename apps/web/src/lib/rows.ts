@@ -1,12 +1,15 @@
-import type { MessageView, UserId } from '@parley/protocol';
+import type { MessageView, SystemContent, UserId } from '@parley/protocol';
 import type { OutboxEntry } from '@parley/sdk';
+import { callKey, isCallEntry, summarizeCall, type CallSummary } from './call-history.ts';
 import { dayKey, formatDay } from './format.ts';
 
 /** What the message list draws, in order: day headings, stored entries, and this user's unsent messages. */
 export type Row =
   | { kind: 'day'; key: string; label: string; date: string }
   | { kind: 'entry'; key: string; entry: MessageView; mine: boolean; firstOfGroup: boolean; lastOfGroup: boolean }
-  | { kind: 'pending'; key: string; item: OutboxEntry; firstOfGroup: boolean; lastOfGroup: boolean };
+  | { kind: 'pending'; key: string; item: OutboxEntry; firstOfGroup: boolean; lastOfGroup: boolean }
+  /** One call, from all the entries its legs wrote (started, answered, ended), where it started. */
+  | { kind: 'call'; key: string; entries: MessageView[]; call: CallSummary; mine: boolean };
 
 /** Messages of one sender within this long of each other share a group (one name, tight spacing). */
 const GROUP_GAP_MS = 5 * 60_000;
@@ -20,7 +23,20 @@ const GROUP_GAP_MS = 5 * 60_000;
 export function buildRows(entries: readonly MessageView[], pending: readonly OutboxEntry[], me: UserId, now = new Date()): Row[] {
   type Item = { at: Date; sender: UserId | null; row: Row };
   const items: Item[] = [];
+  const calls = new Map<string, Extract<Row, { kind: 'call' }>>();
   for (const entry of entries) {
+    if (isCallEntry(entry)) {
+      const id = callKey(entry.message as SystemContent);
+      const row = calls.get(id);
+      if (row) {
+        row.entries.push(entry);
+        continue;
+      }
+      const fresh = { kind: 'call' as const, key: `call:${id}`, entries: [entry], call: null as unknown as CallSummary, mine: false };
+      calls.set(id, fresh);
+      items.push({ at: new Date(entry.created_at), sender: null, row: fresh });
+      continue;
+    }
     const system = entry.message.type === 'system';
     const key = entry.message.type === 'text' ? `m:${entry.sender_id}:${entry.message.client_msg_id}` : `s:${entry.seq}`;
     items.push({
@@ -28,6 +44,10 @@ export function buildRows(entries: readonly MessageView[], pending: readonly Out
       sender: system ? null : entry.sender_id,
       row: { kind: 'entry', key, entry, mine: entry.sender_id === me, firstOfGroup: true, lastOfGroup: true },
     });
+  }
+  for (const row of calls.values()) {
+    row.call = summarizeCall(row.entries);
+    row.mine = row.call.caller === me;
   }
   // An unsent message goes after everything stored, whatever this device's clock said when it was written.
   const lastAt = items.at(-1)?.at.getTime() ?? 0;

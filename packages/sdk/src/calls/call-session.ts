@@ -72,6 +72,9 @@ export class CallSession extends Emitter<CallSessionEvents> {
   private markEnded!: () => void;
   private readonly endedSignal = new Promise<typeof ENDED>((resolve) => (this.markEnded = () => resolve(ENDED)));
 
+  /** The group call this leg belongs to (set before `start`, or from the invite); null: a 1:1 call. */
+  groupCallId: string | null = null;
+
   constructor(
     private readonly env: CallEnvironment,
     readonly id: string,
@@ -112,6 +115,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
       lifetime: lifetimeMs,
       offer: { type: 'offer', sdp: this.pc!.localDescription!.sdp },
       invitee: this.peer,
+      ...(this.groupCallId ? { group_call_id: this.groupCallId } : {}),
     });
   }
 

@@ -57,13 +57,14 @@ export class Calls extends Emitter<CallsEvents> {
   /** Calls `invitee` (the other member, in a direct conversation) and returns the outgoing call. */
   async start(
     conversationId: ConversationId,
-    options: { invitee: UserId; video?: boolean; lifetimeMs?: number; stream?: MediaStream },
+    options: { invitee: UserId; video?: boolean; lifetimeMs?: number; stream?: MediaStream; groupCallId?: string },
   ): Promise<CallSession> {
     const me = this.options.me();
     if (!me) throw new Error('log in before calling');
     const session = this.track(
       new CallSession(this.env(), this.options.randomUUID(), conversationId, me, options.invitee, this.partyId, 'outgoing', options.video ?? false),
     );
+    session.groupCallId = options.groupCallId ?? null;
     await session.start(options.lifetimeMs ?? DEFAULT_LIFETIME_MS, { stream: options.stream });
     return session;
   }
@@ -73,12 +74,13 @@ export class Calls extends Emitter<CallsEvents> {
    * members of a group) as one call: one leg each, sharing this device's
    * media, which grows into a full mesh as they answer (see {@link MeshCall}).
    */
-  async startMesh(conversationId: ConversationId, peers: UserId[], options: { video?: boolean } = {}): Promise<MeshCall> {
+  async startMesh(conversationId: ConversationId, peers: UserId[], options: { video?: boolean; groupCallId?: string } = {}): Promise<MeshCall> {
     const me = this.options.me();
     if (!me) throw new Error('log in before calling');
     if (peers.length === 0) throw new Error('name someone to call');
     if (peers.length > MAX_MESH_PEERS) throw new Error(`a mesh call has at most ${MAX_MESH_PEERS + 1} participants`);
-    const mesh = this.trackMesh(new MeshCall(this.meshHost(), this.options.randomUUID(), conversationId, me, me, options.video ?? false, 'outgoing'));
+    // Joining a call in progress (`groupCallId` from the log) keeps its id, so it stays one call in the log.
+    const mesh = this.trackMesh(new MeshCall(this.meshHost(), options.groupCallId ?? this.options.randomUUID(), conversationId, me, me, options.video ?? false, 'outgoing'));
     try {
       await mesh.start(peers);
     } catch (err) {
@@ -131,6 +133,7 @@ export class Calls extends Emitter<CallsEvents> {
     const session = this.track(
       new CallSession(this.env(), frame.call_id, frame.conversation_id, me, frame.sender_id, this.partyId, 'incoming', frame.offer.sdp.includes('m=video'), frame.offer),
     );
+    session.groupCallId = frame.group_call_id ?? null;
     if (crossing) {
       // Before the hangup, so a mesh holding the crossing call swaps legs instead of losing one.
       this.emit('replaced', { previous: crossing, next: session });
@@ -144,7 +147,8 @@ export class Calls extends Emitter<CallsEvents> {
     if (mesh?.state === 'joined') return mesh.take(session);
     this.emit('incoming', session);
     if (mesh) return mesh.take(session);
-    const ringing = this.trackMesh(new MeshCall(this.meshHost(), this.options.randomUUID(), session.conversationId, me, session.peer, session.video, 'incoming'));
+    // The mesh this device joins keeps the caller's group call id, so the legs it adds show as the same call.
+    const ringing = this.trackMesh(new MeshCall(this.meshHost(), session.groupCallId ?? session.id, session.conversationId, me, session.peer, session.video, 'incoming'));
     ringing.take(session);
     this.emit('ringing', ringing);
   }
@@ -164,8 +168,8 @@ export class Calls extends Emitter<CallsEvents> {
   private meshHost() {
     return {
       mediaDevices: this.options.env.mediaDevices,
-      invite: (conversationId: ConversationId, peer: UserId, media: { video: boolean; stream: MediaStream }) =>
-        this.start(conversationId, { invitee: peer, video: media.video, stream: media.stream }),
+      invite: (conversationId: ConversationId, peer: UserId, media: { video: boolean; stream: MediaStream }, groupCallId: string) =>
+        this.start(conversationId, { invitee: peer, video: media.video, stream: media.stream, groupCallId }),
     };
   }
 

@@ -25,7 +25,7 @@ export interface MeshCallEvents {
 /** What a mesh needs from the device's calls: the media devices, and a way to call one more member. */
 export interface MeshHost {
   mediaDevices: Pick<MediaDevices, 'getUserMedia' | 'getDisplayMedia'>;
-  invite(conversationId: ConversationId, peer: UserId, media: { video: boolean; stream: MediaStream }): Promise<CallSession>;
+  invite(conversationId: ConversationId, peer: UserId, media: { video: boolean; stream: MediaStream }, groupCallId: string): Promise<CallSession>;
 }
 
 /**
@@ -75,7 +75,11 @@ export class MeshCall extends Emitter<MeshCallEvents> {
 
   constructor(
     private readonly host: MeshHost,
-    /** Local to this device (each leg has its own call id on the wire). */
+    /**
+     * The group call's id: every leg this device sends carries it (each leg
+     * has its own call id on the wire), so the log shows one call. A new
+     * call's own; for one that rang here, the caller's.
+     */
     readonly id: string,
     readonly conversationId: ConversationId,
     readonly me: UserId,
@@ -250,7 +254,7 @@ export class MeshCall extends Emitter<MeshCallEvents> {
   private async invite(peer: UserId): Promise<void> {
     this.inviting++;
     try {
-      const leg = await this.host.invite(this.conversationId, peer, { video: this.video, stream: this.outgoing() });
+      const leg = await this.host.invite(this.conversationId, peer, { video: this.video, stream: this.outgoing() }, this.id);
       if (this.state === 'ended') leg.hangup();
       else this.track(leg);
     } catch {

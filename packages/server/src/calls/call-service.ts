@@ -33,6 +33,9 @@ export interface CallServiceOptions {
   sendBufferBytes: number;
 }
 
+/** The group call a leg belongs to: as its invite said, else the leg itself (a 1:1 call). */
+const groupOf = (call: CallState): string => call.invite.group_call_id ?? call.id;
+
 /** Most bytes of ringing invites written to a device as it connects (also at most half its send buffer). */
 const MAX_REPLAY_BYTES = 256 * 1024;
 
@@ -109,7 +112,7 @@ export class CallService {
     if (outcome === 'id_taken') throw new AppError('conflict', 'that call id is taken');
     if (outcome === 'caller_cap') this.refuse(me, call, new AppError('conflict', `you already ring this user ${RING_CAPS.perCaller} times`));
     if (outcome === 'invitee_cap') this.refuse(me, call, new AppError('conflict', 'this user has too many calls ringing'));
-    await this.record(call.conversation_id, { type: 'system', event: 'call_started', actor_id: me, call_id: call.id, user_ids: [invitee], video: frame.offer.sdp.includes('m=video') });
+    await this.record(call.conversation_id, { type: 'system', event: 'call_started', actor_id: me, call_id: call.id, group_call_id: groupOf(call), user_ids: [invitee], video: frame.offer.sdp.includes('m=video') });
     this.notifier.toUsers([invitee], this.push(me, call, invite));
     this.timers.set(
       call.id,
@@ -153,7 +156,7 @@ export class CallService {
     if (!answered) throw refusal ?? gone();
     this.clearTimer(answered.id);
     await this.store.addActiveCall([answered.caller_id, answered.invitee_id], answered.id, ANSWERED_TTL_MS);
-    await this.record(answered.conversation_id, { type: 'system', event: 'call_answered', actor_id: me, call_id: answered.id });
+    await this.record(answered.conversation_id, { type: 'system', event: 'call_answered', actor_id: me, call_id: answered.id, group_call_id: groupOf(answered) });
     const { id: _, ...relay } = frame;
     this.notifier.toUsers([answered.caller_id], this.push(me, answered, relay));
     // The callee's other devices stop ringing (the answering one knows its own party_id).
@@ -206,7 +209,9 @@ export class CallService {
     if (outcomeOfLeg || !(await this.carryOn(was))) {
       const duration = was.answered_at ? Date.now() - was.answered_at : 0;
       const actor = me ?? was.caller_id;
-      await this.record(was.conversation_id, { type: 'system', event: 'call_ended', actor_id: actor, call_id: callId, reason, duration_ms: duration }, (tx, seq) =>
+      // user_ids: who this leg rang, so a missed call is known as theirs.
+      const content: SystemContent = { type: 'system', event: 'call_ended', actor_id: actor, call_id: callId, group_call_id: groupOf(was), user_ids: [was.invitee_id], reason, duration_ms: duration };
+      await this.record(was.conversation_id, content, (tx, seq) =>
         recordEvent(tx, 'call.ended', was.conversation_id, {
           conversation_id: was.conversation_id,
           seq,

@@ -4,6 +4,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { activeTracer } from './tracer.ts';
 
 const spans = new WeakMap<FastifyRequest, Span>();
+/** Probes every few seconds from a load balancer or the kubelet: a trace each would bury the real ones. */
+const UNTRACED = new Set(['/healthz', '/readyz']);
 
 /**
  * One SERVER span per REST request, named by method and route pattern
@@ -12,13 +14,14 @@ const spans = new WeakMap<FastifyRequest, Span>();
  * it. An incoming `traceparent` header (a proxy that traces) is honoured as
  * the parent, as OTEL_TRACES_SAMPLER's `parentbased_*` samplers expect.
  * Registered by the composition root only when tracing is on, before the
- * routes, so it wraps all of them.
+ * routes, so it wraps all of them (the health probes excepted).
  */
 export function traceHttp(app: FastifyInstance): void {
   app.addHook('onRequest', (req, _reply, done) => {
     const tracer = activeTracer();
     if (tracer === null) return done();
     const route = req.routeOptions.url ?? 'unmatched';
+    if (UNTRACED.has(route)) return done();
     const parent = req.headers.traceparent === undefined ? context.active() : propagation.extract(context.active(), req.headers);
     const span = tracer.startSpan(`${req.method} ${route}`, { kind: SpanKind.SERVER }, parent);
     if (!span.isRecording()) return done();

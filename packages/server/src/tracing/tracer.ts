@@ -15,6 +15,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { TracingConfig } from './tracing-config.ts';
 
@@ -55,7 +56,11 @@ export function startTracing(config: TracingConfig, instanceId: string, by: obje
     contextManagerSet = true;
   }
   exporter ??=
-    config.exporter === 'console' ? new ConsoleSpanExporter() : new ZipkinExporter({ url: config.zipkinEndpoint, serviceName: config.serviceName });
+    config.exporter === 'console'
+      ? new ConsoleSpanExporter()
+      : config.exporter === 'otlp'
+        ? new OTLPTraceExporter({ url: config.otlpEndpoint })
+        : new ZipkinExporter({ url: config.zipkinEndpoint, serviceName: config.serviceName });
   provider = new TracerProvider({
     sampler: samplerOf(config.sampler),
     resource: resourceFromAttributes({

@@ -11,10 +11,16 @@ export interface TracingConfig {
   /** False: no tracer provider, no span, no hook does more than one null check. */
   enabled: boolean;
   serviceName: string;
-  exporter: 'zipkin' | 'console';
+  exporter: 'zipkin' | 'otlp' | 'console';
   sampler: { name: SamplerName; ratio: number };
   /** Where Zipkin's v2 JSON spans are POSTed (OTEL_EXPORTER_ZIPKIN_ENDPOINT). */
   zipkinEndpoint: string;
+  /**
+   * Where OTLP/HTTP (JSON) spans are POSTed: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+   * as given, else OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. Headers and TLS
+   * files (OTEL_EXPORTER_OTLP_HEADERS, …_CERTIFICATE) are read by the exporter itself.
+   */
+  otlpEndpoint: string;
   /** OTEL_RESOURCE_ATTRIBUTES, parsed. */
   resourceAttributes: Record<string, string>;
   /** Milliseconds between two batch exports (OTEL_BSP_SCHEDULE_DELAY). */
@@ -39,8 +45,8 @@ export function tracingConfig(env: Env, fail: Fail): TracingConfig {
   const disabled = get('OTEL_SDK_DISABLED');
   if (disabled !== null && !/^(true|false)$/i.test(disabled)) fail(`OTEL_SDK_DISABLED must be "true" or "false", got "${disabled}"`);
   const exporterRaw = (get('OTEL_TRACES_EXPORTER') ?? 'none').toLowerCase();
-  if (!['zipkin', 'console', 'none'].includes(exporterRaw)) {
-    fail(`OTEL_TRACES_EXPORTER must be "zipkin", "console" or "none" (this build has no OTLP exporter), got "${exporterRaw}"`);
+  if (!['otlp', 'zipkin', 'console', 'none'].includes(exporterRaw)) {
+    fail(`OTEL_TRACES_EXPORTER must be "otlp", "zipkin", "console" or "none", got "${exporterRaw}"`);
   }
   const samplerName = (get('OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on').toLowerCase();
   if (!(SAMPLERS as readonly string[]).includes(samplerName)) fail(`OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(', ')}, got "${samplerName}"`);
@@ -54,12 +60,16 @@ export function tracingConfig(env: Env, fail: Fail): TracingConfig {
   }
   const zipkinEndpoint = get('OTEL_EXPORTER_ZIPKIN_ENDPOINT') ?? 'http://localhost:9411/api/v2/spans';
   if (!/^https?:\/\/[^\s]+$/.test(zipkinEndpoint)) fail(`OTEL_EXPORTER_ZIPKIN_ENDPOINT must be an http(s) URL, got "${zipkinEndpoint}"`);
+  const otlpBase = get('OTEL_EXPORTER_OTLP_ENDPOINT') ?? 'http://localhost:4318';
+  const otlpEndpoint = get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? `${otlpBase.replace(/\/+$/, '')}/v1/traces`;
+  if (!/^https?:\/\/[^\s]+$/.test(otlpEndpoint)) fail(`OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL, got "${otlpEndpoint}"`);
   return {
     enabled: exporterRaw !== 'none' && disabled?.toLowerCase() !== 'true',
     serviceName: get('OTEL_SERVICE_NAME') ?? 'parley',
-    exporter: exporterRaw === 'console' ? 'console' : 'zipkin',
+    exporter: exporterRaw === 'console' ? 'console' : exporterRaw === 'otlp' ? 'otlp' : 'zipkin',
     sampler: { name: samplerName as SamplerName, ratio },
     zipkinEndpoint,
+    otlpEndpoint,
     resourceAttributes: parseResourceAttributes(get('OTEL_RESOURCE_ATTRIBUTES') ?? '', fail),
     exportDelayMs,
   };

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trace } from '@opentelemetry/api';
@@ -5,7 +7,7 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { ConfigError, loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { activeTracer, startTracing, stopTracing } from './tracer.ts';
-import { startFrameSpan, withSpan } from './spans.ts';
+import { endFrameSpan, startFrameSpan, withSpan } from './spans.ts';
 import { summarize } from './traced-database.ts';
 import { pgliteDatabase, type TestDatabase } from '../../test/support/databases.ts';
 import { openTestRedis, TEST_REDIS_URL, testPrefix } from '../../test/support/redis.ts';
@@ -54,9 +56,45 @@ describe('tracing configuration (standard OTEL_* variables)', () => {
     });
   });
 
+  it('takes the OTLP endpoint from the signal-specific variable, else the base one plus /v1/traces', () => {
+    expect(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp' }).tracing).toMatchObject({ exporter: 'otlp', otlpEndpoint: 'http://localhost:4318/v1/traces' });
+    expect(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing.otlpEndpoint).toBe('http://collector:4318/v1/traces');
+    expect(
+      loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/traces' }).tracing.otlpEndpoint,
+    ).toBe('http://b:4318/traces');
+  });
+
+  it('exports OTLP/HTTP JSON with the service and instance as resource attributes', async () => {
+    // A recording HTTP endpoint stands in for an OpenTelemetry Collector (none runs here); the Zipkin path is exported to a real Zipkin in test/cluster/tracing.test.ts.
+    const bodies: Array<{ url: string; body: string }> = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push({ url: req.url ?? '', body });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    const owner = {};
+    try {
+      const { port } = collector.address() as AddressInfo;
+      const config = loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'otlp-check' }).tracing;
+      expect(startTracing(config, 'instance-7', owner)).toBe(true);
+      endFrameSpan(startFrameSpan('ping'), 'ok');
+    } finally {
+      await stopTracing(owner); // flushes the batch
+      collector.close();
+    }
+    expect(bodies.map((b) => b.url)).toEqual(['/v1/traces']);
+    const text = bodies[0]!.body;
+    for (const expected of ['"ws ping"', '"otlp-check"', '"instance-7"', '"parley.frame.outcome"']) expect(text).toContain(expected);
+  });
+
   it('refuses values it cannot honour, naming the variable', () => {
     for (const [name, value] of [
-      ['OTEL_TRACES_EXPORTER', 'otlp'],
+      ['OTEL_TRACES_EXPORTER', 'jaeger'],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
       ['OTEL_TRACES_SAMPLER', 'sometimes'],
       ['OTEL_TRACES_SAMPLER_ARG', '2'],
       ['OTEL_SDK_DISABLED', 'maybe'],

@@ -53,8 +53,9 @@ const suite = () => {
       OTEL_BSP_SCHEDULE_DELAY: '200',
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
     };
-    [a, b] = await Promise.all([spawnInstance({ ...env, INSTANCE_ID: ids.a }), spawnInstance({ ...env, INSTANCE_ID: ids.b })]);
-  }, 120_000);
+    // Two starts at once through tsx: give a loaded machine room (a start took over 60 s at a load average of 40).
+    [a, b] = await Promise.all([spawnInstance({ ...env, INSTANCE_ID: ids.a }, 150_000), spawnInstance({ ...env, INSTANCE_ID: ids.b }, 150_000)]);
+  }, 180_000);
   afterAll(async () => {
     a?.kill('SIGKILL');
     b?.kill('SIGKILL');

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tracingConfig, type TracingConfig } from './tracing/tracing-config.ts';
 
 /**
  * Every setting Parley reads, from the environment, once. Nothing else in the
@@ -108,6 +109,8 @@ export interface Config {
     leaseTtl: number;
   };
   logLevel: string;
+  /** OpenTelemetry tracing, from the standard OTEL_* variables (off unless OTEL_TRACES_EXPORTER is set). */
+  tracing: TracingConfig;
   /** Directory of the built web client, served at `/` when present. */
   webRoot: string | null;
 }
@@ -246,6 +249,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       leaseTtl: int(env, 'OUTBOX_LEASE_TTL', 10, 1, 600),
     },
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
+    tracing: tracingConfig(env, (message) => {
+      throw new ConfigError(message);
+    }),
     webRoot: str(env, 'WEB_ROOT') ?? builtWebClient(),
   };
   if (str(env, 'TRUST_PROXY') !== null) {

@@ -1,15 +1,19 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { IncomingMessage } from 'node:http';
+import { traceLogMixin, traceLogMixinMerge } from './tracing/log-mixin.ts';
 
 /**
  * Structured logs that never carry message text, tokens or passwords: requests
  * are logged by method and path only (a query string may hold a ticket), and
- * credential headers are redacted should anything log them.
+ * credential headers are redacted should anything log them. While a traced
+ * span is active, a line carries its `trace_id` and `span_id`.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
     level,
+    mixin: traceLogMixin,
+    mixinMergeStrategy: traceLogMixinMerge,
     redact: {
       paths: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]', '*.password', '*.access_token', '*.refresh_token'],
       censor: '[redacted]',

@@ -46,6 +46,9 @@ import { collectRoutes, markAccess, type CatalogueRoute } from './api-docs/route
 import { registerApiDocsRoutes } from './api-docs/routes.ts';
 import { OutboxRelay, outboxBacklog } from './events/outbox-relay.ts';
 import { KafkaSink } from './events/kafka-sink.ts';
+import { activeTracer, startTracing, stopTracing } from './tracing/tracer.ts';
+import { traceDatabase } from './tracing/traced-database.ts';
+import { traceHttp } from './tracing/http-tracing.ts';
 
 export interface ParleyOptions {
   /** Use this database instead of opening the configured one (tests share one per file). It is not closed by `close()`. */
@@ -81,7 +84,11 @@ export interface Parley {
 /** The composition root: wires adapters chosen by configuration into the capabilities. */
 export async function createParley(config: Readonly<Config>, options: ParleyOptions = {}): Promise<Parley> {
   const log = options.log ?? createLogger(config.logLevel);
-  const db = options.db ?? (await openDatabase(config));
+  // Tracing (src/tracing): with it off nothing below is wrapped or hooked.
+  const tracingOwner = {};
+  startTracing(config.tracing, config.instanceId, tracingOwner);
+  const untracedDb = options.db ?? (await openDatabase(config));
+  const db = activeTracer() ? traceDatabase(untracedDb) : untracedDb;
   const redis: RedisConnections | null =
     config.redisUrl && !(options.bus && options.presence && options.calls)
       ? openRedis(config.redisUrl, (err) => log.warn({ err: err.message }, 'redis connection error'))
@@ -167,6 +174,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
 
   let shuttingDown = false;
   const http = await buildHttp({ config, log, audit, metrics });
+  if (activeTracer()) traceHttp(http);
   const routes = collectRoutes(http);
   registerApiDocsRoutes(http, routes);
   registerHealthRoutes(http, { db, isShuttingDown: () => shuttingDown });
@@ -226,6 +234,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       redisMemory?.stop();
       await redis?.close();
       if (!options.db) await db.close();
+      await stopTracing(tracingOwner);
     },
   };
 }

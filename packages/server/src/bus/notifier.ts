@@ -1,6 +1,8 @@
 import type { ConversationId, ServerFrame, UserId } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { roomChannel, userChannel, type Bus } from './bus.ts';
+import { activeTracer } from '../tracing/tracer.ts';
+import { tracePublish } from '../tracing/spans.ts';
 
 /**
  * How capabilities push frames to users' devices, wherever they are connected.
@@ -41,7 +43,10 @@ export class Notifier {
 
   /** Publishes an already-serialised frame on one channel. */
   publish(channel: string, payload: string, frame?: ServerFrame): void {
-    this.bus.publish(channel, payload).catch((err: unknown) => {
+    // Tracing hook: a publish span when tracing is on (the check keeps the off path allocation-free).
+    const published =
+      activeTracer() === null ? this.bus.publish(channel, payload) : tracePublish(channel, frame?.type, () => this.bus.publish(channel, payload));
+    published.catch((err: unknown) => {
       this.log.warn({ err, frame: frame?.type }, 'bus publish failed');
     });
   }

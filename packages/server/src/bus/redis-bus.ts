@@ -1,6 +1,7 @@
 import type { Bus, BusListener, Unsubscribe } from './bus.ts';
 import { MemoryBus } from './memory-bus.ts';
 import type { RedisClient } from '../redis.ts';
+import { outgoingTraceparent, TRACEPARENT_LENGTH, withRemoteParent } from '../tracing/spans.ts';
 
 export interface RedisBusStats {
   /** Payloads that arrived from Redis from other instances. */
@@ -10,6 +11,8 @@ export interface RedisBusStats {
   /** Payloads not sent to Redis because it was unreachable (local listeners still got them). */
   dropped: number;
 }
+
+const SEMICOLON = 0x3b;
 
 /**
  * Fan-out across instances through Redis pub/sub.
@@ -21,12 +24,20 @@ export interface RedisBusStats {
  * listener (node-redis pipelines the SUBSCRIBE/UNSUBSCRIBE of one tick into one
  * write), so Redis sends it nothing it would throw away. node-redis
  * re-subscribes by itself after a reconnect.
+ *
+ * On Redis a payload travels as `<instance id>|<payload>`, or, when the
+ * publish is part of a sampled trace, `<instance id>;<traceparent>|<payload>`:
+ * the W3C trace context rides in the tag, outside the frame, so the receiving
+ * instance's delivery joins the sender's trace while the bytes written to
+ * sockets stay the frame. Instances that predate it read everything after the
+ * first `|` as the payload, so they still deliver traced payloads unchanged.
  */
 export class RedisBus implements Bus {
   readonly stats: RedisBusStats = { received: 0, unrouted: 0, dropped: 0 };
   private readonly local = new MemoryBus();
   private readonly counts = new Map<string, number>();
   private readonly tag: string;
+  private readonly tracedTag: string;
 
   constructor(
     private readonly publisher: RedisClient,
@@ -35,6 +46,7 @@ export class RedisBus implements Bus {
     private readonly prefix: string,
   ) {
     this.tag = `${instanceId}|`;
+    this.tracedTag = `${instanceId};`;
   }
 
   async publish(channel: string, payload: string): Promise<void> {
@@ -44,7 +56,9 @@ export class RedisBus implements Bus {
       return;
     }
     try {
-      await this.publisher.publish(this.prefix + channel, this.tag + payload);
+      const traceparent = outgoingTraceparent();
+      const tag = traceparent === undefined ? this.tag : `${this.tracedTag}${traceparent}|`;
+      await this.publisher.publish(this.prefix + channel, tag + payload);
     } catch {
       this.stats.dropped++;
     }
@@ -79,14 +93,22 @@ export class RedisBus implements Bus {
   }
 
   private readonly onMessage = (message: string, redisChannel: string): void => {
-    if (message.startsWith(this.tag)) return;
+    if (message.startsWith(this.tag) || message.startsWith(this.tracedTag)) return;
     const channel = redisChannel.slice(this.prefix.length);
     this.stats.received++;
     if (!this.counts.has(channel)) {
       this.stats.unrouted++;
       return;
     }
-    void this.local.publish(channel, message.slice(message.indexOf('|') + 1));
+    const bar = message.indexOf('|');
+    const payload = message.slice(bar + 1);
+    // `;<traceparent>` right before the `|`: deliver under the sender's trace.
+    const traceStart = bar - TRACEPARENT_LENGTH;
+    if (traceStart > 0 && message.charCodeAt(traceStart - 1) === SEMICOLON) {
+      withRemoteParent(message.slice(traceStart, bar), () => void this.local.publish(channel, payload));
+    } else {
+      void this.local.publish(channel, payload);
+    }
   };
 
   async close(): Promise<void> {

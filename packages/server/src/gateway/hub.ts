@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { isRoomChannel, presenceChannel, roomChannel, userChannel, type Bus, type Unsubscribe } from '../bus/bus.ts';
 import type { Connection } from './connection.ts';
 import { parseRevoke, parseUnwatch, REVOKE_PREFIX, UNWATCH_PREFIX } from '../bus/control.ts';
+import { startDeliverySpan } from '../tracing/spans.ts';
 
 interface LocalChannel {
   connections: Set<Connection>;
@@ -116,9 +117,13 @@ export class Hub {
     if (payload.startsWith(CONVERSATION_FRAME_PREFIX) && channel.startsWith('user:')) {
       this.followMembership(channel.slice('user:'.length), payload);
     }
+    // Tracing hook (src/tracing): the delivery span on this instance, child of
+    // the publish (possibly on another instance); undefined unless sampled.
+    const span = startDeliverySpan(channel, connections.size);
     // Encoded once here, not once per socket by ws.
     const bytes = Buffer.from(payload);
     for (const conn of connections) conn.push(bytes);
+    span?.end();
     if (payload.startsWith(MESSAGE_FRAME_PREFIX)) {
       const createdAt = Date.parse(CREATED_AT.exec(payload)?.[1] ?? '');
       if (Number.isFinite(createdAt)) this.onDelivered(Math.max(0, Date.now() - createdAt) / 1000);

@@ -22,6 +22,8 @@ import { ExpiryWheel } from './expiry-wheel.ts';
 import { authenticateHandshake, Unauthenticated } from './handshake.ts';
 import { clientAddress } from '../http/client-address.ts';
 import type { Hub } from './hub.ts';
+import { endFrameSpan, startFrameSpan, withSpan } from '../tracing/spans.ts';
+import type { Span } from '@opentelemetry/api';
 
 export const WS_PATH = '/ws';
 // Frames of one socket are handled in order; past this many waiting, the
@@ -287,17 +289,26 @@ export class WsGateway {
       return;
     }
     const { frame } = decoded;
+    // Tracing hook (src/tracing): one span per decoded frame, active while it is
+    // handled (statements and publishes become its children) and ended with the
+    // frame's outcome in `done` / `reject`. Undefined, and nothing wrapped, when off.
+    const span = startFrameSpan(frame.type);
+    return span === undefined ? this.dispatch(conn, frame) : withSpan(span, () => this.dispatch(conn, frame, span));
+  }
+
+  private async dispatch(conn: Connection, frame: ClientFrame, span?: Span): Promise<void> {
     const started = performance.now();
     const done = () => {
       this.deps.metrics.frameSeconds.observe({ type: frame.type }, (performance.now() - started) / 1000);
       this.deps.metrics.frames.inc({ type: frame.type, outcome: 'ok' });
+      endFrameSpan(span, 'ok');
     };
     try {
       await this.frameLimits.check(conn, frame);
       if (frame.type === 'auth') await this.reauthenticate(conn, frame.token, frame.id);
       else if (frame.type === 'send_message') {
         while (conn.sendsInFlight.size >= MAX_PIPELINED_SENDS) await Promise.race(conn.sendsInFlight);
-        const send = handleFrame(frame, conn, this.deps).then(done, (err: unknown) => this.reject(conn, frame, err));
+        const send = handleFrame(frame, conn, this.deps).then(done, (err: unknown) => this.reject(conn, frame, err, span));
         conn.sendsInFlight.add(send);
         void send.finally(() => conn.sendsInFlight.delete(send));
         this.track(send);
@@ -305,14 +316,15 @@ export class WsGateway {
       } else await handleFrame(frame, conn, this.deps);
       done();
     } catch (err) {
-      this.reject(conn, frame, err);
+      this.reject(conn, frame, err, span);
     }
   }
 
   /** Answers a frame that failed with an `error` frame (and strikes or audits it as needed). */
-  private reject(conn: Connection, frame: ClientFrame, err: unknown): void {
+  private reject(conn: Connection, frame: ClientFrame, err: unknown, span?: Span): void {
     const e = toAppError(err);
     this.deps.metrics.frames.inc({ type: frame.type, outcome: e.code });
+    endFrameSpan(span, e.code, e.status >= 500);
     if (e.code === 'internal') this.deps.log.error({ err, frame: frame.type }, 'frame handler failed');
     if (e.dependency) this.deps.metrics.dependencyUnavailable.inc({ dependency: e.dependency });
     if (e.code === 'rate_limited') {

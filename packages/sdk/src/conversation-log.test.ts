@@ -105,4 +105,20 @@ describe('ConversationLog', () => {
     expect(log.countFromOthers('me', 1, 4)).toBe(1);
     expect(log.countFromOthers('me', 5)).toBe(0);
   });
+
+  it('counts a call that rang me and went unanswered as unread, but not my own calls or others\' missed calls', () => {
+    const log = new ConversationLog();
+    const call = (seq: number, reason: string, rung: string): MessageView => ({
+      conversation_id: 'c',
+      seq,
+      message_id: `m${seq}`,
+      sender_id: 'alice',
+      message: { type: 'system', event: 'call_ended', actor_id: 'alice', call_id: `k${seq}`, user_ids: [rung], reason, duration_ms: 0 },
+      created_at: '2030-01-01T00:00:00.000Z',
+    });
+    for (const e of [call(1, 'invite_timeout', 'me'), call(2, 'invite_timeout', 'bob'), call(3, 'user_hangup', 'me'), call(4, 'user_rejected', 'me')]) log.insert(e);
+    expect(log.countFromOthers('me', 0)).toBe(1);
+    expect(log.countFromOthers('bob', 0)).toBe(1);
+    expect(log.countFromOthers('alice', 0)).toBe(0);
+  });
 });

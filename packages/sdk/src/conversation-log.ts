@@ -104,7 +104,7 @@ export class ConversationLog {
     for (let i = this.indexAfter(after); i < this.sorted.length; i++) {
       const e = this.sorted[i]!;
       if (e.seq > upTo) break;
-      if (e.sender_id !== me && e.message.type !== 'system') n++;
+      if (countsAsUnread(e, me)) n++;
     }
     return n;
   }
@@ -125,4 +125,13 @@ export class ConversationLog {
     }
     return lo;
   }
+}
+
+/**
+ * What counts as unread for `me`: messages from others, and calls that rang
+ * `me` and went unanswered (a missed call). The server counts the same way.
+ */
+export function countsAsUnread(e: MessageView, me: UserId | null): boolean {
+  if (e.message.type !== 'system') return e.sender_id !== me;
+  return e.message.event === 'call_ended' && e.message.reason === 'invite_timeout' && me !== null && e.message.user_ids?.includes(me) === true;
 }

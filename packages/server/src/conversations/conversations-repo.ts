@@ -37,7 +37,10 @@ const VIEW_SQL = `
   SELECT c.id, me.user_id AS viewer_id, c.type, c.title, c.description, c.member_count, c.last_seq, c.created_at, me.read_seq, me.delivered_seq,
          (SELECT count(*)::int FROM messages m
            WHERE m.conversation_id = c.id AND m.seq > me.read_seq
-             AND m.kind = 'message' AND m.sender_id <> me.user_id) AS unread_count,
+             AND (m.kind = 'message' AND m.sender_id <> me.user_id
+                  -- a call that rang this member and was not answered: a missed call (the SDK counts alike)
+                  OR m.kind = 'system' AND m.content->>'event' = 'call_ended' AND m.content->>'reason' = 'invite_timeout'
+                     AND m.content->'user_ids' ? me.user_id::text)) AS unread_count,
          lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender_id,
          lm.content AS lm_content, lm.created_at AS lm_created_at
     FROM conversation_members me

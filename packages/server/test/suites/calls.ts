@@ -122,6 +122,13 @@ export function callsSuite(cluster: Cluster): void {
     expect(await after.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
     expect(callFrames(after, callId)).toEqual([]);
     expect(await b1.request({ type: 'call_answer', call_id: callId, party_id: 'bob', answer: ANSWER })).toMatchObject({ type: 'error' });
+    // The missed call is unread for Bob (whom it rang), not for Alice; reading it clears it.
+    const view = (u: TestUser) => api(a.url, 'GET', `/api/v1/conversations/${conv}`, { token: u.token }).then((r) => r.body);
+    const bobs = await view(bob);
+    expect(bobs.last_message.message).toMatchObject({ event: 'call_ended', reason: 'invite_timeout', user_ids: [bob.id], group_call_id: callId });
+    expect([bobs.unread_count, (await view(alice)).unread_count]).toEqual([1, 0]);
+    await b1.request({ type: 'read', conversation_id: conv, seq: bobs.last_seq });
+    expect((await view(bob)).unread_count).toBe(0);
     [a1, b1, late, after].forEach((s) => s.close());
   });
 

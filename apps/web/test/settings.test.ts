@@ -190,6 +190,52 @@ function suite(): void {
     await context.close();
   });
 
+  it('on a phone, with the keyboard alone: Settings opens, the theme changes with the arrow keys, and Escape gives focus back; a conversation mutes from its header', async () => {
+    const { page, context } = await newPerson(fixture, { label: 'sol-keys', width: 360, height: 640 });
+    await loginViaUi(page, sol.username);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement;
+        return el instanceof HTMLButtonElement || el instanceof HTMLInputElement ? (el.getAttribute('aria-label') ?? el.textContent?.trim() ?? '') : '';
+      });
+    // Buttons by their label; a conversation in the list by its title (its text holds the preview too).
+    const tabTo = async (name: string, partial = false) => {
+      const at = async () => (partial ? (await focused()).includes(name) : (await focused()) === name);
+      for (let i = 0; i < 30 && !(await at()); i++) await page.keyboard.press('Tab');
+      expect(await at()).toBe(true);
+    };
+    await tabTo('Settings');
+    await page.keyboard.press('Enter');
+    const dialog = settingsDialog(page);
+    await dialog.waitFor();
+    const system = dialog.getByRole('radio', { name: 'Same as the system' });
+    await system.focus();
+    await page.keyboard.press('ArrowDown'); // Light
+    await page.keyboard.press('ArrowDown'); // Dark
+    await until(() => page.evaluate(() => document.documentElement.dataset.theme ?? 'system'), 'dark');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focused()).toBe('Settings');
+    // The dialog fits the phone's width.
+    await page.keyboard.press('Enter');
+    const box = (await settingsDialog(page).boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(360);
+    await settingsDialog(page).getByRole('radio', { name: 'Same as the system' }).check();
+    await page.keyboard.press('Escape');
+
+    await tabTo('Tom Reader', true);
+    await page.keyboard.press('Enter');
+    await page.locator('.conversation-header').waitFor();
+    await tabTo('Mute notifications');
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('button', { name: 'Mute notifications' }).getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('button', { name: 'Mute notifications' }).getAttribute('aria-pressed')).toBe('false');
+    await context.close();
+  });
+
   it('a run of messages shows its time once, on the last; every message has its full date on hover', async () => {
     const { page, context } = await newPerson(fixture, { label: 'sol-times' });
     await loginViaUi(page, sol.username);

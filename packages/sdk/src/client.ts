@@ -1,4 +1,4 @@
-import type { ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UserId, UserView } from '@parley/protocol';
+import type { AuthResponse, ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UserId, UserView } from '@parley/protocol';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { CatchUp } from './catch-up.ts';
 import { toWsUrl, type ParleyClientEvents, type ParleyClientOptions } from './client-options.ts';
@@ -79,6 +79,8 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   /** Where conversations start (saved or chosen cursors), once loaded; null when every one starts at its newest entry. */
   private starts: Record<ConversationId, Seq> | null = null;
   private wantConnected = false;
+  /** Set while signed in with a bot token: what renews the access token. */
+  private botToken: string | null = null;
   private readonly ackWaiters = new Map<string, AckWaiter>();
 
   constructor(options: ParleyClientOptions) {
@@ -94,7 +96,11 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     const onError = (err: ParleyError) => this.emit('error', err);
 
     this.api = new RestClient({ baseUrl: options.url, fetch: fetchImpl, timeoutMs: requestTimeoutMs });
-    this.session = new Session({ refresh: (token) => this.api.refresh(token), refreshMarginMs: options.refreshMarginMs });
+    this.session = new Session({
+      // A bot has no refresh token: it presents its bot token again (a revoked one ends the session).
+      refresh: (token) => (this.botToken ? this.botSession(this.botToken) : this.api.refresh(token)),
+      refreshMarginMs: options.refreshMarginMs,
+    });
     this.api.auth = this.session;
     this.connection = new Connection({
       url: options.wsUrl ?? toWsUrl(options.url),
@@ -168,11 +174,34 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
 
   /** Creates an account and signs in as it. */
   async register(body: RegisterBody): Promise<UserView> {
+    this.botToken = null;
     return this.session.accept(await this.api.register(body)).user;
   }
 
   async login(body: LoginBody): Promise<UserView> {
+    this.botToken = null;
     return this.session.accept(await this.api.login(body)).user;
+  }
+
+  /**
+   * Signs in as a bot with a token from `POST /api/v1/bots/:id/tokens` (no
+   * username or password). The client renews its access token with the bot
+   * token; once the token is revoked the session ends (`logged_out`).
+   *
+   * @example
+   * ```ts
+   * await client.loginWithBotToken(process.env.PARLEY_BOT_TOKEN!);
+   * client.connect();
+   * ```
+   */
+  async loginWithBotToken(token: string): Promise<UserView> {
+    const auth = await this.botSession(token);
+    this.botToken = token;
+    return this.session.accept(auth).user;
+  }
+
+  private async botSession(token: string): Promise<AuthResponse> {
+    return { ...(await this.api.botLogin(token)), refresh_token: '' };
   }
 
   /** Revokes the session on the server, disconnects, and forgets the tokens and local state. */
@@ -180,7 +209,9 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     const data = this.session.data;
     this.disconnect();
     this.session.clear('logout');
-    if (data) await this.api.logout(data.refresh_token).catch((err: unknown) => this.emit('error', asParleyError(err)));
+    this.botToken = null;
+    // A bot's session has no refresh token to revoke (revoke the bot token itself to end it everywhere).
+    if (data?.refresh_token) await this.api.logout(data.refresh_token).catch((err: unknown) => this.emit('error', asParleyError(err)));
   }
 
   // --- Connection -------------------------------------------------------------

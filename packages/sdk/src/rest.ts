@@ -14,6 +14,7 @@ import type {
   RegisterBody,
   UserId,
   UserView,
+  BotSessionResponse,
 } from '@parley/protocol';
 import { ParleyError, toParleyError } from './errors.ts';
 
@@ -87,6 +88,11 @@ export class RestClient {
 
   login(body: LoginBody): Promise<AuthResponse> {
     return this.request('POST', '/auth/login', { body, auth: false });
+  }
+
+  /** Exchanges a bot token for an access token (`POST /auth/bot`). */
+  botLogin(token: string): Promise<BotSessionResponse> {
+    return this.request('POST', '/auth/bot', { body: { token }, auth: false });
   }
 
   /** Rotates the refresh token: the one passed in is spent, keep the new one. */

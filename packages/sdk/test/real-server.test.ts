@@ -132,6 +132,29 @@ describe('against the real server', () => {
     expect(entries.filter(isSystemEntry)).toEqual([]);
   });
 
+  it('a bot signs in with its token alone, talks, and is logged out when the token is revoked', async () => {
+    const owner = await registered('owner');
+    const username = `bot${Date.now().toString(36)}${(counter++).toString(36)}`;
+    const bot = await owner.api.request<{ id: string }>('POST', '/bots', { body: { username } });
+    const issued = await owner.api.request<{ id: string; token: string }>('POST', `/bots/${bot.id}/tokens`, { body: { name: 'sdk' } });
+    const client = newClient();
+    const me = await client.loginWithBotToken(issued.token);
+    expect(me).toMatchObject({ id: bot.id, kind: 'bot' });
+    expect(client.sessionData?.refresh_token).toBe('');
+    client.connect();
+    await client.connected();
+    const conv = await owner.createDirect(bot.id);
+    await eventually(() => expect(client.conversation(conv.id)).toBeDefined());
+    expect((await client.send(conv.id, 'beep')).seq).toBe(1);
+    await expect(newClient().loginWithBotToken('pbt_wrong')).rejects.toMatchObject({ code: 'invalid_credentials', status: 401 });
+
+    const loggedOut = new Promise((resolve) => client.on('logged_out', resolve));
+    await owner.api.request('DELETE', `/bots/${bot.id}/tokens/${issued.id}`);
+    // The socket is closed (4401); renewing with the revoked bot token fails for good: the session ends.
+    expect(await loggedOut).toEqual({ reason: 'invalid_refresh_token' });
+    expect(client.state).toBe('disconnected');
+  });
+
   it('after an offline spell, missed and queued messages each arrive exactly once, in order, on both sides', async () => {
     const alice = await registered('alice');
     const bob = await registered('bob');

@@ -310,7 +310,11 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       this.ackWaiters.set(entry.client_msg_id, waiter);
     }
     const { ack } = waiter;
-    return Object.assign({ ...entry }, { ack, then: ack.then.bind(ack) as PromiseLike<SendAck>['then'] });
+    // Not enumerable: the value still reads, compares and serialises as the plain entry.
+    return Object.defineProperties({ ...entry }, {
+      ack: { value: ack },
+      then: { value: ack.then.bind(ack) as PromiseLike<SendAck>['then'] },
+    }) as PendingSend;
   }
 
   /** Sends a failed message again (same `client_msg_id`). */

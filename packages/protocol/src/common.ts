@@ -68,6 +68,17 @@ export interface UserView {
   id: UserId;
   username: string;
   display_name: string;
+  /** `bot` for a bot account (an integration, not a person): clients mark it. The server always sends it. */
+  kind?: 'user' | 'bot';
+}
+
+/** Which integration posted an entry (an incoming webhook), on the entry's view. */
+export interface IntegrationView {
+  webhook_id: string;
+  /** The webhook's name, given by the conversation admin who created it. */
+  name: string;
+  /** The display name the integration asked for with this message, if any. */
+  display_name?: string;
 }
 
 export interface MemberView extends UserView {
@@ -84,6 +95,8 @@ export interface MessageView {
   sender_id: UserId;
   message: MessageContent | SystemContent;
   created_at: string;
+  /** Present when an integration (an incoming webhook) posted the entry. */
+  integration?: IntegrationView;
 }
 
 export interface ConversationView {

@@ -33,6 +33,10 @@ export const ErrorCodes = {
   not_found: 404,
   /** The conversation does not exist or the caller is not a member of it. */
   conversation_not_found: 404,
+  /** The bot has no token with this id. */
+  bot_token_not_found: 404,
+  /** The incoming webhook does not exist, or was revoked. */
+  webhook_not_found: 404,
   /** A user named in the request does not exist. */
   user_not_found: 404,
   /** The username is already registered. */

@@ -155,6 +155,8 @@ export interface ErrorFrame {
 
 export interface MessageFrame extends MessageView {
   type: 'message';
+  /** True on the entries sent in answer to a `sync` (catch-up), absent on live pushes. */
+  replayed?: boolean;
 }
 
 export interface ReceiptPushFrame {

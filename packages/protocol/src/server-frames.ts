@@ -55,7 +55,11 @@ export const ErrorFrameSchema = Type.Object({
   retry_after: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
-export const MessageFrameSchema = Type.Object({ type: Type.Literal('message'), ...messageViewProperties });
+export const MessageFrameSchema = Type.Object({
+  type: Type.Literal('message'),
+  ...messageViewProperties,
+  replayed: Type.Optional(Type.Boolean({ description: 'True on the entries sent in answer to a `sync` (catch-up); absent on live pushes.' })),
+});
 
 export const ReceiptPushFrameSchema = Type.Object({
   type: Type.Literal('receipt'),

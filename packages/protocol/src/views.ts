@@ -29,12 +29,14 @@ export const UserViewSchema = Type.Object({
   id: Uuid,
   username: Type.String(),
   display_name: Type.String(),
+  kind: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('bot')], { description: '`bot` for a bot account; clients mark it.' })),
 });
 
 export const MemberViewSchema = Type.Object({
   id: Uuid,
   username: Type.String(),
   display_name: Type.String(),
+  kind: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('bot')], { description: '`bot` for a bot account; clients mark it.' })),
   role: Type.Union([Type.Literal('admin'), Type.Literal('member')]),
   delivered_seq: SeqSchema,
   read_seq: SeqSchema,
@@ -73,6 +75,12 @@ export const messageViewProperties = {
   sender_id: Uuid,
   message: Type.Union([MessageContent, SystemContentSchema]),
   created_at: Timestamp,
+  integration: Type.Optional(
+    Type.Object(
+      { webhook_id: Uuid, name: Type.String(), display_name: Type.Optional(Type.String()) },
+      { description: 'Present when an incoming webhook posted the entry: which one.' },
+    ),
+  ),
 };
 
 export const MessageViewSchema = Type.Object(messageViewProperties);

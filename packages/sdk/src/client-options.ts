@@ -4,6 +4,8 @@ import type { StoreEvents } from './conversation-store.ts';
 import type { ParleyError } from './errors.ts';
 import type { OutboxEvent } from './outbox.ts';
 import type { OutboxStore } from './outbox-stores/outbox-store.ts';
+import type { CursorStore } from './cursor-stores/cursor-store.ts';
+import type { StartFrom } from './cursor-keeper.ts';
 import type { PresenceInfo } from './presence.ts';
 import type { FetchLike } from './rest.ts';
 import type { LogoutReason, SessionData } from './session.ts';
@@ -20,6 +22,19 @@ export interface ParleyClientOptions {
   fetch?: FetchLike;
   /** Where unacknowledged messages are kept; defaults to memory (lost on reload). */
   outbox?: OutboxStore;
+  /**
+   * Where the client saves, per conversation, how far the app has been handed entries (`entry` events),
+   * so that after a restart it receives what it missed, in order, once. Default: none (a restart starts
+   * every conversation at its newest entry). See {@link CursorStore} for the rule.
+   */
+  cursors?: CursorStore;
+  /**
+   * Where conversations start: `'saved'` (default) from the cursor store's cursors, `'latest'` at each
+   * conversation's newest entry (what happened while the client was away is not replayed), or a map of
+   * conversation id → seq (the entries after that seq are replayed). Conversations without a start begin
+   * at their newest entry.
+   */
+  startFrom?: StartFrom;
   /** A session saved from an earlier `session` event, to resume without logging in. */
   session?: SessionData | null;
   reconnect?: {

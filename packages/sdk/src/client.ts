@@ -1,4 +1,4 @@
-import type { ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UpdateConversationBody, UpdateProfileBody, UserId, UserView } from '@parley/protocol';
+import type { AuthResponse, ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UpdateConversationBody, UpdateProfileBody, UserId, UserView } from '@parley/protocol';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { CatchUp } from './catch-up.ts';
 import { toWsUrl, type ParleyClientEvents, type ParleyClientOptions } from './client-options.ts';
@@ -18,8 +18,27 @@ import { TokenKeeper } from './token-keeper.ts';
 import { Typing } from './typing.ts';
 import { UserDirectory } from './users.ts';
 import { Calls } from './calls/calls.ts';
+import { CursorKeeper } from './cursor-keeper.ts';
 
 export type { ParleyClientEvents, ParleyClientOptions } from './client-options.ts';
+
+/** What `send` resolves with: where the server stored the message. `duplicate` when that `client_msg_id` was stored before. */
+export interface SendAck {
+  conversation_id: ConversationId;
+  client_msg_id: string;
+  message_id: string;
+  seq: Seq;
+  created_at: string;
+  duplicate: boolean;
+}
+
+/** The pending entry `send` returns, which is also a promise of the server's ack. */
+export type PendingSend = OutboxEntry & PromiseLike<SendAck> & { readonly ack: Promise<SendAck> };
+
+interface AckWaiter {
+  ack: Promise<SendAck>;
+  settle: (err: ParleyError | null, value?: SendAck) => void;
+}
 
 /**
  * The Parley client: one object for the session, the socket, the local
@@ -56,6 +75,13 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly rtc: ParleyClientOptions['rtc'];
   private readonly uuid: () => string;
   private readonly connectWaiters = new Set<(err?: ParleyError) => void>();
+  private readonly cursorKeeper: CursorKeeper | null;
+  /** Where conversations start (saved or chosen cursors), once loaded; null when every one starts at its newest entry. */
+  private starts: Record<ConversationId, Seq> | null = null;
+  private wantConnected = false;
+  /** Set while signed in with a bot token: what renews the access token. */
+  private botToken: string | null = null;
+  private readonly ackWaiters = new Map<string, AckWaiter>();
 
   constructor(options: ParleyClientOptions) {
     super();
@@ -70,7 +96,11 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     const onError = (err: ParleyError) => this.emit('error', err);
 
     this.api = new RestClient({ baseUrl: options.url, fetch: fetchImpl, timeoutMs: requestTimeoutMs });
-    this.session = new Session({ refresh: (token) => this.api.refresh(token), refreshMarginMs: options.refreshMarginMs });
+    this.session = new Session({
+      // A bot has no refresh token: it presents its bot token again (a revoked one ends the session).
+      refresh: (token) => (this.botToken ? this.botSession(this.botToken) : this.api.refresh(token)),
+      refreshMarginMs: options.refreshMarginMs,
+    });
     this.api.auth = this.session;
     this.connection = new Connection({
       url: options.wsUrl ?? toWsUrl(options.url),
@@ -95,7 +125,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       transport: this.connection,
       api: this.api,
       store: this.store,
-      ingest: (entry) => this.ingest(entry),
+      ingest: (entry) => this.ingest(entry, true),
       onError,
       gapFillDelayMs: options.gapFillDelayMs,
       pageSize: options.historyPageSize,
@@ -116,6 +146,11 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       members: () => this.store.members(),
       onLoaded: (users) => this.emit('users', users),
     });
+    const startFrom = options.startFrom ?? 'saved';
+    this.cursorKeeper =
+      options.cursors || typeof startFrom === 'object'
+        ? new CursorKeeper(options.cursors ?? { load: async () => ({}), save: async () => {}, delete: async () => {} }, startFrom, onError)
+        : null;
     this.wire();
     if (options.session) this.session.set(options.session);
   }
@@ -139,10 +174,12 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
 
   /** Creates an account and signs in as it. */
   async register(body: RegisterBody): Promise<UserView> {
+    this.botToken = null;
     return this.session.accept(await this.api.register(body)).user;
   }
 
   async login(body: LoginBody): Promise<UserView> {
+    this.botToken = null;
     return this.session.accept(await this.api.login(body)).user;
   }
 
@@ -162,23 +199,57 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     await this.session.replaceWith(() => this.api.changePassword({ current_password: currentPassword, new_password: newPassword }));
   }
 
+  /**
+   * Signs in as a bot with a token from `POST /api/v1/bots/:id/tokens` (no
+   * username or password). The client renews its access token with the bot
+   * token; once the token is revoked the session ends (`logged_out`).
+   *
+   * @example
+   * ```ts
+   * await client.loginWithBotToken(process.env.PARLEY_BOT_TOKEN!);
+   * client.connect();
+   * ```
+   */
+  async loginWithBotToken(token: string): Promise<UserView> {
+    const auth = await this.botSession(token);
+    this.botToken = token;
+    return this.session.accept(auth).user;
+  }
+
+  private async botSession(token: string): Promise<AuthResponse> {
+    return { ...(await this.api.botLogin(token)), refresh_token: '' };
+  }
+
   /** Revokes the session on the server, disconnects, and forgets the tokens and local state. */
   async logout(): Promise<void> {
     const data = this.session.data;
     this.disconnect();
     this.session.clear('logout');
-    if (data) await this.api.logout(data.refresh_token).catch((err: unknown) => this.emit('error', asParleyError(err)));
+    this.botToken = null;
+    // A bot's session has no refresh token to revoke (revoke the bot token itself to end it everywhere).
+    if (data?.refresh_token) await this.api.logout(data.refresh_token).catch((err: unknown) => this.emit('error', asParleyError(err)));
   }
 
   // --- Connection -------------------------------------------------------------
 
   /** Connects, and stays connected (reconnecting as needed) until `disconnect()`. */
   connect(): void {
-    this.connection.start();
+    this.wantConnected = true;
+    if (!this.cursorKeeper || this.starts) {
+      this.connection.start();
+      return;
+    }
+    // The first sync must start from the saved cursors: read them before opening the socket.
+    void this.cursorKeeper.starts.then((starts) => {
+      this.starts ??= starts;
+      this.seedStarts();
+      if (this.wantConnected) this.connection.start();
+    });
   }
 
   /** Closes the socket and stops reconnecting. Sends made meanwhile wait in the outbox. */
   disconnect(): void {
+    this.wantConnected = false;
     this.connection.stop();
     this.settleWaiters(new ParleyError('closed', 'disconnected'));
   }
@@ -219,6 +290,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     this.receipts.reset();
     this.typingState.reset();
     await this.outbox.close();
+    await this.cursorKeeper?.settled();
   }
 
   // --- Messages -----------------------------------------------------------------
@@ -226,12 +298,39 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   /**
    * Sends a text message. Returns at once with the pending entry (its
    * `client_msg_id` identifies it until the server's copy arrives); the
-   * outbox delivers it exactly once, across reconnects and restarts.
+   * outbox delivers it exactly once, across reconnects and restarts. The
+   * entry is also a promise of the server's ack: `await` it for the stored
+   * `seq` and `message_id`; it rejects with a {@link ParleyError} when the
+   * server refuses the message for good (or it is discarded). Left unawaited,
+   * a refusal is reported by the `outbox` event only.
+   *
+   * `options.clientMsgId` chooses the id: a bot that answers entry X with an
+   * id derived from X's `message_id` answers once even if X is handed to it
+   * again after a crash (the server stores each `client_msg_id` once).
+   *
+   * @example
+   * ```ts
+   * const { seq } = await client.send(chat.id, 'pong', { clientMsgId: `pong-${entry.message_id}` });
+   * ```
    */
-  send(conversationId: ConversationId, text: string): OutboxEntry {
-    const entry = this.outbox.enqueue(conversationId, text);
+  send(conversationId: ConversationId, text: string, options: { clientMsgId?: string } = {}): PendingSend {
+    const entry = this.outbox.enqueue(conversationId, text, options.clientMsgId);
     this.typingState.set(conversationId, false);
-    return entry;
+    let waiter = this.ackWaiters.get(entry.client_msg_id);
+    if (!waiter) {
+      let settle!: AckWaiter['settle'];
+      const ack = new Promise<SendAck>((resolve, reject) => (settle = (err, value) => (err ? reject(err) : resolve(value!))));
+      // Marked handled: an app that never awaits a send must not crash Node on a refusal.
+      ack.catch(() => {});
+      waiter = { ack, settle };
+      this.ackWaiters.set(entry.client_msg_id, waiter);
+    }
+    const { ack } = waiter;
+    // Not enumerable: the value still reads, compares and serialises as the plain entry.
+    return Object.defineProperties({ ...entry }, {
+      ack: { value: ack },
+      then: { value: ack.then.bind(ack) as PromiseLike<SendAck>['then'] },
+    }) as PendingSend;
   }
 
   /** Sends a failed message again (same `client_msg_id`). */
@@ -447,6 +546,12 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     for (const name of ['message', 'conversation', 'conversation_removed', 'receipt', 'unread'] as const) {
       store.events.on(name, (payload) => this.emit(name, payload as never));
     }
+    store.events.on('entry', (payload) => {
+      this.emit('entry', payload);
+      // After the listeners returned: the cursor never runs ahead of what the app was handed.
+      this.cursorKeeper?.handed(payload.conversationId, payload.entry.seq);
+    });
+    store.events.on('conversation_removed', ({ conversationId }) => this.cursorKeeper?.forget(conversationId));
     store.events.on('conversation_removed', ({ conversationId }) => this.typingState.forget(conversationId));
     // What a conversation's view says exists has reached this device, even before it is loaded.
     store.events.on('conversation', ({ id }) => this.receipts.noteReceived(id));
@@ -467,6 +572,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       this.presence.reset();
       this.callsManager?.reset();
       this.store.clear();
+      this.seedStarts();
       this.users.reset();
       this.userId = userId;
       this.store.me = userId;
@@ -494,8 +600,8 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     }
     switch (frame.type) {
       case 'message': {
-        const { type: _, ...entry } = frame;
-        this.ingest(entry);
+        const { type: _, replayed, ...entry } = frame;
+        this.ingest(entry, replayed === true);
         return;
       }
       case 'receipt':
@@ -527,9 +633,9 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   }
 
   /** Takes an entry from anywhere (push, ack, sync, backfill): duplicates are dropped by seq, gaps are filled. */
-  private ingest(entry: MessageView): void {
+  private ingest(entry: MessageView, replayed = false): void {
     const id = entry.conversation_id;
-    const inserted = this.store.insert(entry);
+    const inserted = this.store.insert(entry, replayed);
     this.catchUp.ensureView(id);
     if (!inserted) return;
     if (entry.sender_id !== this.userId) {
@@ -541,6 +647,15 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
 
   private onOutbox(event: OutboxEvent): void {
     this.emit('outbox', event);
+    const waiter = event.kind === 'queued' ? undefined : this.ackWaiters.get(event.entry.client_msg_id);
+    if (waiter) {
+      this.ackWaiters.delete(event.entry.client_msg_id);
+      if (event.kind === 'sent') {
+        const { conversation_id, message_id, seq, created_at, duplicate } = event.ack;
+        waiter.settle(null, { conversation_id, message_id, seq, created_at, duplicate, client_msg_id: event.entry.client_msg_id });
+      } else if (event.kind === 'failed') waiter.settle(event.error);
+      else waiter.settle(new ParleyError('closed', 'the message was discarded before it was sent'));
+    }
     if (event.kind !== 'sent') return;
     const { entry, ack } = event;
     // The ack carries all of the stored entry: the message need not wait for its own push.
@@ -552,6 +667,12 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       message: { type: 'text', text: entry.text, attachments: [], client_msg_id: entry.client_msg_id, sent_at: entry.sent_at },
       created_at: ack.created_at,
     });
+  }
+
+  /** Starts the conversations with a saved or chosen cursor there, before anything else creates their logs. */
+  private seedStarts(): void {
+    if (!this.starts) return;
+    for (const [id, seq] of Object.entries(this.starts)) this.store.seed(id, seq);
   }
 
   private snapshotOf(id: ConversationId): ConversationSnapshot {

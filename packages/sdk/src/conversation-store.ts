@@ -44,8 +44,19 @@ export interface ConversationSnapshot {
 export type MessageStatus = 'pending' | 'failed' | 'sent' | 'delivered' | 'read';
 
 export interface StoreEvents {
-  /** A new entry was added (each seq once, whatever its route: push, ack, sync, backfill, history). */
-  message: { conversationId: ConversationId; entry: MessageView };
+  /**
+   * A new entry was added (each seq once, whatever its route: push, ack, sync, backfill, history), as it
+   * arrives: an early entry comes before the gap under it is filled. `replayed` is false for a live push
+   * (or this client's own ack) and true for what catch-up brought (sync after a (re)connect, gap fill,
+   * older history). For each entry once and in seq order, listen to `entry`.
+   */
+  message: { conversationId: ConversationId; entry: MessageView; replayed: boolean };
+  /**
+   * Each entry of a conversation once, in seq order, when every entry before it (from where this client
+   * started) has been handed over too: what a bot acts on. `replayed` as for `message`. The client saves
+   * the conversation's cursor after the listeners have returned (see `CursorStore`).
+   */
+  entry: { conversationId: ConversationId; entry: MessageView; replayed: boolean };
   /** A conversation was discovered or its metadata changed. */
   conversation: ConversationSnapshot;
   conversation_removed: { conversationId: ConversationId };
@@ -89,6 +100,8 @@ function moveCursors(all: Map<UserId, MemberCursors>, userId: UserId, delivered:
 export class ConversationStore {
   readonly events = new Emitter<StoreEvents>();
   private readonly records = new Map<ConversationId, ConversationRecord>();
+  /** Entries that catch-up brought rather than a live push. */
+  private readonly replayed = new WeakSet<MessageView>();
   /** The signed-in user: their own messages are never unread. */
   me: UserId | null = null;
 
@@ -172,11 +185,23 @@ export class ConversationStore {
     this.records.clear();
   }
 
-  /** Adds an entry; returns false for a duplicate. */
-  insert(entry: MessageView): boolean {
+  /**
+   * Starts a conversation not held yet at `seq`: the entries after it are wanted (a saved cursor, or the
+   * point the app chose). Returns false when the conversation is already held.
+   */
+  seed(id: ConversationId, seq: Seq): boolean {
+    if (this.records.has(id)) return false;
+    this.create(id, seq);
+    return true;
+  }
+
+  /** Adds an entry; returns false for a duplicate. `replayed`: brought by catch-up rather than pushed live. */
+  insert(entry: MessageView, replayed = false): boolean {
     this.ensure(entry.conversation_id, entry.seq);
     const r = this.records.get(entry.conversation_id)!;
+    const cursorBefore = r.log.cursor;
     if (!r.log.insert(entry)) return false;
+    if (replayed) this.replayed.add(entry);
     // The server moves the sender's cursors with each message they send, and tells nobody: a message
     // from another member is the news that their cursors moved. (Without it, a message Bob wrote
     // offline, stored after one of ours, left our tick short of "read" until a reload.)
@@ -192,7 +217,12 @@ export class ConversationStore {
       r.view.last_message = entry;
       r.view.last_seq = Math.max(r.view.last_seq, entry.seq);
     }
-    this.events.emit('message', { conversationId: entry.conversation_id, entry });
+    this.events.emit('message', { conversationId: entry.conversation_id, entry, replayed });
+    // Entries that the insert made contiguous, oldest first: each is handed over once, in order.
+    for (let seq = cursorBefore + 1; seq <= r.log.cursor; seq++) {
+      const next = r.log.get(seq);
+      if (next) this.events.emit('entry', { conversationId: r.id, entry: next, replayed: this.replayed.has(next) });
+    }
     if (moved) {
       this.events.emit('receipt', { conversationId: r.id, userId: entry.sender_id, deliveredSeq: moved.delivered_seq, readSeq: moved.read_seq });
     }
@@ -205,7 +235,7 @@ export class ConversationStore {
     const r = this.records.get(id);
     if (!r) return [];
     const added = r.log.addOlder(entries, hasMore);
-    for (const entry of added) this.events.emit('message', { conversationId: id, entry });
+    for (const entry of added) this.events.emit('message', { conversationId: id, entry, replayed: true });
     if (added.length > 0) this.recount(r);
     return added;
   }

@@ -1,9 +1,11 @@
 /**
- * @parley/sdk — the Parley client for browsers and Node.
+ * @parley/sdk — the Parley client for browsers and Node. The Node-only file
+ * stores are in `@parley/sdk/node`.
  *
  * @example
  * ```ts
- * import { ParleyClient, FileOutboxStore } from '@parley/sdk';
+ * import { ParleyClient } from '@parley/sdk';
+ * import { FileOutboxStore } from '@parley/sdk/node';
  *
  * const client = new ParleyClient({ url: 'http://localhost:8080', outbox: new FileOutboxStore('outbox.json') });
  * client.on('message', ({ entry }) => console.log(entry.seq, entry.message));
@@ -11,7 +13,12 @@
  * client.connect();
  * ```
  */
-export { ParleyClient, type ParleyClientEvents, type ParleyClientOptions } from './client.ts';
+export { ParleyClient, type ParleyClientEvents, type ParleyClientOptions, type PendingSend, type SendAck } from './client.ts';
+export { isSystemEntry, isTextEntry, type SystemEntry, type TextEntry } from './entries.ts';
+export type { StartFrom } from './cursor-keeper.ts';
+export type { CursorStore } from './cursor-stores/cursor-store.ts';
+export { MemoryCursorStore } from './cursor-stores/memory-cursor-store.ts';
+export { IndexedDbCursorStore } from './cursor-stores/indexeddb-cursor-store.ts';
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 export type { ConnectionEvents, ConnectionState } from './connection.ts';
 export type { ConversationSnapshot, MessageStatus, StoreEvents } from './conversation-store.ts';
@@ -23,7 +30,6 @@ export { ParleyError, type ClientErrorCode } from './errors.ts';
 export type { OutboxEvent } from './outbox.ts';
 export type { OutboxEntry, OutboxStore } from './outbox-stores/outbox-store.ts';
 export { MemoryOutboxStore } from './outbox-stores/memory-outbox-store.ts';
-export { FileOutboxStore } from './outbox-stores/file-outbox-store.ts';
 export { IndexedDbOutboxStore } from './outbox-stores/indexeddb-outbox-store.ts';
 export type { PresenceInfo } from './presence.ts';
 export {

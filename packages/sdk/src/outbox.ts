@@ -80,14 +80,20 @@ export class Outbox {
   }
 
   /** Queues a text message and returns its pending entry. Throws `validation_failed` for text the server would refuse. */
-  enqueue(conversationId: ConversationId, text: string): OutboxEntry {
+  enqueue(conversationId: ConversationId, text: string, clientMsgId?: string): OutboxEntry {
     if (!this.user) throw new ParleyError('unauthenticated', 'log in before sending');
+    if (clientMsgId !== undefined) {
+      if (clientMsgId.length === 0 || clientMsgId.length > 64) throw new ParleyError('validation_failed', 'clientMsgId must be 1 to 64 characters');
+      // Queued already (the app repeated itself, e.g. after a restart): the same entry, sent once.
+      const queued = this.entries.get(clientMsgId);
+      if (queued) return queued;
+    }
     if (text.length === 0 || text.length > MAX_TEXT_LENGTH) {
       throw new ParleyError('validation_failed', `text must be 1 to ${MAX_TEXT_LENGTH} characters`);
     }
     const now = this.now();
     const entry: OutboxEntry = {
-      client_msg_id: this.randomUUID(),
+      client_msg_id: clientMsgId ?? this.randomUUID(),
       conversation_id: conversationId,
       user_id: this.user,
       text,

@@ -17,6 +17,7 @@ import type {
   UpdateProfileBody,
   UserId,
   UserView,
+  BotSessionResponse,
 } from '@parley/protocol';
 import { ParleyError, toParleyError } from './errors.ts';
 
@@ -90,6 +91,11 @@ export class RestClient {
 
   login(body: LoginBody): Promise<AuthResponse> {
     return this.request('POST', '/auth/login', { body, auth: false });
+  }
+
+  /** Exchanges a bot token for an access token (`POST /auth/bot`). */
+  botLogin(token: string): Promise<BotSessionResponse> {
+    return this.request('POST', '/auth/bot', { body: { token }, auth: false });
   }
 
   /** Rotates the refresh token: the one passed in is spent, keep the new one. */

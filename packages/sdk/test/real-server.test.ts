@@ -5,6 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CloseCodes, type ConversationId, type MessageView } from '@parley/protocol';
 import { ParleyClient, type ParleyClientOptions } from '../src/client.ts';
+import { isSystemEntry, isTextEntry } from '../src/entries.ts';
+import { ParleyError } from '../src/errors.ts';
 import { FileOutboxStore } from '../src/outbox-stores/file-outbox-store.ts';
 import type { OutboxEvent } from '../src/outbox.ts';
 import { eventually } from './support/eventually.ts';
@@ -97,6 +99,60 @@ describe('against the real server', () => {
     await eventually(() => expect(alice.presenceOf(bob.user!.id)?.status).toBe('online'));
     bob.disconnect();
     await eventually(() => expect(alice.presenceOf(bob.user!.id)?.status).toBe('offline'));
+  });
+
+  it('send resolves with the ack; a chosen clientMsgId is stored once; a refusal rejects with a ParleyError code', async () => {
+    const alice = await registered('alice');
+    const bob = await registered('bob');
+    alice.connect();
+    await alice.connected();
+    const conv = await alice.createDirect(bob.user!.id);
+    const pending = alice.send(conv.id, 'first');
+    expect(pending.status).toBe('pending');
+    const ack = await pending;
+    expect(ack).toMatchObject({ conversation_id: conv.id, seq: 1, duplicate: false, client_msg_id: pending.client_msg_id });
+    expect(alice.messages(conv.id)[0]?.message_id).toBe(ack.message_id);
+
+    const again = await alice.send(conv.id, 'answer', { clientMsgId: 'answer-to-x' });
+    // The same id once more (a bot handed the same entry again after a crash): the original is returned, nothing stored.
+    const repeat = await alice.send(conv.id, 'answer', { clientMsgId: 'answer-to-x' });
+    expect(repeat).toMatchObject({ seq: again.seq, message_id: again.message_id, duplicate: true });
+    expect((await serverHistory(alice, conv.id)).map((m) => m.seq)).toEqual([1, 2]);
+
+    const stranger = await registered('carol');
+    stranger.connect();
+    await stranger.connected();
+    const refused = stranger.send(conv.id, 'let me in');
+    await expect(refused).rejects.toBeInstanceOf(ParleyError);
+    await expect(refused.ack).rejects.toMatchObject({ code: 'conversation_not_found' });
+    await expect(stranger.api.history(conv.id, { after_seq: 0 })).rejects.toMatchObject({ name: 'ParleyError', code: 'conversation_not_found', status: 404 });
+
+    const entries = alice.messages(conv.id);
+    expect(entries.filter(isTextEntry).map((e) => e.message.text)).toEqual(['first', 'answer']);
+    expect(entries.filter(isSystemEntry)).toEqual([]);
+  });
+
+  it('a bot signs in with its token alone, talks, and is logged out when the token is revoked', async () => {
+    const owner = await registered('owner');
+    const username = `bot${Date.now().toString(36)}${(counter++).toString(36)}`;
+    const bot = await owner.api.request<{ id: string }>('POST', '/bots', { body: { username } });
+    const issued = await owner.api.request<{ id: string; token: string }>('POST', `/bots/${bot.id}/tokens`, { body: { name: 'sdk' } });
+    const client = newClient();
+    const me = await client.loginWithBotToken(issued.token);
+    expect(me).toMatchObject({ id: bot.id, kind: 'bot' });
+    expect(client.sessionData?.refresh_token).toBe('');
+    client.connect();
+    await client.connected();
+    const conv = await owner.createDirect(bot.id);
+    await eventually(() => expect(client.conversation(conv.id)).toBeDefined());
+    expect((await client.send(conv.id, 'beep')).seq).toBe(1);
+    await expect(newClient().loginWithBotToken('pbt_wrong')).rejects.toMatchObject({ code: 'invalid_credentials', status: 401 });
+
+    const loggedOut = new Promise((resolve) => client.on('logged_out', resolve));
+    await owner.api.request('DELETE', `/bots/${bot.id}/tokens/${issued.id}`);
+    // The socket is closed (4401); renewing with the revoked bot token fails for good: the session ends.
+    expect(await loggedOut).toEqual({ reason: 'invalid_refresh_token' });
+    expect(client.state).toBe('disconnected');
   });
 
   it('after an offline spell, missed and queued messages each arrive exactly once, in order, on both sides', async () => {

@@ -10,7 +10,13 @@ export type AuditEvent =
   | 'refresh_token_reused'
   | 'rate_limited'
   | 'permission_denied'
-  | 'handshake_rejected';
+  | 'handshake_rejected'
+  | 'bot_created'
+  | 'bot_token_created'
+  | 'bot_token_revoked'
+  | 'webhook_created'
+  | 'webhook_revoked'
+  | 'webhook_posted';
 
 export type AuditFields = Record<string, string | number | null | undefined>;
 

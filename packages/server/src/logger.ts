@@ -15,13 +15,14 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     mixin: traceLogMixin,
     mixinMergeStrategy: traceLogMixinMerge,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]', '*.password', '*.access_token', '*.refresh_token'],
+      paths: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]', '*.password', '*.access_token', '*.refresh_token', '*.token'],
       censor: '[redacted]',
     },
     serializers: {
       req: (req: IncomingMessage & { ip?: string }) => ({
         method: req.method,
-        url: (req.url ?? '').split('?')[0],
+        // An incoming webhook's secret is its path: only the route is logged.
+        url: (req.url ?? '').split('?')[0]!.replace(/^\/api\/v1\/hooks\/[^/]+/, '/api/v1/hooks/[redacted]'),
         remoteAddress: req.ip ?? req.socket?.remoteAddress,
       }),
       err: pino.stdSerializers.err,

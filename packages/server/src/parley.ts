@@ -49,6 +49,11 @@ import { KafkaSink } from './events/kafka-sink.ts';
 import { activeTracer, startTracing, stopTracing } from './tracing/tracer.ts';
 import { traceDatabase } from './tracing/traced-database.ts';
 import { traceHttp } from './tracing/http-tracing.ts';
+import { BotService } from './bots/bot-service.ts';
+import { registerBotLoginRoute, registerBotRoutes } from './bots/routes.ts';
+import { filterBotConversations, guardBotScope } from './bots/scope.ts';
+import { WebhookService } from './webhooks/webhook-service.ts';
+import { limitWebhookAddress, registerWebhookPostRoute, registerWebhookRoutes } from './webhooks/routes.ts';
 
 export interface ParleyOptions {
   /** Use this database instead of opening the configured one (tests share one per file). It is not closed by `close()`. */
@@ -139,6 +144,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   );
   const presence = new PresenceService(presenceStore, db, notifier, config.instanceId, log);
   const conversations = new ConversationsService(db, notifier, presence);
+  const bots = new BotService(db, { tokens, revoked, notifier, audit });
+  const webhooks = new WebhookService(db, { conversations, messaging, limiter, limits: config.limits, audit });
   const { events } = config;
   const sink =
     events.kafkaBrokers.length > 0
@@ -182,15 +189,26 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     markAccess(scope, 'public');
     scope.addHook('onRequest', limitPublic(limiter, config.limits, audit));
     registerAuthRoutes(scope, auth);
+    registerBotLoginRoute(scope, bots);
+  });
+  await http.register(async (scope) => {
+    markAccess(scope, 'public');
+    scope.addHook('onRequest', limitWebhookAddress(limiter, config.limits, audit));
+    registerWebhookPostRoute(scope, webhooks);
   });
   await http.register(async (scope) => {
     markAccess(scope, 'user');
     scope.addHook('onRequest', requireUser(tokens, limiter, config.limits, audit));
+    // A bot token's scope (which conversations, read / send) narrows every route below.
+    scope.addHook('preHandler', guardBotScope);
+    scope.addHook('preSerialization', filterBotConversations);
     registerAuthenticatedAuthRoutes(scope, auth);
     registerUserRoutes(scope, new UsersRepo(db));
     registerConversationRoutes(scope, conversations);
     registerMessagingRoutes(scope, messaging);
     registerCallRoutes(scope, config.turn);
+    registerBotRoutes(scope, bots);
+    registerWebhookRoutes(scope, webhooks);
   });
   if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);
   await http.ready();

@@ -8,6 +8,7 @@ import { badInputSuite } from './suites/bad-input.ts';
 import { presenceSuite } from './suites/presence.ts';
 import { roomsSuite } from './suites/rooms.ts';
 import { callsSuite } from './suites/calls.ts';
+import { botsSuite } from './suites/bots.ts';
 
 /** Every integration suite over one cluster: run once per storage engine, same tests. */
 export function integration(kind: DatabaseKind): void {
@@ -19,4 +20,5 @@ export function integration(kind: DatabaseKind): void {
   describe('large rooms', () => roomsSuite(cluster));
   describe('calls', () => callsSuite(cluster));
   describe('bad input', () => badInputSuite(cluster));
+  describe('bots and webhooks', () => botsSuite(cluster));
 }

@@ -107,7 +107,10 @@ describe('the REST API under generated requests', () => {
     await api(server.url, 'POST', `/api/v1/conversations/${victim.id}/messages`, { token: alice.token, body: textMessage('private') });
     const own = await createConversation(server.url, mallory, [bob, alice], 'group');
     const direct = await createConversation(server.url, mallory, [bob]);
-    pools = { uuids: [alice.id, bob.id, mallory.id, victim.id, own.id, direct.id] };
+    // Mallory's own bot and token, so the bot routes' handlers are reached, not only their edge.
+    const bot = await api(server.url, 'POST', '/api/v1/bots', { token: mallory.token, body: { username: `fz${Date.now().toString(36)}` } });
+    const botToken = await api(server.url, 'POST', `/api/v1/bots/${bot.body.id}/tokens`, { token: mallory.token, body: { name: 'fuzz' } });
+    pools = { uuids: [alice.id, bob.id, mallory.id, victim.id, own.id, direct.id, bot.body.id, botToken.body.id] };
   });
   afterAll(async () => {
     await server?.close();

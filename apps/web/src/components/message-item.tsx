@@ -39,6 +39,8 @@ export interface MessageItemProps {
   senderName: string;
   /** The sender's `@username` beside the name (names can repeat or look alike); null when not known. */
   senderHandle: string | null;
+  /** The sender is a bot account: marked as such. */
+  senderIsBot?: boolean;
   /** Shown above the text (first message of a group from someone else in a group conversation). */
   showSender: boolean;
   /** Ticks, for this user's messages. */
@@ -55,7 +57,7 @@ export interface MessageItemProps {
  * receipt redraws only the items it changes.
  */
 export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
-  const { entry, mine, firstOfGroup, lastOfGroup, senderName, senderHandle, showSender, status, systemLine, onInfo } = props;
+  const { entry, mine, firstOfGroup, lastOfGroup, senderName, senderHandle, senderIsBot, showSender, status, systemLine, onInfo } = props;
   const content = entry.message;
   if (content.type === 'system') {
     return (
@@ -69,7 +71,8 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
       <div className="bubble">
         {showSender ? (
           <p className="bubble__sender">
-            {senderName}
+            {entry.integration?.display_name ?? senderName}
+            {senderIsBot && <span className="bot-badge">{entry.integration ? 'integration' : 'bot'}</span>}
             {senderHandle && <span className="bubble__handle"> {senderHandle}</span>}
           </p>
         ) : (

@@ -4,7 +4,7 @@ import { useSignedIn } from '../hooks/use-client.ts';
 import { useMessages } from '../hooks/use-messages.ts';
 import { peopleIn, useFormerMembers } from '../hooks/use-names.ts';
 import { describeError } from '../lib/errors.ts';
-import { memberHandle, memberName, systemText } from '../lib/names.ts';
+import { memberHandle, memberName, systemText, isBotMember } from '../lib/names.ts';
 import { buildRows, type Row } from '../lib/rows.ts';
 import { Icon } from './icon.tsx';
 import { CallEntry } from './call-entry.tsx';
@@ -287,6 +287,7 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
                   lastOfGroup={row.lastOfGroup}
                   senderName={name(entry.sender_id)}
                   senderHandle={memberHandle(conversation, entry.sender_id, lookup)}
+                  senderIsBot={isBotMember(conversation, entry.sender_id, lookup)}
                   showSender={!row.mine && conversation.type === 'group' && row.firstOfGroup}
                   status={row.mine && content.type === 'text' ? client.messageStatus(id, entry.seq) : null}
                   systemLine={content.type === 'system' ? systemText(content, name, me.id) : null}

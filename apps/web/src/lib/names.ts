@@ -37,6 +37,11 @@ export function memberHandle(conversation: ConversationSnapshot | undefined, id:
   return user ? `@${user.username}` : null;
 }
 
+/** True when the user is a bot account (or an integration's): the UI marks them. */
+export function isBotMember(conversation: ConversationSnapshot | undefined, id: UserId, lookup?: UserLookup): boolean {
+  return findUser(conversation, id, lookup)?.kind === 'bot';
+}
+
 /** Names of users by id, from the conversation's members (then `lookup`, for those who left), with "You" for the signed-in user. */
 export function memberName(conversation: ConversationSnapshot | undefined, me: UserId, id: UserId, lookup?: UserLookup): string {
   if (id === me) return 'You';

@@ -19,7 +19,17 @@ interface Key {
   publicKey: CryptoKey;
 }
 
+/** What a bot token allows, carried in the access tokens it is exchanged for (`scp`). */
+export interface TokenScope {
+  /** Conversations the token may act in; null: every conversation the bot is a member of. */
+  conversations: string[] | null;
+  read: boolean;
+  send: boolean;
+}
+
 export interface VerifiedToken {
+  /** Present on a bot token's access tokens: what they may do (a user's tokens have none). */
+  scope?: TokenScope;
   userId: UserId;
   /** The refresh-token family (login) this token belongs to: logout ends its sockets. */
   sessionId: string;
@@ -98,10 +108,10 @@ export class AccessTokens {
   }
 
   /** Signs an access token for a session (the refresh-token family it belongs to). */
-  async sign(userId: UserId, sessionId: string, ttlSeconds = this.options.ttlSeconds): Promise<string> {
+  async sign(userId: UserId, sessionId: string, ttlSeconds = this.options.ttlSeconds, scope?: TokenScope): Promise<string> {
     const key = this.current;
     if (!key) throw new AppError('internal', 'signing keys not initialised');
-    return new SignJWT({ sid: sessionId })
+    return new SignJWT({ sid: sessionId, ...(scope ? { scp: { c: scope.conversations, r: scope.read, s: scope.send } } : {}) })
       .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(this.options.issuer)
@@ -150,7 +160,8 @@ export class AccessTokens {
         requiredClaims: ['sub', 'exp', 'sid'],
       });
       if (typeof payload.sid !== 'string') throw new Error('sid is not a string');
-      return { userId: payload.sub!, sessionId: payload.sid, expiresAt: payload.exp! };
+      const scope = readScope(payload.scp);
+      return { userId: payload.sub!, sessionId: payload.sid, expiresAt: payload.exp!, ...(scope ? { scope } : {}) };
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw new AppError('token_expired', 'access token expired');
       throw new AppError('unauthenticated', 'invalid access token');
@@ -167,4 +178,13 @@ export class AccessTokens {
     if (!key) throw new Error('unknown kid');
     return key.publicKey;
   }
+}
+
+/** The `scp` claim of a bot's access token; a malformed one fails verification. */
+function readScope(claim: unknown): TokenScope | undefined {
+  if (claim === undefined) return undefined;
+  const c = claim as { c?: unknown; r?: unknown; s?: unknown };
+  const conversations = c.c === null ? null : Array.isArray(c.c) && c.c.every((id) => typeof id === 'string') ? (c.c as string[]) : undefined;
+  if (conversations === undefined || typeof c.r !== 'boolean' || typeof c.s !== 'boolean') throw new Error('malformed scope');
+  return { conversations, read: c.r, send: c.s };
 }

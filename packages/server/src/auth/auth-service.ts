@@ -84,7 +84,9 @@ export class AuthService {
       throw new AppError('rate_limited', 'too many login attempts; try again later', { retryAfter: wait });
     }
     const record = await this.users.findByUsername(account);
-    const ok = record ? await verifyPassword(record.password_hash, body.password) : await burnVerify(body.password);
+    // A bot has no password to log in with: it is refused like a wrong one, at the same cost.
+    const isBot = record?.kind === 'bot';
+    const ok = record && !isBot ? await verifyPassword(record.password_hash, body.password) : await burnVerify(body.password);
     if (!record || !ok) {
       audit.event('login_failed', { user_id: record?.id ?? null, ip });
       throw new AppError('invalid_credentials', 'wrong username or password');
@@ -177,7 +179,7 @@ export class AuthService {
     const { limiter, limits, audit } = this.options;
     const { userId } = caller;
     const record = await this.users.findRecordById(userId);
-    if (!record) throw new AppError('invalid_credentials', 'current password is wrong');
+    if (!record || record.kind === 'bot') throw new AppError('invalid_credentials', 'current password is wrong');
     // Counted before the check, like a login: the right password is refused too while the budget is spent.
     const wait = await limiter.take(accountLimitKey(record.username), limits.login_account);
     if (wait > 0) {

@@ -52,7 +52,7 @@ const VIEW_SQL = `
 
 /** Members in the order every list of them uses: join time, then id (members added together share a join time). */
 const MEMBER_ORDER = 'cm.joined_at, cm.user_id';
-const MEMBER_COLUMNS = 'u.id, u.username, u.display_name, cm.role, cm.delivered_seq, cm.read_seq';
+const MEMBER_COLUMNS = 'u.id, u.username, u.display_name, u.kind, cm.role, cm.delivered_seq, cm.read_seq';
 
 /**
  * The conversation as `viewer` sees it, with a members preview (the first

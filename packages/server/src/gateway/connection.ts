@@ -2,6 +2,8 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { writeCoalescer } from './write-coalescer.ts';
 import { CloseCodes, type ServerFrame, type UserId } from '@parley/protocol';
+import type { TokenScope } from '../auth/access-tokens.ts';
+import { pushAllowed } from '../bots/scope.ts';
 
 /** A serialised frame: a string, or its UTF-8 bytes when many sockets get the same frame. */
 export type Payload = string | Buffer;
@@ -25,6 +27,8 @@ export class Connection {
   private readonly socket: Duplex | undefined;
   /** Pushes that arrived before `ready` was written: the client sees `ready` first. */
   private early: Payload[] | null = [];
+  /** A bot token's scope: pushes outside it are dropped, frames outside it refused (bots/scope.ts). */
+  scope: TokenScope | null = null;
   /** The close code the server closed this socket with (null: open, or closed by the client or the network). */
   private closedWith: number | null = null;
 
@@ -61,6 +65,7 @@ export class Connection {
 
   /** A fan-out payload from the hub: held until `ready` has been written, then in order. */
   push(payload: Payload): void {
+    if (this.scope && !pushAllowed(this.scope, payload)) return;
     if (this.early) this.early.push(payload);
     else this.send(payload);
   }

@@ -4,11 +4,11 @@ import type { Connection } from './connection.ts';
 import type { GatewayDeps } from './ws-gateway.ts';
 
 // A batched sync hands the same entry objects to every caller that needed
-// them: each is serialised once.
+// them: each is serialised once. Only sync replies use these, hence `replayed`.
 const messageFrames = new WeakMap<MessageView, string>();
 function messageFrame(entry: MessageView): string {
   let payload = messageFrames.get(entry);
-  if (payload === undefined) messageFrames.set(entry, (payload = JSON.stringify({ type: 'message', ...entry })));
+  if (payload === undefined) messageFrames.set(entry, (payload = JSON.stringify({ type: 'message', ...entry, replayed: true })));
   return payload;
 }
 

@@ -24,6 +24,7 @@ import { clientAddress } from '../http/client-address.ts';
 import type { Hub } from './hub.ts';
 import { endFrameSpan, startFrameSpan, withSpan } from '../tracing/spans.ts';
 import type { Span } from '@opentelemetry/api';
+import { checkFrame } from '../bots/scope.ts';
 
 export const WS_PATH = '/ws';
 // Frames of one socket are handled in order; past this many waiting, the
@@ -221,6 +222,7 @@ export class WsGateway {
   private async accept(ws: WebSocket, token: VerifiedToken, ip: string, backlog: string[] = []): Promise<void> {
     const { hub, log, config, presence } = this.deps;
     const conn = new Connection(ws, token.userId, token.sessionId, token.expiresAt, ip, config.ws.maxBufferedBytes);
+    conn.scope = token.scope ?? null;
     // Without an error listener an oversized frame would throw and kill the process;
     // ws then closes the socket itself (1009 for too large).
     ws.on('error', (err) => log.debug({ err: err.message, conn: conn.id }, 'socket error'));
@@ -305,6 +307,7 @@ export class WsGateway {
     };
     try {
       await this.frameLimits.check(conn, frame);
+      checkFrame(conn.scope, frame);
       if (frame.type === 'auth') await this.reauthenticate(conn, frame.token, frame.id);
       else if (frame.type === 'send_message') {
         while (conn.sendsInFlight.size >= MAX_PIPELINED_SENDS) await Promise.race(conn.sendsInFlight);
@@ -355,6 +358,7 @@ export class WsGateway {
     }
     conn.sessionId = verified.sessionId;
     conn.expiresAt = verified.expiresAt;
+    conn.scope = verified.scope ?? null;
     this.expiry.set(conn, verified.expiresAt);
     conn.sendFrame({ type: 'authenticated', id, expires_at: new Date(verified.expiresAt * 1000).toISOString() });
   }

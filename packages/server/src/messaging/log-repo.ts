@@ -1,4 +1,5 @@
 import type {
+  IntegrationView,
   ConversationId,
   MessageContent,
   MessageView,
@@ -20,13 +21,17 @@ export interface EntryRow {
 export const ENTRY_COLUMNS = 'id, conversation_id, seq, sender_id, content, created_at';
 
 export function toMessageView(row: EntryRow): MessageView {
+  // A webhook's entry keeps which integration posted it in its stored content (clients cannot send that
+  // key: MessageContent admits no other); the view carries it beside the message.
+  const { integration, ...message } = row.content as MessageView['message'] & { integration?: IntegrationView };
   return {
     conversation_id: row.conversation_id,
     seq: row.seq,
     message_id: row.id,
     sender_id: row.sender_id,
-    message: row.content,
+    message: message as MessageView['message'],
     created_at: row.created_at.toISOString(),
+    ...(integration ? { integration } : {}),
   };
 }
 

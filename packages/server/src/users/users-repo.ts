@@ -8,7 +8,7 @@ export interface UserRecord extends UserView {
   password_hash: string;
 }
 
-const VIEW_COLUMNS = 'id, username, display_name';
+const VIEW_COLUMNS = 'id, username, display_name, kind';
 
 /** Users table access. Usernames are stored lower-cased, so they are unique regardless of case. */
 export class UsersRepo {

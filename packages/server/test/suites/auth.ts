@@ -17,7 +17,7 @@ export function authSuite(cluster: Cluster): void {
     const username = uniqueName('Carol');
     const reg = await api(a.url, 'POST', '/api/v1/auth/register', { body: { username, password: 'long enough pw', display_name: 'Carol' } });
     expect(reg.status).toBe(201);
-    expect(reg.body.user).toEqual({ id: expect.any(String), username: username.toLowerCase(), display_name: 'Carol' });
+    expect(reg.body.user).toEqual({ id: expect.any(String), username: username.toLowerCase(), display_name: 'Carol', kind: 'user' });
     expect(reg.body).not.toHaveProperty('user.password_hash');
 
     const dup = await api(a.url, 'POST', '/api/v1/auth/register', { body: { username: username.toUpperCase(), password: 'long enough pw' } });

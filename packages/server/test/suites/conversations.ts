@@ -184,7 +184,7 @@ export function conversationsSuite(cluster: Cluster): void {
     expect(await ids('zed')).toContain(middle);
     // One user by id (history names people who are no longer members).
     const byId = await api(a.url, 'GET', `/api/v1/users/${bob.id}`, { token: alice.token });
-    expect(byId.body).toEqual({ id: bob.id, username: bob.username.toLowerCase(), display_name: expect.any(String) });
+    expect(byId.body).toEqual({ id: bob.id, username: bob.username.toLowerCase(), display_name: expect.any(String), kind: 'user' });
     expect((await api(a.url, 'GET', `/api/v1/users/${crypto.randomUUID()}`, { token: alice.token })).body.error.code).toBe('user_not_found');
     expect((await api(a.url, 'GET', '/api/v1/users/not-a-uuid', { token: alice.token })).status).toBe(400);
     expect((await api(a.url, 'GET', `/api/v1/users/${bob.id}`, {})).status).toBe(401);

@@ -10,7 +10,8 @@ export type AuditEvent =
   | 'refresh_token_reused'
   | 'rate_limited'
   | 'permission_denied'
-  | 'handshake_rejected';
+  | 'handshake_rejected'
+  | 'attachment_blocked';
 
 export type AuditFields = Record<string, string | number | null | undefined>;
 

@@ -45,6 +45,8 @@ import { collectRoutes, markAccess, type CatalogueRoute } from './api-docs/route
 import { registerApiDocsRoutes } from './api-docs/routes.ts';
 import { OutboxRelay, outboxBacklog } from './events/outbox-relay.ts';
 import { KafkaSink } from './events/kafka-sink.ts';
+import { createAttachments, type Attachments } from './attachments/attachments.ts';
+import type { BlobStore } from './attachments/storage/blob-store.ts';
 
 export interface ParleyOptions {
   /** Use this database instead of opening the configured one (tests share one per file). It is not closed by `close()`. */
@@ -55,6 +57,8 @@ export interface ParleyOptions {
   presence?: PresenceStore;
   /** Use this call store (in-process instances may share a MemoryCallStore). */
   calls?: CallStore;
+  /** Use this attachment blob store instead of the configured one (in-process instances may share one). Not closed by `close()`. */
+  blobs?: BlobStore;
   log?: Logger;
 }
 
@@ -69,6 +73,8 @@ export interface Parley {
   routes(): CatalogueRoute[];
   /** Moves the outbox to Kafka (when KAFKA_BROKERS is set) while this instance holds the relay lease; prunes it. */
   relay: OutboxRelay;
+  /** Uploads, their processing pipeline (its worker runs on every instance) and serving. */
+  attachments: Attachments;
   /** Listens on the configured host and port (and the metrics listener, when configured); resolves to the base URL. */
   listen(): Promise<string>;
   /** Base URL of the metrics listener once listening (`/metrics` there); null without METRICS_PORT. */
@@ -113,7 +119,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     notifier,
     revoked,
   });
-  const messaging = new MessagingService(db, notifier, config);
+  const attachments = createAttachments({ config, db, notifier, audit, limiter, log, store: options.blobs });
+  const messaging = new MessagingService(db, notifier, { ...config, attachments: attachments.service });
   const calls = new CallService(db, callStore, notifier, log, {
     limiter,
     invitesLimit: config.limits.invites,
@@ -179,11 +186,13 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     registerConversationRoutes(scope, conversations);
     registerMessagingRoutes(scope, messaging);
     registerCallRoutes(scope, config.turn);
+    await attachments.register(scope);
   });
   if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);
   await http.ready();
   gateway.attach(http.server);
   relay.start();
+  attachments.worker.start();
 
   const metricsServer = config.metrics.port === null ? null : new MetricsServer(metrics, log);
   let metricsUrl: string | null = null;
@@ -196,6 +205,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     metrics,
     log,
     relay,
+    attachments,
     routes,
     get metricsUrl() {
       return metricsUrl;
@@ -215,6 +225,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       await http.close();
       // After the last send committed: what this instance leaves unrelayed, the next holder relays.
       await relay.stop();
+      await attachments.close();
       await metricsServer?.close();
       await revoked.close();
       if (!options.bus) await bus.close();

@@ -167,11 +167,9 @@ export function parseMetadata(header: string | string[] | undefined): Record<str
   const out: Record<string, string> = {};
   if (typeof header !== 'string' || header.length > 8192) return out;
   for (const pair of header.split(',')) {
-    const [key, value = ''] = pair.trim().split(' ');
-    if (!key || !/^[A-Za-z0-9_.-]+$/.test(key) || !/^[A-Za-z0-9+/=]*$/.test(value)) {
-      throw new AppError('validation_failed', 'Upload-Metadata is not valid tus metadata');
-    }
-    out[key] = Buffer.from(value, 'base64').toString('utf8');
+    const match = /^([A-Za-z0-9_.-]+)(?: ([A-Za-z0-9+/]*={0,2}))?$/.exec(pair.trim());
+    if (!match) throw new AppError('validation_failed', 'Upload-Metadata is not valid tus metadata');
+    out[match[1]!] = Buffer.from(match[2] ?? '', 'base64').toString('utf8');
   }
   return out;
 }

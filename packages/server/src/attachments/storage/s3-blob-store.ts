@@ -31,7 +31,8 @@ export class S3BlobStore implements BlobStore {
       region: options.region,
       forcePathStyle: options.forcePathStyle,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
+      // A copy: the SDK marks the credentials object it is given, and configuration is frozen.
+      ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
       // Checksums on every request are a newer AWS default that many S3-compatible stores reject.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',

@@ -7,6 +7,7 @@ import { ConversationStore, type ConversationSnapshot, type MessageStatus } from
 import { Emitter } from './emitter.ts';
 import { ParleyError, asParleyError } from './errors.ts';
 import { Outbox, type OutboxEvent } from './outbox.ts';
+import { Upload, type UploadFetch, type UploadOptions } from './uploads.ts';
 import { MemoryOutboxStore } from './outbox-stores/memory-outbox-store.ts';
 import type { OutboxEntry } from './outbox-stores/outbox-store.ts';
 import { Presence, type PresenceInfo } from './presence.ts';
@@ -56,6 +57,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly rtc: ParleyClientOptions['rtc'];
   private readonly uuid: () => string;
   private readonly connectWaiters = new Set<(err?: ParleyError) => void>();
+  private readonly uploadWith: { baseUrl: string; fetch: UploadFetch };
 
   constructor(options: ParleyClientOptions) {
     super();
@@ -70,6 +72,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     const onError = (err: ParleyError) => this.emit('error', err);
 
     this.api = new RestClient({ baseUrl: options.url, fetch: fetchImpl, timeoutMs: requestTimeoutMs });
+    this.uploadWith = { baseUrl: options.url, fetch: fetchImpl as unknown as UploadFetch };
     this.session = new Session({ refresh: (token) => this.api.refresh(token), refreshMarginMs: options.refreshMarginMs });
     this.api.auth = this.session;
     this.connection = new Connection({
@@ -212,6 +215,16 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
    * `client_msg_id` identifies it until the server's copy arrives); the
    * outbox delivers it exactly once, across reconnects and restarts.
    */
+  /**
+   * Uploads a file into a conversation (tus, in chunks): call `start()`, watch
+   * `progress`, `pause()` / `resume()` / `cancel()`; `done` resolves with the
+   * attachment id a message's `attachments` can reference. Pass `url` (an
+   * earlier upload's `upload.url`) to resume it after a reload.
+   */
+  upload(conversationId: ConversationId, file: Blob | Uint8Array, options: Omit<UploadOptions, 'conversationId' | 'file'> = {}): Upload {
+    return new Upload({ ...options, conversationId, file, baseUrl: this.uploadWith.baseUrl, fetch: this.uploadWith.fetch, auth: this.session });
+  }
+
   send(conversationId: ConversationId, text: string): OutboxEntry {
     const entry = this.outbox.enqueue(conversationId, text);
     this.typingState.set(conversationId, false);

@@ -26,6 +26,7 @@ export { MemoryOutboxStore } from './outbox-stores/memory-outbox-store.ts';
 export { FileOutboxStore } from './outbox-stores/file-outbox-store.ts';
 export { IndexedDbOutboxStore } from './outbox-stores/indexeddb-outbox-store.ts';
 export type { PresenceInfo } from './presence.ts';
+export { Upload, type UploadEvents, type UploadFetch, type UploadOptions, type UploadState } from './uploads.ts';
 export {
   RestClient,
   type FetchInit,

@@ -149,6 +149,8 @@ export interface AttachmentsConfig {
   retryMax: number;
   /** Files processed at once per instance. */
   workers: number;
+  /** Seconds between an idle instance's looks for jobs it was not woken for (a dead instance's, after its lease). */
+  pollInterval: number;
 }
 
 /** What the allowlist accepts unless ATTACHMENT_TYPES says otherwise: common documents, images and media. `application/octet-stream` is whatever has no recognisable signature (plain text, CSV, …). */
@@ -370,6 +372,7 @@ function loadAttachments(env: Env, dataDir: string): AttachmentsConfig {
     leaseTtl: int(env, 'ATTACHMENT_LEASE_TTL', 60, 1, 3600),
     retryMax: int(env, 'ATTACHMENT_RETRY_MAX', 60, 1, 3600),
     workers: int(env, 'ATTACHMENT_WORKERS', 2, 1, 64),
+    pollInterval: int(env, 'ATTACHMENT_POLL_INTERVAL', 30, 1, 3600),
   };
 }
 

@@ -60,7 +60,7 @@ const suite = () => {
     }, { timeoutMs: 30_000 });
     const thumb = await fetch(`${one.url}/api/v1/attachments/${image.id}/thumbnail`, { headers: { authorization: `Bearer ${bob.token}` } });
     expect((await sharp(new Uint8Array(await thumb.arrayBuffer())).metadata())).toMatchObject({ width: 320, height: 80 });
-  });
+  }, 120_000);
 };
 
 const needs = [!TEST_DATABASE_URL && 'PostgreSQL (TEST_DATABASE_URL)', !TEST_S3_ENDPOINT && 'an S3-compatible server (TEST_S3_ENDPOINT, from `bash scripts/s3proxy.sh start`)'].filter(Boolean);

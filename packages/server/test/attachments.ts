@@ -30,7 +30,7 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
   let mallory: TestUser;
   let conversationId: string;
 
-  const env = () => ({ ...clamd.env, ATTACHMENT_DIR: blobDir, ATTACHMENT_RETRY_MAX: '1', ATTACHMENT_QUOTA_BYTES: String(400 * 1024 * 1024) });
+  const env = () => ({ ...clamd.env, ATTACHMENT_DIR: blobDir, ATTACHMENT_RETRY_MAX: '1', ATTACHMENT_POLL_INTERVAL: '1', ATTACHMENT_QUOTA_BYTES: String(400 * 1024 * 1024) });
 
   beforeAll(async () => {
     database = await makeDatabase(kind);
@@ -276,6 +276,35 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
     });
   });
 
+  describe('collection of uploads no message referenced', () => {
+    let collecting: TestServer;
+    beforeAll(async () => {
+      collecting = await startServer(database.db, { env: { ...env(), ATTACHMENT_UNREFERENCED_TTL: '2' } });
+    });
+    afterAll(() => collecting?.close());
+
+    it('deletes an upload left unreferenced past the TTL, files and all, and keeps a referenced one', async () => {
+      const left = await uploadFile(collecting.url, alice.token, conversationId, 'left.txt', Buffer.from('left behind'));
+      const kept = await uploadFile(collecting.url, alice.token, conversationId, 'kept.txt', Buffer.from('kept'));
+      const half = await createUpload(collecting.url, alice.token, { conversation_id: conversationId, filename: 'half.bin' }, 10, Buffer.from('12345'));
+      await settled(alice, left);
+      const sent = await api(collecting.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
+        token: alice.token,
+        body: { ...textMessage('kept'), attachments: [{ id: kept }] },
+      });
+      expect(sent.status).toBe(201);
+      expect(objectsOf(left).length).toBeGreaterThan(0);
+      await eventually(async () => {
+        expect((await view(alice, left)).status).toBe(404);
+        expect((await view(alice, half.id!)).status).toBe(404);
+      }, { timeoutMs: 15_000 });
+      expect(objectsOf(left)).toEqual([]);
+      expect(objectsOf(half.id!)).toEqual([]);
+      expect((await view(alice, kept)).body).toMatchObject({ status: 'clean', message_id: sent.body.message_id });
+      expect(objectsOf(kept).length).toBeGreaterThan(0);
+    });
+  });
+
   if (!options.full) return;
 
   it('keeps files pending while clamd is down, never serving them, and cleans them when it returns', async () => {
@@ -334,5 +363,6 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
       server.parley.attachments.worker.start();
       silent.close();
     }
-  });
+    // Starting a second server process from sources takes a while on a loaded machine.
+  }, 180_000);
 }

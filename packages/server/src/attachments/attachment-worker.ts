@@ -11,7 +11,12 @@ export interface WorkerOptions {
   leaseSeconds: number;
   /** Longest wait between retries while the scanner is down, seconds. */
   retryMaxSeconds: number;
-  /** How often an idle runner looks for due jobs, ms (an upload finishing here wakes it at once). */
+  /**
+   * How often an idle instance looks for jobs it was not told about, ms: a
+   * dead instance's job (after its lease) or an upload finished elsewhere
+   * whose instance is busy. An upload finishing here, and a retry falling
+   * due here, wake the runners at once without polling.
+   */
   pollMs: number;
   /** Unexpected errors (not a scanner outage) on one file before it is `failed`. */
   maxAttempts: number;
@@ -38,7 +43,7 @@ export interface WorkerHooks {
 export class AttachmentWorker {
   private running = false;
   private readonly runners: Promise<void>[] = [];
-  private wake: (() => void) | null = null;
+  private readonly sleepers = new Set<() => void>();
   private gcTimer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Map<string, string>();
 
@@ -53,7 +58,7 @@ export class AttachmentWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (let i = 0; i < this.options.concurrency; i++) this.runners.push(this.run());
+    for (let i = 0; i < this.options.concurrency; i++) this.runners.push(this.run(i === 0));
     const gcEvery = Math.max(1_000, Math.min(60_000, (this.options.unreferencedTtlSeconds * 1000) / 4));
     this.gcTimer = setInterval(() => void this.collectUnreferenced(), gcEvery);
     this.gcTimer.unref();
@@ -61,7 +66,7 @@ export class AttachmentWorker {
 
   /** An upload finished on this instance: look for work now rather than at the next poll. */
   kick(): void {
-    this.wake?.();
+    for (const wake of [...this.sleepers]) wake();
   }
 
   /**
@@ -78,7 +83,8 @@ export class AttachmentWorker {
     await Promise.race([Promise.all(this.runners), new Promise((r) => setTimeout(r, 200))]);
   }
 
-  private async run(): Promise<void> {
+  /** One runner; only the `polls` one looks for work on a timer (the others wait to be woken), keeping an idle instance's queries rare. */
+  private async run(polls: boolean): Promise<void> {
     while (this.running) {
       let row: AttachmentRow | null = null;
       const holder = `${this.options.instanceId}/${crypto.randomUUID()}`;
@@ -89,14 +95,18 @@ export class AttachmentWorker {
       }
       if (!row) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.pollMs);
-          this.wake = () => {
+          const wake = () => {
+            this.sleepers.delete(wake);
             clearTimeout(timer);
             resolve();
           };
+          const timer = polls ? setTimeout(wake, this.options.pollMs) : undefined;
+          this.sleepers.add(wake);
         });
         continue;
       }
+      // There may be more: let the other runners look too.
+      this.kick();
       await this.work(row, holder);
     }
   }
@@ -134,6 +144,7 @@ export class AttachmentWorker {
         const delay = Math.min(this.options.retryMaxSeconds, 2 ** Math.min(row.attempts, 10));
         this.log.warn({ attachment_id: row.id, retry_in: delay, err: err.message }, 'clamd unavailable: attachment stays pending');
         await this.repo.retryLater(row.id, holder, delay).catch(() => {});
+        this.wakeIn(delay);
       } else if (row.attempts >= this.options.maxAttempts) {
         this.log.error({ attachment_id: row.id, err }, 'attachment processing failed');
         const failed = await this.repo
@@ -142,12 +153,19 @@ export class AttachmentWorker {
         if (failed) await this.hooks.finished(failed, {}).catch(() => {});
       } else {
         this.log.warn({ attachment_id: row.id, err: (err as Error).message }, 'attachment processing error: will retry');
-        await this.repo.retryLater(row.id, holder, Math.min(this.options.retryMaxSeconds, 2 ** row.attempts)).catch(() => {});
+        const delay = Math.min(this.options.retryMaxSeconds, 2 ** row.attempts);
+        await this.repo.retryLater(row.id, holder, delay).catch(() => {});
+        this.wakeIn(delay);
       }
     } finally {
       clearInterval(renewal);
       this.inFlight.delete(row.id);
     }
+  }
+
+  /** Wakes the runners when a job given back for a retry falls due. */
+  private wakeIn(seconds: number): void {
+    setTimeout(() => this.kick(), seconds * 1000 + 20).unref();
   }
 
   /** Removes uploads no message referenced within the TTL (and abandoned half-uploads). */

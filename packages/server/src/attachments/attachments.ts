@@ -54,7 +54,7 @@ export function createAttachments(deps: {
       concurrency: config.workers,
       leaseSeconds: config.leaseTtl,
       retryMaxSeconds: config.retryMax,
-      pollMs: 1_000,
+      pollMs: config.pollInterval * 1000,
       maxAttempts: 5,
       unreferencedTtlSeconds: config.unreferencedTtl,
     },

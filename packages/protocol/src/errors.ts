@@ -45,7 +45,7 @@ export const ErrorCodes = {
   payload_too_large: 413,
   /** The upload would take the user past their storage quota (ATTACHMENT_QUOTA_BYTES); nothing was stored. */
   quota_exceeded: 413,
-  /** A message references an attachment that is not the sender's own upload to this conversation, or that was blocked. */
+  /** A message references an attachment that is not the sender's own upload to this conversation. */
   attachment_invalid: 422,
   /** The attachment is still uploading or being processed (scanned): not downloadable yet. */
   attachment_not_ready: 409,

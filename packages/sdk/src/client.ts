@@ -225,8 +225,8 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     return new Upload({ ...options, conversationId, file, baseUrl: this.uploadWith.baseUrl, fetch: this.uploadWith.fetch, auth: this.session });
   }
 
-  send(conversationId: ConversationId, text: string): OutboxEntry {
-    const entry = this.outbox.enqueue(conversationId, text);
+  send(conversationId: ConversationId, text: string, options: { attachments?: string[] } = {}): OutboxEntry {
+    const entry = this.outbox.enqueue(conversationId, text, options.attachments);
     this.typingState.set(conversationId, false);
     return entry;
   }
@@ -501,6 +501,9 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
           this.catchUp.refreshView(frame.conversation.id);
         }
         return;
+      case 'attachment':
+        this.emit('attachment', frame.attachment);
+        return;
       case 'error':
         // Errors that answer a request reach the request; the rest are news.
         if (frame.id === undefined) this.emit('error', new ParleyError(frame.code, frame.message));
@@ -533,7 +536,13 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       seq: ack.seq,
       message_id: ack.message_id,
       sender_id: entry.user_id,
-      message: { type: 'text', text: entry.text, attachments: [], client_msg_id: entry.client_msg_id, sent_at: entry.sent_at },
+      message: {
+        type: 'text',
+        text: entry.text,
+        attachments: (entry.attachments ?? []).map((id) => ({ id })),
+        client_msg_id: entry.client_msg_id,
+        sent_at: entry.sent_at,
+      },
       created_at: ack.created_at,
     });
   }

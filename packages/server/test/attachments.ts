@@ -122,12 +122,14 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
     expect((await download(alice, id)).headers.get('content-type')).toMatch(/json/);
     expect(objectsOf(id)).toEqual([]);
     expect(server.logs.some((l) => l.includes('"event":"attachment_blocked"') && l.includes(id) && l.includes('Parley.Test.EICAR'))).toBe(true);
-    // And a message may not carry it.
+    // A message may still reference it: every member sees it blocked, with nothing to download.
     const send = await api(server.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
       token: alice.token,
       body: { ...textMessage('see attached'), attachments: [{ id }] },
     });
-    expect(send).toMatchObject({ status: 422, body: { error: { code: 'attachment_invalid' } } });
+    expect(send.status).toBe(201);
+    expect(send.body.message.attachments[0]).toMatchObject({ id, status: 'blocked', name: 'invoice.txt' });
+    expect((await download(bob, id)).status).toBe(410);
     socket.close();
   });
 

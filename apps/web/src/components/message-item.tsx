@@ -6,6 +6,7 @@ import { describeCode } from '../lib/errors.ts';
 import { formatTime } from '../lib/format.ts';
 import type { Row } from '../lib/rows.ts';
 import { MessageText } from './message-text.tsx';
+import { AttachmentCard } from './attachment-card.tsx';
 import { Ticks } from './ticks.tsx';
 
 type PendingRow = Extract<Row, { kind: 'pending' }>;
@@ -57,6 +58,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         ) : (
           <span className="sr-only">{senderName}: </span>
         )}
+        {content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
         <MessageText text={content.text} />
         <p className="bubble__meta">
           <time dateTime={entry.created_at}>{formatTime(entry.created_at)}</time>

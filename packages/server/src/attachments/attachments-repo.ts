@@ -219,11 +219,11 @@ export class AttachmentsRepo {
     return row ?? null;
   }
 
-  /** The sender's own uploads to this conversation among `ids` (blocked and failed ones excluded). */
+  /** The sender's own uploads to this conversation among `ids`. */
   async usableBy(ids: AttachmentId[], senderId: UserId, conversationId: ConversationId): Promise<AttachmentRow[]> {
     return this.db.query<AttachmentRow>(
       `SELECT * FROM attachments
-        WHERE id = ANY($1::uuid[]) AND uploader_id = $2 AND conversation_id = $3 AND status NOT IN ('blocked', 'failed')`,
+        WHERE id = ANY($1::uuid[]) AND uploader_id = $2 AND conversation_id = $3`,
       [ids, senderId, conversationId],
     );
   }

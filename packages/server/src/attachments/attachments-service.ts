@@ -59,7 +59,8 @@ export class AttachmentsService {
 
   /**
    * The references a message may carry: each id must be the sender's own
-   * upload to this conversation, not blocked or failed; otherwise the send
+   * upload to this conversation (a blocked one may be referenced: it shows
+   * as blocked, without content, to every member); otherwise the send
    * is refused with `attachment_invalid` and nothing is stored. Returns the
    * references with the server's metadata (the client's other fields are dropped).
    */
@@ -71,7 +72,7 @@ export class AttachmentsService {
     }
     const rows = await this.repo.usableBy(ids, me, conversationId);
     if (rows.length !== ids.length) {
-      throw new AppError('attachment_invalid', 'a message may only reference your own uploads to this conversation that were not blocked');
+      throw new AppError('attachment_invalid', 'a message may only reference your own uploads to this conversation');
     }
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => toMessageAttachment(byId.get(id)!));

@@ -185,6 +185,8 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
           type="file"
           multiple
           hidden
+          tabIndex={-1}
+          aria-label="Files to attach"
           data-testid="attach-input"
           onChange={(e) => {
             if (e.target.files) addFiles(e.target.files);

@@ -57,6 +57,13 @@ function suite(): void {
     await card(alice.page, 'photo.png').locator('img').waitFor({ timeout: 30_000 });
     expect(await card(bob.page, 'photo.png').getAttribute('data-status')).toBe('clean');
 
+    // The thumbnail opens the full image in a viewer.
+    await preview.click();
+    const viewer = bob.page.getByRole('dialog', { name: 'photo.png' });
+    await expect.poll(() => viewer.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(800);
+    await bob.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+
     const download = bob.page.waitForEvent('download');
     await card(bob.page, 'photo.png').getByRole('button', { name: 'Download' }).click();
     const file = await download;

@@ -2,6 +2,7 @@ import type { AttachmentView } from '@parley/protocol';
 import { useEffect, useState } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { attachmentBlobUrl, formatBytes } from '../lib/attachments.ts';
+import { Dialog } from './dialog.tsx';
 
 /** What a message carries about an attachment (the server fills it in; `status` may lag until refreshed). */
 export interface AttachmentRef {
@@ -56,6 +57,20 @@ export function AttachmentCard({ attachment }: { attachment: AttachmentRef }) {
     };
   }, [client, clean, view.id, view.thumbnail]);
 
+  const [viewer, setViewer] = useState<string | null>(null);
+  /** Shows the full image in a dialog (the bytes fetched with the token into a blob: URL). */
+  const openViewer = async (): Promise<void> => {
+    try {
+      setViewer(await attachmentBlobUrl(client, view.id, 'content'));
+    } catch {
+      setError('Could not open');
+    }
+  };
+  const closeViewer = (): void => {
+    if (viewer) URL.revokeObjectURL(viewer);
+    setViewer(null);
+  };
+
   const open = async (): Promise<void> => {
     try {
       const url = await attachmentBlobUrl(client, view.id, 'content');
@@ -75,7 +90,7 @@ export function AttachmentCard({ attachment }: { attachment: AttachmentRef }) {
   return (
     <div className={`attachment attachment--${view.status ?? 'pending'}`} data-attachment-id={view.id} data-status={view.status}>
       {thumb && (
-        <button type="button" className="attachment__preview" onClick={() => void open()} aria-label={`Open ${view.name ?? 'image'}`}>
+        <button type="button" className="attachment__preview" onClick={() => void openViewer()} aria-label={`Open ${view.name ?? 'image'}`}>
           <img src={thumb} alt={view.name ?? 'image'} />
         </button>
       )}
@@ -93,6 +108,19 @@ export function AttachmentCard({ attachment }: { attachment: AttachmentRef }) {
           </button>
         )}
       </div>
+      {viewer && (
+        <Dialog
+          title={view.name ?? 'Image'}
+          onClose={closeViewer}
+          footer={
+            <button type="button" className="link-button" onClick={() => void open()}>
+              Download
+            </button>
+          }
+        >
+          <img className="attachment__full" src={viewer} alt={view.name ?? 'image'} />
+        </Dialog>
+      )}
     </div>
   );
 }

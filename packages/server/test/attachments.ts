@@ -122,6 +122,28 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
     expect((await download(alice, id)).headers.get('content-type')).toMatch(/json/);
     expect(objectsOf(id)).toEqual([]);
     expect(server.logs.some((l) => l.includes('"event":"attachment_blocked"') && l.includes(id) && l.includes('Parley.Test.EICAR'))).toBe(true);
+    // And a moderation event in the outbox (relayed to Kafka where configured), written with the verdict.
+    const events = await database.db.query<{ topic: string; key: string; payload: Record<string, unknown> }>(
+      `SELECT topic, key, payload FROM outbox WHERE type = 'attachment.blocked' AND payload->>'attachment_id' = $1`,
+      [id],
+    );
+    expect(events).toEqual([
+      {
+        topic: 'messages',
+        key: conversationId,
+        payload: {
+          attachment_id: id,
+          conversation_id: conversationId,
+          uploader_id: alice.id,
+          message_id: null,
+          name: 'invoice.txt',
+          size: EICAR.length,
+          content_type: 'application/octet-stream',
+          reason: 'malware',
+          signature: 'Parley.Test.EICAR.UNOFFICIAL',
+        },
+      },
+    ]);
     // A message may still reference it: every member sees it blocked, with nothing to download.
     const send = await api(server.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
       token: alice.token,

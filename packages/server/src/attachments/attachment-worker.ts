@@ -128,6 +128,7 @@ export class AttachmentWorker {
         height: outcome.status === 'clean' ? outcome.height : null,
         objectKey: outcome.status === 'clean' ? outcome.objectKey : null,
         thumbnailKey: outcome.status === 'clean' ? outcome.thumbnailKey : null,
+        signature: outcome.status === 'blocked' ? (outcome.signature ?? null) : null,
       });
       if (!finished) {
         this.log.info({ attachment_id: row.id }, 'attachment job lease lost: another instance finishes it');

@@ -1,5 +1,6 @@
 import type { AttachmentStatus, AttachmentView, ConversationId, MessageId, UserId } from '@parley/protocol';
 import type { Database, Sql } from '../store/database.ts';
+import { eventColumnsSql } from '../events/outbox.ts';
 
 export type AttachmentId = string;
 
@@ -207,14 +208,27 @@ export class AttachmentsRepo {
       height: number | null;
       objectKey: string | null;
       thumbnailKey: string | null;
+      /** The ClamAV signature of a `malware` block (goes into the `attachment.blocked` event). */
+      signature?: string | null;
     },
   ): Promise<AttachmentRow | null> {
+    // A block also writes its `attachment.blocked` outbox event, in the same statement: both or neither.
     const [row] = await this.db.query<AttachmentRow>(
-      `UPDATE attachments SET status = $3, content_type = $4, reason = $5, width = $6, height = $7,
-              object_key = $8, thumbnail_key = $9, processed_at = now(), lease_holder = NULL, lease_expires_at = NULL
-        WHERE id = $1 AND lease_holder = $2 AND status = 'pending'
-        RETURNING *`,
-      [id, holder, outcome.status, outcome.contentType, outcome.reason, outcome.width, outcome.height, outcome.objectKey, outcome.thumbnailKey],
+      `WITH done AS (
+         UPDATE attachments SET status = $3, content_type = $4, reason = $5, width = $6, height = $7,
+                object_key = $8, thumbnail_key = $9, processed_at = now(), lease_holder = NULL, lease_expires_at = NULL
+          WHERE id = $1 AND lease_holder = $2 AND status = 'pending'
+          RETURNING *
+       ), event AS (
+         INSERT INTO outbox (event_id, type, schema_version, topic, key, payload)
+         SELECT gen_random_uuid(), ${eventColumnsSql('attachment.blocked')}, d.conversation_id, jsonb_build_object(
+                  'attachment_id', d.id, 'conversation_id', d.conversation_id, 'uploader_id', d.uploader_id,
+                  'message_id', d.message_id, 'name', d.name, 'size', d.size, 'content_type', d.content_type,
+                  'reason', d.reason, 'signature', $10::text)
+           FROM done d WHERE d.status = 'blocked'
+       )
+       SELECT * FROM done`,
+      [id, holder, outcome.status, outcome.contentType, outcome.reason, outcome.width, outcome.height, outcome.objectKey, outcome.thumbnailKey, outcome.signature ?? null],
     );
     return row ?? null;
   }

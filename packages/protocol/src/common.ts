@@ -11,13 +11,24 @@ export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
 export const SeqSchema = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
 
 
-/** An attachment reference inside a message (uploads arrive in a later version). */
+/**
+ * An attachment reference inside a message: the id of an upload the sender
+ * made into this conversation (`POST /api/v1/uploads`). The client sends the
+ * id; the server replaces the other fields with what it knows (name, size,
+ * the type found in the bytes, status, scan, dimensions) and keeps `status`
+ * current in the stored message; changes are pushed as `attachment` frames.
+ */
 export const Attachment = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 64 }),
     name: Type.Optional(Type.String({ maxLength: 255 })),
     content_type: Type.Optional(Type.String({ maxLength: 127 })),
     size: Type.Optional(Type.Integer({ minimum: 0 })),
+    status: Type.Optional(Type.String({ maxLength: 16 })),
+    scan: Type.Optional(Type.String({ maxLength: 16 })),
+    width: Type.Optional(Type.Integer({ minimum: 0 })),
+    height: Type.Optional(Type.Integer({ minimum: 0 })),
+    thumbnail: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -45,8 +45,16 @@ export const ErrorCodes = {
   conflict: 409,
   /** The group would have more than MAX_GROUP_MEMBERS members; nobody was added. */
   group_full: 409,
-  /** The body is larger than the limit. */
+  /** The body is larger than the limit (for an upload: ATTACHMENT_MAX_BYTES). */
   payload_too_large: 413,
+  /** The upload would take the user past their storage quota (ATTACHMENT_QUOTA_BYTES); nothing was stored. */
+  quota_exceeded: 413,
+  /** A message references an attachment that is not the sender's own upload to this conversation. */
+  attachment_invalid: 422,
+  /** The attachment is still uploading or being processed (scanned): not downloadable yet. */
+  attachment_not_ready: 409,
+  /** The attachment was blocked (malware, disallowed type) or could not be processed: it is gone. */
+  attachment_unavailable: 410,
   /** Too many requests; `retry_after` says when to try again. */
   rate_limited: 429,
   /** An unexpected server error; nothing was changed. */

@@ -112,6 +112,27 @@ export const EventCatalogue = {
       display_name: Type.String(),
     }),
   },
+  'attachment.blocked': {
+    topic: 'messages',
+    schemaVersion: 1,
+    description:
+      'An uploaded file was refused by the processing pipeline and deleted: malware found by ClamAV, or a type the operator ' +
+      'does not allow. For moderation: who uploaded what into which conversation (never the bytes).',
+    payload: Type.Object({
+      attachment_id: Uuid,
+      conversation_id: Uuid,
+      uploader_id: Uuid,
+      /** The message referencing it, when one did by then. */
+      message_id: Type.Union([Uuid, Type.Null()]),
+      name: Type.String(),
+      size: Type.Integer({ minimum: 0 }),
+      /** The type found in the bytes. */
+      content_type: Type.String(),
+      reason: Type.Union([Type.Literal('malware'), Type.Literal('type_not_allowed')]),
+      /** The ClamAV signature, for `malware`. */
+      signature: Type.Union([Type.String(), Type.Null()]),
+    }),
+  },
   'call.ended': {
     topic: 'calls',
     schemaVersion: 1,

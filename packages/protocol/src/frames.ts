@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { MAX_SYNC_CURSORS, UUID_PATTERN } from './limits.ts';
 import type { ErrorCode } from './errors.ts';
 import { CallFrames, type CallClientFrame, type CallPushFrame } from './calls.ts';
+import type { AttachmentPushFrame } from './attachments.ts';
 import {
   MessageContent,
   SeqSchema,
@@ -239,6 +240,7 @@ export interface PongFrame {
 
 export type ServerFrame =
   | CallPushFrame
+  | AttachmentPushFrame
   | ReadyFrame
   | AckFrame
   | ErrorFrame

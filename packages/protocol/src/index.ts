@@ -9,3 +9,4 @@ export * from './views.ts';
 export * from './server-frames.ts';
 export * from './events.ts';
 export * from './bots.ts';
+export * from './attachments.ts';

@@ -1,6 +1,7 @@
 import { Type, type Static, type TObject, type TProperties } from 'typebox';
 import { SeqSchema, Uuid } from './common.ts';
 import { CallFrames } from './calls.ts';
+import { AttachmentPushFrameSchema } from './attachments.ts';
 import { ConversationViewSchema, ErrorCodeSchema, messageViewProperties } from './views.ts';
 import type {
   AckFrame,
@@ -145,6 +146,7 @@ export const ServerFrames = {
   presence_subscribed: PresenceSubscribedFrameSchema,
   authenticated: AuthenticatedFrameSchema,
   pong: PongFrameSchema,
+  attachment: AttachmentPushFrameSchema,
 } as const;
 
 export type ServerFrameType = ServerFrame['type'];

@@ -1,4 +1,4 @@
-import type { ConversationId, ReadyFrame, UserId, UserView } from '@parley/protocol';
+import type { AttachmentView, ConversationId, ReadyFrame, UserId, UserView } from '@parley/protocol';
 import type { ConnectionEvents, ConnectionOptions, ConnectionState } from './connection.ts';
 import type { StoreEvents } from './conversation-store.ts';
 import type { ParleyError } from './errors.ts';
@@ -90,6 +90,8 @@ export interface ParleyClientEvents extends StoreEvents {
   users: UserView[];
   typing: { conversationId: ConversationId; userIds: UserId[] };
   presence: PresenceInfo;
+  /** An attachment's processing status changed (`pending` → `clean` | `blocked` | `failed`). */
+  attachment: AttachmentView;
   /** Something failed in the background; the client carries on. */
   error: ParleyError;
 }

@@ -7,6 +7,7 @@ import { ConversationStore, type ConversationSnapshot, type MessageStatus } from
 import { Emitter } from './emitter.ts';
 import { ParleyError, asParleyError } from './errors.ts';
 import { Outbox, type OutboxEvent } from './outbox.ts';
+import { Upload, type UploadFetch, type UploadOptions } from './uploads.ts';
 import { MemoryOutboxStore } from './outbox-stores/memory-outbox-store.ts';
 import type { OutboxEntry } from './outbox-stores/outbox-store.ts';
 import { Presence, type PresenceInfo } from './presence.ts';
@@ -82,6 +83,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   /** Set while signed in with a bot token: what renews the access token. */
   private botToken: string | null = null;
   private readonly ackWaiters = new Map<string, AckWaiter>();
+  private readonly uploadWith: { baseUrl: string; fetch: UploadFetch };
 
   constructor(options: ParleyClientOptions) {
     super();
@@ -96,6 +98,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     const onError = (err: ParleyError) => this.emit('error', err);
 
     this.api = new RestClient({ baseUrl: options.url, fetch: fetchImpl, timeoutMs: requestTimeoutMs });
+    this.uploadWith = { baseUrl: options.url, fetch: fetchImpl as unknown as UploadFetch };
     this.session = new Session({
       // A bot has no refresh token: it presents its bot token again (a revoked one ends the session).
       refresh: (token) => (this.botToken ? this.botSession(this.botToken) : this.api.refresh(token)),
@@ -313,8 +316,18 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
    * const { seq } = await client.send(chat.id, 'pong', { clientMsgId: `pong-${entry.message_id}` });
    * ```
    */
-  send(conversationId: ConversationId, text: string, options: { clientMsgId?: string } = {}): PendingSend {
-    const entry = this.outbox.enqueue(conversationId, text, options.clientMsgId);
+  /**
+   * Uploads a file into a conversation (tus, in chunks): call `start()`, watch
+   * `progress`, `pause()` / `resume()` / `cancel()`; `done` resolves with the
+   * attachment id a message's `attachments` can reference. Pass `url` (an
+   * earlier upload's `upload.url`) to resume it after a reload.
+   */
+  upload(conversationId: ConversationId, file: Blob | Uint8Array, options: Omit<UploadOptions, 'conversationId' | 'file'> = {}): Upload {
+    return new Upload({ ...options, conversationId, file, baseUrl: this.uploadWith.baseUrl, fetch: this.uploadWith.fetch, auth: this.session });
+  }
+
+  send(conversationId: ConversationId, text: string, options: { clientMsgId?: string; attachments?: string[] } = {}): PendingSend {
+    const entry = this.outbox.enqueue(conversationId, text, options);
     this.typingState.set(conversationId, false);
     let waiter = this.ackWaiters.get(entry.client_msg_id);
     if (!waiter) {
@@ -623,6 +636,9 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
           this.catchUp.refreshView(frame.conversation.id);
         }
         return;
+      case 'attachment':
+        this.emit('attachment', frame.attachment);
+        return;
       case 'error':
         // Errors that answer a request reach the request; the rest are news.
         if (frame.id === undefined) this.emit('error', new ParleyError(frame.code, frame.message));
@@ -664,7 +680,13 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       seq: ack.seq,
       message_id: ack.message_id,
       sender_id: entry.user_id,
-      message: { type: 'text', text: entry.text, attachments: [], client_msg_id: entry.client_msg_id, sent_at: entry.sent_at },
+      message: {
+        type: 'text',
+        text: entry.text,
+        attachments: (entry.attachments ?? []).map((id) => ({ id })),
+        client_msg_id: entry.client_msg_id,
+        sent_at: entry.sent_at,
+      },
       created_at: ack.created_at,
     });
   }

@@ -32,6 +32,7 @@ export type { OutboxEntry, OutboxStore } from './outbox-stores/outbox-store.ts';
 export { MemoryOutboxStore } from './outbox-stores/memory-outbox-store.ts';
 export { IndexedDbOutboxStore } from './outbox-stores/indexeddb-outbox-store.ts';
 export type { PresenceInfo } from './presence.ts';
+export { Upload, type UploadEvents, type UploadFetch, type UploadOptions, type UploadState } from './uploads.ts';
 export {
   RestClient,
   type FetchInit,

@@ -80,7 +80,8 @@ export class Outbox {
   }
 
   /** Queues a text message and returns its pending entry. Throws `validation_failed` for text the server would refuse. */
-  enqueue(conversationId: ConversationId, text: string, clientMsgId?: string): OutboxEntry {
+  enqueue(conversationId: ConversationId, text: string, options: { clientMsgId?: string; attachments?: string[] } = {}): OutboxEntry {
+    const { clientMsgId, attachments = [] } = options;
     if (!this.user) throw new ParleyError('unauthenticated', 'log in before sending');
     if (clientMsgId !== undefined) {
       if (clientMsgId.length === 0 || clientMsgId.length > 64) throw new ParleyError('validation_failed', 'clientMsgId must be 1 to 64 characters');
@@ -97,6 +98,7 @@ export class Outbox {
       conversation_id: conversationId,
       user_id: this.user,
       text,
+      ...(attachments.length > 0 ? { attachments: [...attachments] } : {}),
       sent_at: new Date(now).toISOString(),
       order: (this.lastOrder = Math.max(now, this.lastOrder + 1)),
       status: 'pending',
@@ -244,6 +246,12 @@ function toFrame(entry: OutboxEntry): SendMessageFrame {
   return {
     type: 'send_message',
     conversation_id: entry.conversation_id,
-    message: { type: 'text', text: entry.text, client_msg_id: entry.client_msg_id, sent_at: entry.sent_at },
+    message: {
+      type: 'text',
+      text: entry.text,
+      ...(entry.attachments?.length ? { attachments: entry.attachments.map((id) => ({ id })) } : {}),
+      client_msg_id: entry.client_msg_id,
+      sent_at: entry.sent_at,
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { MAX_MEMBERS_PAGE } from '@parley/protocol';
 import type {
   AddMembersResponse,
+  AttachmentView,
   IceServersResponse,
   AuthResponse,
   ChangePasswordBody,
@@ -198,6 +199,11 @@ export class RestClient {
    * A page of the log: without `after_seq`, the newest `limit` entries below
    * `before_seq`; with it, the oldest `limit` entries above it.
    */
+  /** An attachment's metadata and processing status (members only). */
+  getAttachment(id: string): Promise<AttachmentView> {
+    return this.request('GET', `/attachments/${encodeURIComponent(id)}`);
+  }
+
   history(id: ConversationId, query: HistoryQuery = {}): Promise<HistoryPage> {
     return this.request('GET', `/conversations/${encodeURIComponent(id)}/messages`, { query: { ...query } });
   }

@@ -16,7 +16,8 @@ export type AuditEvent =
   | 'bot_token_revoked'
   | 'webhook_created'
   | 'webhook_revoked'
-  | 'webhook_posted';
+  | 'webhook_posted'
+  | 'attachment_blocked';
 
 export type AuditFields = Record<string, string | number | null | undefined>;
 

@@ -108,12 +108,67 @@ export interface Config {
     /** Seconds the relay lease lasts unless renewed: how soon another instance takes over from a dead relay. */
     leaseTtl: number;
   };
+  /** Attachments (issue #14): storage, limits, processing and the malware scan. */
+  attachments: AttachmentsConfig;
   logLevel: string;
   /** OpenTelemetry tracing, from the standard OTEL_* variables (off unless OTEL_TRACES_EXPORTER is set). */
   tracing: TracingConfig;
   /** Directory of the built web client, served at `/` when present. */
   webRoot: string | null;
 }
+
+export interface AttachmentsConfig {
+  /** `fs`: files under `dir` (embedded tier); `s3`: an S3-compatible bucket every instance shares. */
+  storage: 'fs' | 's3';
+  /** Where the `fs` storage keeps files (default `DATA_DIR/attachments`). */
+  dir: string;
+  s3: {
+    endpoint: string | null;
+    region: string;
+    bucket: string;
+    forcePathStyle: boolean;
+    /** Static credentials; null uses the AWS SDK's default chain (environment, instance role). */
+    credentials: { accessKeyId: string; secretAccessKey: string } | null;
+    prefix: string;
+  } | null;
+  /** Largest file, bytes (413 `payload_too_large` before any byte is stored). */
+  maxBytes: number;
+  /** Bytes one user may have stored, uploads in progress included (413 `quota_exceeded`). */
+  quotaBytes: number;
+  /** Types (found in the bytes) that are accepted; anything else is `blocked` (`type_not_allowed`). */
+  types: string[];
+  /** Types served inline; everything else is served as a download. */
+  inlineTypes: string[];
+  /** `clamav` scans every file with clamd; `off` serves files unscanned and says so (`scan: "off"`). */
+  scan: 'clamav' | 'off';
+  clamd: { host: string; port: number } | { socket: string } | null;
+  /** Seconds clamd may take to answer one file before the scan counts as unavailable (retried). */
+  clamdTimeout: number;
+  /** Seconds an upload may stay unreferenced by any message before it is deleted. */
+  unreferencedTtl: number;
+  /** Seconds a processing job stays claimed without renewal: how soon another instance takes over from a dead one. */
+  leaseTtl: number;
+  /** Longest wait between retries of a file while clamd is unreachable, seconds. */
+  retryMax: number;
+  /** Files processed at once per instance. */
+  workers: number;
+  /** Seconds between an idle instance's looks for jobs it was not woken for (a dead instance's, after its lease). */
+  pollInterval: number;
+}
+
+/** What the allowlist accepts unless ATTACHMENT_TYPES says otherwise: common documents, images and media. `application/octet-stream` is whatever has no recognisable signature (plain text, CSV, …). */
+export const DEFAULT_ATTACHMENT_TYPES = [
+  'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/heic',
+  'application/pdf', 'application/zip', 'application/gzip', 'application/x-7z-compressed',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text', 'application/vnd.oasis.opendocument.spreadsheet',
+  'audio/mpeg', 'audio/ogg', 'audio/wav', 'audio/mp4', 'audio/webm', 'audio/flac', 'audio/aac',
+  'video/mp4', 'video/webm', 'video/quicktime', 'video/ogg',
+  'application/octet-stream',
+];
+export const DEFAULT_INLINE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 
 type Env = Record<string, string | undefined>;
 
@@ -144,6 +199,8 @@ export const LIMITS = {
   sync: { rate: 500, burst: 2000 },
   /** any frame, per socket (kept by the instance). */
   frames: { rate: 50, burst: 200 },
+  /** uploads started (tus creations), per user. */
+  uploads: { rate: 0.5, burst: 20 },
   /** authenticated REST requests, per user. */
   rest: { rate: 20, burst: 60 },
   /** unauthenticated REST requests (register, login, refresh), per client address. */
@@ -248,6 +305,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retention: int(env, 'OUTBOX_RETENTION', 86_400, 60, 90 * 86_400),
       leaseTtl: int(env, 'OUTBOX_LEASE_TTL', 10, 1, 600),
     },
+    attachments: loadAttachments(env, resolve(str(env, 'DATA_DIR') ?? './data')),
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
     tracing: tracingConfig(env, (message) => {
       throw new ConfigError(message);
@@ -270,6 +328,58 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
   }
   return deepFreeze(config);
+}
+
+function list(env: Env, name: string, fallback: string[]): string[] {
+  const raw = str(env, name);
+  if (raw === null) return fallback;
+  const items = raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  for (const item of items) if (!/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(item)) throw new ConfigError(`${name} must list MIME types (type/subtype), got "${item}"`);
+  return items;
+}
+
+function loadAttachments(env: Env, dataDir: string): AttachmentsConfig {
+  const bucket = str(env, 'S3_BUCKET');
+  const storage = (str(env, 'ATTACHMENT_STORAGE') ?? (bucket ? 's3' : 'fs')) as AttachmentsConfig['storage'];
+  if (storage !== 'fs' && storage !== 's3') throw new ConfigError(`ATTACHMENT_STORAGE must be "fs" or "s3", got "${storage}"`);
+  if (storage === 's3' && !bucket) throw new ConfigError('ATTACHMENT_STORAGE=s3 needs S3_BUCKET');
+  const accessKeyId = str(env, 'S3_ACCESS_KEY_ID');
+  const secretAccessKey = str(env, 'S3_SECRET_ACCESS_KEY');
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) throw new ConfigError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
+  const socket = str(env, 'CLAMD_SOCKET');
+  const host = str(env, 'CLAMD_HOST');
+  if (socket && host) throw new ConfigError('set CLAMD_HOST (TCP) or CLAMD_SOCKET (unix socket), not both');
+  const clamd = socket ? { socket } : host ? { host, port: int(env, 'CLAMD_PORT', 3310, 1, 65535) } : null;
+  const scan = (str(env, 'ATTACHMENT_SCAN') ?? (clamd ? 'clamav' : 'off')) as AttachmentsConfig['scan'];
+  if (scan !== 'clamav' && scan !== 'off') throw new ConfigError(`ATTACHMENT_SCAN must be "clamav" or "off", got "${scan}"`);
+  if (scan === 'clamav' && !clamd) throw new ConfigError('ATTACHMENT_SCAN=clamav needs CLAMD_HOST or CLAMD_SOCKET');
+  return {
+    storage,
+    dir: resolve(str(env, 'ATTACHMENT_DIR') ?? join(dataDir, 'attachments')),
+    s3:
+      storage === 's3'
+        ? {
+            endpoint: str(env, 'S3_ENDPOINT'),
+            region: str(env, 'S3_REGION') ?? 'us-east-1',
+            bucket: bucket!,
+            forcePathStyle: onOff(env, 'S3_FORCE_PATH_STYLE', true),
+            credentials: accessKeyId ? { accessKeyId, secretAccessKey: secretAccessKey! } : null,
+            prefix: str(env, 'S3_PREFIX') ?? '',
+          }
+        : null,
+    maxBytes: int(env, 'ATTACHMENT_MAX_BYTES', 100 * 1024 * 1024, 1, 2 ** 42),
+    quotaBytes: int(env, 'ATTACHMENT_QUOTA_BYTES', 1024 * 1024 * 1024, 1, 2 ** 50),
+    types: list(env, 'ATTACHMENT_TYPES', DEFAULT_ATTACHMENT_TYPES),
+    inlineTypes: list(env, 'ATTACHMENT_INLINE_TYPES', DEFAULT_INLINE_TYPES),
+    scan,
+    clamd,
+    clamdTimeout: int(env, 'CLAMD_TIMEOUT', 60, 1, 3600),
+    unreferencedTtl: int(env, 'ATTACHMENT_UNREFERENCED_TTL', 86_400, 1, 365 * 86_400),
+    leaseTtl: int(env, 'ATTACHMENT_LEASE_TTL', 60, 1, 3600),
+    retryMax: int(env, 'ATTACHMENT_RETRY_MAX', 60, 1, 3600),
+    workers: int(env, 'ATTACHMENT_WORKERS', 2, 1, 64),
+    pollInterval: int(env, 'ATTACHMENT_POLL_INTERVAL', 30, 1, 3600),
+  };
 }
 
 /** The repository's web client as `npm run build:web` leaves it, when it has been built. */

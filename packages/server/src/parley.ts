@@ -54,6 +54,8 @@ import { registerBotLoginRoute, registerBotRoutes } from './bots/routes.ts';
 import { filterBotConversations, guardBotScope } from './bots/scope.ts';
 import { WebhookService } from './webhooks/webhook-service.ts';
 import { limitWebhookAddress, registerWebhookPostRoute, registerWebhookRoutes } from './webhooks/routes.ts';
+import { createAttachments, type Attachments } from './attachments/attachments.ts';
+import type { BlobStore } from './attachments/storage/blob-store.ts';
 
 export interface ParleyOptions {
   /** Use this database instead of opening the configured one (tests share one per file). It is not closed by `close()`. */
@@ -64,6 +66,8 @@ export interface ParleyOptions {
   presence?: PresenceStore;
   /** Use this call store (in-process instances may share a MemoryCallStore). */
   calls?: CallStore;
+  /** Use this attachment blob store instead of the configured one (in-process instances may share one). Not closed by `close()`. */
+  blobs?: BlobStore;
   log?: Logger;
 }
 
@@ -78,6 +82,8 @@ export interface Parley {
   routes(): CatalogueRoute[];
   /** Moves the outbox to Kafka (when KAFKA_BROKERS is set) while this instance holds the relay lease; prunes it. */
   relay: OutboxRelay;
+  /** Uploads, their processing pipeline (its worker runs on every instance) and serving. */
+  attachments: Attachments;
   /** Listens on the configured host and port (and the metrics listener, when configured); resolves to the base URL. */
   listen(): Promise<string>;
   /** Base URL of the metrics listener once listening (`/metrics` there); null without METRICS_PORT. */
@@ -128,7 +134,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     notifier,
     revoked,
   });
-  const messaging = new MessagingService(db, notifier, config);
+  const attachments = createAttachments({ config, db, notifier, audit, limiter, log, store: options.blobs });
+  const messaging = new MessagingService(db, notifier, { ...config, attachments: attachments.service });
   const calls = new CallService(db, callStore, notifier, log, {
     limiter,
     invitesLimit: config.limits.invites,
@@ -209,11 +216,13 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     registerCallRoutes(scope, config.turn);
     registerBotRoutes(scope, bots);
     registerWebhookRoutes(scope, webhooks);
+    await attachments.register(scope);
   });
   if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);
   await http.ready();
   gateway.attach(http.server);
   relay.start();
+  attachments.worker.start();
 
   const metricsServer = config.metrics.port === null ? null : new MetricsServer(metrics, log);
   let metricsUrl: string | null = null;
@@ -226,6 +235,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     metrics,
     log,
     relay,
+    attachments,
     routes,
     get metricsUrl() {
       return metricsUrl;
@@ -245,6 +255,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       await http.close();
       // After the last send committed: what this instance leaves unrelayed, the next holder relays.
       await relay.stop();
+      await attachments.close();
       await metricsServer?.close();
       await revoked.close();
       if (!options.bus) await bus.close();

@@ -1,5 +1,7 @@
 import { MAX_TEXT_LENGTH, type ConversationId } from '@parley/protocol';
-import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
+import type { Upload, UploadState } from '@parley/sdk';
+import { formatBytes } from '../lib/attachments.ts';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { loadDraft, saveDraft } from '../lib/drafts.ts';
 import { describeError } from '../lib/errors.ts';
@@ -8,6 +10,18 @@ import { Icon } from './icon.tsx';
 /** After this long without a keystroke the user has stopped typing. */
 const TYPING_IDLE_MS = 4000;
 const MAX_ROWS_PX = 160;
+
+/** A file being attached to the next message: uploading (with progress) until the server has every byte. */
+interface PendingUpload {
+  key: string;
+  name: string;
+  size: number;
+  sent: number;
+  state: UploadState;
+  id: string | null;
+  error: string | null;
+  upload: Upload;
+}
 
 /**
  * Writes and sends messages. Enter sends, Shift+Enter starts a new line.
@@ -24,6 +38,33 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
   const field = useRef<HTMLTextAreaElement>(null);
   const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const errorId = useId();
+  const [uploads, setUploads] = useState<PendingUpload[]>([]);
+  const picker = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+
+  const update = (key: string, change: Partial<PendingUpload>): void =>
+    setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...change } : u)));
+
+  /** Attach files (picker, drop or paste): each starts uploading at once; sending waits for them. */
+  const addFiles = (files: FileList | File[]): void => {
+    for (const file of Array.from(files)) {
+      const key = crypto.randomUUID();
+      const upload = client.upload(conversationId, file, { name: file.name || 'pasted file' });
+      upload.on('progress', ({ sent }) => update(key, { sent }));
+      upload.on('state', (state) => update(key, { state }));
+      upload.start().then(
+        (id) => update(key, { id, state: 'done' }),
+        (err: unknown) => update(key, { error: describeError(err), state: 'failed' }),
+      );
+      setUploads((list) => [...list, { key, name: file.name || 'pasted file', size: file.size, sent: 0, state: 'uploading', id: null, error: null, upload }]);
+    }
+  };
+  const removeUpload = (item: PendingUpload): void => {
+    void item.upload.cancel();
+    setUploads((list) => list.filter((u) => u.key !== item.key));
+  };
+  const uploading = uploads.some((u) => u.state !== 'done' && u.state !== 'failed');
+  const ready = uploads.filter((u) => u.state === 'done' && u.id);
 
   const stopTyping = (): void => {
     clearTimeout(idle.current);
@@ -61,14 +102,17 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
   };
 
   const send = (): void => {
-    const body = text.trim();
+    if (uploading) return;
+    // A message needs text: files alone go with their names.
+    const body = text.trim() || ready.map((u) => u.name).join(', ');
     if (!body) return;
     try {
-      client.send(conversationId, body);
+      client.send(conversationId, body, { attachments: ready.map((u) => u.id!) });
     } catch (err) {
       setError(describeError(err));
       return;
     }
+    setUploads([]);
     clearTimeout(idle.current);
     setText('');
     saveDraft(me.id, conversationId, '');
@@ -88,14 +132,70 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
     }
   };
 
+  const onDragOver = (event: DragEvent): void => {
+    if (!event.dataTransfer.types.includes('Files')) return;
+    event.preventDefault();
+    setDragging(true);
+  };
+  const onDrop = (event: DragEvent): void => {
+    event.preventDefault();
+    setDragging(false);
+    if (event.dataTransfer.files.length > 0) addFiles(event.dataTransfer.files);
+  };
+  const onPaste = (event: ClipboardEvent): void => {
+    if (event.clipboardData.files.length === 0) return;
+    event.preventDefault();
+    addFiles(event.clipboardData.files);
+  };
+
   return (
-    <form className="composer" onSubmit={onSubmit}>
+    <form
+      className={`composer${dragging ? ' composer--dragging' : ''}`}
+      onSubmit={onSubmit}
+      onDragOver={onDragOver}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+    >
+      {uploads.length > 0 && (
+        <ul className="composer__uploads" aria-label="Attachments">
+          {uploads.map((u) => (
+            <li key={u.key} className="upload-row" data-state={u.state}>
+              <span className="upload-row__name">{u.name}</span>
+              <span className="upload-row__size">{formatBytes(u.size)}</span>
+              {u.error ? (
+                <span className="upload-row__error" role="alert">{u.error}</span>
+              ) : (
+                <progress className="upload-row__progress" max={u.size || 1} value={u.sent} aria-label={`Uploading ${u.name}`} />
+              )}
+              <button type="button" className="link-button" aria-label={`Remove ${u.name}`} onClick={() => removeUpload(u)}>
+                <Icon name="close" />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       {error && (
         <p className="composer__error" id={errorId} role="alert">
           {error}
         </p>
       )}
       <div className="composer__row">
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          hidden
+          tabIndex={-1}
+          aria-label="Files to attach"
+          data-testid="attach-input"
+          onChange={(e) => {
+            if (e.target.files) addFiles(e.target.files);
+            e.target.value = '';
+          }}
+        />
+        <button type="button" className="composer__attach" aria-label="Attach files" onClick={() => picker.current?.click()}>
+          <Icon name="attach" />
+        </button>
         <textarea
           ref={field}
           className="composer__field"
@@ -109,8 +209,9 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
           onChange={(e) => change(e.target.value)}
           onKeyDown={onKeyDown}
           onBlur={stopTyping}
+          onPaste={onPaste}
         />
-        <button type="submit" className="composer__send" aria-label="Send" disabled={text.trim() === ''}>
+        <button type="submit" className="composer__send" aria-label="Send" disabled={uploading || (text.trim() === '' && ready.length === 0)}>
           <Icon name="send" />
         </button>
       </div>

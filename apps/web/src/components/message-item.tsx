@@ -6,6 +6,7 @@ import { describeCode } from '../lib/errors.ts';
 import { formatDateTime, formatTime } from '../lib/format.ts';
 import type { Row } from '../lib/rows.ts';
 import { MessageText } from './message-text.tsx';
+import { AttachmentCard } from './attachment-card.tsx';
 import { statusLabel, Ticks } from './ticks.tsx';
 
 type PendingRow = Extract<Row, { kind: 'pending' }>;
@@ -78,6 +79,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         ) : (
           <span className="sr-only">{senderName}: </span>
         )}
+        {content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
         <MessageText text={content.text} />
         <Meta at={entry.created_at} lastOfGroup={lastOfGroup}>
           {status &&

@@ -8,6 +8,8 @@ export interface OutboxEntry {
   /** The sender. A store shared by several accounts on one device only sends an entry as its own user. */
   user_id: UserId;
   text: string;
+  /** Ids of uploads (`client.upload`) the message references, once their bytes are all stored. */
+  attachments?: string[];
   /** When the app called `send` (ISO 8601); travels as the message's `sent_at`. */
   sent_at: string;
   /** Position in the outbox: the entries of one conversation are sent in this order. */
@@ -37,5 +39,5 @@ export interface OutboxStore {
 }
 
 export function copyEntry(entry: OutboxEntry): OutboxEntry {
-  return { ...entry, ...(entry.error ? { error: { ...entry.error } } : {}) };
+  return { ...entry, ...(entry.error ? { error: { ...entry.error } } : {}), ...(entry.attachments ? { attachments: [...entry.attachments] } : {}) };
 }

@@ -16,6 +16,7 @@ import { TypingThrottle } from './typing-throttle.ts';
 import { readPage } from './log-repo.ts';
 import { SyncReader, type SyncResult } from './sync-reader.ts';
 import { MessageWriter } from './message-writer.ts';
+import type { AttachmentsService } from '../attachments/attachments-service.ts';
 
 /** Seconds a `typing: start` lasts unless refreshed. */
 export const TYPING_TTL_SECONDS = 6;
@@ -37,12 +38,20 @@ export class MessagingService {
   private readonly typingThrottle = new TypingThrottle(TYPING_THROTTLE_MS);
   private readonly writer: MessageWriter;
   private readonly reader: SyncReader;
+  private readonly attachments: Pick<AttachmentsService, 'resolveForMessage' | 'linkToMessage'> | null;
 
   constructor(
     private readonly db: Database,
     private readonly notifier: Notifier,
-    options: { largeRoomThreshold: number; writeLanes: number; events: { outbox: boolean } },
+    options: {
+      largeRoomThreshold: number;
+      writeLanes: number;
+      events: { outbox: boolean };
+      /** Checks and links the uploads a message references; without it a message may reference none. */
+      attachments?: Pick<AttachmentsService, 'resolveForMessage' | 'linkToMessage'>;
+    },
   ) {
+    this.attachments = options.attachments ?? null;
     // PGlite runs one statement at a time: one lane. On PostgreSQL, lanes let
     // batches of different conversations run on several backends at once.
     this.writer = new MessageWriter(db, {
@@ -59,7 +68,14 @@ export class MessagingService {
    * to the members. Resolves after the commit: the caller may ack then.
    */
   async send(me: UserId, conversationId: ConversationId, message: MessageContent): Promise<SendResult> {
+    const refs = message.attachments ?? [];
+    if (refs.length > 0) {
+      if (!this.attachments) throw new AppError('attachment_invalid', 'this server takes no attachments');
+      // Only the sender's own uploads to this conversation, with the server's metadata in place of the client's.
+      message = { ...message, attachments: await this.attachments.resolveForMessage(me, conversationId, refs) };
+    }
     const { entry, duplicate, audience } = await this.writer.write(conversationId, me, message);
+    if (!duplicate && refs.length > 0) await this.attachments!.linkToMessage(refs.map((r) => r.id), entry.message_id);
     if (!duplicate) {
       const frame = { type: 'message' as const, ...entry };
       if (audience) this.notifier.toUsers(audience, frame);

@@ -1,0 +1,106 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { openConversation, registerViaUi, send, startDirectChat, uniqueUsername } from './support/ui.ts';
+import { CLAMD_BIN, EICAR, startClamd, type TestClamd } from '../../../packages/server/test/support/clamd.ts';
+
+/**
+ * Attachments in the web client, in real Chromium against a real server
+ * with a real clamd (its own EICAR signature): Alice attaches an image with
+ * the file picker and another by drag and drop, watches the upload, and Bob
+ * sees the thumbnails and downloads the file; an EICAR file shows as blocked
+ * on both sides.
+ */
+function suite(): void {
+  let fixture: WebFixture;
+  let clamd: TestClamd;
+  let alice: Person;
+  let bob: Person;
+  const blobs = mkdtempSync(join(tmpdir(), 'parley-web-attachments-'));
+  const names = { alice: uniqueUsername('alice'), bob: uniqueUsername('bob') };
+
+  beforeAll(async () => {
+    clamd = await startClamd();
+    fixture = await startWebFixture({ env: { ...clamd.env, ATTACHMENT_DIR: blobs, ATTACHMENT_POLL_INTERVAL: '1' } });
+    alice = await newPerson(fixture, { label: 'alice' });
+    bob = await newPerson(fixture, { label: 'bob' });
+    await registerViaUi(alice.page, names.alice, 'Alice');
+    await registerViaUi(bob.page, names.bob, 'Bob');
+    await startDirectChat(alice.page, names.bob, 'Bob');
+    await send(alice.page, 'files coming');
+    await openConversation(bob.page, 'Alice');
+  });
+  afterAll(async () => {
+    await fixture?.close();
+    await clamd?.close();
+    rmSync(blobs, { recursive: true, force: true });
+  });
+
+  const png = (w: number, h: number, colour: string) => sharp({ create: { width: w, height: h, channels: 3, background: colour } }).png().toBuffer();
+  const card = (page: Person['page'], name: string) => page.locator('.attachment', { has: page.locator('.attachment__name', { hasText: name }) });
+
+  it('attaches an image with the file picker; the other side sees its preview and downloads it', async () => {
+    await alice.page.locator('[data-testid=attach-input]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: await png(800, 600, '#2a6') });
+    const row = alice.page.locator('.upload-row', { hasText: 'photo.png' });
+    await row.waitFor();
+    await alice.page.locator('.upload-row[data-state=done]').waitFor({ timeout: 20_000 });
+    expect(await row.locator('progress').getAttribute('value')).toBe(await row.locator('progress').getAttribute('max'));
+    await send(alice.page, 'a photo');
+    await alice.page.locator('.upload-row').waitFor({ state: 'detached' });
+
+    const preview = card(bob.page, 'photo.png').locator('img');
+    await preview.waitFor({ timeout: 30_000 });
+    await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(320);
+    await card(alice.page, 'photo.png').locator('img').waitFor({ timeout: 30_000 });
+    expect(await card(bob.page, 'photo.png').getAttribute('data-status')).toBe('clean');
+
+    // The thumbnail opens the full image in a viewer.
+    await preview.click();
+    const viewer = bob.page.getByRole('dialog', { name: 'photo.png' });
+    await expect.poll(() => viewer.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(800);
+    await bob.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+
+    const download = bob.page.waitForEvent('download');
+    await card(bob.page, 'photo.png').getByRole('button', { name: 'Download' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('photo.png');
+    const meta = await sharp(readFileSync((await file.path())!)).metadata();
+    expect(meta).toMatchObject({ format: 'png', width: 800, height: 600 });
+  });
+
+  it('attaches a file by drag and drop', async () => {
+    const bytes = [...(await png(64, 64, '#a26'))];
+    await alice.page.evaluate((data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'dropped.png', { type: 'image/png' }));
+      const target = document.querySelector('form.composer')!;
+      target.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, bytes);
+    await alice.page.locator('.upload-row[data-state=done]', { hasText: 'dropped.png' }).waitFor({ timeout: 20_000 });
+    await alice.page.getByRole('button', { name: 'Send' }).click();
+    await card(bob.page, 'dropped.png').locator('img').waitFor({ timeout: 30_000 });
+  });
+
+  it('shows a blocked file as blocked on both sides', async () => {
+    await alice.page.locator('[data-testid=attach-input]').setInputFiles({ name: 'invoice.txt', mimeType: 'text/plain', buffer: EICAR });
+    await alice.page.locator('.upload-row[data-state=done]', { hasText: 'invoice.txt' }).waitFor({ timeout: 20_000 });
+    await send(alice.page, 'the invoice');
+    for (const page of [alice.page, bob.page]) {
+      const blocked = card(page, 'invoice.txt');
+      await blocked.and(page.locator('[data-status=blocked]')).waitFor({ timeout: 30_000 });
+      expect(await blocked.locator('.attachment__state').textContent()).toBe('Blocked');
+      expect(await blocked.getByRole('button', { name: 'Download' }).count()).toBe(0);
+    }
+    // The refused download (410) is the only console error expected.
+    expect(fixture.problems.filter((p) => !/status of 410|status of 409/.test(p))).toEqual([]);
+  });
+}
+
+const needs = [!HAS_CHROMIUM && `Chromium at ${CHROMIUM_BIN} (set CHROMIUM_BIN)`, !CLAMD_BIN && 'clamd (apt-get install clamav-daemon)'].filter(Boolean);
+if (needs.length === 0) describe('attachments in the web client (Chromium)', suite);
+else describe.skip(`attachments in the web client (skipped: needs ${needs.join(' and ')})`, suite);

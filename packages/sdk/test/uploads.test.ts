@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { ParleyClient } from '../src/client.ts';
+import { ParleyError } from '../src/errors.ts';
+import type { UploadState } from '../src/uploads.ts';
+import { eventually } from './support/eventually.ts';
+import { startRealServer, type RealServer } from './support/real-server.ts';
+
+/** The SDK's uploader against the real server (tus, PGlite, files in a temporary folder, scanning off). */
+describe('uploads against the real server', () => {
+  let server: RealServer;
+  const dir = mkdtempSync(join(tmpdir(), 'parley-sdk-uploads-'));
+  const clients: ParleyClient[] = [];
+  const MiB = 1024 * 1024;
+
+  beforeAll(async () => {
+    server = await startRealServer({ ATTACHMENT_DIR: dir, ATTACHMENT_MAX_BYTES: String(8 * MiB) });
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  let counter = 0;
+  async function pair(): Promise<{ alice: ParleyClient; bob: ParleyClient; chat: string }> {
+    const [alice, bob] = [0, 1].map(() => new ParleyClient({ url: server.url, WebSocket }));
+    clients.push(alice!, bob!);
+    for (const c of [alice!, bob!]) await c.register({ username: `up${Date.now().toString(36)}${(counter++).toString(36)}`, password: 'correct horse battery' });
+    const chat = await alice!.api.createDirect(bob!.user!.id);
+    return { alice: alice!, bob: bob!, chat: chat.id };
+  }
+
+  it('uploads in chunks with progress; the attachment is processed and readable by the other member', async () => {
+    const { alice, bob, chat } = await pair();
+    const bytes = new Uint8Array(randomBytes(3 * MiB + 17));
+    const upload = alice.upload(chat, bytes, { name: 'data.bin', chunkSize: MiB });
+    const progress: number[] = [];
+    upload.on('progress', ({ sent, total }) => {
+      expect(total).toBe(bytes.length);
+      progress.push(sent);
+    });
+    const id = await upload.start();
+    expect(id).toBe(upload.id);
+    expect(progress).toEqual([0, MiB, 2 * MiB, 3 * MiB, 3 * MiB + 17]);
+    expect(upload.state).toBe('done');
+    await eventually(async () => expect(await bob.api.getAttachment(id)).toMatchObject({ status: 'clean', size: bytes.length, name: 'data.bin', scan: 'off' }));
+  });
+
+  it('pauses and resumes from what the server has; a new client resumes by URL (a reload)', async () => {
+    const { alice, chat } = await pair();
+    const bytes = new Uint8Array(randomBytes(4 * MiB));
+    const upload = alice.upload(chat, bytes, { chunkSize: MiB });
+    const states: UploadState[] = [];
+    upload.on('state', (s) => states.push(s));
+    upload.on('progress', ({ sent }) => {
+      if (sent >= MiB) upload.pause();
+    });
+    void upload.start();
+    await eventually(() => expect(upload.state).toBe('paused'));
+    const url = upload.url!;
+    // After a reload: a fresh Upload object from the saved URL goes on from the server's offset.
+    const again = alice.upload(chat, bytes, { url, chunkSize: MiB });
+    const seen: number[] = [];
+    again.on('progress', ({ sent }) => seen.push(sent));
+    const id = await again.start();
+    expect(id).toBe(upload.id);
+    expect(seen[0]).toBeGreaterThanOrEqual(MiB);
+    expect(seen.at(-1)).toBe(4 * MiB);
+    expect(states).toEqual(['uploading', 'paused']);
+    await eventually(async () => expect(await alice.api.getAttachment(id)).toMatchObject({ status: 'clean', size: 4 * MiB }));
+  });
+
+  it('cancels: the server forgets the upload', async () => {
+    const { alice, chat } = await pair();
+    const upload = alice.upload(chat, new Uint8Array(randomBytes(2 * MiB)), { chunkSize: 512 * 1024 });
+    upload.on('progress', ({ sent }) => {
+      if (sent > 0) void upload.cancel();
+    });
+    void upload.start();
+    await expect(upload.done).rejects.toMatchObject({ code: 'closed' });
+    expect(upload.state).toBe('cancelled');
+    await eventually(async () => {
+      const err = await alice.api.getAttachment(upload.id!).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ParleyError);
+      expect((err as ParleyError).code).toBe('not_found');
+    });
+  });
+
+  it('fails with the server’s code when the file is too large (nothing stored)', async () => {
+    const { alice, chat } = await pair();
+    const upload = alice.upload(chat, new Uint8Array(9 * MiB));
+    await expect(upload.start()).rejects.toMatchObject({ code: 'payload_too_large', status: 413 });
+    expect(upload.state).toBe('failed');
+    expect(upload.url).toBeNull();
+  });
+});

@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import type { Database } from '../store/database.ts';
+import type { EventSink, OutboxEvent } from '../events/event-sink.ts';
+import { deliver, type EventConsumer } from './event-consumer.ts';
+
+/**
+ * The embedded tier's feed: the outbox relay's sink when no Kafka is
+ * configured, handing each event to the in-process consumers.
+ *
+ * Position: the relay's own `relayed_at` marks. The relay reads "not yet
+ * relayed" in id order under its lease, so events whose transactions commit
+ * out of id order are still delivered (a per-consumer "last id" cursor would
+ * skip them), and pruning removes only relayed rows, i.e. rows every consumer
+ * has handled. A batch is marked only once every consumer has handled every
+ * event of it; if one consumer fails, the batch comes again to all of them
+ * and the others skip what they already handled (dedupe by event_id in
+ * `deliver`). One consumer failing therefore holds back the others: fine for
+ * one process with two consumers; the scaled tier gives each consumer its own
+ * Kafka consumer group instead.
+ */
+export class OutboxConsumersSink implements EventSink {
+  readonly name = 'in-process-consumers';
+
+  constructor(
+    private readonly db: Database,
+    private readonly consumers: readonly EventConsumer[],
+    private readonly log: Logger,
+  ) {}
+
+  async publish(events: readonly OutboxEvent[]): Promise<void> {
+    for (const consumer of this.consumers) {
+      for (const event of events) {
+        if (!consumer.topics.includes(event.topic)) continue;
+        try {
+          await deliver(this.db, consumer, event.envelope);
+        } catch (err) {
+          this.log.warn({ consumer: consumer.name, event_id: event.envelope.event_id, err: (err as Error).message }, 'event consumer failed; the batch will be retried');
+          throw err;
+        }
+      }
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -10,7 +10,15 @@ export type AuditEvent =
   | 'refresh_token_reused'
   | 'rate_limited'
   | 'permission_denied'
-  | 'handshake_rejected';
+  | 'handshake_rejected'
+  // Moderation (issue #13): who did what to which rule, message or user; never message text.
+  | 'moderation_rule_added'
+  | 'moderation_rule_removed'
+  | 'message_reported'
+  | 'message_hidden'
+  | 'moderation_action'
+  | 'sanction_lifted'
+  | 'banned_login_refused';
 
 export type AuditFields = Record<string, string | number | null | undefined>;
 

@@ -107,6 +107,15 @@ export interface Config {
     /** Seconds the relay lease lasts unless renewed: how soon another instance takes over from a dead relay. */
     leaseTtl: number;
   };
+  /** Moderation and the event consumers (issue #13). */
+  moderation: {
+    /** Usernames (lower-case) that are server operators, besides the first registered account. */
+    adminUsers: string[];
+    /** Run the event consumers (moderation, analytics) in this process; `off` when another process runs `npm run consumers`. */
+    consumersInProcess: boolean;
+    /** Seconds a consumer remembers a handled event_id (its duplicate window). */
+    dedupeRetention: number;
+  };
   logLevel: string;
   /** Directory of the built web client, served at `/` when present. */
   webRoot: string | null;
@@ -145,6 +154,8 @@ export const LIMITS = {
   rest: { rate: 20, burst: 60 },
   /** unauthenticated REST requests (register, login, refresh), per client address. */
   public: { rate: 2, burst: 20 },
+  /** message reports, per user. */
+  reports: { rate: 0.2, burst: 10 },
   /** login attempts, per account. */
   login_account: { rate: 0.1, burst: 5 },
   /** login attempts, per client address. */
@@ -244,6 +255,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       relayBatch: int(env, 'OUTBOX_RELAY_BATCH', 500, 1, 10_000),
       retention: int(env, 'OUTBOX_RETENTION', 86_400, 60, 90 * 86_400),
       leaseTtl: int(env, 'OUTBOX_LEASE_TTL', 10, 1, 600),
+    },
+    moderation: {
+      adminUsers: (str(env, 'ADMIN_USERS') ?? '').split(',').map((u) => u.trim().toLowerCase()).filter(Boolean),
+      consumersInProcess: onOff(env, 'CONSUMERS_IN_PROCESS', true),
+      dedupeRetention: int(env, 'CONSUMER_DEDUPE_RETENTION', 7 * 86_400, 3_600, 90 * 86_400),
     },
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
     webRoot: str(env, 'WEB_ROOT') ?? builtWebClient(),

@@ -45,6 +45,14 @@ import { collectRoutes, markAccess, type CatalogueRoute } from './api-docs/route
 import { registerApiDocsRoutes } from './api-docs/routes.ts';
 import { OutboxRelay, outboxBacklog } from './events/outbox-relay.ts';
 import { KafkaSink } from './events/kafka-sink.ts';
+import { ConsumerHost } from './consumers/consumer-host.ts';
+import { buildConsumers } from './consumers/consumers.ts';
+import { Sanctions } from './moderation/sanctions.ts';
+import { Operators } from './moderation/operators.ts';
+import { ModerationService } from './moderation/moderation-service.ts';
+import { UnwiredLogEntryModerator, type MessageModerator } from './moderation/message-moderator.ts';
+import type { Classifier } from './moderation/classifier.ts';
+import { registerOperatorRoutes, registerReportRoutes } from './moderation/routes.ts';
 
 export interface ParleyOptions {
   /** Use this database instead of opening the configured one (tests share one per file). It is not closed by `close()`. */
@@ -56,6 +64,9 @@ export interface ParleyOptions {
   /** Use this call store (in-process instances may share a MemoryCallStore). */
   calls?: CallStore;
   log?: Logger;
+  /** Hides and restores messages for moderation (default: the interim one, until the log-entry moderator is wired). */
+  moderator?: MessageModerator;
+  classifier?: Classifier;
 }
 
 export interface Parley {
@@ -69,6 +80,8 @@ export interface Parley {
   routes(): CatalogueRoute[];
   /** Moves the outbox to Kafka (when KAFKA_BROKERS is set) while this instance holds the relay lease; prunes it. */
   relay: OutboxRelay;
+  /** The event consumers (moderation, analytics) running in this process, on the outbox or on Kafka. */
+  consumers: ConsumerHost;
   /** Listens on the configured host and port (and the metrics listener, when configured); resolves to the base URL. */
   listen(): Promise<string>;
   /** Base URL of the metrics listener once listening (`/metrics` there); null without METRICS_PORT. */
@@ -96,6 +109,10 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis.command, config.redisPrefix) : new MemoryRateLimiter();
   const audit = new Audit(log);
 
+  const sanctions = new Sanctions(db);
+  await sanctions.start();
+  const moderation = new ModerationService(db, options.moderator ?? new UnwiredLogEntryModerator(log.child({ component: 'moderation' })), sanctions, audit);
+
   const revoked = new RevokedSessions(db, bus, log, config.jwt.accessTtl);
   await revoked.start();
   const tokens = new AccessTokens(
@@ -112,8 +129,9 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     audit,
     notifier,
     revoked,
+    isBanned: (userId) => sanctions.isBanned(userId),
   });
-  const messaging = new MessagingService(db, notifier, config);
+  const messaging = new MessagingService(db, notifier, config, (userId) => sanctions.check(userId));
   const calls = new CallService(db, callStore, notifier, log, {
     limiter,
     invitesLimit: config.limits.invites,
@@ -130,10 +148,15 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const presence = new PresenceService(presenceStore, db, notifier, config.instanceId, log);
   const conversations = new ConversationsService(db, notifier, presence);
   const { events } = config;
-  const sink =
-    events.kafkaBrokers.length > 0
-      ? new KafkaSink({ brokers: events.kafkaBrokers, clientId: events.kafkaClientId, topicPrefix: events.kafkaTopicPrefix })
-      : null;
+  const kafka = events.kafkaBrokers.length > 0 ? { brokers: events.kafkaBrokers, clientId: events.kafkaClientId, topicPrefix: events.kafkaTopicPrefix } : null;
+  const consumers = new ConsumerHost(
+    db,
+    config.moderation.consumersInProcess ? buildConsumers(moderation, options.classifier) : [],
+    log.child({ component: 'consumers' }),
+    { kafka, dedupeRetentionSeconds: config.moderation.dedupeRetention },
+  );
+  // Without Kafka the in-process consumers are the relay's sink (the embedded tier).
+  const sink = kafka ? new KafkaSink(kafka) : consumers.sink;
   const relay = new OutboxRelay(db, sink, log.child({ component: 'outbox-relay' }), {
     instanceId: config.instanceId,
     batch: events.relayBatch,
@@ -161,6 +184,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     (config.presenceTtl * 1000) / 3,
   );
 
+  const operators = new Operators(db, config.moderation.adminUsers);
+
   let shuttingDown = false;
   const http = await buildHttp({ config, log, audit, metrics });
   const routes = collectRoutes(http);
@@ -175,15 +200,23 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     markAccess(scope, 'user');
     scope.addHook('onRequest', requireUser(tokens, limiter, config.limits, audit));
     registerAuthenticatedAuthRoutes(scope, auth);
-    registerUserRoutes(scope, new UsersRepo(db));
+    registerUserRoutes(scope, new UsersRepo(db), (userId) => operators.isOperator(userId));
+    registerReportRoutes(scope, moderation);
     registerConversationRoutes(scope, conversations);
     registerMessagingRoutes(scope, messaging);
     registerCallRoutes(scope, config.turn);
+  });
+  await http.register(async (scope) => {
+    markAccess(scope, 'user');
+    scope.addHook('onRequest', requireUser(tokens, limiter, config.limits, audit));
+    scope.addHook('onRequest', operators.guard(audit));
+    registerOperatorRoutes(scope, { moderation, sanctions, sql: db });
   });
   if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);
   await http.ready();
   gateway.attach(http.server);
   relay.start();
+  await consumers.start();
 
   const metricsServer = config.metrics.port === null ? null : new MetricsServer(metrics, log);
   let metricsUrl: string | null = null;
@@ -196,6 +229,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     metrics,
     log,
     relay,
+    consumers,
     routes,
     get metricsUrl() {
       return metricsUrl;
@@ -215,6 +249,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       await http.close();
       // After the last send committed: what this instance leaves unrelayed, the next holder relays.
       await relay.stop();
+      await consumers.stop();
+      sanctions.close();
       await metricsServer?.close();
       await revoked.close();
       if (!options.bus) await bus.close();

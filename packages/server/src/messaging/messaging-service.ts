@@ -42,6 +42,8 @@ export class MessagingService {
     private readonly db: Database,
     private readonly notifier: Notifier,
     options: { largeRoomThreshold: number; writeLanes: number; events: { outbox: boolean } },
+    /** Throws when the sender may not send now (muted, banned: moderation/sanctions.ts); asked before every write. */
+    private readonly maySend: (userId: UserId) => void = () => {},
   ) {
     // PGlite runs one statement at a time: one lane. On PostgreSQL, lanes let
     // batches of different conversations run on several backends at once.
@@ -59,6 +61,7 @@ export class MessagingService {
    * to the members. Resolves after the commit: the caller may ack then.
    */
   async send(me: UserId, conversationId: ConversationId, message: MessageContent): Promise<SendResult> {
+    this.maySend(me);
     const { entry, duplicate, audience } = await this.writer.write(conversationId, me, message);
     if (!duplicate) {
       const frame = { type: 'message' as const, ...entry };

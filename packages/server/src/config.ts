@@ -100,8 +100,8 @@ export interface Config {
     /** Outbox rows relayed per Kafka request, at most. */
     relayBatch: number;
     /**
-     * Seconds an outbox row is kept: after Kafka acknowledged it with a relay,
-     * after it was written without one (nothing reads the outbox yet in the embedded tier).
+     * Seconds an outbox row is kept: after it was relayed (to Kafka, or to the
+     * in-process consumers without Kafka); after it was written when nothing reads the outbox.
      */
     retention: number;
     /** Seconds the relay lease lasts unless renewed: how soon another instance takes over from a dead relay. */

@@ -17,8 +17,10 @@ export class RecordingConsumer implements EventConsumer {
   async handle(event: EventEnvelope, tx: Sql): Promise<void> {
     this.attempts++;
     if (this.failOnce.delete(event.event_id)) throw new Error('consumer failing once (test)');
-    // A write in the consumer's transaction, as real consumers do: it must not survive a failed handle.
-    await tx.query('SELECT 1');
+    // The consumer's effect, written in its transaction as real consumers do: a row that a repeat
+    // would collide with (primary key), and that a failed handle or batch rolls back.
+    await tx.query('INSERT INTO consumer_events (consumer, event_id) VALUES ($1, $2)', [`${this.name}:effect`, event.event_id]);
+    // In memory (not rolled back): every successful handle, repeats of a rolled-back batch included.
     this.handled.push(event);
   }
 }
@@ -61,6 +63,7 @@ export function consumerFeedContract(fixture: () => FeedFixture, options: { time
     }
     await eventually(() => expect(consumer.handled.filter((e) => keys.includes(e.key))).toHaveLength(30), options);
     const mine = consumer.handled.filter((e) => keys.includes(e.key));
+    // Nothing failed here, so nothing was repeated: each event exactly once.
     expect(new Set(mine.map((e) => e.event_id)).size).toBe(30);
     expect(consumer.handled.some((e) => e.type === 'user.registered')).toBe(false);
     for (const key of keys) {
@@ -89,10 +92,14 @@ export function consumerFeedContract(fixture: () => FeedFixture, options: { time
     });
     flaky.failOnce.add(row!.event_id);
     for (const c of [steady, flaky]) {
-      await eventually(() => expect(c.handled.filter((e) => e.key === key)).toHaveLength(8), options);
-      expect(c.handled.filter((e) => e.key === key).map((e) => (e.payload as { seq: number }).seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      const committedEffects = async () =>
+        (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM consumer_events WHERE consumer = $1', [`${c.name}:effect`]))[0]!.n;
+      await eventually(async () => expect(await committedEffects()).toBe(8), options);
       const [done] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM consumer_events WHERE consumer = $1', [c.name]);
       expect(done!.n).toBe(8);
+      // In order per key: a retried batch repeats a prefix, so first occurrences are in seq order.
+      const firstSeen = [...new Map(c.handled.filter((e) => e.key === key).map((e) => [e.event_id, e] as const)).values()];
+      expect(firstSeen.map((e) => (e.payload as { seq: number }).seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     }
     // The failure of event 7 (armed before it was committed) really happened and was retried.
     expect(flaky.failOnce.has(row!.event_id)).toBe(false);

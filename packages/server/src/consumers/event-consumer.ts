@@ -32,6 +32,26 @@ export async function deliver(db: Database, consumer: EventConsumer, event: Even
   });
 }
 
+/**
+ * `deliver` for a batch in one transaction: one dedupe statement for all its
+ * event_ids, then the fresh events handled in order. A failure rolls the whole
+ * batch back (it comes again). Saves a transaction per event where they are
+ * dear: PGlite has one connection, shared with the sends.
+ */
+export async function deliverBatch(db: Database, consumer: EventConsumer, events: readonly EventEnvelope[]): Promise<number> {
+  if (events.length === 0) return 0;
+  return db.transaction(async (tx) => {
+    const fresh = await tx.query<{ event_id: string }>(
+      `INSERT INTO consumer_events (consumer, event_id) SELECT $1, unnest($2::uuid[])
+       ON CONFLICT DO NOTHING RETURNING event_id`,
+      [consumer.name, events.map((e) => e.event_id)],
+    );
+    const ids = new Set(fresh.map((r) => r.event_id));
+    for (const event of events) if (ids.has(event.event_id)) await consumer.handle(event, tx);
+    return ids.size;
+  });
+}
+
 /** Forgets handled event ids older than the dedupe window. */
 export async function pruneHandled(db: Database, retentionSeconds: number): Promise<number> {
   const rows = await db.query(

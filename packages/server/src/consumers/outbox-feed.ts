@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.ts';
 import type { EventSink, OutboxEvent } from '../events/event-sink.ts';
-import { deliver, type EventConsumer } from './event-consumer.ts';
+import { deliverBatch, type EventConsumer } from './event-consumer.ts';
 
 /**
  * The embedded tier's feed: the outbox relay's sink when no Kafka is
@@ -14,7 +14,7 @@ import { deliver, type EventConsumer } from './event-consumer.ts';
  * has handled. A batch is marked only once every consumer has handled every
  * event of it; if one consumer fails, the batch comes again to all of them
  * and the others skip what they already handled (dedupe by event_id in
- * `deliver`). One consumer failing therefore holds back the others: fine for
+ * `deliverBatch`, one transaction per consumer and batch). One consumer failing therefore holds back the others: fine for
  * one process with two consumers; the scaled tier gives each consumer its own
  * Kafka consumer group instead.
  */
@@ -29,14 +29,13 @@ export class OutboxConsumersSink implements EventSink {
 
   async publish(events: readonly OutboxEvent[]): Promise<void> {
     for (const consumer of this.consumers) {
-      for (const event of events) {
-        if (!consumer.topics.includes(event.topic)) continue;
-        try {
-          await deliver(this.db, consumer, event.envelope);
-        } catch (err) {
-          this.log.warn({ consumer: consumer.name, event_id: event.envelope.event_id, err: (err as Error).message }, 'event consumer failed; the batch will be retried');
-          throw err;
-        }
+      const mine = events.filter((e) => consumer.topics.includes(e.topic)).map((e) => e.envelope);
+      try {
+        // One transaction per consumer and batch: the consumer's effects and its dedupe rows commit together.
+        await deliverBatch(this.db, consumer, mine);
+      } catch (err) {
+        this.log.warn({ consumer: consumer.name, events: mine.length, err: (err as Error).message }, 'event consumer failed; the batch will be retried');
+        throw err;
       }
     }
   }

@@ -29,6 +29,18 @@ export const ErrorCodes = {
   refresh_token_reused: 401,
   /** Authenticated, but not allowed to do this. */
   forbidden: 403,
+  /** The sender is muted by a server operator until `retry_after` seconds (absent: until unmuted). */
+  muted: 403,
+  /** The account is banned by a server operator: no sends, no logins. */
+  banned: 403,
+  /** Server operators only. */
+  operator_only: 403,
+  /** A moderation rule is malformed (bad regex, bad domain, blank word, out-of-range rate). */
+  invalid_rule: 400,
+  /** A moderation rule would match every message (empty pattern, `.*`, `^`, anything matching the empty text). */
+  rule_matches_everything: 400,
+  /** The caller already reported this message. */
+  already_reported: 409,
   /** The route or entity does not exist. */
   not_found: 404,
   /** The conversation does not exist or the caller is not a member of it. */

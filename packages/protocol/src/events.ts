@@ -17,7 +17,7 @@ import { MessageContent, SeqSchema, Uuid } from './common.ts';
 const Timestamp = Type.String({ format: 'date-time' });
 
 /** Event topics by domain; the server prefixes them (`KAFKA_TOPIC_PREFIX`, `parley.` by default). */
-export const EVENT_TOPICS = ['messages', 'conversations', 'users', 'calls'] as const;
+export const EVENT_TOPICS = ['messages', 'conversations', 'users', 'calls', 'moderation'] as const;
 export type EventTopic = (typeof EVENT_TOPICS)[number];
 
 /** The payload of the membership events (members added, removed, left). */
@@ -149,6 +149,47 @@ export const EventCatalogue = {
       reason: Type.String(),
       /** Milliseconds since answered; 0 when never answered. */
       duration_ms: Type.Integer({ minimum: 0 }),
+    }),
+  },
+  'moderation.message_hidden': {
+    topic: 'moderation',
+    schemaVersion: 1,
+    description: 'A message was hidden for every member: by a moderation rule (actor_id null) or by an operator confirming a report.',
+    payload: Type.Object({
+      conversation_id: Uuid,
+      message_id: Uuid,
+      author_id: Uuid,
+      /** The review queue item that records why. */
+      item_id: Uuid,
+      /** Why, without the message text: e.g. "word", "regex", "domain", "rate", "classifier", "report". */
+      reason: Type.String(),
+      rule_id: Type.Union([Uuid, Type.Null()]),
+      actor_id: Type.Union([Uuid, Type.Null()]),
+    }),
+  },
+  'moderation.message_restored': {
+    topic: 'moderation',
+    schemaVersion: 1,
+    description: 'An operator restored a hidden message.',
+    payload: Type.Object({ conversation_id: Uuid, message_id: Uuid, item_id: Uuid, actor_id: Uuid }),
+  },
+  'moderation.message_reported': {
+    topic: 'moderation',
+    schemaVersion: 1,
+    description: 'A member reported a message (the reason text is not in the event).',
+    payload: Type.Object({ conversation_id: Uuid, message_id: Uuid, author_id: Uuid, reporter_id: Uuid, item_id: Uuid }),
+  },
+  'moderation.action_taken': {
+    topic: 'moderation',
+    schemaVersion: 1,
+    description: 'An operator acted on a review queue item or a user: confirm, warn, mute, ban, unmute, unban. Keyed by the user acted on.',
+    payload: Type.Object({
+      user_id: Uuid,
+      action: Type.Union([Type.Literal('confirm'), Type.Literal('warn'), Type.Literal('mute'), Type.Literal('ban'), Type.Literal('unmute'), Type.Literal('unban')]),
+      item_id: Type.Union([Uuid, Type.Null()]),
+      actor_id: Uuid,
+      /** When a mute or ban ends; null for a permanent one and for other actions. */
+      until: Type.Union([Timestamp, Type.Null()]),
     }),
   },
 } as const satisfies Record<string, { topic: EventTopic; schemaVersion: number; description: string; payload: TSchema }>;

@@ -10,3 +10,4 @@ export * from './server-frames.ts';
 export * from './events.ts';
 export * from './bots.ts';
 export * from './attachments.ts';
+export * from './moderation.ts';

@@ -17,7 +17,15 @@ export type AuditEvent =
   | 'webhook_created'
   | 'webhook_revoked'
   | 'webhook_posted'
-  | 'attachment_blocked';
+  | 'attachment_blocked'
+  // Moderation (issue #13): who did what to which rule, message or user; never message text.
+  | 'moderation_rule_added'
+  | 'moderation_rule_removed'
+  | 'message_reported'
+  | 'message_hidden'
+  | 'moderation_action'
+  | 'sanction_lifted'
+  | 'banned_login_refused';
 
 export type AuditFields = Record<string, string | number | null | undefined>;
 

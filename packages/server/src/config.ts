@@ -101,8 +101,8 @@ export interface Config {
     /** Outbox rows relayed per Kafka request, at most. */
     relayBatch: number;
     /**
-     * Seconds an outbox row is kept: after Kafka acknowledged it with a relay,
-     * after it was written without one (nothing reads the outbox yet in the embedded tier).
+     * Seconds an outbox row is kept: after it was relayed (to Kafka, or to the
+     * in-process consumers without Kafka); after it was written when nothing reads the outbox.
      */
     retention: number;
     /** Seconds the relay lease lasts unless renewed: how soon another instance takes over from a dead relay. */
@@ -110,6 +110,15 @@ export interface Config {
   };
   /** Attachments (issue #14): storage, limits, processing and the malware scan. */
   attachments: AttachmentsConfig;
+  /** Moderation and the event consumers (issue #13). */
+  moderation: {
+    /** Usernames (lower-case) that are server operators, besides the first registered account. */
+    adminUsers: string[];
+    /** Run the event consumers (moderation, analytics) in this process; `off` when another process runs `npm run consumers`. */
+    consumersInProcess: boolean;
+    /** Seconds a consumer remembers a handled event_id (its duplicate window). */
+    dedupeRetention: number;
+  };
   logLevel: string;
   /** OpenTelemetry tracing, from the standard OTEL_* variables (off unless OTEL_TRACES_EXPORTER is set). */
   tracing: TracingConfig;
@@ -205,6 +214,8 @@ export const LIMITS = {
   rest: { rate: 20, burst: 60 },
   /** unauthenticated REST requests (register, login, refresh), per client address. */
   public: { rate: 2, burst: 20 },
+  /** message reports, per user. */
+  reports: { rate: 0.2, burst: 10 },
   /** login attempts, per account. */
   login_account: { rate: 0.1, burst: 5 },
   /** login attempts, per client address. */
@@ -306,6 +317,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       leaseTtl: int(env, 'OUTBOX_LEASE_TTL', 10, 1, 600),
     },
     attachments: loadAttachments(env, resolve(str(env, 'DATA_DIR') ?? './data')),
+    moderation: {
+      adminUsers: (str(env, 'ADMIN_USERS') ?? '').split(',').map((u) => u.trim().toLowerCase()).filter(Boolean),
+      consumersInProcess: onOff(env, 'CONSUMERS_IN_PROCESS', true),
+      dedupeRetention: int(env, 'CONSUMER_DEDUPE_RETENTION', 7 * 86_400, 3_600, 90 * 86_400),
+    },
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
     tracing: tracingConfig(env, (message) => {
       throw new ConfigError(message);

@@ -56,6 +56,14 @@ import { WebhookService } from './webhooks/webhook-service.ts';
 import { limitWebhookAddress, registerWebhookPostRoute, registerWebhookRoutes } from './webhooks/routes.ts';
 import { createAttachments, type Attachments } from './attachments/attachments.ts';
 import type { BlobStore } from './attachments/storage/blob-store.ts';
+import { ConsumerHost } from './consumers/consumer-host.ts';
+import { buildConsumers } from './consumers/consumers.ts';
+import { Sanctions } from './moderation/sanctions.ts';
+import { Operators } from './moderation/operators.ts';
+import { ModerationService } from './moderation/moderation-service.ts';
+import { UnwiredLogEntryModerator, type MessageModerator } from './moderation/message-moderator.ts';
+import type { Classifier } from './moderation/classifier.ts';
+import { registerOperatorRoutes, registerReportRoutes } from './moderation/routes.ts';
 
 export interface ParleyOptions {
   /** Use this database instead of opening the configured one (tests share one per file). It is not closed by `close()`. */
@@ -69,6 +77,9 @@ export interface ParleyOptions {
   /** Use this attachment blob store instead of the configured one (in-process instances may share one). Not closed by `close()`. */
   blobs?: BlobStore;
   log?: Logger;
+  /** Hides and restores messages for moderation (default: the interim one, until the log-entry moderator is wired). */
+  moderator?: MessageModerator;
+  classifier?: Classifier;
 }
 
 export interface Parley {
@@ -84,6 +95,8 @@ export interface Parley {
   relay: OutboxRelay;
   /** Uploads, their processing pipeline (its worker runs on every instance) and serving. */
   attachments: Attachments;
+  /** The event consumers (moderation, analytics) running in this process, on the outbox or on Kafka. */
+  consumers: ConsumerHost;
   /** Listens on the configured host and port (and the metrics listener, when configured); resolves to the base URL. */
   listen(): Promise<string>;
   /** Base URL of the metrics listener once listening (`/metrics` there); null without METRICS_PORT. */
@@ -117,6 +130,10 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   redisMemory?.start();
   const audit = new Audit(log);
 
+  const sanctions = new Sanctions(db);
+  await sanctions.start();
+  const moderation = new ModerationService(db, options.moderator ?? new UnwiredLogEntryModerator(log.child({ component: 'moderation' })), sanctions, audit);
+
   const revoked = new RevokedSessions(db, bus, log, config.jwt.accessTtl);
   await revoked.start();
   const tokens = new AccessTokens(
@@ -133,9 +150,10 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     audit,
     notifier,
     revoked,
+    isBanned: (userId) => sanctions.isBanned(userId),
   });
   const attachments = createAttachments({ config, db, notifier, audit, limiter, log, store: options.blobs });
-  const messaging = new MessagingService(db, notifier, { ...config, attachments: attachments.service });
+  const messaging = new MessagingService(db, notifier, { ...config, attachments: attachments.service }, (userId) => sanctions.check(userId));
   const calls = new CallService(db, callStore, notifier, log, {
     limiter,
     invitesLimit: config.limits.invites,
@@ -154,10 +172,15 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const bots = new BotService(db, { tokens, revoked, notifier, audit });
   const webhooks = new WebhookService(db, { conversations, messaging, limiter, limits: config.limits, audit });
   const { events } = config;
-  const sink =
-    events.kafkaBrokers.length > 0
-      ? new KafkaSink({ brokers: events.kafkaBrokers, clientId: events.kafkaClientId, topicPrefix: events.kafkaTopicPrefix })
-      : null;
+  const kafka = events.kafkaBrokers.length > 0 ? { brokers: events.kafkaBrokers, clientId: events.kafkaClientId, topicPrefix: events.kafkaTopicPrefix } : null;
+  const consumers = new ConsumerHost(
+    db,
+    config.moderation.consumersInProcess ? buildConsumers(moderation, options.classifier) : [],
+    log.child({ component: 'consumers' }),
+    { kafka, dedupeRetentionSeconds: config.moderation.dedupeRetention },
+  );
+  // Without Kafka the in-process consumers are the relay's sink (the embedded tier).
+  const sink = kafka ? new KafkaSink(kafka) : consumers.sink;
   const relay = new OutboxRelay(db, sink, log.child({ component: 'outbox-relay' }), {
     instanceId: config.instanceId,
     batch: events.relayBatch,
@@ -186,6 +209,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     (config.presenceTtl * 1000) / 3,
   );
 
+  const operators = new Operators(db, config.moderation.adminUsers);
+
   let shuttingDown = false;
   const http = await buildHttp({ config, log, audit, metrics });
   if (activeTracer()) traceHttp(http);
@@ -210,7 +235,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     scope.addHook('preHandler', guardBotScope);
     scope.addHook('preSerialization', filterBotConversations);
     registerAuthenticatedAuthRoutes(scope, auth);
-    registerUserRoutes(scope, new UsersRepo(db));
+    registerUserRoutes(scope, new UsersRepo(db), (userId) => operators.isOperator(userId));
+    registerReportRoutes(scope, moderation);
     registerConversationRoutes(scope, conversations);
     registerMessagingRoutes(scope, messaging);
     registerCallRoutes(scope, config.turn);
@@ -218,11 +244,18 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     registerWebhookRoutes(scope, webhooks);
     await attachments.register(scope);
   });
+  await http.register(async (scope) => {
+    markAccess(scope, 'user');
+    scope.addHook('onRequest', requireUser(tokens, limiter, config.limits, audit));
+    scope.addHook('onRequest', operators.guard(audit));
+    registerOperatorRoutes(scope, { moderation, sanctions, sql: db });
+  });
   if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);
   await http.ready();
   gateway.attach(http.server);
   relay.start();
   attachments.worker.start();
+  await consumers.start();
 
   const metricsServer = config.metrics.port === null ? null : new MetricsServer(metrics, log);
   let metricsUrl: string | null = null;
@@ -236,6 +269,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     log,
     relay,
     attachments,
+    consumers,
     routes,
     get metricsUrl() {
       return metricsUrl;
@@ -256,6 +290,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       // After the last send committed: what this instance leaves unrelayed, the next holder relays.
       await relay.stop();
       await attachments.close();
+      await consumers.stop();
+      sanctions.close();
       await metricsServer?.close();
       await revoked.close();
       if (!options.bus) await bus.close();

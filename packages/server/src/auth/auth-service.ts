@@ -51,6 +51,8 @@ export class AuthService {
       audit: Audit;
       notifier: Notifier;
       revoked: RevokedSessions;
+      /** A banned account may not log in (moderation/sanctions.ts); its refresh tokens are revoked when banned. */
+      isBanned?: (userId: string) => Promise<boolean>;
     },
   ) {
     this.users = new UsersRepo(db);
@@ -90,6 +92,10 @@ export class AuthService {
     if (!record || !ok) {
       audit.event('login_failed', { user_id: record?.id ?? null, ip });
       throw new AppError('invalid_credentials', 'wrong username or password');
+    }
+    if (await this.options.isBanned?.(record.id)) {
+      audit.event('banned_login_refused', { user_id: record.id, ip });
+      throw new AppError('banned', 'this account is banned');
     }
     audit.event('login_succeeded', { user_id: record.id, ip });
     const { password_hash: _, ...user } = record;

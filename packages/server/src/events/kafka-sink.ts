@@ -71,7 +71,8 @@ export class KafkaSink implements EventSink {
     await producer?.close(true);
   }
 
-  private async ensureTopics(): Promise<void> {
+  /** Makes sure every event topic exists with its partitions led (also used by the Kafka consumer feed before it subscribes). */
+  async ensureTopics(): Promise<void> {
     const timeout = this.options.timeoutMs ?? 5_000;
     const admin = new Admin({ clientId: this.options.clientId, bootstrapBrokers: this.options.brokers, timeout, connectTimeout: timeout, retries: 1 });
     const topics = EVENT_TOPICS.map((t) => this.options.topicPrefix + t);

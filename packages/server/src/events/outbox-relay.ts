@@ -50,8 +50,9 @@ interface Row {
  * still sent. While the sink fails (Kafka down), the batch is retried with
  * backoff, nothing is marked, and the outbox grows; sends are not affected.
  *
- * With no sink (no KAFKA_BROKERS, the embedded tier) nothing reads the
- * outbox yet, so the relay only prunes rows older than the retention,
+ * Without KAFKA_BROKERS the sink is the in-process consumers
+ * (consumers/outbox-feed.ts). With no sink at all (no Kafka and
+ * CONSUMERS_IN_PROCESS=off) nothing reads the outbox, so the relay only prunes rows older than the retention,
  * relayed or not: the table stays bounded, and a sink added later finds the
  * last `retentionSeconds` of events.
  */

@@ -50,6 +50,8 @@ export class MessagingService {
       /** Checks and links the uploads a message references; without it a message may reference none. */
       attachments?: Pick<AttachmentsService, 'resolveForMessage' | 'linkToMessage'>;
     },
+    /** Throws when the sender may not send now (muted, banned: moderation/sanctions.ts); asked before every write. */
+    private readonly maySend: (userId: UserId) => void = () => {},
   ) {
     this.attachments = options.attachments ?? null;
     // PGlite runs one statement at a time: one lane. On PostgreSQL, lanes let
@@ -68,6 +70,7 @@ export class MessagingService {
    * to the members. Resolves after the commit: the caller may ack then.
    */
   async send(me: UserId, conversationId: ConversationId, message: MessageContent): Promise<SendResult> {
+    this.maySend(me);
     const refs = message.attachments ?? [];
     if (refs.length > 0) {
       if (!this.attachments) throw new AppError('attachment_invalid', 'this server takes no attachments');

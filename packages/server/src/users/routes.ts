@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import { UpdateProfileBody, UserDirectoryQuery, UserDirectoryResponseSchema, UserListResponseSchema, UserParams, UserSearchQuery, UserViewSchema, type UserView } from '@parley/protocol';
+import { MeViewSchema, UpdateProfileBody, UserDirectoryQuery, UserDirectoryResponseSchema, UserListResponseSchema, UserParams, UserSearchQuery, UserViewSchema, type MeView, type UserView } from '@parley/protocol';
 import { AppError } from '../errors.ts';
 import type { UsersRepo } from './users-repo.ts';
 
-export function registerUserRoutes(app: FastifyInstance, users: UsersRepo): void {
-  app.get<{ Reply: UserView }>('/api/v1/users/me', { schema: { summary: 'The caller', response: { 200: UserViewSchema } } }, async (req) => {
+export function registerUserRoutes(app: FastifyInstance, users: UsersRepo, isOperator: (userId: string) => Promise<boolean>): void {
+  app.get<{ Reply: MeView }>('/api/v1/users/me', { schema: { summary: 'The caller, and whether they are a server operator', response: { 200: MeViewSchema } } }, async (req) => {
     const me = await users.findById(req.userId);
     if (!me) throw new AppError('unauthenticated', 'user no longer exists');
-    return me;
+    return { ...me, is_operator: await isOperator(req.userId) };
   });
   app.patch<{ Body: UpdateProfileBody; Reply: UserView }>(
     '/api/v1/users/me',

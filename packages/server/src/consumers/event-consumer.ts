@@ -1,0 +1,69 @@
+import type { EventEnvelope, EventTopic } from '@parley/protocol';
+import type { Database, Sql } from '../store/database.ts';
+
+/**
+ * A consumer of the event stream (moderation, analytics). It sees each event
+ * of its topics at least once, from either feed: the outbox in-process
+ * (`outbox-feed.ts`, the embedded tier) or Kafka with a consumer group
+ * (`kafka-feed.ts`, the scaled tier). `handle` runs inside the transaction
+ * that also records the event as handled (`deliver` below), so a repeat of an
+ * event_id changes nothing and a failed handle is retried whole.
+ */
+export interface EventConsumer {
+  /** Stable: names its dedupe rows and its Kafka consumer group. */
+  readonly name: string;
+  readonly topics: readonly EventTopic[];
+  handle(event: EventEnvelope, tx: Sql): Promise<void>;
+}
+
+/**
+ * Hands one event to one consumer exactly once per event_id: the dedupe row
+ * and the consumer's effects commit together. True when it was new.
+ */
+export async function deliver(db: Database, consumer: EventConsumer, event: EventEnvelope): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const fresh = await tx.query(
+      'INSERT INTO consumer_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1',
+      [consumer.name, event.event_id],
+    );
+    if (fresh.length === 0) return false;
+    await consumer.handle(event, tx);
+    return true;
+  });
+}
+
+/**
+ * `deliver` for a batch in one transaction: one dedupe statement for all its
+ * event_ids, then the fresh events handled in order. A failure rolls the whole
+ * batch back (it comes again). Saves a transaction per event where they are
+ * dear: PGlite has one connection, shared with the sends.
+ */
+export async function deliverBatch(db: Database, consumer: EventConsumer, events: readonly EventEnvelope[]): Promise<number> {
+  if (events.length === 0) return 0;
+  return db.transaction(async (tx) => {
+    const fresh = await tx.query<{ event_id: string }>(
+      `INSERT INTO consumer_events (consumer, event_id) SELECT $1, unnest($2::uuid[])
+       ON CONFLICT DO NOTHING RETURNING event_id`,
+      [consumer.name, events.map((e) => e.event_id)],
+    );
+    const ids = new Set(fresh.map((r) => r.event_id));
+    for (const event of events) if (ids.has(event.event_id)) await consumer.handle(event, tx);
+    return ids.size;
+  });
+}
+
+/** Forgets handled event ids older than the dedupe window. */
+export async function pruneHandled(db: Database, retentionSeconds: number): Promise<number> {
+  const rows = await db.query(
+    'DELETE FROM consumer_events WHERE processed_at < now() - make_interval(secs => $1::double precision) RETURNING 1',
+    [retentionSeconds],
+  );
+  return rows.length;
+}
+
+/** One feed of events to a set of consumers; started and stopped by its owner. */
+export interface ConsumerFeed {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDatabase, TEST_DATABASE_URL, type DatabaseKind, type TestDatabase } from '../../test/support/databases.ts';
+import { createLogger } from '../logger.ts';
+import { OutboxRelay } from '../events/outbox-relay.ts';
+import { consumerFeedContract, RecordingConsumer } from './consumer-feed-contract.ts';
+import { deliver, pruneHandled } from './event-consumer.ts';
+import { OutboxConsumersSink } from './outbox-feed.ts';
+
+const silent = createLogger('silent');
+
+/** The embedded tier's feed (the relay's in-process sink) on both storage engines. */
+for (const kind of ['pglite', 'postgres'] as DatabaseKind[]) {
+  const enabled = kind === 'pglite' || TEST_DATABASE_URL !== '';
+  (enabled ? describe : describe.skip)(enabled ? `outbox consumer feed (${kind})` : `outbox consumer feed (${kind}; skipped: needs TEST_DATABASE_URL)`, () => {
+    let database: TestDatabase;
+    beforeAll(async () => {
+      database = await makeDatabase(kind);
+    });
+    afterAll(async () => {
+      await database?.drop();
+    });
+
+    consumerFeedContract(
+      () => ({
+        db: database.db,
+        async start(consumers) {
+          // Only events recorded from now on: the file's earlier tests' rows are marked relayed.
+          await database.db.query('UPDATE outbox SET relayed_at = now() WHERE relayed_at IS NULL');
+          const relay = new OutboxRelay(database.db, new OutboxConsumersSink(database.db, consumers, silent), silent, {
+            instanceId: crypto.randomUUID(),
+            batch: 4,
+            retentionSeconds: 3600,
+            leaseTtlSeconds: 1,
+            idleMs: 10,
+            lingerMs: 1,
+          });
+          relay.start();
+          return { stop: () => relay.stop() };
+        },
+      }),
+      { timeoutMs: 10_000 },
+    );
+
+    it('a repeated event_id changes nothing, and handled ids are pruned after the dedupe window', async () => {
+      const consumer = new RecordingConsumer(`c${Math.random().toString(36).slice(2, 10)}`, ['users']);
+      const event = {
+        event_id: crypto.randomUUID(),
+        type: 'user.registered' as const,
+        schema_version: 1,
+        occurred_at: new Date().toISOString(),
+        key: crypto.randomUUID(),
+        payload: { user_id: crypto.randomUUID(), username: 'x', display_name: 'x' },
+      };
+      expect(await deliver(database.db, consumer, event)).toBe(true);
+      expect(await deliver(database.db, consumer, event)).toBe(false);
+      expect(consumer.handled).toHaveLength(1);
+      await database.db.query(`UPDATE consumer_events SET processed_at = now() - interval '2 hours' WHERE consumer = $1`, [consumer.name]);
+      expect(await pruneHandled(database.db, 3600)).toBeGreaterThanOrEqual(1);
+      expect(await database.db.query('SELECT 1 FROM consumer_events WHERE consumer = $1', [consumer.name])).toHaveLength(0);
+    });
+  });
+}

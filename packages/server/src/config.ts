@@ -149,6 +149,8 @@ export const LIMITS = {
   login_account: { rate: 0.1, burst: 5 },
   /** login attempts, per client address. */
   login_ip: { rate: 0.5, burst: 20 },
+  /** message searches (`GET /search`), per user; each also counts as a REST request. */
+  search: { rate: 1, burst: 10 },
 } satisfies Record<string, Limit>;
 export type LimitName = keyof typeof LIMITS;
 

@@ -41,6 +41,8 @@ import { MemoryCallStore } from './calls/memory-call-store.ts';
 import { RedisCallStore } from './calls/redis-call-store.ts';
 import { CallService } from './calls/call-service.ts';
 import { registerCallRoutes } from './calls/routes.ts';
+import { SearchService } from './search/search-service.ts';
+import { registerSearchRoutes } from './search/routes.ts';
 import { collectRoutes, markAccess, type CatalogueRoute } from './api-docs/route-catalogue.ts';
 import { registerApiDocsRoutes } from './api-docs/routes.ts';
 import { OutboxRelay, outboxBacklog } from './events/outbox-relay.ts';
@@ -179,6 +181,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     registerConversationRoutes(scope, conversations);
     registerMessagingRoutes(scope, messaging);
     registerCallRoutes(scope, config.turn);
+    registerSearchRoutes(scope, new SearchService(db));
   });
   if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);
   await http.ready();

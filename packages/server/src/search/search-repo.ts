@@ -1,0 +1,97 @@
+import type { ConversationId, UserId } from '@parley/protocol';
+import type { Sql, SqlParam } from '../store/database.ts';
+
+export interface SearchFilters {
+  conversationId?: ConversationId;
+  senderId?: UserId;
+  /** Created at or after (ISO 8601). */
+  since?: string;
+  /** Created before (ISO 8601). */
+  until?: string;
+}
+
+/** Where the previous page ended, in the order of the results. */
+export interface SearchPosition {
+  bucket: 0 | 1;
+  /** created_at with microseconds, UTC (`2026-12-03T08:40:01.123456Z`). */
+  at: string;
+  id: string;
+}
+
+export interface SearchRow {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  created_at: Date;
+  /** The exact created_at, for the cursor (a Date keeps only milliseconds). */
+  at: string;
+  text: string;
+  /** 0: the query stands as a whole word; 1: inside a word. */
+  bucket: 0 | 1;
+}
+
+/**
+ * Characters that end a word for ranking, besides the start and end of the
+ * text: whitespace and ASCII punctuation, and the common CJK and full-width
+ * punctuation. Fixed here rather than taken from the database's locale, so
+ * ranking is the same on every database.
+ */
+const WORD_BREAKS = '\t\n\r\f\v!"#$%&\'()*+,-./:;<=>?@[\\]^`{|}~、。，．！？：；「」『』（）【】〈〉《》・…　';
+const SPACES = ' '.repeat([...WORD_BREAKS].length);
+
+/**
+ * Messages of the searcher's conversations whose text holds `query`
+ * (case-insensitively), in rank order: whole-word matches first, then newest
+ * first, then by id. Membership is read in the same statement as the
+ * messages, so someone removed a moment ago finds nothing there. Entries
+ * without text are never matched: system entries, and deleted messages once
+ * their text is redacted to NULL.
+ *
+ * The bigram index (migration 008) narrows the rows; `strpos` decides. No
+ * part of the query is ever a LIKE pattern or a regular expression, so `%`,
+ * `_`, `\` and regex metacharacters are plain characters, and it travels as
+ * a bound parameter, so quotes are too.
+ */
+export async function searchMessages(
+  sql: Sql,
+  me: UserId,
+  query: string,
+  filters: SearchFilters,
+  after: SearchPosition | null,
+  limit: number,
+): Promise<SearchRow[]> {
+  const params: SqlParam[] = [me, query, WORD_BREAKS, SPACES];
+  const bind = (value: SqlParam) => `$${params.push(value)}`;
+  const conditions: string[] = [];
+  if (filters.conversationId) conditions.push(`m.conversation_id = ${bind(filters.conversationId)}::uuid`);
+  if (filters.senderId) conditions.push(`m.sender_id = ${bind(filters.senderId)}::uuid`);
+  if (filters.since) conditions.push(`m.created_at >= ${bind(filters.since)}::timestamptz`);
+  if (filters.until) conditions.push(`m.created_at < ${bind(filters.until)}::timestamptz`);
+  const words = (text: string) => `translate(lower(${text}), $3, $4)`;
+  const page = after
+    ? `WHERE bucket > ${bind(after.bucket)}::int
+          OR (bucket = $${params.length}::int AND (created_at, id) < (${bind(after.at)}::timestamptz, ${bind(after.id)}::uuid))`
+    : '';
+  return sql.query<SearchRow>(
+    `SELECT * FROM (
+       SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.created_at,
+              to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
+              m.content->>'text' AS text,
+              CASE WHEN btrim(${words('$2')}) <> ''
+                    AND strpos(' ' || ${words("m.content->>'text'")} || ' ', ' ' || btrim(${words('$2')}) || ' ') > 0
+                   THEN 0 ELSE 1 END AS bucket
+         FROM messages m
+         JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = $1::uuid
+        WHERE m.kind = 'message'
+          AND m.content->>'text' IS NOT NULL
+          AND parley_search_bigrams(m.content->>'text') @> parley_search_bigrams($2)
+          AND strpos(lower(m.content->>'text'), lower($2)) > 0
+          ${conditions.map((c) => `AND ${c}`).join('\n          ')}
+     ) hits
+     ${page}
+     ORDER BY bucket, created_at DESC, id DESC
+     LIMIT ${bind(limit)}`,
+    params,
+  );
+}

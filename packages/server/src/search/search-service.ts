@@ -1,0 +1,98 @@
+import {
+  MAX_SEARCH_QUERY_LENGTH,
+  MIN_SEARCH_QUERY_LENGTH,
+  type SearchQuery,
+  type SearchResponse,
+  type UserId,
+} from '@parley/protocol';
+import type { Sql } from '../store/database.ts';
+import { AppError } from '../errors.ts';
+import { roleOf } from '../conversations/conversations-repo.ts';
+import { notFound } from '../conversations/conversations-service.ts';
+import { searchMessages, type SearchPosition } from './search-repo.ts';
+import { snippetOf } from './snippets.ts';
+
+const DEFAULT_PAGE = 20;
+
+/**
+ * Message search over the conversations the searcher is a member of at the
+ * moment of the search: the same messages `GET /conversations/:id/messages`
+ * would show them. Someone who left or was removed can no longer read that
+ * history, so they find nothing in it either, old or new.
+ */
+export class SearchService {
+  constructor(private readonly sql: Sql) {}
+
+  async search(me: UserId, query: SearchQuery): Promise<SearchResponse> {
+    const q = query.q.trim();
+    const length = [...q].length;
+    if (length < MIN_SEARCH_QUERY_LENGTH || length > MAX_SEARCH_QUERY_LENGTH) {
+      throw new AppError('validation_failed', `querystring.q must have ${MIN_SEARCH_QUERY_LENGTH} to ${MAX_SEARCH_QUERY_LENGTH} characters besides surrounding spaces`);
+    }
+    const since = instant(query.since, 'since');
+    const until = instant(query.until, 'until');
+    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    if (query.conversation_id && !(await roleOf(this.sql, query.conversation_id, me))) throw notFound();
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const rows = await searchMessages(
+      this.sql,
+      me,
+      q,
+      { conversationId: query.conversation_id, senderId: query.sender_id, since, until },
+      after,
+      limit + 1,
+    );
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page.at(-1);
+    return {
+      results: page.map((row) => ({
+        conversation_id: row.conversation_id,
+        seq: row.seq,
+        message_id: row.id,
+        sender_id: row.sender_id,
+        created_at: row.created_at.toISOString(),
+        match: row.bucket === 0 ? 'word' : 'substring',
+        snippet: snippetOf(row.text, q),
+      })),
+      next_cursor: more && last ? encodeCursor({ bucket: last.bucket, at: last.at, id: last.id }) : null,
+    };
+  }
+}
+
+function instant(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new AppError('validation_failed', `querystring.${name} must be a date-time`);
+  return new Date(ms).toISOString();
+}
+
+const AT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Opaque to clients: where the page ended, as base64url JSON. */
+export function encodeCursor(position: SearchPosition): string {
+  return Buffer.from(JSON.stringify([position.bucket, position.at, position.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): SearchPosition {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    value = null;
+  }
+  if (
+    Array.isArray(value) &&
+    value.length === 3 &&
+    (value[0] === 0 || value[0] === 1) &&
+    typeof value[1] === 'string' &&
+    AT_PATTERN.test(value[1]) &&
+    !Number.isNaN(Date.parse(value[1])) &&
+    typeof value[2] === 'string' &&
+    UUID_PATTERN.test(value[2])
+  ) {
+    return { bucket: value[0], at: value[1], id: value[2] };
+  }
+  throw new AppError('validation_failed', 'querystring.cursor is not a cursor this search returned');
+}

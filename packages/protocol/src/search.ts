@@ -16,7 +16,7 @@ export const MAX_SEARCH_PAGE = 50;
 
 export const SearchQuery = Type.Object({
   /** Found anywhere in a message's text, case-insensitively, as typed (a phrase, not separate words). */
-  q: Type.String({ minLength: 1, maxLength: MAX_SEARCH_QUERY_LENGTH }),
+  q: Type.String({ minLength: MIN_SEARCH_QUERY_LENGTH, maxLength: MAX_SEARCH_QUERY_LENGTH }),
   /** Only this conversation (the caller must be a member: else `conversation_not_found`). */
   conversation_id: Type.Optional(Uuid),
   /** Only messages sent by this user. */

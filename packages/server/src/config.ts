@@ -107,6 +107,11 @@ export interface Config {
     /** Seconds the relay lease lasts unless renewed: how soon another instance takes over from a dead relay. */
     leaseTtl: number;
   };
+  /**
+   * Message search reads every entry of the searched conversations when they
+   * hold at most this many, else asks the bigram index first (search/search-repo.ts).
+   */
+  searchScanLimit: number;
   logLevel: string;
   /** Directory of the built web client, served at `/` when present. */
   webRoot: string | null;
@@ -247,6 +252,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retention: int(env, 'OUTBOX_RETENTION', 86_400, 60, 90 * 86_400),
       leaseTtl: int(env, 'OUTBOX_LEASE_TTL', 10, 1, 600),
     },
+    searchScanLimit: int(env, 'SEARCH_SCAN_LIMIT', 100_000, 0, 1_000_000_000),
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
     webRoot: str(env, 'WEB_ROOT') ?? builtWebClient(),
   };

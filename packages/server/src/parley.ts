@@ -181,7 +181,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     registerConversationRoutes(scope, conversations);
     registerMessagingRoutes(scope, messaging);
     registerCallRoutes(scope, config.turn);
-    registerSearchRoutes(scope, new SearchService(db));
+    registerSearchRoutes(scope, new SearchService(db, { scanLimit: config.searchScanLimit }));
   });
   if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);
   await http.ready();

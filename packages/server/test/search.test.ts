@@ -11,14 +11,29 @@ import { api, createConversation, register, startServer, textMessage, type TestS
  */
 function searchSuite(kind: DatabaseKind): void {
   let database: TestDatabase;
-  let server: TestServer;
+  const servers: Partial<Record<Strategy, TestServer>> = {};
   beforeAll(async () => {
     database = await makeDatabase(kind);
-    server = await startServer(database.db);
+    // Both ways of finding matches, on the same rows: reading the searched
+    // conversations (the default for scopes this small) and the bigram index first.
+    servers.scan = await startServer(database.db);
+    servers.index = await startServer(database.db, { env: { SEARCH_SCAN_LIMIT: '0' } });
   });
   afterAll(async () => {
-    await server?.close();
+    await Promise.all(Object.values(servers).map((s) => s.close()));
     await database?.drop();
+  });
+  for (const strategy of ['scan', 'index'] as const) describe(`finding matches by ${strategy}`, () => strategySuite(() => database, () => servers[strategy]!));
+}
+
+type Strategy = 'scan' | 'index';
+
+function strategySuite(getDatabase: () => TestDatabase, getServer: () => TestServer): void {
+  let database: TestDatabase;
+  let server: TestServer;
+  beforeAll(() => {
+    database = getDatabase();
+    server = getServer();
   });
 
   const send = async (user: TestUser, conversationId: string, text: string): Promise<string> => {

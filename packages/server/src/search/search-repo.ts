@@ -40,6 +40,24 @@ export interface SearchRow {
 const WORD_BREAKS = '\t\n\r\f\v!"#$%&\'()*+,-./:;<=>?@[\\]^`{|}~、。，．！？：；「」『』（）【】〈〉《》・…　';
 const SPACES = ' '.repeat([...WORD_BREAKS].length);
 
+/** How to find the matches: read every entry of the searched conversations, or ask the bigram index first. */
+export type SearchStrategy = 'scan' | 'index';
+
+/**
+ * Entries (messages and system entries) in the conversations a search covers:
+ * the counters' sum, cheap to read. It picks the strategy only; the search
+ * itself reads membership again in its own statement.
+ */
+export async function scopeSize(sql: Sql, me: UserId, conversationId?: ConversationId): Promise<number> {
+  const [row] = await sql.query<{ n: number }>(
+    `SELECT coalesce(sum(c.last_seq), 0)::int AS n
+       FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+      WHERE cm.user_id = $1 ${conversationId ? 'AND cm.conversation_id = $2' : ''}`,
+    conversationId ? [me, conversationId] : [me],
+  );
+  return row?.n ?? 0;
+}
+
 /**
  * Messages of the searcher's conversations whose text holds `query`
  * (case-insensitively), in rank order: whole-word matches first, then newest
@@ -48,7 +66,10 @@ const SPACES = ' '.repeat([...WORD_BREAKS].length);
  * without text are never matched: system entries, and deleted messages once
  * their text is redacted to NULL.
  *
- * The bigram index (migration 008) narrows the rows; `strpos` decides. No
+ * With `index`, the bigram index (migration 008) narrows the rows first;
+ * with `scan`, every entry of the searcher's conversations is read (the
+ * planner cannot tell a bigram in most messages from a rare one, so the
+ * choice is made by the caller from the scope's size). `strpos` decides. No
  * part of the query is ever a LIKE pattern or a regular expression, so `%`,
  * `_`, `\` and regex metacharacters are plain characters, and it travels as
  * a bound parameter, so quotes are too.
@@ -60,6 +81,7 @@ export async function searchMessages(
   filters: SearchFilters,
   after: SearchPosition | null,
   limit: number,
+  strategy: SearchStrategy,
 ): Promise<SearchRow[]> {
   const params: SqlParam[] = [me, query, WORD_BREAKS, SPACES];
   const bind = (value: SqlParam) => `$${params.push(value)}`;
@@ -85,7 +107,7 @@ export async function searchMessages(
          JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = $1::uuid
         WHERE m.kind = 'message'
           AND m.content->>'text' IS NOT NULL
-          AND parley_search_bigrams(m.content->>'text') @> parley_search_bigrams($2)
+          ${strategy === 'index' ? "AND parley_search_bigrams(m.content->>'text') @> parley_search_bigrams($2)" : ''}
           AND strpos(lower(m.content->>'text'), lower($2)) > 0
           ${conditions.map((c) => `AND ${c}`).join('\n          ')}
      ) hits

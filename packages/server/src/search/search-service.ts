@@ -9,7 +9,7 @@ import type { Sql } from '../store/database.ts';
 import { AppError } from '../errors.ts';
 import { roleOf } from '../conversations/conversations-repo.ts';
 import { notFound } from '../conversations/conversations-service.ts';
-import { searchMessages, type SearchPosition } from './search-repo.ts';
+import { scopeSize, searchMessages, type SearchPosition, type SearchStrategy } from './search-repo.ts';
 import { snippetOf } from './snippets.ts';
 
 const DEFAULT_PAGE = 20;
@@ -21,7 +21,16 @@ const DEFAULT_PAGE = 20;
  * history, so they find nothing in it either, old or new.
  */
 export class SearchService {
-  constructor(private readonly sql: Sql) {}
+  /**
+   * Up to `scanLimit` entries in the searched conversations, reading them all
+   * is the fast way: about a microsecond an entry whatever the query, where a
+   * bigram found in most messages would make the index hand back most of the
+   * table. Past it the bigram index narrows first (bench/README.md, bench:search).
+   */
+  constructor(
+    private readonly sql: Sql,
+    private readonly options: { scanLimit: number },
+  ) {}
 
   async search(me: UserId, query: SearchQuery): Promise<SearchResponse> {
     const q = query.q.trim();
@@ -34,6 +43,8 @@ export class SearchService {
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
     if (query.conversation_id && !(await roleOf(this.sql, query.conversation_id, me))) throw notFound();
     const limit = query.limit ?? DEFAULT_PAGE;
+    const scope = await scopeSize(this.sql, me, query.conversation_id);
+    const strategy: SearchStrategy = scope <= this.options.scanLimit ? 'scan' : 'index';
     const rows = await searchMessages(
       this.sql,
       me,
@@ -41,6 +52,7 @@ export class SearchService {
       { conversationId: query.conversation_id, senderId: query.sender_id, since, until },
       after,
       limit + 1,
+      strategy,
     );
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;

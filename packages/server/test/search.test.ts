@@ -182,7 +182,13 @@ function strategySuite(getDatabase: () => TestDatabase, getServer: () => TestSer
     expect(await hits('[a-z]+')).toEqual([ids.brackets]);
     expect(await hits('(x)')).toEqual([ids.brackets]);
     expect(await hits('^a|b$')).toEqual([]);
-    expect((await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conv.id]))[0]!.n).toBe(9);
+    // Whole words next to punctuation rank as words, however the query is spelt.
+    const cpp = await send(alice, conv.id, `${tag} I like C++, really`);
+    const cppInside = await send(alice, conv.id, `${tag} xc++y`);
+    expect((await found(bob, { q: 'c++' })).map((r) => [r.message_id, r.match])).toEqual([[cpp, 'word'], [cppInside, 'substring']]);
+    expect((await found(bob, { q: '(x)' })).map((r) => r.match)).toEqual(['word']);
+    expect((await found(bob, { q: '100%' })).map((r) => r.match)).toEqual(['word']);
+    expect((await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conv.id]))[0]!.n).toBe(11);
 
     const refused = async (params: Record<string, string | number>, code = 'validation_failed') => {
       const res = await search(bob, params);

@@ -32,13 +32,14 @@ export interface SearchRow {
 }
 
 /**
- * Characters that end a word for ranking, besides the start and end of the
- * text: whitespace and ASCII punctuation, and the common CJK and full-width
- * punctuation. Fixed here rather than taken from the database's locale, so
- * ranking is the same on every database.
+ * What may stand on either side of a whole word, besides the start and end
+ * of the text: whitespace, ASCII punctuation, and the common CJK and
+ * full-width punctuation. Spelt out as a regular-expression bracket rather
+ * than left to the database's locale, so ranking is the same everywhere.
  */
-const WORD_BREAKS = '\t\n\r\f\v!"#$%&\'()*+,-./:;<=>?@[\\]^`{|}~、。，．！？：；「」『』（）【】〈〉《》・…　';
-const SPACES = ' '.repeat([...WORD_BREAKS].length);
+const WORD_BREAK = String.raw`[[:space:]!-/:-@\[-\`{-~、。，．！？：；「」『』（）【】〈〉《》・…　]`;
+/** Backslash before every character of the query that is not a letter or digit: the rest of an ARE is then literal. */
+const ESCAPE_REPLACEMENT = String.raw`\\\1`;
 
 /** How to find the matches: read every entry of the searched conversations, or ask the bigram index first. */
 export type SearchStrategy = 'scan' | 'index';
@@ -64,14 +65,16 @@ export async function scopeSize(sql: Sql, me: UserId, conversationId?: Conversat
  * first, then by id. Membership is read in the same statement as the
  * messages, so someone removed a moment ago finds nothing there. Entries
  * without text are never matched: system entries, and deleted messages once
- * their text is redacted to NULL.
+ * their text is redacted to NULL. A whole word is the query between the start
+ * or end of the text, whitespace or punctuation (WORD_BREAK).
  *
  * With `index`, the bigram index (migration 008) narrows the rows first;
  * with `scan`, every entry of the searcher's conversations is read (the
  * planner cannot tell a bigram in most messages from a rare one, so the
  * choice is made by the caller from the scope's size). `strpos` decides. No
- * part of the query is ever a LIKE pattern or a regular expression, so `%`,
- * `_`, `\` and regex metacharacters are plain characters, and it travels as
+ * part of the query is ever a LIKE pattern, and it reaches the ranking's
+ * regular expression only with every non-alphanumeric character escaped, so
+ * `%`, `_`, `\` and regex metacharacters are plain characters; it travels as
  * a bound parameter, so quotes are too.
  */
 export async function searchMessages(
@@ -83,37 +86,43 @@ export async function searchMessages(
   limit: number,
   strategy: SearchStrategy,
 ): Promise<SearchRow[]> {
-  const params: SqlParam[] = [me, query, WORD_BREAKS, SPACES];
+  const params: SqlParam[] = [me, query, WORD_BREAK, ESCAPE_REPLACEMENT];
   const bind = (value: SqlParam) => `$${params.push(value)}`;
   const conditions: string[] = [];
   if (filters.conversationId) conditions.push(`m.conversation_id = ${bind(filters.conversationId)}::uuid`);
   if (filters.senderId) conditions.push(`m.sender_id = ${bind(filters.senderId)}::uuid`);
   if (filters.since) conditions.push(`m.created_at >= ${bind(filters.since)}::timestamptz`);
   if (filters.until) conditions.push(`m.created_at < ${bind(filters.until)}::timestamptz`);
-  const words = (text: string) => `translate(lower(${text}), $3, $4)`;
   const page = after
     ? `WHERE bucket > ${bind(after.bucket)}::int
           OR (bucket = $${params.length}::int AND (created_at, id) < (${bind(after.at)}::timestamptz, ${bind(after.id)}::uuid))`
     : '';
+  // Ranking reads each match's text once more: a space-padded strpos settles
+  // most whole words, the regular expression (built from the escaped query)
+  // the rest. Only the page's rows are then read in full.
   return sql.query<SearchRow>(
-    `SELECT * FROM (
-       SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.created_at,
-              to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
-              m.content->>'text' AS text,
-              CASE WHEN btrim(${words('$2')}) <> ''
-                    AND strpos(' ' || ${words("m.content->>'text'")} || ' ', ' ' || btrim(${words('$2')}) || ' ') > 0
-                   THEN 0 ELSE 1 END AS bucket
-         FROM messages m
+    `WITH q AS (
+       SELECT lower($2) AS lq,
+              '(^|' || $3 || ')' || regexp_replace(lower($2), '([^[:alnum:]])', $4, 'g') || '($|' || $3 || ')' AS word
+     ), hits AS (
+       SELECT m.id, m.created_at,
+              CASE WHEN strpos(' ' || lower(m.content->>'text') || ' ', ' ' || q.lq || ' ') > 0 THEN 0
+                   WHEN lower(m.content->>'text') ~ q.word THEN 0
+                   ELSE 1 END AS bucket
+         FROM q, messages m
          JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = $1::uuid
         WHERE m.kind = 'message'
           AND m.content->>'text' IS NOT NULL
           ${strategy === 'index' ? "AND parley_search_bigrams(m.content->>'text') @> parley_search_bigrams($2)" : ''}
-          AND strpos(lower(m.content->>'text'), lower($2)) > 0
+          AND strpos(lower(m.content->>'text'), q.lq) > 0
           ${conditions.map((c) => `AND ${c}`).join('\n          ')}
-     ) hits
-     ${page}
-     ORDER BY bucket, created_at DESC, id DESC
-     LIMIT ${bind(limit)}`,
+     )
+     SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.created_at, h.bucket,
+            to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
+            m.content->>'text' AS text
+       FROM (SELECT id, bucket FROM hits ${page} ORDER BY bucket, created_at DESC, id DESC LIMIT ${bind(limit)}) h
+       JOIN messages m ON m.id = h.id
+      ORDER BY h.bucket, m.created_at DESC, m.id DESC`,
     params,
   );
 }

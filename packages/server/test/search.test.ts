@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchResponse, SearchResult } from '@parley/protocol';
 import { makeDatabase, TEST_DATABASE_URL, type DatabaseKind, type TestDatabase } from './support/databases.ts';
 import { api, createConversation, register, startServer, textMessage, type TestServer, type TestUser } from './support/harness.ts';
+import { SearchService } from '../src/search/search-service.ts';
+import { bigramStats } from '../src/search/search-repo.ts';
 
 /**
  * Message search (issue #15): substrings and CJK text through the bigram
@@ -24,6 +26,26 @@ function searchSuite(kind: DatabaseKind): void {
     await database?.drop();
   });
   for (const strategy of ['scan', 'index'] as const) describe(`finding matches by ${strategy}`, () => strategySuite(() => database, () => servers[strategy]!));
+
+  it('past SEARCH_SCAN_LIMIT, reads the index statistics and scans for a bigram in most messages, uses the index for a rare one', async () => {
+    const service = new SearchService(database.db, { scanLimit: 1 });
+    // Before any ANALYZE there are no statistics: the index it is.
+    if (!(await bigramStats(database.db))) expect(await service.strategyFor('common', 1000)).toBe('index');
+    const [alice, bob] = [await register(servers.scan!.url), await register(servers.scan!.url)];
+    const conv = await createConversation(servers.scan!.url, alice, [bob]);
+    for (let i = 0; i < 60; i++) {
+      await api(servers.scan!.url, 'POST', `/api/v1/conversations/${conv.id}/messages`, { token: alice.token, body: textMessage(`commonplace ${i}`) });
+    }
+    await database.db.query('ANALYZE messages');
+    const stats = await bigramStats(database.db);
+    expect(stats).not.toBeNull();
+    expect(stats!.rows).toBeGreaterThan(60);
+    expect(stats!.frequency.get('mm')).toBeGreaterThan(stats!.floor);
+    const fresh = new SearchService(database.db, { scanLimit: 1 });
+    expect(await fresh.strategyFor('commonplace', 10)).toBe('scan');
+    expect(await fresh.strategyFor('qzjqxv', stats!.rows)).toBe('index');
+    expect(await new SearchService(database.db, { scanLimit: 0 }).strategyFor('commonplace', 10)).toBe('index');
+  });
 }
 
 type Strategy = 'scan' | 'index';

@@ -44,6 +44,28 @@ const ESCAPE_REPLACEMENT = String.raw`\\\1`;
 /** How to find the matches: read every entry of the searched conversations, or ask the bigram index first. */
 export type SearchStrategy = 'scan' | 'index';
 
+/** How often bigrams occur, as ANALYZE last sampled the search index (pg_stats); null before any ANALYZE. */
+export interface BigramStats {
+  /** Rows in the index (messages). */
+  rows: number;
+  /** Fraction of messages holding each of the most common bigrams. */
+  frequency: Map<string, number>;
+  /** Below every listed frequency: an upper bound for a bigram that is not listed. */
+  floor: number;
+}
+
+export async function bigramStats(sql: Sql): Promise<BigramStats | null> {
+  const [row] = await sql.query<{ elems: string[] | null; freqs: number[] | null; rows: number }>(
+    `SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs::float8[] AS freqs, c.reltuples::float8 AS rows
+       FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relkind = 'i'
+      WHERE s.tablename = 'messages_search_bigrams_idx' AND s.schemaname = current_schema()`,
+  );
+  if (!row?.elems || !row.freqs || !(row.rows > 0)) return null;
+  // most_common_elem_freqs ends with the lowest and highest frequency and the null fraction.
+  const frequency = new Map(row.elems.map((e, i) => [e, Number(row.freqs![i])]));
+  return { rows: Number(row.rows), frequency, floor: Number(row.freqs[row.elems.length]) };
+}
+
 /**
  * Entries (messages and system entries) in the conversations a search covers:
  * the counters' sum, cheap to read. It picks the strategy only; the search

@@ -9,10 +9,18 @@ import type { Sql } from '../store/database.ts';
 import { AppError } from '../errors.ts';
 import { roleOf } from '../conversations/conversations-repo.ts';
 import { notFound } from '../conversations/conversations-service.ts';
-import { scopeSize, searchMessages, type SearchPosition, type SearchStrategy } from './search-repo.ts';
-import { snippetOf } from './snippets.ts';
+import { bigramStats, scopeSize, searchMessages, type BigramStats, type SearchPosition, type SearchStrategy } from './search-repo.ts';
+import { fold, snippetOf } from './snippets.ts';
 
 const DEFAULT_PAGE = 20;
+/** Bigram statistics are read again at most this often. */
+const STATS_TTL_MS = 60_000;
+/**
+ * A candidate the index hands back costs about this many entries read by a
+ * scan (a heap fetch out of order and a recheck, against reading a
+ * conversation's entries in a row).
+ */
+const INDEX_ROW_COST = 3;
 
 /**
  * Message search over the conversations the searcher is a member of at the
@@ -32,6 +40,28 @@ export class SearchService {
     private readonly options: { scanLimit: number },
   ) {}
 
+  private stats: { at: number; value: Promise<BigramStats | null> } | null = null;
+
+  /**
+   * Scan up to `scanLimit` entries. Past it the index, unless the statistics
+   * say the query's rarest bigram is in so many messages that the index would
+   * hand back more candidates than the scope holds ("the", or "co" of
+   * "config", in a large share of all messages). `scanLimit` 0 always uses
+   * the index.
+   */
+  async strategyFor(q: string, scope: number): Promise<SearchStrategy> {
+    if (this.options.scanLimit === 0) return 'index';
+    if (scope <= this.options.scanLimit) return 'scan';
+    const now = Date.now();
+    if (!this.stats || now - this.stats.at > STATS_TTL_MS) this.stats = { at: now, value: bigramStats(this.sql).catch(() => null) };
+    const stats = await this.stats.value;
+    if (!stats) return 'index';
+    const chars = [...fold(q)];
+    let rarest = 1;
+    for (let i = 0; i + 1 < chars.length; i++) rarest = Math.min(rarest, stats.frequency.get(chars[i]! + chars[i + 1]!) ?? stats.floor);
+    return rarest * stats.rows * INDEX_ROW_COST > scope ? 'scan' : 'index';
+  }
+
   async search(me: UserId, query: SearchQuery): Promise<SearchResponse> {
     const q = query.q.trim();
     const length = [...q].length;
@@ -44,7 +74,7 @@ export class SearchService {
     if (query.conversation_id && !(await roleOf(this.sql, query.conversation_id, me))) throw notFound();
     const limit = query.limit ?? DEFAULT_PAGE;
     const scope = await scopeSize(this.sql, me, query.conversation_id);
-    const strategy: SearchStrategy = scope <= this.options.scanLimit ? 'scan' : 'index';
+    const strategy = await this.strategyFor(q, scope);
     const rows = await searchMessages(
       this.sql,
       me,

@@ -126,16 +126,27 @@ export async function searchMessages(
     `WITH q AS (
        SELECT lower($2) AS lq,
               '(^|' || $3 || ')' || regexp_replace(lower($2), '([^[:alnum:]])', $4, 'g') || '($|' || $3 || ')' AS word
-     ), hits AS (
+     ),${
+       // The index is asked once, for every message holding the bigrams, before
+       // any join: left to itself the planner may ask it again for each
+       // conversation of the searcher (thousands of times).
+       strategy === 'index'
+         ? `
+     candidates AS MATERIALIZED (
+       SELECT id FROM messages
+        WHERE kind = 'message' AND parley_search_bigrams(content->>'text') @> parley_search_bigrams($2)
+     ),`
+         : ''
+     }
+     hits AS (
        SELECT m.id, m.created_at,
               CASE WHEN strpos(' ' || lower(m.content->>'text') || ' ', ' ' || q.lq || ' ') > 0 THEN 0
                    WHEN lower(m.content->>'text') ~ q.word THEN 0
                    ELSE 1 END AS bucket
-         FROM q, messages m
+         FROM q, ${strategy === 'index' ? 'candidates c JOIN messages m ON m.id = c.id' : 'messages m'}
          JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = $1::uuid
         WHERE m.kind = 'message'
           AND m.content->>'text' IS NOT NULL
-          ${strategy === 'index' ? "AND parley_search_bigrams(m.content->>'text') @> parley_search_bigrams($2)" : ''}
           AND strpos(lower(m.content->>'text'), q.lq) > 0
           ${conditions.map((c) => `AND ${c}`).join('\n          ')}
      )

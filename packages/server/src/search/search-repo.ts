@@ -133,7 +133,7 @@ export async function searchMessages(
        strategy === 'index'
          ? `
      candidates AS MATERIALIZED (
-       SELECT id FROM messages
+       SELECT id, conversation_id, sender_id, kind, content, created_at FROM messages
         WHERE kind = 'message' AND parley_search_bigrams(content->>'text') @> parley_search_bigrams($2)
      ),`
          : ''
@@ -143,7 +143,7 @@ export async function searchMessages(
               CASE WHEN strpos(' ' || lower(m.content->>'text') || ' ', ' ' || q.lq || ' ') > 0 THEN 0
                    WHEN lower(m.content->>'text') ~ q.word THEN 0
                    ELSE 1 END AS bucket
-         FROM q, ${strategy === 'index' ? 'candidates c JOIN messages m ON m.id = c.id' : 'messages m'}
+         FROM q, ${strategy === 'index' ? 'candidates m' : 'messages m'}
          JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = $1::uuid
         WHERE m.kind = 'message'
           AND m.content->>'text' IS NOT NULL

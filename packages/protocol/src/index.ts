@@ -11,3 +11,4 @@ export * from './events.ts';
 export * from './bots.ts';
 export * from './attachments.ts';
 export * from './moderation.ts';
+export * from './search.ts';

@@ -1,4 +1,4 @@
-import type { AuthResponse, ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UpdateConversationBody, UpdateProfileBody, UserId, UserView } from '@parley/protocol';
+import type { AuthResponse, ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, SearchQuery, SearchResponse, Seq, ServerFrame, UpdateConversationBody, UpdateProfileBody, UserId, UserView } from '@parley/protocol';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { CatchUp } from './catch-up.ts';
 import { toWsUrl, type ParleyClientEvents, type ParleyClientOptions } from './client-options.ts';
@@ -480,6 +480,27 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
 
   searchUsers(query: string, limit?: number): Promise<UserView[]> {
     return this.api.searchUsers(query, limit);
+  }
+
+  /**
+   * Searches the messages of the conversations you are a member of now: `q`
+   * anywhere in the text (two characters or more, any script, case-insensitive),
+   * whole-word matches first, then newest first. A snippet is plain text with
+   * highlight ranges (UTF-16 offsets): render it as text, wrapping the ranges
+   * yourself, never as HTML. Pass `next_cursor` back as `cursor` for the next page.
+   *
+   * @example
+   * ```ts
+   * const page = await client.search('会議', { conversation_id: id, limit: 20 });
+   * for (const hit of page.results) {
+   *   const { text, highlights } = hit.snippet;
+   *   const marked = highlights.map((h) => text.slice(h.start, h.end)); // the matches
+   * }
+   * const more = page.next_cursor ? await client.search('会議', { conversation_id: id, cursor: page.next_cursor }) : null;
+   * ```
+   */
+  search(q: string, options: Omit<SearchQuery, 'q'> = {}): Promise<SearchResponse> {
+    return this.api.search({ ...options, q });
   }
 
   // --- Calls --------------------------------------------------------------------------

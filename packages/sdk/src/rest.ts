@@ -14,6 +14,8 @@ import type {
   MembersQuery,
   MessageView,
   RegisterBody,
+  SearchQuery,
+  SearchResponse,
   UpdateConversationBody,
   UpdateProfileBody,
   UserId,
@@ -136,6 +138,11 @@ export class RestClient {
   async searchUsers(query: string, limit?: number): Promise<UserView[]> {
     const res = await this.request<{ users: UserView[] }>('GET', '/users', { query: { query, limit } });
     return res.users;
+  }
+
+  /** `GET /search`: one page of the caller's messages holding `query.q` (see {@link ParleyClient.search}). */
+  search(query: SearchQuery): Promise<SearchResponse> {
+    return this.request('GET', '/search', { query: { ...query } });
   }
 
   async listConversations(): Promise<ConversationView[]> {

@@ -119,6 +119,11 @@ export interface Config {
     /** Seconds a consumer remembers a handled event_id (its duplicate window). */
     dedupeRetention: number;
   };
+  /**
+   * Message search reads every entry of the searched conversations when they
+   * hold at most this many, else asks the bigram index first (search/search-repo.ts).
+   */
+  searchScanLimit: number;
   logLevel: string;
   /** OpenTelemetry tracing, from the standard OTEL_* variables (off unless OTEL_TRACES_EXPORTER is set). */
   tracing: TracingConfig;
@@ -220,6 +225,8 @@ export const LIMITS = {
   login_account: { rate: 0.1, burst: 5 },
   /** login attempts, per client address. */
   login_ip: { rate: 0.5, burst: 20 },
+  /** message searches (`GET /search`), per user; each also counts as a REST request. */
+  search: { rate: 1, burst: 10 },
 } satisfies Record<string, Limit>;
 export type LimitName = keyof typeof LIMITS;
 
@@ -322,6 +329,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       consumersInProcess: onOff(env, 'CONSUMERS_IN_PROCESS', true),
       dedupeRetention: int(env, 'CONSUMER_DEDUPE_RETENTION', 7 * 86_400, 3_600, 90 * 86_400),
     },
+    searchScanLimit: int(env, 'SEARCH_SCAN_LIMIT', 100_000, 0, 1_000_000_000),
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
     tracing: tracingConfig(env, (message) => {
       throw new ConfigError(message);

@@ -42,6 +42,8 @@ import { MemoryCallStore } from './calls/memory-call-store.ts';
 import { RedisCallStore } from './calls/redis-call-store.ts';
 import { CallService } from './calls/call-service.ts';
 import { registerCallRoutes } from './calls/routes.ts';
+import { SearchService } from './search/search-service.ts';
+import { registerSearchRoutes } from './search/routes.ts';
 import { collectRoutes, markAccess, type CatalogueRoute } from './api-docs/route-catalogue.ts';
 import { registerApiDocsRoutes } from './api-docs/routes.ts';
 import { OutboxRelay, outboxBacklog } from './events/outbox-relay.ts';
@@ -243,6 +245,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     registerBotRoutes(scope, bots);
     registerWebhookRoutes(scope, webhooks);
     await attachments.register(scope);
+    registerSearchRoutes(scope, new SearchService(db, { scanLimit: config.searchScanLimit }));
   });
   await http.register(async (scope) => {
     markAccess(scope, 'user');

@@ -15,9 +15,11 @@ import { EmptyState } from './empty-state.tsx';
 import { IncomingCall } from './incoming-call.tsx';
 import { NewChatDialog } from './new-chat-dialog.tsx';
 import { NewGroupDialog } from './new-group-dialog.tsx';
+import { MessageSearchDialog } from './message-search.tsx';
+import type { JumpTarget } from '../hooks/use-jump-to-message.ts';
 import { Sidebar } from './sidebar.tsx';
 
-type OpenDialog = 'chat' | 'group' | null;
+type OpenDialog = 'chat' | 'group' | 'search' | null;
 
 /**
  * The signed-in screen: the conversation list beside the open conversation.
@@ -32,6 +34,8 @@ export function ChatScreen() {
   const [listLoaded, setListLoaded] = useState(false);
   // What just happened that the screen no longer shows ("You left Book club."), until another conversation opens.
   const [notice, setNotice] = useState<string | null>(null);
+  // The message a search result leads to, in its conversation.
+  const [jump, setJump] = useState<(JumpTarget & { conversationId: ConversationId }) | null>(null);
 
   useEffect(() => {
     if (conversationId) setNotice(null);
@@ -82,6 +86,12 @@ export function ChatScreen() {
     setNotice(`You left ${title}.`);
   };
 
+  const jumpTo = (id: ConversationId, seq: number): void => {
+    setDialog(null);
+    setJump({ conversationId: id, seq, nonce: Date.now() });
+    open(id);
+  };
+
   const opened = (id: ConversationId): void => {
     setDialog(null);
     open(id);
@@ -102,10 +112,17 @@ export function ChatScreen() {
             onSelect={open}
             onNewChat={() => setDialog('chat')}
             onNewGroup={() => setDialog('group')}
+            onSearch={() => setDialog('search')}
           />
           <main className="chat__main" aria-label="Conversation">
             {conversationId ? (
-              <ConversationView key={conversationId} conversationId={conversationId} onBack={() => open(null)} onLeft={left} />
+              <ConversationView
+                key={conversationId}
+                conversationId={conversationId}
+                onBack={() => open(null)}
+                onLeft={left}
+                jump={jump?.conversationId === conversationId ? jump : null}
+              />
             ) : (
               <EmptyState onNewChat={() => setDialog('chat')} hasConversations={conversations.length > 0} />
             )}
@@ -116,6 +133,7 @@ export function ChatScreen() {
         </div>
         {dialog === 'chat' && <NewChatDialog onClose={() => setDialog(null)} onOpened={opened} />}
         {dialog === 'group' && <NewGroupDialog onClose={() => setDialog(null)} onOpened={opened} />}
+        {dialog === 'search' && <MessageSearchDialog onClose={() => setDialog(null)} onJump={jumpTo} />}
       </div>
     </CallProvider>
   );

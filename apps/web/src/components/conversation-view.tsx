@@ -7,6 +7,7 @@ import { ConversationHeader } from './conversation-header.tsx';
 import { Icon } from './icon.tsx';
 import { MembersDialog } from './members-dialog.tsx';
 import { MessageList } from './message-list.tsx';
+import type { JumpTarget } from '../hooks/use-jump-to-message.ts';
 import { TypingIndicator } from './typing-indicator.tsx';
 
 export interface ConversationViewProps {
@@ -14,10 +15,12 @@ export interface ConversationViewProps {
   onBack: () => void;
   /** This person left the conversation (from its Members dialog). */
   onLeft: (title: string) => void;
+  /** A message to bring into view (a search result). */
+  jump?: JumpTarget | null;
 }
 
 /** The open conversation: header, history, who is typing, and the composer. */
-export function ConversationView({ conversationId, onBack, onLeft }: ConversationViewProps) {
+export function ConversationView({ conversationId, onBack, onLeft, jump }: ConversationViewProps) {
   const { client } = useSignedIn();
   const conversation = useConversation(client, conversationId);
   const [membersOpen, setMembersOpen] = useState(false);
@@ -75,7 +78,7 @@ export function ConversationView({ conversationId, onBack, onLeft }: Conversatio
   return (
     <section className="conversation-view" aria-labelledby={titleId} data-conversation-id={conversation.id}>
       <ConversationHeader conversation={conversation} titleId={titleId} onBack={onBack} onMembers={() => setMembersOpen(true)} />
-      <MessageList conversation={conversation} />
+      <MessageList conversation={conversation} jump={jump} />
       <TypingIndicator conversation={conversation} />
       <Composer conversationId={conversation.id} />
       {membersOpen && (

@@ -2,6 +2,7 @@ import type { ConversationSnapshot } from '@parley/sdk';
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { useMessages } from '../hooks/use-messages.ts';
+import { useJumpToMessage, type JumpTarget } from '../hooks/use-jump-to-message.ts';
 import { peopleIn, useFormerMembers } from '../hooks/use-names.ts';
 import { describeError } from '../lib/errors.ts';
 import { memberHandle, memberName, systemText, isBotMember } from '../lib/names.ts';
@@ -31,7 +32,7 @@ const DIVIDER_MARGIN_PX = 24;
  * conversation read. New messages from others are announced
  * in a polite live region; loaded history is not.
  */
-export function MessageList({ conversation }: { conversation: ConversationSnapshot }) {
+export function MessageList({ conversation, jump }: { conversation: ConversationSnapshot; jump?: JumpTarget | null }) {
   const { client, me } = useSignedIn();
   const { entries, pending } = useMessages(client, conversation.id);
   const rows = useMemo(() => buildRows(entries, pending, me.id), [entries, pending, me.id]);
@@ -93,6 +94,18 @@ export function MessageList({ conversation }: { conversation: ConversationSnapsh
       .catch((err: unknown) => setOlderError(describeError(err)))
       .finally(() => setLoadingOlder(false));
   }, [client, id, loadingOlder]);
+
+  // A search result leads here: show that message (the reader is then not at the bottom, nor landing on unread).
+  useJumpToMessage(scroller, jump, {
+    firstSeq: entries[0]?.seq,
+    hasOlder,
+    loadingOlder,
+    loadOlder,
+    onLanded: () => {
+      land.current = false;
+      stick.current = false;
+    },
+  });
 
   // Keep the view where the reader expects it after every change of rows.
   useLayoutEffect(() => {

@@ -17,6 +17,8 @@ export interface SidebarProps {
   onSelect: (id: ConversationId) => void;
   onNewChat: () => void;
   onNewGroup: () => void;
+  /** Opens message search. */
+  onSearch?: () => void;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface SidebarProps {
  * out sits at the bottom, after the list, so the keyboard does not start on
  * it, and asks first, so a stray click does not end the session.
  */
-export function Sidebar({ conversations, selectedId, loading, onSelect, onNewChat, onNewGroup }: SidebarProps) {
+export function Sidebar({ conversations, selectedId, loading, onSelect, onNewChat, onNewGroup, onSearch }: SidebarProps) {
   const { client, me } = useSignedIn();
   const unread = conversations.reduce((sum, c) => sum + c.unread_count, 0);
   const [confirming, setConfirming] = useState(false);
@@ -46,6 +48,11 @@ export function Sidebar({ conversations, selectedId, loading, onSelect, onNewCha
           Chats
           {unread > 0 && <span className="sr-only"> ({unread} unread)</span>}
         </h2>
+        {onSearch && (
+          <button type="button" className="icon-button" onClick={onSearch} aria-label="Search messages" title="Search messages">
+            <Icon name="search" />
+          </button>
+        )}
         <button type="button" className="icon-button" onClick={onNewGroup} aria-label="New group" title="New group">
           <Icon name="group" />
         </button>

@@ -25,7 +25,7 @@ export interface TestServer {
  * security suites set their own.
  */
 export const GENEROUS_LIMITS: Record<string, string> = Object.fromEntries(
-  ['MESSAGES', 'TYPING', 'PRESENCE', 'CALLS', 'INVITES', 'ICE', 'SYNC', 'FRAMES', 'REST', 'PUBLIC', 'LOGIN_ACCOUNT', 'LOGIN_IP', 'UPLOADS'].map((n) => [`RATE_LIMIT_${n}`, '100000:100000']),
+  ['MESSAGES', 'TYPING', 'PRESENCE', 'CALLS', 'INVITES', 'ICE', 'SYNC', 'FRAMES', 'REST', 'PUBLIC', 'LOGIN_ACCOUNT', 'LOGIN_IP', 'UPLOADS', 'SEARCH'].map((n) => [`RATE_LIMIT_${n}`, '100000:100000']),
 );
 
 /** A real server on 127.0.0.1 port 0, over the given database, logging into memory. */

@@ -82,6 +82,9 @@ export function validOf(schema: JsonSchema, pools: Pools): fc.Arbitrary<unknown>
       if (schema.format === 'uuid') {
         return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...pools.uuids) }, { weight: 1, arbitrary: fc.uuid() });
       }
+      if (schema.format === 'date-time') {
+        return fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
+      }
       const minLength = schema.minLength ?? 0;
       const maxLength = Math.max(minLength, Math.min(schema.maxLength ?? MAX_GENERATED_LENGTH, MAX_GENERATED_LENGTH));
       if (schema.pattern) {

@@ -8,6 +8,7 @@ import { openDatabase } from './store/open-database.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
 import { Notifier } from './bus/notifier.ts';
+import { FanOutPolicy } from './bus/fan-out-policy.ts';
 import { createLogger } from './logger.ts';
 import { buildHttp, limitPublic, requireUser } from './http/app.ts';
 import { MemoryRateLimiter, type RateLimiter } from './limits/rate-limiter.ts';
@@ -91,7 +92,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const presenceStore =
     options.presence ??
     (redis ? new RedisPresence(redis.command, config.redisPrefix, config.presenceTtl * 1000) : new MemoryPresence(config.presenceTtl * 1000));
-  const notifier = new Notifier(bus, log, config.largeRoomThreshold);
+  const fanOut = new FanOutPolicy(config.largeRoomThreshold, (userId, threshold) => largeRoomsOf(db, userId, threshold));
+  const notifier = new Notifier(bus, log, fanOut);
   const callStore = options.calls ?? (redis ? new RedisCallStore(redis.command, config.redisPrefix) : new MemoryCallStore());
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis.command, config.redisPrefix) : new MemoryRateLimiter();
   const audit = new Audit(log);
@@ -113,7 +115,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     notifier,
     revoked,
   });
-  const messaging = new MessagingService(db, notifier, config);
+  // Counted where messages are stored, so REST and WebSocket sends alike (called only once `metrics` below is set).
+  const messaging = new MessagingService(db, notifier, config, (count) => metrics.messagesSent.inc(count));
   const calls = new CallService(db, callStore, notifier, log, {
     limiter,
     invitesLimit: config.limits.invites,
@@ -122,8 +125,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const hub = new Hub(
     bus,
     log,
-    (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold),
-    config.largeRoomThreshold,
+    fanOut,
     // Called only once sockets exist, after `metrics` below is set.
     (seconds) => metrics.deliverySeconds.observe(seconds),
   );

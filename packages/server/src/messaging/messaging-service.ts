@@ -41,14 +41,17 @@ export class MessagingService {
   constructor(
     private readonly db: Database,
     private readonly notifier: Notifier,
-    options: { largeRoomThreshold: number; writeLanes: number; events: { outbox: boolean } },
+    options: { writeLanes: number; events: { outbox: boolean } },
+    /** Told how many messages were stored (retries excluded), whichever edge they came through. */
+    private readonly onStored: (count: number) => void = () => {},
   ) {
     // PGlite runs one statement at a time: one lane. On PostgreSQL, lanes let
     // batches of different conversations run on several backends at once.
     this.writer = new MessageWriter(db, {
       maxBatch: 512,
       lanes: db.kind === 'postgres' ? options.writeLanes : 1,
-      largeRoomThreshold: options.largeRoomThreshold,
+      // The writer loads the members (who to tell) only for conversations the policy does not fan out as a room.
+      largeRoomThreshold: notifier.policy.largeRoomThreshold,
       outbox: options.events.outbox,
     });
     this.reader = new SyncReader(db, 256);
@@ -61,9 +64,8 @@ export class MessagingService {
   async send(me: UserId, conversationId: ConversationId, message: MessageContent): Promise<SendResult> {
     const { entry, duplicate, audience } = await this.writer.write(conversationId, me, message);
     if (!duplicate) {
-      const frame = { type: 'message' as const, ...entry };
-      if (audience) this.notifier.toUsers(audience, frame);
-      else this.notifier.toRoom(conversationId, frame);
+      this.onStored(1);
+      this.notifier.toConversation(conversationId, audience, { type: 'message', ...entry });
     }
     return { entry, duplicate };
   }

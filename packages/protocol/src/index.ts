@@ -8,3 +8,4 @@ export * from './calls.ts';
 export * from './views.ts';
 export * from './server-frames.ts';
 export * from './events.ts';
+export * from './message-changes.ts';

@@ -26,6 +26,8 @@ import { ConversationsService } from './conversations/conversations-service.ts';
 import { registerConversationRoutes } from './conversations/routes.ts';
 import { MessagingService } from './messaging/messaging-service.ts';
 import { registerMessagingRoutes } from './messaging/routes.ts';
+import { MessageChanges } from './messaging/message-changes.ts';
+import { registerMessageChangeRoutes } from './messaging/change-routes.ts';
 import { Hub } from './gateway/hub.ts';
 import { WsGateway } from './gateway/ws-gateway.ts';
 import { largeRoomsOf } from './conversations/conversations-repo.ts';
@@ -117,6 +119,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   });
   // Counted where messages are stored, so REST and WebSocket sends alike (called only once `metrics` below is set).
   const messaging = new MessagingService(db, notifier, config, (count) => metrics.messagesSent.inc(count));
+  // Edits, deletes, reactions. Attachments (#14) of a deleted message are to be removed from changes.onChanged.
+  const changes = new MessageChanges(db, notifier);
   const calls = new CallService(db, callStore, notifier, log, {
     limiter,
     invitesLimit: config.limits.invites,
@@ -155,7 +159,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   audit.onEvent((event, fields) => {
     if (event === 'rate_limited') metrics.rateLimited.inc({ scope: String(fields.scope ?? 'unknown') });
   });
-  const gateway = new WsGateway({ config, tokens, auth, revoked, messaging, presence, calls, hub, limiter, metrics, audit, log });
+  const gateway = new WsGateway({ config, tokens, auth, revoked, messaging, changes, presence, calls, hub, limiter, metrics, audit, log });
   presence.start(
     function* () {
       for (const c of hub.connections()) yield { userId: c.userId, connectionId: c.id };
@@ -180,6 +184,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     registerUserRoutes(scope, new UsersRepo(db));
     registerConversationRoutes(scope, conversations);
     registerMessagingRoutes(scope, messaging);
+    registerMessageChangeRoutes(scope, changes);
     registerCallRoutes(scope, config.turn);
   });
   if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);

@@ -57,8 +57,9 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         ) : (
           <span className="sr-only">{senderName}: </span>
         )}
-        <MessageText text={content.text} />
+        {content.type === 'text' ? <MessageText text={content.text} /> : <p className="bubble__deleted">message deleted</p>}
         <p className="bubble__meta">
+          {entry.edited_at && content.type === 'text' && <span className="bubble__edited">edited </span>}
           <time dateTime={entry.created_at}>{formatTime(entry.created_at)}</time>
           {status && <Ticks status={status} />}
         </p>

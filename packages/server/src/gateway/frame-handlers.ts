@@ -1,8 +1,9 @@
-import type { CallClientFrame, ClientFrame, ClientFrameType, MessageView } from '@parley/protocol';
+import type { CallClientFrame, ClientFrame, ClientFrameType, MessageChangeFrame, MessageView } from '@parley/protocol';
 import { CloseCodes } from '@parley/protocol';
 import { presenceChannel } from '../bus/bus.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
+import type { ChangeRequest, MessageChanges } from '../messaging/message-changes.ts';
 import type { PresenceService } from '../presence/presence-service.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { Connection } from './connection.ts';
@@ -37,6 +38,7 @@ export function dispatch(handlers: FrameHandlers, frame: ClientFrame, conn: Conn
 
 export interface HandlerDeps {
   messaging: MessagingService;
+  changes: MessageChanges;
   presence: PresenceService;
   calls: CallService;
   hub: Hub;
@@ -59,6 +61,9 @@ export function frameHandlers(deps: HandlerDeps): FrameHandlers {
     presence_subscribe: presenceSubscribe(deps.presence, deps.hub),
     presence_unsubscribe: presenceUnsubscribe(deps.hub),
     auth: reauthenticate(deps.tokens, deps.onReauthenticated),
+    edit_message: change(deps.changes, (f: FrameOf<'edit_message'>) => ({ kind: 'edit', seq: f.seq, text: f.text, clientMsgId: f.client_msg_id })),
+    delete_message: change(deps.changes, (f: FrameOf<'delete_message'>) => ({ kind: 'delete', seq: f.seq })),
+    react_message: change(deps.changes, (f: FrameOf<'react_message'>) => ({ kind: 'react', seq: f.seq, emoji: f.emoji, action: f.action })),
     ping: async (frame, conn) => conn.sendFrame({ type: 'pong', id: frame.id }),
     call_invite: call,
     call_answer: call,
@@ -88,6 +93,25 @@ function sendMessage(messaging: MessagingService): FrameHandler<'send_message'> 
         duplicate,
       });
     });
+}
+
+/** An edit, delete or reaction: answered with an `ack` of its log entry once committed. */
+function change<F extends MessageChangeFrame>(
+  changes: MessageChanges,
+  request: (frame: F) => ChangeRequest,
+): (frame: F, conn: Connection) => Promise<void> {
+  return async (frame, conn) => {
+    const { entry, duplicate } = await changes.apply(conn.userId, frame.conversation_id, request(frame));
+    conn.sendFrame({
+      type: 'ack',
+      id: frame.id,
+      conversation_id: entry.conversation_id,
+      message_id: entry.message_id,
+      seq: entry.seq,
+      created_at: entry.created_at,
+      duplicate,
+    });
+  };
 }
 
 // A batched sync hands the same entry objects to every caller that needed

@@ -9,6 +9,7 @@ import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { RevokedSessions } from '../auth/revoked-sessions.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
+import type { MessageChanges } from '../messaging/message-changes.ts';
 import type { PresenceService } from '../presence/presence-service.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
@@ -33,6 +34,7 @@ export interface GatewayDeps {
   /** Sessions ended on another instance: their sockets here are closed even if the bus lost the `revoke`. */
   revoked: Pick<RevokedSessions, 'onRevoked'>;
   messaging: MessagingService;
+  changes: MessageChanges;
   presence: PresenceService;
   calls: CallService;
   hub: Hub;
@@ -74,6 +76,7 @@ export class WsGateway {
     this.errors = new ErrorObserver(deps.log, deps.audit, deps.metrics);
     this.handlers = frameHandlers({
       messaging: deps.messaging,
+      changes: deps.changes,
       presence: deps.presence,
       calls: deps.calls,
       hub: deps.hub,

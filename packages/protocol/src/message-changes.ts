@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { MAX_TEXT_LENGTH } from './limits.ts';
 import { Uuid } from './common.ts';
+export * from './reactions.ts';
 
 /**
  * Edits, deletes and reactions: the client frames and REST bodies that ask
@@ -16,28 +17,6 @@ const EditText = Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH });
 const ClientMsgId = Type.String({ minLength: 1, maxLength: 64 });
 /** Checked further by `isReactionEmoji`: one emoji (a single RGI emoji grapheme). */
 const Emoji = Type.String({ minLength: 1, maxLength: 32 });
-
-/** Most distinct emoji one message may carry. */
-export const MAX_REACTION_EMOJI = 20;
-/** Most reactions one member may put on one message. */
-export const MAX_REACTIONS_PER_MEMBER = 5;
-/** Longest emoji, in UTF-8 bytes (a ZWJ family with skin tones is about 35). */
-export const MAX_EMOJI_BYTES = 64;
-/** Characters of a replied-to message a reply's view quotes. */
-export const REPLY_EXCERPT_LENGTH = 200;
-
-// Built at run time: the `v` flag (Unicode sets, for RGI_Emoji) is newer than the compile target.
-const RGI_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v');
-
-/**
- * True for a reaction Parley accepts: exactly one emoji as Unicode lists them
- * (RGI: keycaps, flags, skin tones and ZWJ sequences included), at most
- * MAX_EMOJI_BYTES bytes. Text, several emoji, or a lone modifier are refused
- * (`invalid_emoji`).
- */
-export function isReactionEmoji(value: string): boolean {
-  return new TextEncoder().encode(value).length <= MAX_EMOJI_BYTES && RGI_EMOJI.test(value);
-}
 
 /** Replaces the text of one's own message. The previous text is kept in its edit history. */
 export const EditMessageFrame = Type.Object(

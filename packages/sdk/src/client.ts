@@ -1,4 +1,6 @@
-import type { ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UserId, UserView } from '@parley/protocol';
+import { REPLY_EXCERPT_LENGTH } from '@parley/protocol';
+import type { ConversationId, LoginBody, MemberView, MessageId, MessageView, ReadyFrame, RegisterBody, Seq, ServerFrame, UserId, UserView } from '@parley/protocol';
+import { MessageActions } from './message-actions.ts';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { CatchUp } from './catch-up.ts';
 import { toWsUrl, type ParleyClientEvents, type ParleyClientOptions } from './client-options.ts';
@@ -45,6 +47,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly connection: Connection;
   private readonly store = new ConversationStore();
   private readonly outbox: Outbox;
+  private readonly actions: MessageActions;
   private readonly catchUp: CatchUp;
   private readonly receipts: Receipts;
   private readonly typingState: Typing;
@@ -90,6 +93,13 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       transport: this.connection,
       backoff: new Backoff({ baseMs: 1000, capMs: 30_000, random }),
       randomUUID: options.randomUUID,
+    });
+    this.actions = new MessageActions({
+      store: this.store,
+      request: (frame) => this.connection.request(frame),
+      me: () => this.userId,
+      randomUUID: this.uuid,
+      ingest: (entry) => this.ingest(entry),
     });
     this.catchUp = new CatchUp({
       transport: this.connection,
@@ -212,10 +222,40 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
    * `client_msg_id` identifies it until the server's copy arrives); the
    * outbox delivers it exactly once, across reconnects and restarts.
    */
-  send(conversationId: ConversationId, text: string): OutboxEntry {
-    const entry = this.outbox.enqueue(conversationId, text);
+  send(conversationId: ConversationId, text: string, options: { replyTo?: Seq | MessageId } = {}): OutboxEntry {
+    const entry = this.outbox.enqueue(conversationId, text, options.replyTo);
     this.typingState.set(conversationId, false);
     return entry;
+  }
+
+  /**
+   * Replaces the text of one of this user's messages. Shown at once; rolled
+   * back if the server refuses (`forbidden`, `message_deleted`, …), which
+   * rejects the promise. Resolves with the edit's log entry.
+   *
+   * @example await client.editMessage(conversationId, entry.seq, 'fixed the typo');
+   */
+  editMessage(conversationId: ConversationId, seq: Seq, text: string): Promise<MessageView> {
+    return this.actions.edit(conversationId, seq, text);
+  }
+
+  /** Deletes a message (one's own, or any in a group one administers); shown at once, rolled back on refusal. */
+  deleteMessage(conversationId: ConversationId, seq: Seq): Promise<MessageView> {
+    return this.actions.delete(conversationId, seq);
+  }
+
+  /**
+   * Adds this user's reaction (one emoji) to a message; shown at once, rolled back on refusal.
+   *
+   * @example await client.react(conversationId, entry.seq, '👍');
+   */
+  react(conversationId: ConversationId, seq: Seq, emoji: string): Promise<MessageView> {
+    return this.actions.react(conversationId, seq, emoji, true);
+  }
+
+  /** Takes back this user's reaction with `emoji`. */
+  unreact(conversationId: ConversationId, seq: Seq, emoji: string): Promise<MessageView> {
+    return this.actions.react(conversationId, seq, emoji, false);
   }
 
   /** Sends a failed message again (same `client_msg_id`). */
@@ -232,7 +272,11 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     return this.outbox.list(conversationId);
   }
 
-  /** The entries held for a conversation, by seq. */
+  /**
+   * The messages and system entries held for a conversation, by seq, as they
+   * are now: edits, deletes and reactions are applied (their own log entries
+   * are not listed), this client's pending ones included.
+   */
   messages(conversationId: ConversationId): readonly MessageView[] {
     return this.store.log(conversationId)?.entries() ?? [];
   }
@@ -520,9 +564,26 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       seq: ack.seq,
       message_id: ack.message_id,
       sender_id: entry.user_id,
-      message: { type: 'text', text: entry.text, attachments: [], client_msg_id: entry.client_msg_id, sent_at: entry.sent_at },
+      message: {
+        type: 'text',
+        text: entry.text,
+        attachments: [],
+        client_msg_id: entry.client_msg_id,
+        sent_at: entry.sent_at,
+        ...(entry.reply_to !== undefined ? { reply_to: entry.reply_to } : {}),
+      },
       created_at: ack.created_at,
+      ...this.quoteOf(ack.conversation_id, entry.reply_to),
     });
+  }
+
+  /** A reply's quote from the held log (the push would carry the same; the ack does not). */
+  private quoteOf(conversationId: ConversationId, replyTo: Seq | MessageId | undefined): Pick<MessageView, 'reply_to'> {
+    if (replyTo === undefined) return {};
+    const target = this.store.log(conversationId)?.entries().find((e) => (typeof replyTo === 'number' ? e.seq === replyTo : e.message_id === replyTo));
+    if (!target) return {};
+    const text = target.message.type === 'text' ? target.message.text.slice(0, REPLY_EXCERPT_LENGTH) : null;
+    return { reply_to: { seq: target.seq, message_id: target.message_id, sender_id: target.sender_id, text } };
   }
 
   private snapshotOf(id: ConversationId): ConversationSnapshot {

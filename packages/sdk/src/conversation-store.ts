@@ -42,7 +42,10 @@ export interface ConversationSnapshot {
 export type MessageStatus = 'pending' | 'failed' | 'sent' | 'delivered' | 'read';
 
 export interface StoreEvents {
-  /** A new entry was added (each seq once, whatever its route: push, ack, sync, backfill, history). */
+  /**
+   * A new entry was added (each seq once, whatever its route: push, ack, sync, backfill, history),
+   * or a held message changed (`entry` is then the message as shown).
+   */
   message: { conversationId: ConversationId; entry: MessageView };
   /** A conversation was discovered or its metadata changed. */
   conversation: ConversationSnapshot;
@@ -196,6 +199,12 @@ export class ConversationStore {
     }
     this.recount(r);
     return true;
+  }
+
+  /** Tells listeners a held message looks different (an optimistic change shown or rolled back). */
+  touch(id: ConversationId, seq: Seq): void {
+    const entry = this.records.get(id)?.log.shownAt(seq);
+    if (entry) this.events.emit('message', { conversationId: id, entry });
   }
 
   /** Inserts a page of older history; returns the entries that were new. */

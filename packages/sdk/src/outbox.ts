@@ -80,7 +80,7 @@ export class Outbox {
   }
 
   /** Queues a text message and returns its pending entry. Throws `validation_failed` for text the server would refuse. */
-  enqueue(conversationId: ConversationId, text: string): OutboxEntry {
+  enqueue(conversationId: ConversationId, text: string, replyTo?: number | string): OutboxEntry {
     if (!this.user) throw new ParleyError('unauthenticated', 'log in before sending');
     if (text.length === 0 || text.length > MAX_TEXT_LENGTH) {
       throw new ParleyError('validation_failed', `text must be 1 to ${MAX_TEXT_LENGTH} characters`);
@@ -91,6 +91,7 @@ export class Outbox {
       conversation_id: conversationId,
       user_id: this.user,
       text,
+      ...(replyTo !== undefined ? { reply_to: replyTo } : {}),
       sent_at: new Date(now).toISOString(),
       order: (this.lastOrder = Math.max(now, this.lastOrder + 1)),
       status: 'pending',
@@ -238,6 +239,12 @@ function toFrame(entry: OutboxEntry): SendMessageFrame {
   return {
     type: 'send_message',
     conversation_id: entry.conversation_id,
-    message: { type: 'text', text: entry.text, client_msg_id: entry.client_msg_id, sent_at: entry.sent_at },
+    message: {
+      type: 'text',
+      text: entry.text,
+      client_msg_id: entry.client_msg_id,
+      sent_at: entry.sent_at,
+      ...(entry.reply_to !== undefined ? { reply_to: entry.reply_to } : {}),
+    },
   };
 }

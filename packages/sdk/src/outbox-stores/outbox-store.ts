@@ -8,6 +8,8 @@ export interface OutboxEntry {
   /** The sender. A store shared by several accounts on one device only sends an entry as its own user. */
   user_id: UserId;
   text: string;
+  /** The message this one replies to (its seq or message id). */
+  reply_to?: number | string;
   /** When the app called `send` (ISO 8601); travels as the message's `sent_at`. */
   sent_at: string;
   /** Position in the outbox: the entries of one conversation are sent in this order. */

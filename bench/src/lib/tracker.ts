@@ -102,7 +102,7 @@ export class DeliveryTracker {
 
   private onMessage(pair: number, role: Role, frame: Extract<ServerFrame, { type: 'message' }>, at: number): void {
     const content = frame.message;
-    const rec = 'client_msg_id' in content ? this.records.get(content.client_msg_id) : undefined;
+    const rec = content.type === 'text' ? this.records.get(content.client_msg_id) : undefined;
     if (frame.conversation_id !== this.conversationOf(pair) || !rec || rec.pair !== pair) {
       // System entries (conversation_created, …) are not ours; anything else unknown is counted.
       if (content.type !== 'system') this.unknownFrames++;

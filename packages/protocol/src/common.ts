@@ -41,6 +41,8 @@ export const MessageContent = Type.Object(
     attachments: Type.Optional(Type.Array(Attachment, { maxItems: MAX_ATTACHMENTS })),
     client_msg_id: Type.String({ minLength: 1, maxLength: 64 }),
     sent_at: Type.Optional(Type.String({ maxLength: 40 })),
+    /** The message this one replies to: its seq or message id, in the same conversation. */
+    reply_to: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), Type.String({ format: 'uuid', maxLength: 36 })])),
   },
   { additionalProperties: false },
 );
@@ -75,6 +77,48 @@ export interface SystemContent {
   duration_ms?: number;
 }
 
+/**
+ * A change to an earlier message (`target_seq`), as an entry of the log: its
+ * actor is the entry's `sender_id`, its time the entry's `created_at`. A
+ * client applies it to the target unless the target's `last_change_seq`
+ * already reflects it (a view read after the change).
+ */
+export interface ChangeContent {
+  type: 'change';
+  change: 'edited' | 'deleted' | 'reaction_added' | 'reaction_removed';
+  target_seq: Seq;
+  target_id: MessageId;
+  /** `edited`: the edit request's id. */
+  client_msg_id?: string;
+  /** `edited`: the new text (gone once the message is deleted). */
+  text?: string;
+  /** Reactions: the emoji. */
+  emoji?: string;
+}
+
+/** What is left of a deleted message: its content is removed from the server. */
+export interface DeletedContent {
+  type: 'deleted';
+  client_msg_id?: string;
+}
+
+/** The message a reply quotes, as it is now. */
+export interface ReplyQuote {
+  seq: Seq;
+  message_id: MessageId;
+  sender_id: UserId;
+  /** The first REPLY_EXCERPT_LENGTH characters of its text; null once it is deleted. */
+  text: string | null;
+}
+
+/** One emoji's reactions on a message. */
+export interface ReactionView {
+  emoji: string;
+  count: number;
+  /** Who reacted, oldest first. */
+  user_ids: UserId[];
+}
+
 export interface UserView {
   id: UserId;
   username: string;
@@ -104,10 +148,20 @@ export interface MessageView {
   seq: Seq;
   message_id: MessageId;
   sender_id: UserId;
-  message: MessageContent | SystemContent;
+  message: MessageContent | SystemContent | ChangeContent | DeletedContent;
   created_at: string;
   /** Present when an integration (an incoming webhook) posted the entry. */
   integration?: IntegrationView;
+  /** A reply: the message it quotes. */
+  reply_to?: ReplyQuote;
+  /** Set when the text was edited (the last time). */
+  edited_at?: string;
+  /** Set when the message was deleted (`message` is then `{ type: 'deleted' }`). */
+  deleted_at?: string;
+  /** The seq of the newest change entry this view already reflects: older ones are not applied again. */
+  last_change_seq?: Seq;
+  /** Reactions, by emoji in the order they first appeared. */
+  reactions?: ReactionView[];
 }
 
 export interface ConversationView {

@@ -49,6 +49,16 @@ export const ErrorCodes = {
   bot_token_not_found: 404,
   /** The incoming webhook does not exist, or was revoked. */
   webhook_not_found: 404,
+  /** The message named (by seq or id) is not a message of this conversation: unknown, or a system or change entry. */
+  message_not_found: 404,
+  /** The caller has no reaction with this emoji on this message. */
+  reaction_not_found: 404,
+  /** The message was deleted: it can no longer be edited, reacted to or replied to. */
+  message_deleted: 410,
+  /** A reaction must be exactly one emoji (Unicode RGI), at most 64 bytes. */
+  invalid_emoji: 400,
+  /** The message has MAX_REACTION_EMOJI distinct emoji, or the caller MAX_REACTIONS_PER_MEMBER reactions on it. */
+  too_many_reactions: 409,
   /** A user named in the request does not exist. */
   user_not_found: 404,
   /** The username is already registered. */

@@ -29,6 +29,19 @@ export const MembershipChangePayload = Type.Object({
   user_ids: Type.Array(Uuid),
 });
 
+/** Common fields of the events of a change to a message: the change's log entry and its target. */
+const messageChangeFields = {
+  conversation_id: Uuid,
+  /** The change entry's seq in the conversation's log. */
+  seq: SeqSchema,
+  /** The changed message. */
+  message_id: Uuid,
+  target_seq: SeqSchema,
+  /** Who made the change. */
+  actor_id: Uuid,
+  occurred_at: Timestamp,
+};
+
 /**
  * Every event type with its topic, schema version and payload schema. No
  * payload carries a secret: no password hash, no token.
@@ -47,6 +60,31 @@ export const EventCatalogue = {
       message: MessageContent,
       created_at: Timestamp,
     }),
+  },
+  'message.edited': {
+    topic: 'messages',
+    schemaVersion: 1,
+    description: 'The author replaced the text of a message (the previous text is kept in its edit history until the message is deleted).',
+    payload: Type.Object({ ...messageChangeFields, text: Type.String() }),
+  },
+  'message.deleted': {
+    topic: 'messages',
+    schemaVersion: 1,
+    description:
+      'A message was deleted by its author or a group admin. Its content is removed from the server, including the text in outbox rows of its earlier message.created / message.edited events not yet pruned.',
+    payload: Type.Object(messageChangeFields),
+  },
+  'message.reaction_added': {
+    topic: 'messages',
+    schemaVersion: 1,
+    description: 'A member reacted to a message with an emoji.',
+    payload: Type.Object({ ...messageChangeFields, emoji: Type.String() }),
+  },
+  'message.reaction_removed': {
+    topic: 'messages',
+    schemaVersion: 1,
+    description: 'A member took back their reaction.',
+    payload: Type.Object({ ...messageChangeFields, emoji: Type.String() }),
   },
   'conversation.created': {
     topic: 'conversations',

@@ -3,6 +3,7 @@ import { MAX_SYNC_CURSORS, UUID_PATTERN } from './limits.ts';
 import type { ErrorCode } from './errors.ts';
 import { CallFrames, type CallClientFrame, type CallPushFrame } from './calls.ts';
 import type { AttachmentPushFrame } from './attachments.ts';
+import { MessageChangeFrames, type MessageChangeFrame } from './message-changes.ts';
 import {
   MessageContent,
   SeqSchema,
@@ -94,6 +95,7 @@ export const PingFrame = Type.Object(
 /** Client → server frames, keyed by `type`. */
 export const ClientFrames = {
   ...CallFrames,
+  ...MessageChangeFrames,
   send_message: SendMessageFrame,
   sync: SyncFrame,
   delivered: ReceiptFrame,
@@ -116,6 +118,7 @@ export type AuthFrame = Static<typeof AuthFrame>;
 export type PresenceUnsubscribeFrame = Static<typeof PresenceUnsubscribeFrame>;
 export type ClientFrame =
   | CallClientFrame
+  | MessageChangeFrame
   | SendMessageFrame
   | SyncFrame
   | ReceiptFrame

@@ -12,3 +12,4 @@ export * from './bots.ts';
 export * from './attachments.ts';
 export * from './moderation.ts';
 export * from './search.ts';
+export * from './message-changes.ts';

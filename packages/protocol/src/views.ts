@@ -67,13 +67,43 @@ export const SystemContentSchema = Type.Object({
   duration_ms: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
+export const ChangeContentSchema = Type.Object({
+  type: Type.Literal('change'),
+  change: Type.Union([Type.Literal('edited'), Type.Literal('deleted'), Type.Literal('reaction_added'), Type.Literal('reaction_removed')], {
+    description: 'What the entry did to the message at `target_seq`; its actor is the entry\'s `sender_id`.',
+  }),
+  target_seq: SeqSchema,
+  target_id: Uuid,
+  client_msg_id: Type.Optional(Type.String()),
+  text: Type.Optional(Type.String({ description: '`edited`: the new text (removed once the message is deleted).' })),
+  emoji: Type.Optional(Type.String()),
+});
+
+export const DeletedContentSchema = Type.Object({
+  type: Type.Literal('deleted'),
+  client_msg_id: Type.Optional(Type.String()),
+});
+
+export const ReplyQuoteSchema = Type.Object({
+  seq: SeqSchema,
+  message_id: Uuid,
+  sender_id: Uuid,
+  text: Type.Union([Type.String(), Type.Null()], { description: 'The start of the quoted text; null once that message is deleted.' }),
+});
+
+export const ReactionViewSchema = Type.Object({
+  emoji: Type.String(),
+  count: Type.Integer({ minimum: 1 }),
+  user_ids: Type.Array(Uuid),
+});
+
 /** The fields of a log entry, for frames that extend it (`message`). */
 export const messageViewProperties = {
   conversation_id: Uuid,
   seq: SeqSchema,
   message_id: Uuid,
   sender_id: Uuid,
-  message: Type.Union([MessageContent, SystemContentSchema]),
+  message: Type.Union([MessageContent, SystemContentSchema, ChangeContentSchema, DeletedContentSchema]),
   created_at: Timestamp,
   integration: Type.Optional(
     Type.Object(
@@ -81,6 +111,11 @@ export const messageViewProperties = {
       { description: 'Present when an incoming webhook posted the entry: which one.' },
     ),
   ),
+  reply_to: Type.Optional(ReplyQuoteSchema),
+  edited_at: Type.Optional(Timestamp),
+  deleted_at: Type.Optional(Timestamp),
+  last_change_seq: Type.Optional(SeqSchema),
+  reactions: Type.Optional(Type.Array(ReactionViewSchema)),
 };
 
 export const MessageViewSchema = Type.Object(messageViewProperties);
@@ -146,6 +181,11 @@ export const HistoryResponseSchema = Type.Object({
 });
 /** `POST /conversations/:id/messages`: the stored entry; `duplicate` when this `client_msg_id` was already stored. */
 export const SentMessageResponseSchema = Type.Object({ ...messageViewProperties, duplicate: Type.Boolean() });
+/** Edits, deletes and reactions over REST: the change's log entry; `duplicate` when it had been made before. */
+export const ChangeResponseSchema = Type.Object({
+  ...messageViewProperties,
+  duplicate: Type.Boolean({ description: 'True when nothing changed: the entry that made the state asked for is returned.' }),
+});
 
 // Compile-time drift checks: each schema's static type and its interface accept each other.
 type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

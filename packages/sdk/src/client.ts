@@ -1,4 +1,6 @@
-import type { AuthResponse, ConversationId, LoginBody, MemberView, MessageView, ReadyFrame, RegisterBody, SearchQuery, SearchResponse, Seq, ServerFrame, UpdateConversationBody, UpdateProfileBody, UserId, UserView } from '@parley/protocol';
+import { REPLY_EXCERPT_LENGTH } from '@parley/protocol';
+import type { AuthResponse, ConversationId, LoginBody, MemberView, MessageId, MessageView, ReadyFrame, RegisterBody, SearchQuery, SearchResponse, Seq, ServerFrame, UpdateConversationBody, UpdateProfileBody, UserId, UserView } from '@parley/protocol';
+import { MessageActions } from './message-actions.ts';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { CatchUp } from './catch-up.ts';
 import { toWsUrl, type ParleyClientEvents, type ParleyClientOptions } from './client-options.ts';
@@ -65,6 +67,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly connection: Connection;
   private readonly store = new ConversationStore();
   private readonly outbox: Outbox;
+  private readonly actions: MessageActions;
   private readonly catchUp: CatchUp;
   private readonly receipts: Receipts;
   private readonly typingState: Typing;
@@ -123,6 +126,13 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       transport: this.connection,
       backoff: new Backoff({ baseMs: 1000, capMs: 30_000, random }),
       randomUUID: options.randomUUID,
+    });
+    this.actions = new MessageActions({
+      store: this.store,
+      request: (frame) => this.connection.request(frame),
+      me: () => this.userId,
+      randomUUID: this.uuid,
+      ingest: (entry) => this.ingest(entry),
     });
     this.catchUp = new CatchUp({
       transport: this.connection,
@@ -326,7 +336,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     return new Upload({ ...options, conversationId, file, baseUrl: this.uploadWith.baseUrl, fetch: this.uploadWith.fetch, auth: this.session });
   }
 
-  send(conversationId: ConversationId, text: string, options: { clientMsgId?: string; attachments?: string[] } = {}): PendingSend {
+  send(conversationId: ConversationId, text: string, options: { clientMsgId?: string; attachments?: string[]; replyTo?: Seq | MessageId } = {}): PendingSend {
     const entry = this.outbox.enqueue(conversationId, text, options);
     this.typingState.set(conversationId, false);
     let waiter = this.ackWaiters.get(entry.client_msg_id);
@@ -346,6 +356,36 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     }) as PendingSend;
   }
 
+  /**
+   * Replaces the text of one of this user's messages. Shown at once; rolled
+   * back if the server refuses (`forbidden`, `message_deleted`, …), which
+   * rejects the promise. Resolves with the edit's log entry.
+   *
+   * @example await client.editMessage(conversationId, entry.seq, 'fixed the typo');
+   */
+  editMessage(conversationId: ConversationId, seq: Seq, text: string): Promise<MessageView> {
+    return this.actions.edit(conversationId, seq, text);
+  }
+
+  /** Deletes a message (one's own, or any in a group one administers); shown at once, rolled back on refusal. */
+  deleteMessage(conversationId: ConversationId, seq: Seq): Promise<MessageView> {
+    return this.actions.delete(conversationId, seq);
+  }
+
+  /**
+   * Adds this user's reaction (one emoji) to a message; shown at once, rolled back on refusal.
+   *
+   * @example await client.react(conversationId, entry.seq, '👍');
+   */
+  react(conversationId: ConversationId, seq: Seq, emoji: string): Promise<MessageView> {
+    return this.actions.react(conversationId, seq, emoji, true);
+  }
+
+  /** Takes back this user's reaction with `emoji`. */
+  unreact(conversationId: ConversationId, seq: Seq, emoji: string): Promise<MessageView> {
+    return this.actions.react(conversationId, seq, emoji, false);
+  }
+
   /** Sends a failed message again (same `client_msg_id`). */
   retrySend(clientMsgId: string): boolean {
     return this.outbox.retry(clientMsgId);
@@ -360,7 +400,11 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     return this.outbox.list(conversationId);
   }
 
-  /** The entries held for a conversation, by seq. */
+  /**
+   * The messages and system entries held for a conversation, by seq, as they
+   * are now: edits, deletes and reactions are applied (their own log entries
+   * are not listed), this client's pending ones included.
+   */
   messages(conversationId: ConversationId): readonly MessageView[] {
     return this.store.log(conversationId)?.entries() ?? [];
   }
@@ -707,8 +751,10 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
         attachments: (entry.attachments ?? []).map((id) => ({ id })),
         client_msg_id: entry.client_msg_id,
         sent_at: entry.sent_at,
+        ...(entry.reply_to !== undefined ? { reply_to: entry.reply_to } : {}),
       },
       created_at: ack.created_at,
+      ...this.quoteOf(ack.conversation_id, entry.reply_to),
     });
   }
 
@@ -716,6 +762,15 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private seedStarts(): void {
     if (!this.starts) return;
     for (const [id, seq] of Object.entries(this.starts)) this.store.seed(id, seq);
+  }
+
+  /** A reply's quote from the held log (the push would carry the same; the ack does not). */
+  private quoteOf(conversationId: ConversationId, replyTo: Seq | MessageId | undefined): Pick<MessageView, 'reply_to'> {
+    if (replyTo === undefined) return {};
+    const target = this.store.log(conversationId)?.entries().find((e) => (typeof replyTo === 'number' ? e.seq === replyTo : e.message_id === replyTo));
+    if (!target) return {};
+    const text = target.message.type === 'text' ? target.message.text.slice(0, REPLY_EXCERPT_LENGTH) : null;
+    return { reply_to: { seq: target.seq, message_id: target.message_id, sender_id: target.sender_id, text } };
   }
 
   private snapshotOf(id: ConversationId): ConversationSnapshot {

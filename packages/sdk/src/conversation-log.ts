@@ -1,4 +1,5 @@
-import type { MessageView, Seq, UserId } from '@parley/protocol';
+import { REPLY_EXCERPT_LENGTH, type ChangeContent, type MessageView, type Seq, type UserId } from '@parley/protocol';
+import { applyChange, isChange } from './message-changes.ts';
 
 /**
  * The entries of one conversation that this client holds, ordered by `seq`.
@@ -8,10 +9,21 @@ import type { MessageView, Seq, UserId } from '@parley/protocol';
  * below `floor` are loaded on demand (`addOlder`), and entries that arrived
  * early sit above `cursor` until the gap below them is filled. `cursor` is
  * what `sync` resumes from; `lastSeq` is the highest seq known to exist.
+ *
+ * `change` entries (edits, deletes, reactions) count for the cursor like any
+ * entry but are not listed: each is applied to the message it targets, when
+ * held, in seq order, whichever arrives first. Optimistic changes of this
+ * client sit in an overlay until the server accepts (its change entry
+ * arrives) or refuses them (the overlay is dropped: a rollback).
  */
 export class ConversationLog {
   private readonly bySeq = new Map<Seq, MessageView>();
   private sorted: MessageView[] = [];
+  /** Change entries held, by the seq of the message they change. */
+  private readonly changes = new Map<Seq, MessageView[]>();
+  /** Optimistic changes by target seq, applied over the confirmed entry in `entries()`. */
+  private readonly overlays = new Map<Seq, Array<(entry: MessageView) => MessageView>>();
+  private shown: MessageView[] | null = null;
   private cursorSeq: Seq;
   private floorSeq: Seq;
   private lastKnown: Seq;
@@ -49,11 +61,43 @@ export class ConversationLog {
     return this.sorted.length;
   }
 
-  /** Held entries, oldest first. */
+  /** Held messages and system entries, oldest first, with changes (and this client's pending ones) applied. */
   entries(): readonly MessageView[] {
-    return this.sorted;
+    if (this.overlays.size === 0) return this.sorted;
+    this.shown ??= this.sorted.map((e) => this.overlaid(e));
+    return this.shown;
   }
 
+  /** The held entry at `seq` as shown (optimistic changes applied). */
+  shownAt(seq: Seq): MessageView | undefined {
+    const entry = this.bySeq.get(seq);
+    return entry && !isChange(entry) ? this.overlaid(entry) : entry;
+  }
+
+  /**
+   * Shows `apply` over the message at `seq` until the returned function is
+   * called (when the server answered: its change entry is in the log by then,
+   * or the change was refused and disappears).
+   */
+  overlay(seq: Seq, apply: (entry: MessageView) => MessageView): () => void {
+    let list = this.overlays.get(seq);
+    if (!list) this.overlays.set(seq, (list = []));
+    list.push(apply);
+    this.shown = null;
+    return () => {
+      const at = list.indexOf(apply);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0 && this.overlays.get(seq) === list) this.overlays.delete(seq);
+      this.shown = null;
+    };
+  }
+
+  private overlaid(entry: MessageView): MessageView {
+    const list = this.overlays.get(entry.seq);
+    return list ? list.reduce((e, apply) => apply(e), entry) : entry;
+  }
+
+  /** The held entry at `seq` (a message in its confirmed state, or a change entry). */
   get(seq: Seq): MessageView | undefined {
     return this.bySeq.get(seq);
   }
@@ -61,13 +105,45 @@ export class ConversationLog {
   /** Adds an entry in its place; false (and nothing changes) when that seq is already held. */
   insert(entry: MessageView): boolean {
     if (this.bySeq.has(entry.seq)) return false;
-    this.bySeq.set(entry.seq, entry);
-    const at = this.indexAfter(entry.seq);
-    if (at === this.sorted.length) this.sorted.push(entry);
-    else this.sorted.splice(at, 0, entry);
     if (entry.seq > this.lastKnown) this.lastKnown = entry.seq;
+    if (isChange(entry)) {
+      this.bySeq.set(entry.seq, entry);
+      const target = (entry.message as ChangeContent).target_seq;
+      let list = this.changes.get(target);
+      if (!list) this.changes.set(target, (list = []));
+      list.push(entry);
+      list.sort((x, y) => x.seq - y.seq);
+      const held = this.bySeq.get(target);
+      if (held) this.replace(applyChange(held, entry));
+    } else {
+      // Changes that arrived before their message apply now, in seq order (those it already reflects are skipped).
+      const applied = (this.changes.get(entry.seq) ?? []).reduce(applyChange, entry);
+      this.bySeq.set(entry.seq, applied);
+      const at = this.indexAfter(entry.seq);
+      if (at === this.sorted.length) this.sorted.push(applied);
+      else this.sorted.splice(at, 0, applied);
+      this.shown = null;
+    }
     while (this.bySeq.has(this.cursorSeq + 1)) this.cursorSeq++;
     return true;
+  }
+
+  /** Puts a new state of a held message in place of the old one. */
+  private replace(entry: MessageView): void {
+    if (this.bySeq.get(entry.seq) === entry) return;
+    this.bySeq.set(entry.seq, entry);
+    const at = this.indexAfter(entry.seq) - 1;
+    if (this.sorted[at]?.seq === entry.seq) this.sorted[at] = entry;
+    // Replies held below quote it as it is now (as a view read from the server would).
+    const text = entry.message.type === 'text' ? entry.message.text.slice(0, REPLY_EXCERPT_LENGTH) : null;
+    for (let i = at + 1; i < this.sorted.length; i++) {
+      const reply = this.sorted[i]!;
+      if (reply.reply_to?.seq !== entry.seq || reply.reply_to.text === text) continue;
+      const quoted = { ...reply, reply_to: { ...reply.reply_to, text } };
+      this.sorted[i] = quoted;
+      this.bySeq.set(quoted.seq, quoted);
+    }
+    this.shown = null;
   }
 
   /** Records that entries up to `seq` exist (from a conversation view, a `synced` cursor, an ack). */

@@ -46,7 +46,8 @@ export type MessageStatus = 'pending' | 'failed' | 'sent' | 'delivered' | 'read'
 export interface StoreEvents {
   /**
    * A new entry was added (each seq once, whatever its route: push, ack, sync, backfill, history), as it
-   * arrives: an early entry comes before the gap under it is filled. `replayed` is false for a live push
+   * arrives: an early entry comes before the gap under it is filled; or a held message changed (an edit,
+   * a delete, a reaction: `entry` is then the message as shown). `replayed` is false for a live push
    * (or this client's own ack) and true for what catch-up brought (sync after a (re)connect, gap fill,
    * older history). For each entry once and in seq order, listen to `entry`.
    */
@@ -228,6 +229,12 @@ export class ConversationStore {
     }
     this.recount(r);
     return true;
+  }
+
+  /** Tells listeners a held message looks different (an optimistic change shown or rolled back). */
+  touch(id: ConversationId, seq: Seq): void {
+    const entry = this.records.get(id)?.log.shownAt(seq);
+    if (entry) this.events.emit('message', { conversationId: id, entry, replayed: false });
   }
 
   /** Inserts a page of older history; returns the entries that were new. */

@@ -41,7 +41,7 @@ describe('against the real server', () => {
     await client.register({ username, password: 'correct horse battery' });
     return client;
   }
-  const text = (m: MessageView) => (m.message.type === 'text' ? m.message.text : `[${m.message.event}]`);
+  const text = (m: MessageView) => (m.message.type === 'text' ? m.message.text : m.message.type === 'system' ? `[${m.message.event}]` : `[${m.message.type}]`);
   const texts = (client: ParleyClient, id: ConversationId) => client.messages(id).map(text);
 
   /** Every seq once, 1..n with no hole, and every message id once. */

@@ -66,7 +66,7 @@ describe('a restarted client resumes from its saved cursors', () => {
     });
     return seen;
   }
-  const textOf = (m: MessageView) => (m.message.type === 'text' ? m.message.text : `[${m.message.event}]`);
+  const textOf = (m: MessageView) => (m.message.type === 'text' ? m.message.text : m.message.type === 'system' ? `[${m.message.event}]` : `[${m.message.type}]`);
 
   it('hands over what was sent while it was down, once, in order, marked replayed; then live entries unmarked', async () => {
     const { alice, bobSession, conversation } = await pair();

@@ -8,6 +8,7 @@ import { openDatabase } from './store/open-database.ts';
 import type { Bus } from './bus/bus.ts';
 import { MemoryBus } from './bus/memory-bus.ts';
 import { Notifier } from './bus/notifier.ts';
+import { FanOutPolicy } from './bus/fan-out-policy.ts';
 import { createLogger } from './logger.ts';
 import { buildHttp, limitPublic, requireUser } from './http/app.ts';
 import { MemoryRateLimiter, type RateLimiter } from './limits/rate-limiter.ts';
@@ -25,6 +26,8 @@ import { ConversationsService } from './conversations/conversations-service.ts';
 import { registerConversationRoutes } from './conversations/routes.ts';
 import { MessagingService } from './messaging/messaging-service.ts';
 import { registerMessagingRoutes } from './messaging/routes.ts';
+import { MessageChanges } from './messaging/message-changes.ts';
+import { registerMessageChangeRoutes } from './messaging/change-routes.ts';
 import { Hub } from './gateway/hub.ts';
 import { WsGateway } from './gateway/ws-gateway.ts';
 import { largeRoomsOf } from './conversations/conversations-repo.ts';
@@ -125,7 +128,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const presenceStore =
     options.presence ??
     (redis ? new RedisPresence(redis.command, config.redisPrefix, config.presenceTtl * 1000) : new MemoryPresence(config.presenceTtl * 1000));
-  const notifier = new Notifier(bus, log, config.largeRoomThreshold);
+  const fanOut = new FanOutPolicy(config.largeRoomThreshold, (userId, threshold) => largeRoomsOf(db, userId, threshold));
+  const notifier = new Notifier(bus, log, fanOut);
   const callStore = options.calls ?? (redis ? new RedisCallStore(redis.command, config.redisPrefix) : new MemoryCallStore());
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis.command, config.redisPrefix) : new MemoryRateLimiter();
   const redisMemory = redis ? new RedisMemoryProbe(redis.command) : null;
@@ -155,7 +159,20 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     isBanned: (userId) => sanctions.isBanned(userId),
   });
   const attachments = createAttachments({ config, db, notifier, audit, limiter, log, store: options.blobs });
-  const messaging = new MessagingService(db, notifier, { ...config, attachments: attachments.service }, (userId) => sanctions.check(userId));
+  // Counted where messages are stored, so REST and WebSocket sends alike (called only once `metrics` below is set).
+  const messaging = new MessagingService(
+    db,
+    notifier,
+    { ...config, attachments: attachments.service },
+    (userId) => sanctions.check(userId),
+    (count) => metrics.messagesSent.inc(count),
+  );
+  // Edits, deletes, reactions. A deleted message's attachments are removed when the change commits.
+  const changes = new MessageChanges(db, notifier);
+  changes.onChanged(({ messageId, change }) => {
+    if (change !== 'deleted') return;
+    attachments.service.removeForMessage(messageId).catch((err: unknown) => log.warn({ err, message_id: messageId }, 'could not remove a deleted message\'s attachments'));
+  });
   const calls = new CallService(db, callStore, notifier, log, {
     limiter,
     invitesLimit: config.limits.invites,
@@ -164,8 +181,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const hub = new Hub(
     bus,
     log,
-    (userId) => largeRoomsOf(db, userId, config.largeRoomThreshold),
-    config.largeRoomThreshold,
+    fanOut,
     // Called only once sockets exist, after `metrics` below is set.
     (seconds) => metrics.deliverySeconds.observe(seconds),
   );
@@ -203,7 +219,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   audit.onEvent((event, fields) => {
     if (event === 'rate_limited') metrics.rateLimited.inc({ scope: String(fields.scope ?? 'unknown') });
   });
-  const gateway = new WsGateway({ config, tokens, auth, revoked, messaging, presence, calls, hub, limiter, metrics, audit, log });
+  const gateway = new WsGateway({ config, tokens, auth, revoked, messaging, changes, presence, calls, hub, limiter, metrics, audit, log });
   presence.start(
     function* () {
       for (const c of hub.connections()) yield { userId: c.userId, connectionId: c.id };
@@ -241,6 +257,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     registerReportRoutes(scope, moderation);
     registerConversationRoutes(scope, conversations);
     registerMessagingRoutes(scope, messaging);
+    registerMessageChangeRoutes(scope, changes);
     registerCallRoutes(scope, config.turn);
     registerBotRoutes(scope, bots);
     registerWebhookRoutes(scope, webhooks);

@@ -9,6 +9,7 @@ import { presenceSuite } from './suites/presence.ts';
 import { roomsSuite } from './suites/rooms.ts';
 import { callsSuite } from './suites/calls.ts';
 import { botsSuite } from './suites/bots.ts';
+import { messageChangesSuite } from './suites/message-changes.ts';
 
 /** Every integration suite over one cluster: run once per storage engine, same tests. */
 export function integration(kind: DatabaseKind): void {
@@ -19,6 +20,7 @@ export function integration(kind: DatabaseKind): void {
   describe('presence', () => presenceSuite(cluster));
   describe('large rooms', () => roomsSuite(cluster));
   describe('calls', () => callsSuite(cluster));
+  describe('message changes', () => messageChangesSuite(cluster));
   describe('bad input', () => badInputSuite(cluster));
   describe('bots and webhooks', () => botsSuite(cluster));
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteDatabase, postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/databases.ts';
 import { eventually } from './support/eventually.ts';
-import { api, connect, createConversation, register, sendMessage, startServer, type TestServer } from './support/harness.ts';
+import { api, connect, createConversation, register, sendMessage, startServer, textMessage, type TestServer } from './support/harness.ts';
 
 /** One sample of the instance's metrics, 0 when absent. */
 async function sample(server: TestServer, name: string, labels: string): Promise<number> {
@@ -74,6 +74,20 @@ describe('metrics of frames and requests', () => {
     await expect(connect(server, { ...x, token: 'not-a-token' })).rejects.toThrow('HTTP 401');
     expect(await sample(server, 'parley_ws_handshakes_total', 'result="accepted"')).toBe(before + 1);
     expect(await sample(server, 'parley_ws_handshakes_total', 'result="unauthenticated"')).toBe(1);
+    xs.close();
+  });
+
+  it('counts stored messages whichever edge sent them (WebSocket or REST), retries excluded', async () => {
+    const [x, y] = await Promise.all([register(server.url), register(server.url)]);
+    const direct = await createConversation(server.url, x, [y]);
+    const before = await sample(server, 'parley_messages_sent_total', '');
+    const xs = await connect(server, x);
+    await sendMessage(xs, direct.id, 'over the socket', 'ws-1');
+    await sendMessage(xs, direct.id, 'over the socket', 'ws-1');
+    const body = textMessage('over REST', 'rest-1');
+    expect((await api(server.url, 'POST', `/api/v1/conversations/${direct.id}/messages`, { token: x.token, body })).status).toBe(201);
+    expect((await api(server.url, 'POST', `/api/v1/conversations/${direct.id}/messages`, { token: x.token, body })).status).toBe(200);
+    expect(await sample(server, 'parley_messages_sent_total', '')).toBe(before + 2);
     xs.close();
   });
 

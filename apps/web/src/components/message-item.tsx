@@ -20,9 +20,10 @@ function groupClasses(firstOfGroup: boolean, lastOfGroup: boolean): string {
  * shows its time once, on its last message; every message keeps the whole
  * date and time on hover, and for screen readers.
  */
-function Meta({ at, lastOfGroup, children }: { at: string; lastOfGroup: boolean; children: ReactNode }) {
+function Meta({ at, lastOfGroup, edited = false, children }: { at: string; lastOfGroup: boolean; edited?: boolean; children: ReactNode }) {
   return (
     <p className="bubble__meta">
+      {edited && <span className="bubble__edited">edited </span>}
       <time dateTime={at} title={formatDateTime(at)} className={lastOfGroup ? undefined : 'sr-only'}>
         {formatTime(at)}
       </time>
@@ -79,9 +80,9 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         ) : (
           <span className="sr-only">{senderName}: </span>
         )}
-        {content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
-        <MessageText text={content.text} />
-        <Meta at={entry.created_at} lastOfGroup={lastOfGroup}>
+        {content.type === 'text' && content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
+        {content.type === 'text' ? <MessageText text={content.text} /> : <p className="bubble__deleted">message deleted</p>}
+        <Meta at={entry.created_at} lastOfGroup={lastOfGroup} edited={!!entry.edited_at && content.type === 'text'}>
           {status &&
             (onInfo ? (
               <button type="button" className="ticks-button" onClick={() => onInfo(entry.seq)} aria-label={`${statusLabel(status)}. Message info`} title="Who has read it">

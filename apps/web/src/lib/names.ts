@@ -95,6 +95,8 @@ export function previewOf(entry: MessageView | null, conversation: ConversationS
   if (!entry) return 'No messages yet';
   const content = entry.message;
   if (content.type === 'system') return systemText(content, (id) => memberName(conversation, me, id, lookup), me);
+  if (content.type === 'deleted') return 'message deleted';
+  if (content.type === 'change') return content.change === 'edited' ? 'edited a message' : content.change === 'deleted' ? 'deleted a message' : 'reacted to a message';
   const text = content.text.replace(/\s+/g, ' ').trim();
   if (entry.sender_id === me) return `You: ${text}`;
   return conversation.type === 'group' ? `${memberName(conversation, me, entry.sender_id, lookup)}: ${text}` : text;

@@ -10,6 +10,8 @@ export interface OutboxEntry {
   text: string;
   /** Ids of uploads (`client.upload`) the message references, once their bytes are all stored. */
   attachments?: string[];
+  /** The message this one replies to (its seq or message id). */
+  reply_to?: number | string;
   /** When the app called `send` (ISO 8601); travels as the message's `sent_at`. */
   sent_at: string;
   /** Position in the outbox: the entries of one conversation are sent in this order. */

@@ -9,8 +9,6 @@ import type { Config } from '../config.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Audit } from '../audit.ts';
 import type { Notifier } from '../bus/notifier.ts';
-import { userChannel } from '../bus/bus.ts';
-import { revokePayload } from '../bus/control.ts';
 import type { Revocation, RevokedSessions } from './revoked-sessions.ts';
 
 const TICKET_TTL_SECONDS = 30;
@@ -174,7 +172,7 @@ export class AuthService {
    */
   private endSessions(userId: UserId, sessionId: string | null, revocation: Revocation): void {
     this.options.revoked.announce(revocation);
-    this.options.notifier.publish(userChannel(userId), revokePayload(sessionId));
+    this.options.notifier.control([userId], { type: 'revoke', sessionId });
   }
 
   /**

@@ -64,7 +64,7 @@ export class RevokedSessions implements SessionCheck {
   /**
    * Calls `listener` with sessions this instance learns are revoked (from
    * the bus or the poll, not those it revoked itself). The gateway closes
-   * their sockets: the `_revoke` on the user channel may have been lost.
+   * their sockets: the `revoke` control message on the user channel may have been lost.
    */
   onRevoked(listener: (sessions: ReadonlySet<string>) => void): void {
     this.listeners.push(listener);

@@ -8,8 +8,6 @@ import { eventColumnsSql } from '../events/outbox.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { RevokedSessions } from '../auth/revoked-sessions.ts';
 import type { Notifier } from '../bus/notifier.ts';
-import { userChannel } from '../bus/bus.ts';
-import { revokePayload } from '../bus/control.ts';
 import type { Audit } from '../audit.ts';
 
 /** Bot tokens start with this, so a leaked one is recognisable (secret scanners, logs). */
@@ -127,7 +125,7 @@ export class BotService {
     });
     if (!revocation) throw new AppError('bot_token_not_found', 'this bot has no such token');
     this.deps.revoked.announce(revocation);
-    this.deps.notifier.publish(userChannel(botId), revokePayload(tokenId));
+    this.deps.notifier.control([botId], { type: 'revoke', sessionId: tokenId });
     this.deps.audit.event('bot_token_revoked', { bot_id: botId, token_id: tokenId, user_id: caller });
   }
 

@@ -1,37 +1,50 @@
-/**
- * Control payloads between instances, on a user's channel. They start with a
- * `_` type, are consumed by the hub, and never reach a client.
- */
-export const REVOKE_PREFIX = '{"type":"_revoke"';
-
-/** Ends the sockets of one session of the user, or of all sessions when `sessionId` is null. */
-export function revokePayload(sessionId: string | null): string {
-  return JSON.stringify({ type: '_revoke', session_id: sessionId });
-}
-
-export function parseRevoke(payload: string): { sessionId: string | null } {
-  const { session_id } = JSON.parse(payload) as { session_id: string | null };
-  return { sessionId: session_id };
-}
-
-export const UNWATCH_PREFIX = '{"type":"_unwatch"';
+import type { ConversationId, UserId } from '@parley/protocol';
 
 /**
- * The user's sockets stop hearing these users' presence: they no longer share
- * a conversation (a subscription is checked only when it is made).
+ * Internal signals between instances that travel on a user's channel beside
+ * the frames for the user's devices. A bus payload on a user channel is one
+ * of two things, told apart by an explicit envelope rather than by what a
+ * JSON frame happens to start with:
+ *
+ * - a frame for the devices: the frame's JSON, written to the sockets as is;
+ * - a control message: CONTROL_MARK followed by the JSON of a `ControlMessage`,
+ *   consumed by the hub and never written to a socket.
+ *
+ * The mark is a character no JSON text starts with, so a frame (whatever its
+ * content) can never be taken for a control message, nor the reverse.
  */
-export function unwatchPayload(userIds: readonly string[]): string {
-  return JSON.stringify({ type: '_unwatch', user_ids: userIds });
+export type ControlMessage =
+  /** Ends the sockets of one session of the user, or of all the user's sessions when `sessionId` is null. */
+  | { type: 'revoke'; sessionId: string | null }
+  /**
+   * The user's sockets stop hearing these users' presence: they no longer
+   * share a conversation (a subscription is checked only when it is made).
+   */
+  | { type: 'unwatch'; userIds: UserId[] }
+  /**
+   * The user's membership of a conversation changed: its sockets hear the
+   * conversation's room channel (`listen`: it is a large room the user is in)
+   * or stop hearing it.
+   */
+  | { type: 'room'; conversationId: ConversationId; listen: boolean };
+
+const CONTROL_MARK = '\u0001';
+
+export function encodeControl(message: ControlMessage): string {
+  return CONTROL_MARK + JSON.stringify(message);
 }
 
-export function parseUnwatch(payload: string): { userIds: string[] } {
-  const { user_ids } = JSON.parse(payload) as { user_ids: string[] };
-  return { userIds: user_ids };
+export type BusPayload = { kind: 'frame'; payload: string } | { kind: 'control'; message: ControlMessage };
+
+/** Reads a payload heard on a user channel. */
+export function decodeUserPayload(payload: string): BusPayload {
+  if (!payload.startsWith(CONTROL_MARK)) return { kind: 'frame', payload };
+  return { kind: 'control', message: JSON.parse(payload.slice(CONTROL_MARK.length)) as ControlMessage };
 }
 
 /**
  * Heard by every instance: sessions whose access tokens must now be refused
- * (the sockets of those sessions are closed by `_revoke` on the user channel).
+ * (the sockets of those sessions are closed by a `revoke` on the user channel).
  */
 export const SESSIONS_CHANNEL = 'control:sessions-revoked';
 

@@ -3,10 +3,13 @@ import type { Logger } from 'pino';
 import { roomChannel, userChannel, type Bus } from './bus.ts';
 import { activeTracer } from '../tracing/tracer.ts';
 import { tracePublish } from '../tracing/spans.ts';
+import { encodeControl, type ControlMessage } from './control.ts';
+import type { FanOutPolicy } from './fan-out-policy.ts';
 
 /**
  * How capabilities push frames to users' devices, wherever they are connected.
  * The frame is serialised once; the same string goes to every channel.
+ * Which channels a conversation's frames take is the FanOutPolicy's call.
  * Publishing never throws: the data is already durable, and a lost push is
  * repaired by the client's gap fill.
  */
@@ -14,40 +17,50 @@ export class Notifier {
   constructor(
     private readonly bus: Bus,
     private readonly log: Logger,
-    /** Conversations with at least this many members publish once on their room channel. */
-    private readonly largeRoomThreshold: number,
+    readonly policy: FanOutPolicy,
   ) {}
 
   toUsers(userIds: Iterable<UserId>, frame: ServerFrame): void {
     const payload = JSON.stringify(frame);
-    for (const id of userIds) this.publish(userChannel(id), payload, frame);
+    for (const id of userIds) this.publish(userChannel(id), payload, frame.type);
   }
 
   /**
-   * To the members of a conversation: one publish on the room channel for a
-   * large room (instances with a member connected listen to it), else one per
-   * member on their user channels.
+   * To the members of a conversation, on the channels the fan-out policy
+   * picks for its size (`memberIds` null: a large room whose members were not loaded).
    */
-  toConversation(conversationId: ConversationId, memberIds: readonly UserId[], frame: ServerFrame): void {
-    if (memberIds.length >= this.largeRoomThreshold) {
-      this.toRoom(conversationId, frame);
-    } else {
-      this.toUsers(memberIds, frame);
-    }
+  toConversation(conversationId: ConversationId, memberIds: readonly UserId[] | null, frame: ServerFrame): void {
+    const payload = JSON.stringify(frame);
+    for (const channel of this.policy.channelsFor(conversationId, memberIds)) this.publish(channel, payload, frame.type);
   }
 
   /** To every member of a large room, through its room channel. */
   toRoom(conversationId: ConversationId, frame: ServerFrame): void {
-    this.publish(roomChannel(conversationId), JSON.stringify(frame), frame);
+    this.publish(roomChannel(conversationId), JSON.stringify(frame), frame.type);
   }
 
-  /** Publishes an already-serialised frame on one channel. */
-  publish(channel: string, payload: string, frame?: ServerFrame): void {
+  /** An internal signal to the hubs holding the users' sockets (never reaches a client). */
+  control(userIds: Iterable<UserId>, message: ControlMessage): void {
+    const payload = encodeControl(message);
+    for (const id of userIds) this.publish(userChannel(id), payload, `control:${message.type}`);
+  }
+
+  /**
+   * After a membership change: each user's sockets follow the conversation's
+   * room channel (listen or stop), before the frames that announce the change.
+   * `memberCount` null: these users left the conversation.
+   */
+  membershipChanged(userIds: Iterable<UserId>, conversationId: ConversationId, memberCount: number | null): void {
+    this.control(userIds, this.policy.membershipControl(conversationId, memberCount));
+  }
+
+  /** Publishes an already-serialised payload on one channel. */
+  publish(channel: string, payload: string, what?: string): void {
     // Tracing hook: a publish span when tracing is on (the check keeps the off path allocation-free).
     const published =
-      activeTracer() === null ? this.bus.publish(channel, payload) : tracePublish(channel, frame?.type, () => this.bus.publish(channel, payload));
+      activeTracer() === null ? this.bus.publish(channel, payload) : tracePublish(channel, what, () => this.bus.publish(channel, payload));
     published.catch((err: unknown) => {
-      this.log.warn({ err, frame: frame?.type }, 'bus publish failed');
+      this.log.warn({ err, frame: what }, 'bus publish failed');
     });
   }
 }

@@ -94,6 +94,7 @@ export class ConversationsService {
   private async announce(conversationId: ConversationId, joined: UserId[]): Promise<ConversationView[]> {
     const views = await loadViewsFor(this.db, joined, { conversationId, limit: joined.length });
     for (const { viewer, view } of views) {
+      this.notifier.membershipChanged([viewer], conversationId, view.member_count);
       this.notifier.toUsers([viewer], { type: 'conversation', event: 'created', conversation: view });
     }
     return views.map(({ view }) => view);
@@ -151,6 +152,7 @@ export class ConversationsService {
 
     const added = new Set(result.added);
     const before = result.members.filter((id) => !added.has(id));
+    this.notifier.membershipChanged(before, conversationId, result.memberCount);
     // Per user, never on the room channel: the change may be what makes the room large.
     this.notifier.toUsers(before, {
       type: 'conversation',
@@ -193,7 +195,9 @@ export class ConversationsService {
       await recordEvent(tx, `conversation.${event}`, conversationId, { conversation_id: conversationId, seq: entry.seq, actor_id: me, user_ids: [userId] });
       return { entry, members: await memberIds(tx, conversationId) };
     });
+    this.notifier.membershipChanged([userId], conversationId, null);
     this.notifier.toUsers([userId], { type: 'conversation', event: 'removed', conversation: { id: conversationId } });
+    this.notifier.membershipChanged(result.members, conversationId, result.members.length);
     this.notifier.toUsers(result.members, {
       type: 'conversation',
       event: 'updated',

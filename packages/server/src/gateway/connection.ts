@@ -8,9 +8,18 @@ import { pushAllowed } from '../bots/scope.ts';
 /** A serialised frame: a string, or its UTF-8 bytes when many sockets get the same frame. */
 export type Payload = string | Buffer;
 
+// Frames of one socket are handled in order; past this many waiting, the
+// socket stops being read until the queue drains (TCP pushes back on the client).
+const MAX_QUEUED_FRAMES = 64;
+/** Sends of one socket awaiting their commit before the socket's next send waits. */
+const MAX_PIPELINED_SENDS = 64;
+
 /**
- * One authenticated socket. Capabilities never see it: the gateway writes
- * replies to it and the hub writes fan-out payloads to it.
+ * One authenticated socket and everything the server keeps about it: its
+ * auth (session, token expiry), the bus channels it hears, the queue its
+ * frames are handled in, and its pipelined sends. Capabilities never see it:
+ * the gateway's handlers write replies to it and the hub writes fan-out
+ * payloads to it.
  */
 export class Connection {
   readonly id = crypto.randomUUID();
@@ -18,8 +27,12 @@ export class Connection {
   alive = true;
   /** Bus channels this socket hears (kept by the hub). */
   readonly channels = new Set<string>();
-  /** Sends handed to the writer and not yet acked (the gateway pipelines them). */
-  readonly sendsInFlight = new Set<Promise<void>>();
+  /** Pipelined jobs (sends) started and not yet finished: their acks follow their commits. */
+  private readonly pipelined = new Set<Promise<void>>();
+  /** The tail of the frame queue: a frame's job starts when the one before it is done. */
+  private queue: Promise<void>;
+  private openQueue!: () => void;
+  private queued = 0;
   /**
    * The TCP socket under `ws`, corked while a turn's frames are written.
    * (`_socket` is ws' own field, not public API; it has been there since ws 1.)
@@ -44,6 +57,45 @@ export class Connection {
     private readonly maxBufferedBytes: number,
   ) {
     this.socket = (ws as unknown as { _socket?: Duplex })._socket;
+    this.queue = new Promise<void>((resolve) => (this.openQueue = resolve));
+  }
+
+  /**
+   * Queues the handling of one frame: jobs run one at a time in arrival
+   * order, the first once the queue is opened (after `ready`). Resolves when
+   * this job is done (never rejects: a job answers its own errors).
+   */
+  enqueue(job: () => Promise<void>): Promise<void> {
+    if (++this.queued > MAX_QUEUED_FRAMES) this.pause();
+    const done = this.queue.then(job).finally(() => {
+      if (--this.queued <= MAX_QUEUED_FRAMES) this.resume();
+    });
+    this.queue = done;
+    return done;
+  }
+
+  /** Starts handling queued frames (after `ready`, or to drain them when the socket could not be set up). */
+  startHandling(): void {
+    this.openQueue();
+  }
+
+  /**
+   * Starts a job without holding up the frames behind it (a send, once handed
+   * to the writer, which keeps arrival order: its ack follows the commit).
+   * Waits first while MAX_PIPELINED_SENDS jobs of this socket are unfinished.
+   * Resolves once the job started, to its completion (wrapped: awaiting a
+   * bare promise would wait for the job itself).
+   */
+  async pipeline(job: () => Promise<void>): Promise<{ done: Promise<void> }> {
+    while (this.pipelined.size >= MAX_PIPELINED_SENDS) await Promise.race(this.pipelined);
+    const done = job();
+    // Counted until settled either way; a failed job is answered by whoever awaits `done`.
+    const settled: Promise<void> = done.then(
+      () => void this.pipelined.delete(settled),
+      () => void this.pipelined.delete(settled),
+    );
+    this.pipelined.add(settled);
+    return { done };
   }
 
   get closed(): boolean {
@@ -70,12 +122,13 @@ export class Connection {
     else this.send(payload);
   }
 
-  /** Writes `ready`, then whatever was pushed before it. */
+  /** Writes `ready`, then whatever was pushed before it, and starts handling the client's frames. */
   sendReady(frame: ServerFrame): void {
     this.sendFrame(frame);
     const early = this.early ?? [];
     this.early = null;
     for (const payload of early) this.send(payload);
+    this.startHandling();
   }
 
   sendFrame(frame: ServerFrame): void {

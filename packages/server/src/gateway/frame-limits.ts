@@ -7,6 +7,10 @@ import type { Connection } from './connection.ts';
 /** Which per-user limit each frame type counts against (shared across instances). */
 const USER_LIMITS: Partial<Record<ClientFrameType, LimitName>> = {
   send_message: 'messages',
+  // Edits, deletes and reactions are writes to the log like sends, under the same budget.
+  edit_message: 'messages',
+  delete_message: 'messages',
+  react_message: 'messages',
   typing: 'typing',
   presence_subscribe: 'presence',
   presence_unsubscribe: 'presence',

@@ -1,8 +1,9 @@
-import { CloseCodes, type ConversationId, type UserId } from '@parley/protocol';
+import { CloseCodes, type UserId } from '@parley/protocol';
 import type { Logger } from 'pino';
-import { isRoomChannel, presenceChannel, roomChannel, userChannel, type Bus, type Unsubscribe } from '../bus/bus.ts';
+import { presenceChannel, roomChannel, userChannel, type Bus, type Unsubscribe } from '../bus/bus.ts';
+import { decodeUserPayload, type ControlMessage } from '../bus/control.ts';
+import type { FanOutPolicy } from '../bus/fan-out-policy.ts';
 import type { Connection } from './connection.ts';
-import { parseRevoke, parseUnwatch, REVOKE_PREFIX, UNWATCH_PREFIX } from '../bus/control.ts';
 import { startDeliverySpan } from '../tracing/spans.ts';
 
 interface LocalChannel {
@@ -10,9 +11,6 @@ interface LocalChannel {
   subscription: Promise<Unsubscribe>;
 }
 
-// A `conversation` frame on a user channel can change which room channels the
-// user's sockets must hear; everything else passes through unparsed.
-const CONVERSATION_FRAME_PREFIX = '{"type":"conversation"';
 const MESSAGE_FRAME_PREFIX = '{"type":"message"';
 // The entry's own created_at key: inside message text a quote is escaped (\"), so text never matches.
 const CREATED_AT = /"created_at":"([^"]+)"/;
@@ -20,10 +18,12 @@ const CREATED_AT = /"created_at":"([^"]+)"/;
 /**
  * The sockets of this instance and the bus channels they need. A channel is
  * subscribed on the bus while at least one local socket needs it: the user's
- * own channel, the room channels of the user's large conversations, and the
- * presence channels the socket watches. So the instance never receives
- * traffic it would throw away, and a payload from the bus is written
- * unchanged to each socket of the channel.
+ * own channel, the room channels of the user's large conversations (which
+ * ones is the FanOutPolicy's call), and the presence channels the socket
+ * watches. So the instance never receives traffic it would throw away, and a
+ * frame from the bus is written unchanged to each socket of the channel.
+ * Control messages on a user channel (session ended, presence to drop, room
+ * channel to follow) are acted on here and never reach a socket.
  */
 export class Hub {
   private readonly channels = new Map<string, LocalChannel>();
@@ -34,9 +34,7 @@ export class Hub {
   constructor(
     private readonly bus: Bus,
     private readonly log: Logger,
-    /** The large conversations of a user (they fan out on room channels). */
-    private readonly largeRoomsOf: (userId: UserId) => Promise<ConversationId[]>,
-    private readonly largeRoomThreshold: number,
+    private readonly policy: FanOutPolicy,
     /** Told, once per message payload, the seconds from the entry's created_at to its hand-over to this instance's sockets. */
     private readonly onDelivered: (seconds: number) => void = () => {},
   ) {}
@@ -46,25 +44,24 @@ export class Hub {
     let mine = this.users.get(conn.userId);
     if (!mine) this.users.set(conn.userId, (mine = new Set()));
     mine.add(conn);
-    const rooms = await this.roomChannelsOf(conn.userId, mine);
-    await Promise.all([this.join(userChannel(conn.userId), conn), ...rooms.map((channel) => this.join(channel, conn))]);
+    const channels = await this.channelsOf(conn.userId, mine);
+    await Promise.all(channels.map((channel) => this.join(channel, conn)));
   }
 
   /**
-   * The room channels a user's socket must hear. They are the same for all of
-   * the user's sockets, and kept current by `followMembership`: a socket
-   * already set up on this instance tells them without a database query.
+   * The user and room channels a user's socket must hear. They are the same
+   * for all of the user's sockets, and kept current by `room` control
+   * messages: a socket already set up on this instance tells them without a
+   * database query.
    */
-  private roomChannelsOf(userId: UserId, mine: Set<Connection>): Promise<string[]> {
+  private channelsOf(userId: UserId, mine: Set<Connection>): Promise<string[]> {
     const loading = this.loadingRooms.get(userId);
     if (loading) return loading;
     const mainChannel = userChannel(userId);
     for (const other of mine) {
-      if (other.channels.has(mainChannel)) return Promise.resolve([...other.channels].filter(isRoomChannel));
+      if (other.channels.has(mainChannel)) return Promise.resolve([mainChannel, ...this.policy.roomChannelsAmong(other.channels)]);
     }
-    const query = this.largeRoomsOf(userId)
-      .then((ids) => ids.map(roomChannel))
-      .finally(() => this.loadingRooms.delete(userId));
+    const query = this.policy.channelsOf(userId).finally(() => this.loadingRooms.delete(userId));
     this.loadingRooms.set(userId, query);
     return query;
   }
@@ -101,21 +98,9 @@ export class Hub {
   }
 
   private deliver(channel: string, connections: Set<Connection>, payload: string): void {
-    if (payload.startsWith(REVOKE_PREFIX)) {
-      const { sessionId } = parseRevoke(payload);
-      for (const conn of connections) {
-        if (sessionId === null || conn.sessionId === sessionId) conn.close(CloseCodes.unauthenticated, 'session ended');
-      }
-      return;
-    }
-    if (payload.startsWith(UNWATCH_PREFIX)) {
-      // The user no longer shares a conversation with these users: its sockets stop hearing their presence.
-      const channels = parseUnwatch(payload).userIds.map(presenceChannel);
-      for (const conn of [...connections]) for (const c of channels) this.leave(c, conn);
-      return;
-    }
-    if (payload.startsWith(CONVERSATION_FRAME_PREFIX) && channel.startsWith('user:')) {
-      this.followMembership(channel.slice('user:'.length), payload);
+    if (channel.startsWith('user:')) {
+      const decoded = decodeUserPayload(payload);
+      if (decoded.kind === 'control') return this.obey(channel.slice('user:'.length), connections, decoded.message);
     }
     // Tracing hook (src/tracing): the delivery span on this instance, child of
     // the publish (possibly on another instance); undefined unless sampled.
@@ -135,17 +120,29 @@ export class Hub {
     return this.users.get(userId)?.size ?? 0;
   }
 
-  /** Joins or leaves a room channel for all of a user's sockets when their membership changes. */
-  private followMembership(userId: UserId, payload: string): void {
-    const { event, conversation } = JSON.parse(payload) as {
-      event: 'created' | 'updated' | 'removed';
-      conversation: { id: string; member_count?: number };
-    };
-    const channel = roomChannel(conversation.id);
-    const large = event !== 'removed' && (conversation.member_count ?? 0) >= this.largeRoomThreshold;
-    for (const conn of this.users.get(userId) ?? []) {
-      if (large) void this.join(channel, conn);
-      else this.leave(channel, conn);
+  /** Acts on a control message for the user's sockets on this instance (`connections`: those on its user channel). */
+  private obey(userId: UserId, connections: Set<Connection>, message: ControlMessage): void {
+    switch (message.type) {
+      case 'revoke':
+        for (const conn of connections) {
+          if (message.sessionId === null || conn.sessionId === message.sessionId) conn.close(CloseCodes.unauthenticated, 'session ended');
+        }
+        return;
+      case 'unwatch': {
+        // The user no longer shares a conversation with these users: its sockets stop hearing their presence.
+        const channels = message.userIds.map(presenceChannel);
+        for (const conn of [...connections]) for (const c of channels) this.leave(c, conn);
+        return;
+      }
+      case 'room': {
+        // Joins or leaves a room channel for all of the user's sockets when their membership changes.
+        const channel = roomChannel(message.conversationId);
+        for (const conn of this.users.get(userId) ?? []) {
+          if (message.listen) void this.join(channel, conn);
+          else this.leave(channel, conn);
+        }
+        return;
+      }
     }
   }
 

@@ -2,13 +2,14 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { CloseCodes, MAX_FRAME_BYTES, SUBPROTOCOL, type ClientFrame, type ErrorBody } from '@parley/protocol';
+import { CloseCodes, MAX_FRAME_BYTES, SUBPROTOCOL, type ClientFrame } from '@parley/protocol';
 import type { Config } from '../config.ts';
 import { AppError, toAppError } from '../errors.ts';
 import type { AccessTokens, VerifiedToken } from '../auth/access-tokens.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { RevokedSessions } from '../auth/revoked-sessions.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
+import type { MessageChanges } from '../messaging/message-changes.ts';
 import type { PresenceService } from '../presence/presence-service.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
@@ -16,30 +17,27 @@ import type { Metrics } from '../metrics.ts';
 import type { Audit } from '../audit.ts';
 import { Connection } from './connection.ts';
 import { decodeFrame } from './decode-frame.ts';
-import { handleFrame } from './handle-frame.ts';
+import { dispatch, frameHandlers, type FrameHandlers } from './frame-handlers.ts';
+import { endFrameSpan, startFrameSpan, withSpan } from '../tracing/spans.ts';
+import type { Span } from '@opentelemetry/api';
+import { checkFrame } from '../bots/scope.ts';
+import { closeCodeOf, errorFrame, ErrorObserver, rawHttpError } from '../wire-errors.ts';
 import { FrameLimits } from './frame-limits.ts';
 import { ExpiryWheel } from './expiry-wheel.ts';
 import { authenticateHandshake, Unauthenticated } from './handshake.ts';
 import { clientAddress } from '../http/client-address.ts';
 import type { Hub } from './hub.ts';
-import { endFrameSpan, startFrameSpan, withSpan } from '../tracing/spans.ts';
-import type { Span } from '@opentelemetry/api';
-import { checkFrame } from '../bots/scope.ts';
 
 export const WS_PATH = '/ws';
-// Frames of one socket are handled in order; past this many waiting, the
-// socket stops being read until the queue drains (TCP pushes back on the client).
-const MAX_QUEUED_FRAMES = 64;
-/** Sends of one socket awaiting their commit before the socket's next send waits. */
-const MAX_PIPELINED_SENDS = 64;
 
 export interface GatewayDeps {
   config: Pick<Config, 'publicOrigins' | 'ws' | 'security' | 'limits'>;
   tokens: AccessTokens;
   auth: AuthService;
-  /** Sessions ended on another instance: their sockets here are closed even if the bus lost the `_revoke`. */
+  /** Sessions ended on another instance: their sockets here are closed even if the bus lost the `revoke`. */
   revoked: Pick<RevokedSessions, 'onRevoked'>;
   messaging: MessagingService;
+  changes: MessageChanges;
   presence: PresenceService;
   calls: CallService;
   hub: Hub;
@@ -63,6 +61,8 @@ export class WsGateway {
   private readonly unauthenticated: Unauthenticated;
   private readonly expiry = new ExpiryWheel<Connection>();
   private readonly frameLimits: FrameLimits;
+  private readonly handlers: FrameHandlers;
+  private readonly errors: ErrorObserver;
   private accepting = true;
 
   constructor(private readonly deps: GatewayDeps) {
@@ -76,6 +76,17 @@ export class WsGateway {
     });
     this.unauthenticated = new Unauthenticated(deps.config.security.maxUnauthenticatedPerIp);
     this.frameLimits = new FrameLimits(deps.limiter, deps.config.limits);
+    this.errors = new ErrorObserver(deps.log, deps.audit, deps.metrics);
+    this.handlers = frameHandlers({
+      messaging: deps.messaging,
+      changes: deps.changes,
+      presence: deps.presence,
+      calls: deps.calls,
+      hub: deps.hub,
+      tokens: deps.tokens,
+      syncPageSize: deps.config.ws.syncPageSize,
+      onReauthenticated: (conn) => this.expiry.set(conn, conn.expiresAt),
+    });
     this.timers = [
       setInterval(() => this.beat(), deps.config.ws.heartbeatInterval * 1000),
       // One timer for every socket's token expiry.
@@ -229,17 +240,7 @@ export class WsGateway {
     ws.on('pong', () => (conn.alive = true));
 
     // Frames are handled in order, and only after `ready`: a client may send right away.
-    let markReady!: () => void;
-    let queue = new Promise<void>((resolve) => (markReady = resolve));
-    let queued = 0;
-    const enqueue = (raw: string) => {
-      if (++queued > MAX_QUEUED_FRAMES) conn.pause();
-      const job = queue.then(() => this.handle(conn, raw)).finally(() => {
-        if (--queued <= MAX_QUEUED_FRAMES) conn.resume();
-      });
-      queue = job;
-      this.track(job);
-    };
+    const enqueue = (raw: string) => this.track(conn.enqueue(() => this.handle(conn, raw)));
     ws.on('message', (data, isBinary) => {
       if (!this.accepting) conn.sendFrame({ type: 'error', code: 'unavailable', message: 'server is restarting: send again after reconnecting' });
       else if (isBinary) conn.sendFrame({ type: 'error', code: 'validation_failed', message: 'frames are JSON text' });
@@ -262,12 +263,11 @@ export class WsGateway {
     } catch (err) {
       log.error({ err }, 'could not register socket');
       conn.close(CloseCodes.serviceRestart, 'try again');
-      markReady();
+      conn.startHandling();
       return;
     }
     this.expiry.set(conn, token.expiresAt);
     conn.sendReady({ type: 'ready', user_id: token.userId, connection_id: conn.id, heartbeat_interval: config.ws.heartbeatInterval });
-    markReady();
     // Presence lives in Redis in the scaled tier: an outage must not cost the connection.
     presence.connected(device).catch((err: unknown) => log.warn({ err }, 'presence connect failed'));
     // A device that connects while a call rings it rings too (an expired invite does not).
@@ -278,16 +278,15 @@ export class WsGateway {
   }
 
   /**
-   * Handles one frame. Frames of a socket are handled in order; a send is
-   * pipelined: once it is handed to the writer (which keeps arrival order) the
-   * next frame goes on, and its ack follows the commit. At most
-   * MAX_PIPELINED_SENDS sends of a socket are in flight.
+   * Handles one frame: decode, limits, the handler of its type. A pipelined
+   * frame (a send) is answered when its job settles, while the socket's next
+   * frames go on.
    */
   private async handle(conn: Connection, raw: string): Promise<void> {
     const decoded = decodeFrame(raw);
     if (!decoded.ok) {
       this.deps.metrics.frames.inc({ type: 'undecoded', outcome: decoded.error.code });
-      conn.sendFrame({ type: 'error', id: decoded.id, code: decoded.error.code, message: decoded.error.message });
+      conn.sendFrame(errorFrame(decoded.error, decoded.id));
       return;
     }
     const { frame } = decoded;
@@ -295,10 +294,10 @@ export class WsGateway {
     // handled (statements and publishes become its children) and ended with the
     // frame's outcome in `done` / `reject`. Undefined, and nothing wrapped, when off.
     const span = startFrameSpan(frame.type);
-    return span === undefined ? this.dispatch(conn, frame) : withSpan(span, () => this.dispatch(conn, frame, span));
+    return span === undefined ? this.run(conn, frame) : withSpan(span, () => this.run(conn, frame, span));
   }
 
-  private async dispatch(conn: Connection, frame: ClientFrame, span?: Span): Promise<void> {
+  private async run(conn: Connection, frame: ClientFrame, span?: Span): Promise<void> {
     const started = performance.now();
     const done = () => {
       this.deps.metrics.frameSeconds.observe({ type: frame.type }, (performance.now() - started) / 1000);
@@ -307,60 +306,29 @@ export class WsGateway {
     };
     try {
       await this.frameLimits.check(conn, frame);
+      // A bot token's scope (bots/scope.ts): frames outside it are refused before any handler runs.
       checkFrame(conn.scope, frame);
-      if (frame.type === 'auth') await this.reauthenticate(conn, frame.token, frame.id);
-      else if (frame.type === 'send_message') {
-        while (conn.sendsInFlight.size >= MAX_PIPELINED_SENDS) await Promise.race(conn.sendsInFlight);
-        const send = handleFrame(frame, conn, this.deps).then(done, (err: unknown) => this.reject(conn, frame, err, span));
-        conn.sendsInFlight.add(send);
-        void send.finally(() => conn.sendsInFlight.delete(send));
-        this.track(send);
-        return;
-      } else await handleFrame(frame, conn, this.deps);
-      done();
+      const outcome = await dispatch(this.handlers, frame, conn);
+      if (outcome) this.track(outcome.done.then(done, (err: unknown) => this.reject(conn, frame, err, span)));
+      else done();
     } catch (err) {
       this.reject(conn, frame, err, span);
     }
   }
 
-  /** Answers a frame that failed with an `error` frame (and strikes or audits it as needed). */
+  /** Answers a frame that failed with an `error` frame (and strikes it as needed). */
   private reject(conn: Connection, frame: ClientFrame, err: unknown, span?: Span): void {
-    const e = toAppError(err);
+    const e = this.errors.observe(err, { action: frame.type, userId: conn.userId });
     this.deps.metrics.frames.inc({ type: frame.type, outcome: e.code });
     endFrameSpan(span, e.code, e.status >= 500);
-    if (e.code === 'internal') this.deps.log.error({ err, frame: frame.type }, 'frame handler failed');
-    if (e.dependency) this.deps.metrics.dependencyUnavailable.inc({ dependency: e.dependency });
     if (e.code === 'rate_limited') {
       this.deps.audit.event('rate_limited', { scope: frame.type, user_id: conn.userId, ip: conn.ip });
       if (this.frameLimits.strike(conn)) {
-        conn.close(CloseCodes.rateLimited, 'rate limited');
+        conn.close(closeCodeOf(e), 'rate limited');
         return;
       }
     }
-    if (e.code === 'conversation_not_found' || e.code === 'forbidden') {
-      this.deps.audit.event('permission_denied', { action: frame.type, user_id: conn.userId });
-    }
-    conn.sendFrame({
-      type: 'error',
-      id: frame.id,
-      code: e.code,
-      message: e.message,
-      ...(e.retryAfter !== undefined ? { retry_after: e.retryAfter } : {}),
-    });
-  }
-
-  /** In-band token refresh: the socket lives on past its first token's expiry. */
-  private async reauthenticate(conn: Connection, token: string, id: string | undefined): Promise<void> {
-    const verified = await this.deps.tokens.verify(token);
-    if (verified.userId !== conn.userId) {
-      conn.close(CloseCodes.forbidden, 'token is for another user');
-      return;
-    }
-    conn.sessionId = verified.sessionId;
-    conn.expiresAt = verified.expiresAt;
-    conn.scope = verified.scope ?? null;
-    this.expiry.set(conn, verified.expiresAt);
-    conn.sendFrame({ type: 'authenticated', id, expires_at: new Date(verified.expiresAt * 1000).toISOString() });
+    conn.sendFrame(errorFrame(e, frame.id));
   }
 
   private expireTokens(): void {
@@ -407,17 +375,6 @@ export class WsGateway {
 /** Close code → its name in the protocol's table (the label of parley_ws_server_closes_total). */
 const CLOSE_REASONS = new Map<number, string>(Object.entries(CloseCodes).map(([name, code]) => [code, name]));
 
-const REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
-
 function rejectUpgrade(socket: Duplex, error: AppError): void {
-  if (socket.destroyed) return;
-  const body = JSON.stringify({
-    error: { code: error.code, message: error.message, ...(error.retryAfter !== undefined ? { retry_after: error.retryAfter } : {}) },
-  } satisfies ErrorBody);
-  socket.end(
-    `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? 'Error'}\r\n` +
-      'Connection: close\r\nContent-Type: application/json\r\n' +
-      (error.retryAfter !== undefined ? `Retry-After: ${error.retryAfter}\r\n` : '') +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+  if (!socket.destroyed) socket.end(rawHttpError(error));
 }

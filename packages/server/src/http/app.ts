@@ -14,6 +14,7 @@ import type { Audit } from '../audit.ts';
 import type { Metrics } from '../metrics.ts';
 import { describeFirstError, refuseUnstorableText } from './validation.ts';
 import { clientAddress } from './client-address.ts';
+import { ErrorObserver, errorBody, errorHeaders } from '../wire-errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,7 +55,7 @@ export async function buildHttp({ config, log, audit, metrics }: HttpDeps): Prom
     trustProxy: (_address: string, hop: number) => hop < trustProxyHops,
     // Errors Fastify raises before routing (a path that is not valid percent-encoded UTF-8) get our error shape too.
     frameworkErrors: (_err, _req, reply) => {
-      void (reply as FastifyReply).status(400).send({ error: { code: 'validation_failed', message: 'the URL is not valid' } });
+      void (reply as FastifyReply).status(400).send(errorBody(new AppError('validation_failed', 'the URL is not valid')));
     },
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
@@ -121,20 +122,14 @@ export async function buildHttp({ config, log, audit, metrics }: HttpDeps): Prom
   // behind a handler would then lose data instead of only being out of date.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
+  const errors = new ErrorObserver(log, audit, metrics);
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
-    const e = fromFastifyError(err);
-    if (e.code === 'internal') req.log.error({ err }, 'request failed');
-    if (e.dependency) metrics.dependencyUnavailable.inc({ dependency: e.dependency });
-    if (e.code === 'forbidden' || e.code === 'conversation_not_found') {
-      audit.event('permission_denied', { action: `${req.method} ${req.routeOptions.url ?? ''}`, user_id: req.userId || null });
-    }
-    const body = { error: { code: e.code, message: e.message, ...(e.retryAfter !== undefined ? { retry_after: e.retryAfter } : {}) } };
-    if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
-    return reply.status(e.status).send(body);
+    const e = errors.observe(fromFastifyError(err), { action: `${req.method} ${req.routeOptions.url ?? ''}`, userId: req.userId || null }, req.log as Logger);
+    return reply.status(e.status).headers(errorHeaders(e)).send(errorBody(e));
   });
 
   app.setNotFoundHandler((_req, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: 'no such endpoint' } }),
+    reply.status(404).send(errorBody(new AppError('not_found', 'no such endpoint'))),
   );
 
   return app;

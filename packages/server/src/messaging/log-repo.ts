@@ -1,11 +1,14 @@
-import type {
-  IntegrationView,
-  ConversationId,
-  MessageContent,
-  MessageView,
-  Seq,
-  SystemContent,
-  UserId,
+import {
+  REPLY_EXCERPT_LENGTH,
+  type IntegrationView,
+  type ConversationId,
+  type MessageContent,
+  type MessageView,
+  type ReactionView,
+  type ReplyQuote,
+  type Seq,
+  type SystemContent,
+  type UserId,
 } from '@parley/protocol';
 import type { Sql } from '../store/database.ts';
 
@@ -14,17 +17,41 @@ export interface EntryRow {
   conversation_id: string;
   seq: number;
   sender_id: string;
-  content: MessageContent | SystemContent;
+  content: MessageView['message'];
   created_at: Date;
+  /** The state of a message entry, read by ENTRY_VIEW_COLUMNS (absent or null otherwise). */
+  reply_to?: ReplyQuote | null;
+  edited_at?: Date | null;
+  deleted_at?: Date | null;
+  last_change_seq?: number | null;
+  reactions?: ReactionView[] | null;
 }
 
+/** An entry as stored (what an insert can return). */
 export const ENTRY_COLUMNS = 'id, conversation_id, seq, sender_id, content, created_at';
+
+/**
+ * An entry with its current state, for reads of `messages m`: the quoted
+ * message of a reply, edit and delete times, the newest change applied, and
+ * the reactions. The quote and the reactions are read only for the rows that
+ * have them (CASE), so a page of plain messages costs what it did before.
+ */
+export const ENTRY_VIEW_COLUMNS = `m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.created_at,
+  m.edited_at, m.deleted_at, m.last_change_seq,
+  CASE WHEN m.reply_to_seq IS NOT NULL THEN (
+    SELECT jsonb_build_object('seq', q.seq, 'message_id', q.id, 'sender_id', q.sender_id,
+                              'text', left(q.content->>'text', ${REPLY_EXCERPT_LENGTH}))
+      FROM messages q WHERE q.conversation_id = m.conversation_id AND q.seq = m.reply_to_seq) END AS reply_to,
+  CASE WHEN m.reaction_count > 0 THEN (
+    SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', r.n, 'user_ids', r.user_ids) ORDER BY r.first)
+      FROM (SELECT emoji, count(*)::int AS n, array_agg(user_id ORDER BY created_at, user_id) AS user_ids, min(created_at) AS first
+              FROM message_reactions WHERE message_id = m.id GROUP BY emoji) r) END AS reactions`;
 
 export function toMessageView(row: EntryRow): MessageView {
   // A webhook's entry keeps which integration posted it in its stored content (clients cannot send that
   // key: MessageContent admits no other); the view carries it beside the message.
   const { integration, ...message } = row.content as MessageView['message'] & { integration?: IntegrationView };
-  return {
+  const view: MessageView = {
     conversation_id: row.conversation_id,
     seq: row.seq,
     message_id: row.id,
@@ -33,6 +60,12 @@ export function toMessageView(row: EntryRow): MessageView {
     created_at: row.created_at.toISOString(),
     ...(integration ? { integration } : {}),
   };
+  if (row.reply_to) view.reply_to = row.reply_to;
+  if (row.edited_at) view.edited_at = row.edited_at.toISOString();
+  if (row.deleted_at) view.deleted_at = row.deleted_at.toISOString();
+  if (row.last_change_seq) view.last_change_seq = row.last_change_seq;
+  if (row.reactions) view.reactions = row.reactions;
+  return view;
 }
 
 // A conversation's ordered log. Every durable entry takes the next `seq` from
@@ -48,9 +81,9 @@ export async function appendEntry(
     entry: {
       conversationId: ConversationId;
       senderId: UserId;
-      kind: 'message' | 'system';
+      kind: 'system';
       clientMsgId: string | null;
-      content: MessageContent | SystemContent;
+      content: SystemContent;
     },
   ): Promise<MessageView | null> {
     const [row] = await tx.query<EntryRow>(
@@ -73,7 +106,7 @@ export async function readPage(
     range: { after: Seq; before: Seq | null; limit: number; newest: boolean },
   ): Promise<MessageView[]> {
     const rows = await sql.query<EntryRow>(
-      `SELECT ${ENTRY_COLUMNS} FROM messages
+      `SELECT ${ENTRY_VIEW_COLUMNS} FROM messages m
         WHERE conversation_id = $1 AND seq > $2 AND ($3::int IS NULL OR seq < $3)
         ORDER BY seq ${range.newest ? 'DESC' : 'ASC'} LIMIT $4`,
       [conversationId, range.after, range.before, range.limit],

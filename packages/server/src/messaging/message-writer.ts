@@ -1,5 +1,6 @@
-import type { ConversationId, MessageContent, MessageView, UserId } from '@parley/protocol';
-import { isUniqueViolation, type Database } from '../store/database.ts';
+import { REPLY_EXCERPT_LENGTH, type ConversationId, type MessageContent, type MessageView, type ReplyQuote, type UserId } from '@parley/protocol';
+import { AppError } from '../errors.ts';
+import { isUniqueViolation, type Database, type SqlParam } from '../store/database.ts';
 import { DatabaseError } from '../store/database-error.ts';
 import { notFound } from '../conversations/conversations-service.ts';
 import { toMessageView, type EntryRow } from './log-repo.ts';
@@ -37,6 +38,8 @@ const MAX_ATTEMPTS = 3;
 export class MessageWriter {
   private readonly lanes: Array<BatchQueue<Send, WriteResult>>;
   private readonly statement: string;
+  /** The statement for a batch holding a reply (it also stores reply_to_seq); plain batches keep the one above. */
+  private readonly replyStatement: string;
 
   constructor(
     private readonly db: Database,
@@ -49,6 +52,7 @@ export class MessageWriter {
     },
   ) {
     this.statement = options.outbox ? WRITE_BATCH_WITH_OUTBOX : WRITE_BATCH;
+    this.replyStatement = withReplies(this.statement);
     this.lanes = Array.from({ length: options.lanes }, () => new BatchQueue((batch: Send[]) => this.writeBatch(batch), options.maxBatch));
   }
 
@@ -99,16 +103,27 @@ export class MessageWriter {
    * round trip and one commit whatever the batch size. Returns a result or an
    * error per send, in order.
    */
-  private async store(batch: Send[]): Promise<Array<WriteResult | Error>> {
+  private async store(all: Send[]): Promise<Array<WriteResult | Error>> {
+    const hasReplies = all.some((p) => p.content.reply_to !== undefined);
+    // Replies naming a message that is not there (or deleted) are refused before the statement.
+    const quotes = hasReplies ? await this.resolveReplies(all) : null;
+    if (quotes?.some((q) => q instanceof Error)) {
+      const kept = all.filter((_, i) => !(quotes[i] instanceof Error));
+      const results = kept.length > 0 ? await this.store(kept) : [];
+      return all.map((_, i) => (quotes[i] instanceof Error ? quotes[i] : results.shift()!));
+    }
+    const batch = all;
     const messageIds = batch.map(() => crypto.randomUUID());
-    const rows = await this.db.query<BatchRow>(this.statement, [
+    const params: SqlParam[] = [
       messageIds,
       batch.map((p) => p.conversationId),
       batch.map((p) => p.senderId),
       batch.map((p) => p.content.client_msg_id),
       batch.map((p) => JSON.stringify({ ...p.content, attachments: p.content.attachments ?? [] })),
       this.options.largeRoomThreshold,
-    ]);
+    ];
+    if (quotes) params.push(quotes.map((q) => (q instanceof Error ? null : (q?.seq ?? null))));
+    const rows = await this.db.query<BatchRow>(quotes ? this.replyStatement : this.statement, params);
     const audiences = new Map<ConversationId, UserId[]>();
     for (const row of rows) if (row.audience) audiences.set(row.conversation_id, row.audience);
     const results: Array<WriteResult | Error> = new Array(batch.length);
@@ -123,7 +138,12 @@ export class MessageWriter {
         const result: WriteResult = row.fresh
           ? {
               // The content went in as sent: no need to read it back.
-              entry: toMessageView({ ...row, seq: row.seq, content: { ...p.content, attachments: p.content.attachments ?? [] } }),
+              entry: toMessageView({
+                ...row,
+                seq: row.seq,
+                content: { ...p.content, attachments: p.content.attachments ?? [] },
+                reply_to: quotes?.[i] instanceof Error ? null : (quotes?.[i] ?? null),
+              }),
               duplicate: false,
               audience: audiences.get(row.conversation_id) ?? null,
             }
@@ -134,6 +154,52 @@ export class MessageWriter {
     }
     // Retries of a send stored in this same batch answer with its result.
     return batch.map((p, i) => results[i] ?? { ...byKey.get(key(p))!, duplicate: true });
+  }
+
+  /**
+   * The messages the batch's replies name (by seq or id), as each reply will
+   * quote them; an error for a reply naming no message of the conversation
+   * (`message_not_found`: unknown, or a system or change entry) or a deleted one;
+   * null for a plain send, and for a sender who is not a member (the statement
+   * refuses those as it refuses any send, telling nothing about the log).
+   */
+  private async resolveReplies(batch: Send[]): Promise<Array<ReplyQuote | Error | null>> {
+    const rows = await this.db.query<{
+      ord: number;
+      member: boolean;
+      seq: number | null;
+      id: string | null;
+      sender_id: string | null;
+      kind: string | null;
+      deleted: boolean | null;
+      text: string | null;
+    }>(
+      `SELECT a.ord::int AS ord, cm.user_id IS NOT NULL AS member, r.seq, r.id, r.sender_id, r.kind,
+              r.deleted_at IS NOT NULL AS deleted, left(r.content->>'text', ${REPLY_EXCERPT_LENGTH}) AS text
+         FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[]) WITH ORDINALITY AS a(conversation_id, sender_id, seq, id, ord)
+         LEFT JOIN conversation_members cm ON cm.conversation_id = a.conversation_id AND cm.user_id = a.sender_id
+         LEFT JOIN LATERAL (
+           SELECT * FROM messages r WHERE r.conversation_id = a.conversation_id AND r.seq = a.seq
+           UNION ALL
+           SELECT * FROM messages r WHERE r.conversation_id = a.conversation_id AND r.id = a.id
+         ) r ON true
+        WHERE a.seq IS NOT NULL OR a.id IS NOT NULL`,
+      [
+        batch.map((p) => p.conversationId),
+        batch.map((p) => p.senderId),
+        batch.map((p) => (typeof p.content.reply_to === 'number' ? p.content.reply_to : null)),
+        batch.map((p) => (typeof p.content.reply_to === 'string' ? p.content.reply_to : null)),
+      ],
+    );
+    const quotes: Array<ReplyQuote | Error | null> = batch.map(() => null);
+    for (const row of rows) {
+      const i = row.ord - 1;
+      if (!row.member) continue;
+      if (row.id === null || row.kind !== 'message') quotes[i] = new AppError('message_not_found', 'reply_to names no message of this conversation');
+      else if (row.deleted) quotes[i] = new AppError('message_deleted', 'the message replied to was deleted');
+      else quotes[i] = { seq: row.seq!, message_id: row.id, sender_id: row.sender_id!, text: row.text };
+    }
+    return quotes;
   }
 }
 
@@ -214,6 +280,21 @@ SELECT c.ord::int AS ord, c.member, ins.id IS NOT NULL AS fresh, c.conversation_
   LEFT JOIN fresh f ON f.id = c.id
   LEFT JOIN bumped b ON b.id = c.conversation_id
  ORDER BY c.ord`;
+
+/** The statement, also storing each send's reply_to_seq ($7, resolved by resolveReplies). */
+function withReplies(statement: string): string {
+  const replaced = statement
+    .replace(
+      'unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY\n    AS i(id, conversation_id, sender_id, client_msg_id, content, ord)',
+      'unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $7::int[]) WITH ORDINALITY\n    AS i(id, conversation_id, sender_id, client_msg_id, content, reply_to_seq, ord)',
+    )
+    .replace(
+      "INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content)\n  SELECT f.id, f.conversation_id, b.base + f.k, f.sender_id, 'message', f.client_msg_id, f.content::jsonb",
+      "INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content, reply_to_seq)\n  SELECT f.id, f.conversation_id, b.base + f.k, f.sender_id, 'message', f.client_msg_id, f.content::jsonb, f.reply_to_seq",
+    );
+  if (replaced.split('reply_to_seq').length !== 4) throw new Error('the write statement changed: update withReplies');
+  return replaced;
+}
 
 const WRITE_BATCH_WITH_OUTBOX = WRITE_BATCH.replace('/*events*/', `, events AS (${messageCreatedOutboxSql}
 )`);

@@ -44,7 +44,6 @@ export class MessagingService {
     private readonly db: Database,
     private readonly notifier: Notifier,
     options: {
-      largeRoomThreshold: number;
       writeLanes: number;
       events: { outbox: boolean };
       /** Checks and links the uploads a message references; without it a message may reference none. */
@@ -52,6 +51,8 @@ export class MessagingService {
     },
     /** Throws when the sender may not send now (muted, banned: moderation/sanctions.ts); asked before every write. */
     private readonly maySend: (userId: UserId) => void = () => {},
+    /** Told how many messages were stored (retries excluded), whichever edge they came through. */
+    private readonly onStored: (count: number) => void = () => {},
   ) {
     this.attachments = options.attachments ?? null;
     // PGlite runs one statement at a time: one lane. On PostgreSQL, lanes let
@@ -59,7 +60,8 @@ export class MessagingService {
     this.writer = new MessageWriter(db, {
       maxBatch: 512,
       lanes: db.kind === 'postgres' ? options.writeLanes : 1,
-      largeRoomThreshold: options.largeRoomThreshold,
+      // The writer loads the members (who to tell) only for conversations the policy does not fan out as a room.
+      largeRoomThreshold: notifier.policy.largeRoomThreshold,
       outbox: options.events.outbox,
     });
     this.reader = new SyncReader(db, 256);
@@ -80,9 +82,8 @@ export class MessagingService {
     const { entry, duplicate, audience } = await this.writer.write(conversationId, me, message);
     if (!duplicate && refs.length > 0) await this.attachments!.linkToMessage(refs.map((r) => r.id), entry.message_id);
     if (!duplicate) {
-      const frame = { type: 'message' as const, ...entry };
-      if (audience) this.notifier.toUsers(audience, frame);
-      else this.notifier.toRoom(conversationId, frame);
+      this.onStored(1);
+      this.notifier.toConversation(conversationId, audience, { type: 'message', ...entry });
     }
     return { entry, duplicate };
   }

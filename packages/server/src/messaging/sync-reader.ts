@@ -1,6 +1,6 @@
 import type { ConversationId, MessageView, Seq, UserId } from '@parley/protocol';
 import type { Database } from '../store/database.ts';
-import { ENTRY_COLUMNS, toMessageView, type EntryRow } from './log-repo.ts';
+import { ENTRY_VIEW_COLUMNS, toMessageView, type EntryRow } from './log-repo.ts';
 import { BatchQueue } from './batch-queue.ts';
 
 export interface SyncResult {
@@ -68,7 +68,7 @@ export class SyncReader {
         `SELECT p.k::int AS k, e.*
            FROM unnest($1::uuid[], $2::int[], $3::int[]) WITH ORDINALITY AS p(conversation_id, after, size, k)
            CROSS JOIN LATERAL (
-             SELECT ${ENTRY_COLUMNS} FROM messages m
+             SELECT ${ENTRY_VIEW_COLUMNS} FROM messages m
               WHERE m.conversation_id = p.conversation_id AND m.seq > p.after
               ORDER BY m.seq LIMIT p.size
            ) e

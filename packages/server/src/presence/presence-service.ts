@@ -1,8 +1,7 @@
 import type { PresencePushFrame, UserId } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { Sql } from '../store/database.ts';
-import { presenceChannel, userChannel } from '../bus/bus.ts';
-import { unwatchPayload } from '../bus/control.ts';
+import { presenceChannel } from '../bus/bus.ts';
 import type { Notifier } from '../bus/notifier.ts';
 import type { DeviceKey, PresenceStore, UserPresence } from './presence-store.ts';
 
@@ -79,9 +78,8 @@ export class PresenceService {
       );
       const strangers = rows.map((r) => r.user_id);
       if (strangers.length === 0) return;
-      this.notifier.publish(userChannel(userId), unwatchPayload(strangers));
-      const mine = unwatchPayload([userId]);
-      for (const id of strangers) this.notifier.publish(userChannel(id), mine);
+      this.notifier.control([userId], { type: 'unwatch', userIds: strangers });
+      this.notifier.control(strangers, { type: 'unwatch', userIds: [userId] });
     } catch (err) {
       this.log.warn({ err }, 'could not end presence subscriptions after a membership change');
     }

@@ -3,7 +3,7 @@
  * and PostgreSQL. Repositories write plain PostgreSQL with `$n` parameters and
  * run unchanged on both.
  */
-export type SqlParam = string | number | boolean | null | Date | string[] | number[];
+export type SqlParam = string | number | boolean | null | Date | Array<string | null> | Array<number | null>;
 
 export interface Sql {
   query<Row = Record<string, unknown>>(text: string, params?: readonly SqlParam[]): Promise<Row[]>;

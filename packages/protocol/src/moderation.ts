@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Uuid } from './common.ts';
+import { SeqSchema, Uuid } from './common.ts';
 
 /**
  * Moderation and analytics over REST (issue #13). Routes under
@@ -81,7 +81,7 @@ export const ModerationQueueQuery = Type.Object({
 export type ModerationQueueQuery = Static<typeof ModerationQueueQuery>;
 export const ModerationQueueSchema = Type.Object({ items: Type.Array(ModerationItemViewSchema) });
 
-export const ReportParams = Type.Object({ id: Uuid, messageId: Uuid });
+export const ReportParams = Type.Object({ id: Uuid, seq: SeqSchema });
 export const ReportBody = Type.Object(
   { note: Type.Optional(Type.String({ maxLength: 500 })) },
   { additionalProperties: false },

@@ -18,6 +18,21 @@ import { garbageOf, nearValidOf, validOf, type JsonSchema, type Pools } from './
 /** Routes that take input the schemas cannot describe, and so have no generator: each must be listed with why. */
 const NO_BODY: Record<string, string> = {
   'POST /api/v1/auth/ws-ticket': 'issues a ticket for the caller; reads no body',
+  'POST /api/v1/uploads': 'tus: the body is raw bytes (application/offset+octet-stream), streamed to storage, described by its headers',
+  'PATCH /api/v1/uploads/:id': 'tus: the body is raw bytes (application/offset+octet-stream), streamed to storage, described by its headers',
+};
+/**
+ * Routes whose handlers the generated requests cannot reach, with why; their
+ * refusals and answers are driven by the tests named. Still fuzzed here for 5xx.
+ */
+const NOT_REACHED: Record<string, string> = {
+  'POST /api/v1/uploads': 'tus: needs Tus-Resumable, Upload-Length and Upload-Metadata headers the generator does not make (attachments.test.ts)',
+  'HEAD /api/v1/uploads/:id': 'tus: needs an upload of the caller, made by tus (attachments.test.ts)',
+  'PATCH /api/v1/uploads/:id': 'tus: needs an upload of the caller and tus headers (attachments.test.ts)',
+  'DELETE /api/v1/uploads/:id': 'tus: needs an upload of the caller and tus headers (attachments.test.ts)',
+  'GET /api/v1/attachments/:id': 'needs an attachment id, made by a tus upload; an unknown id is the edge\'s not_found (attachments.test.ts)',
+  'GET /api/v1/attachments/:id/content': 'needs an attachment id, made by a tus upload (attachments.test.ts)',
+  'GET /api/v1/attachments/:id/thumbnail': 'needs an attachment id, made by a tus upload (attachments.test.ts)',
 };
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const TABLES = ['users', 'conversations', 'conversation_members', 'messages', 'refresh_tokens', 'ws_tickets'];
@@ -162,7 +177,8 @@ describe('the REST API under generated requests', () => {
           const text = await res.text();
           expect(res.status, `${key} → ${text.slice(0, 200)}`).toBeLessThan(500);
           if (res.status < 400) seen.add(String(res.status));
-          else {
+          else if (route.method !== 'HEAD') {
+            // (A HEAD answer has no body by definition: its status is all there is to check.)
             const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
             expect(isErrorCode(code), `${key} answered ${res.status} with ${text.slice(0, 200)}`).toBe(true);
             if (!EDGE_CODES.has(code as string)) seen.add(code as string);
@@ -173,8 +189,9 @@ describe('the REST API under generated requests', () => {
       );
     }
     // The generators got past the edge: every route's handler answered some of them.
-    const neverReached = [...reached].filter(([, seen]) => seen.size === 0).map(([key]) => key);
+    const neverReached = [...reached].filter(([key, seen]) => seen.size === 0 && !(key in NOT_REACHED)).map(([key]) => key);
     expect(neverReached).toEqual([]);
+    for (const key of Object.keys(NOT_REACHED)) expect([...reached.keys()]).toContain(key);
     // And the victim's conversation, which mallory is not in, holds what it held.
     const [row] = await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [victimConversation]);
     expect(row!.n).toBe(1);

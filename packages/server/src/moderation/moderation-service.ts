@@ -102,17 +102,19 @@ export class ModerationService {
   // ---- reports -----------------------------------------------------------
 
   /** A member reports a message of a conversation they belong to; once per member per message. */
-  async report(reporter: UserId, conversationId: string, messageId: string, note: string | undefined): Promise<ModerationItemView> {
+  /** A member reports a message of their conversation, by its seq (like every other per-message route). */
+  async report(reporter: UserId, conversationId: string, seq: number, note: string | undefined): Promise<ModerationItemView> {
     try {
       return await this.db.transaction(async (tx) => {
-        const [message] = await tx.query<{ sender_id: string }>(
-          `SELECT m.sender_id FROM messages m
+        const [message] = await tx.query<{ id: string; sender_id: string }>(
+          `SELECT m.id, m.sender_id FROM messages m
              JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = $3
-            WHERE m.id = $2 AND m.conversation_id = $1 AND m.kind = 'message'`,
-          [conversationId, messageId, reporter],
+            WHERE m.seq = $2 AND m.conversation_id = $1 AND m.kind = 'message'`,
+          [conversationId, seq, reporter],
         );
         // Not a member, or no such message there: the same answer, so reports reveal nothing.
         if (!message) throw new AppError('not_found', 'no such message');
+        const messageId = message.id;
         const [item] = await tx.query<ModerationItemView>(
           `INSERT INTO moderation_items (id, source, conversation_id, message_id, author_id, reason, reporter_id, note)
            VALUES ($1, 'report', $2, $3, $4, 'report', $5, $6) RETURNING ${ITEM_COLUMNS}`,

@@ -25,7 +25,7 @@ import type { Sanctions } from './sanctions.ts';
 /** For every member: report a message of one of their conversations. */
 export function registerReportRoutes(app: FastifyInstance, moderation: ModerationService): void {
   app.post<{ Params: Static<typeof ReportParams>; Body: ReportBody; Reply: Static<typeof ModerationItemViewSchema> }>(
-    '/api/v1/conversations/:id/messages/:messageId/report',
+    '/api/v1/conversations/:id/messages/:seq/report',
     {
       schema: {
         summary: 'Report a message to the server operators (once per member per message)',
@@ -35,7 +35,7 @@ export function registerReportRoutes(app: FastifyInstance, moderation: Moderatio
       },
       config: { limit: 'reports' },
     },
-    async (req, reply) => reply.status(201).send(await moderation.report(req.userId, req.params.id, req.params.messageId, req.body?.note)),
+    async (req, reply) => reply.status(201).send(await moderation.report(req.userId, req.params.id, req.params.seq, req.body?.note)),
   );
 }
 

@@ -65,7 +65,7 @@ export function authSuite(cluster: Cluster): void {
       const page = await api(a.url, 'GET', `/api/v1/users/directory${query}`, { token: viewer!.token });
       expect(page.status).toBe(200);
       expect(page.body.users.length).toBeLessThanOrEqual(7);
-      for (const u of page.body.users) expect(Object.keys(u).sort()).toEqual(['display_name', 'id', 'username']);
+      for (const u of page.body.users) expect(Object.keys(u).sort()).toEqual(['display_name', 'id', 'kind', 'username']);
       seen.push(...page.body.users.map((u: { username: string }) => u.username));
       after = page.body.next_after;
       if (after === null) break;

@@ -136,15 +136,15 @@ export function moderationSuite(fixture: () => ModerationFixture, options: { tim
 
   it('queues reports (members only, once each) and an operator restore calls restore', async () => {
     const msg = await send(bob, group.id, 'an ordinary but annoying message');
-    const report = await api<ModerationItemView>(server.url, 'POST', `/api/v1/conversations/${group.id}/messages/${msg.body.message_id}/report`, {
+    const report = await api<ModerationItemView>(server.url, 'POST', `/api/v1/conversations/${group.id}/messages/${msg.body.seq}/report`, {
       token: alice.token,
       body: { note: 'annoying' },
     });
     expect(report.status).toBe(201);
     expect(report.body).toMatchObject({ source: 'report', reporter_id: alice.id, author_id: bob.id, hidden: false, status: 'open' });
-    const again = await api(server.url, 'POST', `/api/v1/conversations/${group.id}/messages/${msg.body.message_id}/report`, { token: alice.token, body: {} });
+    const again = await api(server.url, 'POST', `/api/v1/conversations/${group.id}/messages/${msg.body.seq}/report`, { token: alice.token, body: {} });
     expect([again.status, again.body.error.code]).toEqual([409, 'already_reported']);
-    const outsider = await api(server.url, 'POST', `/api/v1/conversations/${group.id}/messages/${msg.body.message_id}/report`, { token: carol.token, body: {} });
+    const outsider = await api(server.url, 'POST', `/api/v1/conversations/${group.id}/messages/${msg.body.seq}/report`, { token: carol.token, body: {} });
     expect([outsider.status, outsider.body.error.code]).toEqual([404, 'not_found']);
     expect((await queue('open')).some((i) => i.id === report.body.id)).toBe(true);
     expect((await outboxEvents('moderation.message_reported')).some((e) => e.payload.item_id === report.body.id)).toBe(true);
@@ -199,7 +199,7 @@ export function moderationSuite(fixture: () => ModerationFixture, options: { tim
     const eve = await register(server.url, 'eve');
     const conv = await createConversation(server.url, eve, [alice]);
     const msg = await send(eve, conv.id, 'plain');
-    const report = await api<ModerationItemView>(server.url, 'POST', `/api/v1/conversations/${conv.id}/messages/${msg.body.message_id}/report`, { token: alice.token, body: {} });
+    const report = await api<ModerationItemView>(server.url, 'POST', `/api/v1/conversations/${conv.id}/messages/${msg.body.seq}/report`, { token: alice.token, body: {} });
     const ban = await api(server.url, 'POST', `/api/v1/admin/moderation/queue/${report.body.id}/actions`, { token: operator.token, body: { action: 'ban' } });
     expect(ban.body.status).toBe('banned');
     expect((await send(eve, conv.id, 'still here')).body.error.code).toBe('banned');

@@ -236,6 +236,69 @@ function suite(): void {
     await context.close();
   });
 
+  it('on a phone, with the keyboard alone: group details, who has read a message, and the people directory', async () => {
+    const { page, context } = await newPerson(fixture, { label: 'sol-keys-2', width: 360, height: 640 });
+    await loginViaUi(page, sol.username);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement;
+        return el instanceof HTMLButtonElement || el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement
+          ? (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent?.trim() ?? '')
+          : '';
+      });
+    const tabTo = async (name: string | RegExp) => {
+      const at = async () => (typeof name === 'string' ? (await focused()) === name : name.test(await focused()));
+      for (let i = 0; i < 60 && !(await at()); i++) await page.keyboard.press('Tab');
+      expect(await at(), `focus reached ${name}`).toBe(true);
+    };
+
+    // Group details: Sol created Readers, so Sol is its admin.
+    await tabTo(/Readers/);
+    await page.keyboard.press('Enter');
+    await page.locator('.conversation-header').waitFor();
+    await page.keyboard.type('keyboard only');
+    await page.keyboard.press('Enter');
+    const mine = page.locator('li.message--mine').filter({ hasText: 'keyboard only' });
+    await mine.locator('[data-status="sent"], [data-status="delivered"], [data-status="read"]').first().waitFor();
+    await tabTo('Members');
+    await page.keyboard.press('Enter');
+    const members = page.getByRole('dialog', { name: 'Members' });
+    await members.waitFor();
+    await tabTo('Description');
+    await page.keyboard.type('Typed without a mouse.');
+    await tabTo('Save details');
+    await page.keyboard.press('Enter');
+    await members.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const box = (await members.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(360);
+    await page.keyboard.press('Escape');
+    await members.waitFor({ state: 'detached' });
+    await until(async () => (await page.locator('.messages__list li.system-line').allTextContents()).at(-1), 'You changed the description');
+
+    // Who has read it: the ticks of the message are a button the keyboard reaches.
+    await mine.getByRole('button', { name: /Message info/ }).focus();
+    await page.keyboard.press('Enter');
+    const info = page.getByRole('dialog', { name: 'Message info' });
+    await info.getByRole('heading', { name: /^Read by \d+$/ }).waitFor();
+    await page.keyboard.press('Escape');
+    await info.waitFor({ state: 'detached' });
+    expect(await focused()).toMatch(/Message info/);
+
+    // The directory: New chat, then Tab to the first person listed, Enter.
+    await page.getByRole('button', { name: 'Back to conversations' }).focus();
+    await page.keyboard.press('Enter');
+    await tabTo('New chat');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'New chat' });
+    await dialog.getByRole('list', { name: 'Everyone' }).waitFor();
+    await tabTo(/^Chat with /);
+    const picked = (await focused()).replace(/^Chat with /, '').replace(/ \(@.*\)$/, '');
+    await page.keyboard.press('Enter');
+    await page.locator('.conversation-header__title', { hasText: picked }).waitFor();
+    await context.close();
+  });
+
   it('a run of messages shows its time once, on the last; every message has its full date on hover', async () => {
     const { page, context } = await newPerson(fixture, { label: 'sol-times' });
     await loginViaUi(page, sol.username);

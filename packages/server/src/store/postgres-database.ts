@@ -21,6 +21,12 @@ export function openPostgres(connectionString: string, poolSize: number, connect
     },
     async transaction(fn) {
       const client = await sanitized(() => pool.connect());
+      // While checked out the pool does not listen on the client: a server-side
+      // termination between two statements (a restart, an outage) would be an
+      // uncaught 'error' event and end the process. The next statement fails
+      // with it instead, and the rollback below destroys the connection.
+      const swallow = () => {};
+      client.on('error', swallow);
       let result;
       try {
         await client.query('BEGIN');
@@ -34,9 +40,11 @@ export function openPostgres(connectionString: string, poolSize: number, connect
       } catch (err) {
         // A connection that cannot even roll back is broken: destroy it rather than return it to the pool.
         const broken = await client.query('ROLLBACK').then(() => undefined, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+        client.off('error', swallow);
         client.release(broken);
         throw sanitizeDatabaseError(err);
       }
+      client.off('error', swallow);
       client.release();
       return result;
     },

@@ -252,17 +252,32 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
     bobSocket.close();
   });
 
-  it('removes a removed message’s files (the seam message deletion calls)', async () => {
+  it('removes a deleted message’s files when the delete commits', async () => {
     const id = await uploadFile(server.url, alice.token, conversationId, 'gone.txt', Buffer.from('soon gone'));
+    const kept = await uploadFile(server.url, alice.token, conversationId, 'kept.txt', Buffer.from('stays'));
     const sent = await api(server.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
       token: alice.token,
       body: { ...textMessage('x'), attachments: [{ id }] },
     });
+    const other = await api(server.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
+      token: alice.token,
+      body: { ...textMessage('y'), attachments: [{ id: kept }] },
+    });
+    expect([sent.status, other.status]).toEqual([201, 201]);
     await settled(alice, id);
+    await settled(alice, kept);
     expect(objectsOf(id).length).toBeGreaterThan(0);
-    expect(await server.parley.attachments.service.removeForMessage(sent.body.message_id)).toBe(1);
-    expect(objectsOf(id)).toEqual([]);
-    expect((await view(alice, id)).status).toBe(404);
+    // Bob may not delete Alice's message in a direct conversation: nothing is removed.
+    expect((await api(server.url, 'DELETE', `/api/v1/conversations/${conversationId}/messages/${sent.body.seq}`, { token: bob.token })).status).toBe(403);
+    expect(objectsOf(id).length).toBeGreaterThan(0);
+    // Alice deletes it: its file goes (after the commit); the other message's stays.
+    expect((await api(server.url, 'DELETE', `/api/v1/conversations/${conversationId}/messages/${sent.body.seq}`, { token: alice.token })).status).toBe(201);
+    await eventually(async () => {
+      expect(objectsOf(id)).toEqual([]);
+      expect((await view(alice, id)).status).toBe(404);
+    });
+    expect(objectsOf(kept).length).toBeGreaterThan(0);
+    expect((await view(bob, kept)).body.status).toBe('clean');
   });
 
   describe('limits, refused before any byte is stored', () => {

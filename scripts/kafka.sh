@@ -26,28 +26,12 @@ cache="${PARLEY_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/parley}/kafka-$vers
 libs="$cache/libs"
 pidfile="$state/broker.pid"
 
-say() { printf 'kafka.sh: %s\n' "$*" >&2; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+name=kafka.sh
+label=Kafka
+# shellcheck source=lib/jvm-service.sh
+source "$repo/scripts/lib/jvm-service.sh"
 
-fetch() {
-  [ -f "$libs/.complete" ] && return 0
-  local t0; t0="$(now)"
-  say "fetching Kafka $version jars from Maven Central into $libs"
-  rm -rf "$libs.partial" && mkdir -p "$libs.partial"
-  # A failed fetch must fail loudly: CI then fails instead of skipping the Kafka tests.
-  if ! mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$libs.partial" >"$cache/fetch.log" 2>&1; then
-    cat "$cache/fetch.log" >&2
-    say "FAILED to fetch the Kafka $version jars (see above)"
-    exit 1
-  fi
-  [ -f "$libs.partial/kafka_2.13-$version.jar" ] || { say "FAILED: kafka_2.13-$version.jar missing after fetch"; exit 1; }
-  touch "$libs.partial/.complete"
-  rm -rf "$libs" && mv "$libs.partial" "$libs"
-  say "fetched in $(since "$t0")s ($(du -sh "$libs" | cut -f1))"
-}
-
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+fetch() { fetch_jars "kafka_2.13-$version.jar"; }
 
 # Answers 0 when the broker returns a Metadata (v4) response that lists at
 # least one broker, i.e. it is registered and will take produce requests, not
@@ -138,35 +122,8 @@ start() {
     -Dlog4j2.configurationFile="$state/log4j2.properties" -cp "$libs/*" \
     kafka.Kafka "$state/server.properties" >>"$state/broker.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
-  local deadline=$(( $(date +%s) + ${KAFKA_START_TIMEOUT:-90} ))
-  until metadata_ok; do
-    if ! running; then
-      tail -n 40 "$state/broker.log" >&2
-      say "FAILED: the broker exited during start-up (log: $state/broker.log)"
-      exit 1
-    fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      tail -n 40 "$state/broker.log" >&2
-      say "FAILED: no metadata answer on 127.0.0.1:$port within ${KAFKA_START_TIMEOUT:-90}s"
-      stop
-      exit 1
-    fi
-    sleep 0.3
-  done
+  wait_ready metadata_ok "$state/broker.log" "${KAFKA_START_TIMEOUT:-90}"
   say "Kafka $version up on 127.0.0.1:$port (pid $(cat "$pidfile"), data $state) in $(since "$t0")s"
-}
-
-stop() {
-  running || { rm -f "$pidfile"; return 0; }
-  local pid; pid="$(cat "$pidfile")"
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "broker $pid did not stop within 20s; killing it"
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
-  say "stopped the broker on 127.0.0.1:$port"
 }
 
 case "${1:-}" in

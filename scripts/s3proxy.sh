@@ -27,25 +27,12 @@ cache="${PARLEY_S3PROXY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/parley}/s3proxy-$
 libs="$cache/libs"
 pidfile="$state/s3proxy.pid"
 
-say() { printf 's3proxy.sh: %s\n' "$*" >&2; }
+name=s3proxy.sh
+label=S3Proxy
+# shellcheck source=lib/jvm-service.sh
+source "$repo/scripts/lib/jvm-service.sh"
 
-fetch() {
-  [ -f "$libs/.complete" ] && return 0
-  say "fetching S3Proxy $version jars from Maven Central into $libs"
-  mkdir -p "$cache"
-  rm -rf "$libs.partial" && mkdir -p "$libs.partial"
-  # A failed fetch must fail loudly: CI then fails instead of skipping the S3 tests.
-  if ! mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$libs.partial" >"$cache/fetch.log" 2>&1; then
-    cat "$cache/fetch.log" >&2
-    say "FAILED to fetch the S3Proxy $version jars (see above)"
-    exit 1
-  fi
-  [ -f "$libs.partial/s3proxy-$version.jar" ] || { say "FAILED: s3proxy-$version.jar missing after fetch"; exit 1; }
-  touch "$libs.partial/.complete"
-  rm -rf "$libs" && mv "$libs.partial" "$libs"
-}
-
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+fetch() { fetch_jars "s3proxy-$version.jar"; }
 
 # Any HTTP answer from the S3 endpoint (an anonymous request is refused with 403) means it is serving.
 answers() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/" 2>/dev/null | grep -q '^[1-5]'; }
@@ -70,23 +57,8 @@ CONF
     -DLOG_LEVEL=warn -cp "$libs/*" org.gaul.s3proxy.Main --properties "$state/s3proxy.conf" \
     >>"$state/s3proxy.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
-  local deadline=$(( $(date +%s) + ${S3PROXY_START_TIMEOUT:-60} ))
-  until answers; do
-    if ! running; then tail -n 40 "$state/s3proxy.log" >&2; say "FAILED: S3Proxy exited during start-up"; exit 1; fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then tail -n 40 "$state/s3proxy.log" >&2; say "FAILED: no answer on 127.0.0.1:$port"; stop; exit 1; fi
-    sleep 0.3
-  done
+  wait_ready answers "$state/s3proxy.log" "${S3PROXY_START_TIMEOUT:-60}"
   say "S3Proxy $version up on http://127.0.0.1:$port (pid $(cat "$pidfile"), objects in $state/data)"
-}
-
-stop() {
-  running || { rm -f "$pidfile"; return 0; }
-  local pid; pid="$(cat "$pidfile")"
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
-  say "stopped S3Proxy on 127.0.0.1:$port"
 }
 
 case "${1:-}" in

@@ -24,29 +24,13 @@ libs="$cache/libs"
 jar="$libs/zipkin-server-$version-exec.jar"
 pidfile="$state/zipkin.pid"
 
-say() { printf 'zipkin.sh: %s\n' "$*" >&2; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+name=zipkin.sh
+label=Zipkin
+# shellcheck source=lib/jvm-service.sh
+source "$repo/scripts/lib/jvm-service.sh"
 
-fetch() {
-  [ -f "$libs/.complete" ] && return 0
-  local t0; t0="$(now)"
-  say "fetching Zipkin server $version from Maven Central into $libs"
-  mkdir -p "$cache"
-  rm -rf "$libs.partial" && mkdir -p "$libs.partial"
-  # A failed fetch must fail loudly: CI then fails instead of skipping the tracing tests.
-  if ! mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$libs.partial" >"$cache/fetch.log" 2>&1; then
-    cat "$cache/fetch.log" >&2
-    say "FAILED to fetch the Zipkin server $version jar (see above)"
-    exit 1
-  fi
-  [ -f "$libs.partial/zipkin-server-$version-exec.jar" ] || { say "FAILED: zipkin-server-$version-exec.jar missing after fetch"; exit 1; }
-  touch "$libs.partial/.complete"
-  rm -rf "$libs" && mv "$libs.partial" "$libs"
-  say "fetched in $(since "$t0")s ($(du -sh "$libs" | cut -f1))"
-}
+fetch() { fetch_jars "zipkin-server-$version-exec.jar"; }
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$port/health" 2>/dev/null | grep -q '"UP"'; }
 
 start() {
@@ -63,35 +47,8 @@ start() {
     -jar "$jar" --armeria.ports[0].port="$port" --armeria.ports[0].ip=127.0.0.1 --armeria.ports[0].protocols=http \
     --logging.level.root=WARN >>"$state/zipkin.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
-  local deadline=$(( $(date +%s) + ${ZIPKIN_START_TIMEOUT:-90} ))
-  until healthy; do
-    if ! running; then
-      tail -n 40 "$state/zipkin.log" >&2
-      say "FAILED: Zipkin exited during start-up (log: $state/zipkin.log)"
-      exit 1
-    fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      tail -n 40 "$state/zipkin.log" >&2
-      say "FAILED: no healthy answer on 127.0.0.1:$port within ${ZIPKIN_START_TIMEOUT:-90}s"
-      stop
-      exit 1
-    fi
-    sleep 0.3
-  done
+  wait_ready healthy "$state/zipkin.log" "${ZIPKIN_START_TIMEOUT:-90}"
   say "Zipkin $version up on http://127.0.0.1:$port (pid $(cat "$pidfile")) in $(since "$t0")s"
-}
-
-stop() {
-  running || { rm -f "$pidfile"; return 0; }
-  local pid; pid="$(cat "$pidfile")"
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "Zipkin $pid did not stop within 20s; killing it"
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
-  say "stopped Zipkin on 127.0.0.1:$port"
 }
 
 case "${1:-}" in

@@ -49,7 +49,7 @@ describe('formatText', () => {
   });
 
   it('leaves snake_case, lone and unterminated markers as typed', () => {
-    for (const text of ['snake_case_name', '2 * 3 * 4', '**not closed', 'a ** b ** c', '_open', '`tick', '* list item', '**', '``']) {
+    for (const text of ['snake_case_name', 'window.__pwned=1 x.__y', '2 * 3 * 4', '**not closed', 'a ** b ** c', '_open', '`tick', '* list item', '**', '``']) {
       expect(parseInline(text)).toEqual([{ kind: 'text', text }]);
     }
   });

@@ -1,12 +1,17 @@
 import type { MessageView } from '@parley/protocol';
 import type { MessageStatus } from '@parley/sdk';
-import { memo, type ReactNode } from 'react';
+import { memo, useState, type ReactNode } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
+import { useLongPress } from '../hooks/use-long-press.ts';
 import { describeCode } from '../lib/errors.ts';
 import { formatDateTime, formatTime } from '../lib/format.ts';
 import type { Row } from '../lib/rows.ts';
 import { MessageText } from './message-text.tsx';
 import { AttachmentCard } from './attachment-card.tsx';
+import { MessageActions } from './message-actions.tsx';
+import { MessageEditor } from './message-editor.tsx';
+import { Reactions } from './reactions.tsx';
+import { ReplyQuote } from './reply-quote.tsx';
 import { statusLabel, Ticks } from './ticks.tsx';
 
 type PendingRow = Extract<Row, { kind: 'pending' }>;
@@ -61,6 +66,10 @@ export interface MessageItemProps {
 export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   const { entry, mine, firstOfGroup, lastOfGroup, senderName, senderHandle, senderIsBot, showSender, status, systemLine, onInfo } = props;
   const content = entry.message;
+  // Being edited in place; the action sheet open (its "More actions" button, or a long press on a phone).
+  const [editing, setEditing] = useState(false);
+  const [sheetOpen, setSheetOpen] = useState(false);
+  const longPress = useLongPress(() => setSheetOpen(true));
   if (content.type === 'system') {
     return (
       <li className="system-line" data-seq={entry.seq}>
@@ -70,7 +79,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   }
   return (
     <li className={`message${mine ? ' message--mine' : ''}${groupClasses(firstOfGroup, lastOfGroup)}`} data-seq={entry.seq} data-status={status ?? undefined}>
-      <div className="bubble">
+      <div className="bubble" {...(content.type === 'text' ? longPress : {})}>
         {showSender ? (
           <p className="bubble__sender">
             {entry.integration?.display_name ?? senderName}
@@ -80,8 +89,15 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         ) : (
           <span className="sr-only">{senderName}: </span>
         )}
+        {entry.reply_to && content.type === 'text' && <ReplyQuote quote={entry.reply_to} />}
         {content.type === 'text' && content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
-        {content.type === 'text' ? <MessageText text={content.text} /> : <p className="bubble__deleted">message deleted</p>}
+        {content.type !== 'text' ? (
+          <p className="bubble__deleted">message deleted</p>
+        ) : editing ? (
+          <MessageEditor entry={entry} onDone={() => setEditing(false)} />
+        ) : (
+          <MessageText text={content.text} />
+        )}
         <Meta at={entry.created_at} lastOfGroup={lastOfGroup} edited={!!entry.edited_at && content.type === 'text'}>
           {status &&
             (onInfo ? (
@@ -93,6 +109,8 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
             ))}
         </Meta>
       </div>
+      <Reactions entry={entry} />
+      <MessageActions entry={entry} onEdit={() => setEditing(true)} sheetOpen={sheetOpen} setSheetOpen={setSheetOpen} />
     </li>
   );
 });

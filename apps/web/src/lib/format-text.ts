@@ -142,7 +142,7 @@ export function parseInline(text: string): Inline[] {
     if (isSpace(before)) continue;
     if (c === '*' && text[i + 1] === '*' && !opaque[i + 1]) closesBold[i] = i;
     else if (c === '*' && text[i + 1] !== '*' && before !== '*') closesStar[i] = i;
-    else if (c === '_' && !isWordChar(text[i + 1])) closesUnder[i] = i;
+    else if (c === '_' && before !== '_' && text[i + 1] !== '_' && !isWordChar(text[i + 1])) closesUnder[i] = i;
   }
 
   const parse = (start: number, end: number, depth: number): Inline[] => {
@@ -179,7 +179,7 @@ export function parseInline(text: string): Inline[] {
       } else if (c === '*' && text[i + 1] !== '*' && !isSpace(text[i + 1])) {
         marker = 1;
         close = closesStar[i + 2] ?? n;
-      } else if (c === '_' && !isWordChar(text[i - 1]) && !isSpace(text[i + 1]) && text[i + 1] !== '_') {
+      } else if (c === '_' && !isWordChar(text[i - 1]) && text[i - 1] !== '_' && !isSpace(text[i + 1]) && text[i + 1] !== '_') {
         marker = 1;
         close = closesUnder[i + 2] ?? n;
       }

@@ -31,6 +31,7 @@ export function useLongPress(onLongPress: () => void) {
       timer.current = setTimeout(() => {
         fired.current = true;
         start.current = null;
+        swallowNextClick();
         callback.current();
       }, LONG_PRESS_MS);
     },
@@ -43,11 +44,25 @@ export function useLongPress(onLongPress: () => void) {
     onContextMenu(event: MouseEvent) {
       if (fired.current || start.current) event.preventDefault();
     },
-    onClickCapture(event: MouseEvent) {
-      if (!fired.current) return;
-      fired.current = false;
-      event.preventDefault();
-      event.stopPropagation();
-    },
   };
+}
+
+/**
+ * Some browsers end a long press with a click where the finger lifts: by then
+ * the menu the press opened is under it, and the click would choose an item
+ * of it (or close it). Swallow that one click; a new touch first means the
+ * next click is a real one.
+ */
+function swallowNextClick(): void {
+  const swallow = (event: Event): void => {
+    event.preventDefault();
+    event.stopPropagation();
+    stop();
+  };
+  const stop = (): void => {
+    document.removeEventListener('click', swallow, true);
+    document.removeEventListener('pointerdown', stop, true);
+  };
+  document.addEventListener('click', swallow, true);
+  document.addEventListener('pointerdown', stop, true);
 }

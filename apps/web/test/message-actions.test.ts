@@ -83,6 +83,7 @@ function suite(): void {
     // The reply action puts the cursor in the composer.
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Message');
     await page.keyboard.type('In the ops repo');
+    await saveScreenshot(page, 'message-reply-composer');
     await page.keyboard.press('Enter');
     await banner.waitFor({ state: 'detached' });
 
@@ -147,6 +148,7 @@ function suite(): void {
     await editor.fill('Throwaway');
     await editor.press('Escape');
     await editor.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('More actions');
     expect(await mine.locator('.bubble__text').textContent()).toBe('In the ops repo');
 
     sheet = await openSheet(page, mine);

@@ -11,7 +11,7 @@ const MAX_HEIGHT_PX = 200;
  * new line, Escape cancels. The edit shows at once (the SDK's optimistic
  * update) and is rolled back, with a word why, if the server refuses it.
  */
-export function MessageEditor({ entry, onDone }: { entry: MessageView; onDone: () => void }) {
+export function MessageEditor({ entry, onDone }: { entry: MessageView; onDone: (from: HTMLElement | null) => void }) {
   const { client } = useSignedIn();
   const context = useMessageContext();
   const original = entry.message.type === 'text' ? entry.message.text : '';
@@ -34,7 +34,7 @@ export function MessageEditor({ entry, onDone }: { entry: MessageView; onDone: (
   const save = (): void => {
     const next = text.trim();
     if (next === '') return context.notify('A message needs text. To remove it, delete it instead.');
-    onDone();
+    onDone(field.current);
     if (next === original) return;
     client.editMessage(entry.conversation_id, entry.seq, next).catch((err: unknown) => context.notify(`Not edited. ${describeError(err)}`));
   };
@@ -52,7 +52,7 @@ export function MessageEditor({ entry, onDone }: { entry: MessageView; onDone: (
         onKeyDown={(e) => {
           if (e.key === 'Escape') {
             e.preventDefault();
-            onDone();
+            onDone(field.current);
           } else if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
             e.preventDefault();
             save();
@@ -61,7 +61,7 @@ export function MessageEditor({ entry, onDone }: { entry: MessageView; onDone: (
       />
       <p className="message-editor__hint" id={`edit-hint-${entry.seq}`}>
         Enter to save, Escape to cancel ·{' '}
-        <button type="button" className="link-button" onClick={onDone}>
+        <button type="button" className="link-button" onClick={() => onDone(field.current)}>
           Cancel
         </button>{' '}
         <button type="button" className="link-button" onClick={save}>

@@ -70,6 +70,11 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   const [editing, setEditing] = useState(false);
   const [sheetOpen, setSheetOpen] = useState(false);
   const longPress = useLongPress(() => setSheetOpen(true));
+  // Leaving the editor by keyboard puts focus back on the message's actions, not on the page.
+  const endEdit = (from: HTMLElement | null): void => {
+    setEditing(false);
+    from?.closest('li')?.querySelector<HTMLElement>('[aria-label="More actions"]')?.focus();
+  };
   if (content.type === 'system') {
     return (
       <li className="system-line" data-seq={entry.seq}>
@@ -94,7 +99,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         {content.type !== 'text' ? (
           <p className="bubble__deleted">message deleted</p>
         ) : editing ? (
-          <MessageEditor entry={entry} onDone={() => setEditing(false)} />
+          <MessageEditor entry={entry} onDone={endEdit} />
         ) : (
           <MessageText text={content.text} />
         )}

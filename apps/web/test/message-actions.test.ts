@@ -244,6 +244,27 @@ function suite(): void {
     await context.close();
   });
 
+  it("lets a group's admin delete anyone's message, and a member only their own", async () => {
+    // Ben made the group, so he is its admin; Ann is a member.
+    const group = await seedConversation(fixture.url, ben, [ann], 'Release crew');
+    await seedMessage(fixture.url, ann, group.id, 'ann in the group');
+    await seedMessage(fixture.url, ben, group.id, 'ben in the group');
+    await openConversation(benBrowser.page, 'Release crew');
+    await openConversation(annBrowser.page, 'Release crew');
+
+    const benSheet = await openSheet(benBrowser.page, messageWith(benBrowser.page, 'ann in the group'));
+    expect(await sheetActions(benSheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link', 'Delete']);
+    await benSheet.getByRole('button', { name: 'Delete' }).click();
+    const confirm = benBrowser.page.getByRole('dialog', { name: 'Delete message?' });
+    expect(await confirm.textContent()).toContain("Ann Asker's message");
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await until(() => annBrowser.page.locator('.messages__list li.message .bubble__deleted').count(), 1);
+
+    const annSheet = await openSheet(annBrowser.page, messageWith(annBrowser.page, 'ben in the group'));
+    expect(await sheetActions(annSheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link']);
+    await annBrowser.page.keyboard.press('Escape');
+  });
+
   it('showed no page errors, console errors or CSP violations', () => {
     expect(fixture.problems).toEqual([]);
   });

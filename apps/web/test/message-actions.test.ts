@@ -2,7 +2,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
-import { conversationTitle, loginViaUi, openConversation, send, until } from './support/ui.ts';
+import { conversationTitle, loginViaUi, openConversation, send, unnamedControls, until } from './support/ui.ts';
 
 /** The open conversation's message (li) whose own text (not a quote's) contains `text`. */
 function messageWith(page: Page, text: string): Locator {
@@ -44,13 +44,14 @@ function suite(): void {
     conversationId = chat.id;
     // The message replied to is the oldest, far above what the conversation first loads.
     await seedMessage(fixture.url, ben, chat.id, original);
-    for (let i = 0; i < 120; i++) await seedMessage(fixture.url, i % 2 ? ben : ann, chat.id, `filler line ${i}`);
+    // 70 is more than the newest page the client loads first (50).
+    for (let i = 0; i < 70; i++) await seedMessage(fixture.url, i % 2 ? ben : ann, chat.id, `filler line ${i}`);
     annBrowser = await newPerson(fixture, { label: 'ann' });
     benBrowser = await newPerson(fixture, { label: 'ben' });
     await annBrowser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fixture.url });
     await Promise.all([loginViaUi(annBrowser.page, ann.username), loginViaUi(benBrowser.page, ben.username)]);
     await openConversation(benBrowser.page, 'Ann Asker');
-  });
+  }, 240_000);
 
   afterAll(async () => {
     await fixture?.close();
@@ -125,6 +126,9 @@ function suite(): void {
     await chip.click();
     await until(async () => [await benChip.locator('.reaction__count').textContent(), await benChip.getAttribute('title')], ['2', 'Ann Asker and you']);
     await saveScreenshot(annBrowser.page, 'message-reactions');
+    // Quotes, reactions and every message's action buttons have names a screen reader can read out.
+    expect(await unnamedControls(annBrowser.page)).toEqual([]);
+    expect(await unnamedControls(benBrowser.page)).toEqual([]);
 
     // Ben takes his back: one left, Ann's.
     await benChip.click();

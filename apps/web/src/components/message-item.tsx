@@ -1,4 +1,4 @@
-import type { MessageView } from '@parley/protocol';
+import { REPLY_EXCERPT_LENGTH, type MessageView, type ReplyQuote as ReplyQuoteView } from '@parley/protocol';
 import type { MessageStatus } from '@parley/sdk';
 import { memo, useState, type ReactNode } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
@@ -15,6 +15,15 @@ import { ReplyQuote } from './reply-quote.tsx';
 import { statusLabel, Ticks } from './ticks.tsx';
 
 type PendingRow = Extract<Row, { kind: 'pending' }>;
+
+/** The quote an unsent reply will carry, from the held log (the server's copy brings the same once stored). */
+function pendingQuote(entries: readonly MessageView[], replyTo: number | string | undefined): ReplyQuoteView | null {
+  if (replyTo === undefined) return null;
+  const target = entries.find((e) => (typeof replyTo === 'number' ? e.seq === replyTo : e.message_id === replyTo));
+  if (!target) return null;
+  const text = target.message.type === 'text' ? target.message.text.slice(0, REPLY_EXCERPT_LENGTH) : null;
+  return { seq: target.seq, message_id: target.message_id, sender_id: target.sender_id, text };
+}
 
 function groupClasses(firstOfGroup: boolean, lastOfGroup: boolean): string {
   return `${firstOfGroup ? ' message--first' : ''}${lastOfGroup ? ' message--last' : ''}`;
@@ -124,10 +133,12 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
 export const PendingItem = memo(function PendingItem({ item, firstOfGroup, lastOfGroup }: Omit<PendingRow, 'kind' | 'key'>) {
   const { client } = useSignedIn();
   const failed = item.status === 'failed';
+  const quote = pendingQuote(client.messages(item.conversation_id), item.reply_to);
   return (
     <li className={`message message--mine message--pending${failed ? ' message--failed' : ''}${groupClasses(firstOfGroup, lastOfGroup)}`} data-status={item.status}>
       <div className="bubble">
         <span className="sr-only">You: </span>
+        {quote && <ReplyQuote quote={quote} />}
         <MessageText text={item.text} />
         <Meta at={item.sent_at} lastOfGroup={lastOfGroup}>
           <Ticks status={item.status} />

@@ -5,6 +5,7 @@ import { formatBytes } from '../lib/attachments.ts';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { loadDraft, saveDraft } from '../lib/drafts.ts';
 import { describeError } from '../lib/errors.ts';
+import type { ReplyDraft } from '../hooks/use-message-context.ts';
 import { Icon } from './icon.tsx';
 
 /** After this long without a keystroke the user has stopped typing. */
@@ -31,7 +32,16 @@ interface PendingUpload {
  * leaving the field tells them it stopped. What is written and not sent is
  * kept as the conversation's draft (lib/drafts.ts) and survives a reload.
  */
-export function Composer({ conversationId }: { conversationId: ConversationId }) {
+export function Composer({
+  conversationId,
+  reply = null,
+  onCancelReply,
+}: {
+  conversationId: ConversationId;
+  /** The message this one will reply to (shown above the field, with a cancel). */
+  reply?: ReplyDraft | null;
+  onCancelReply?: () => void;
+}) {
   const { client, me } = useSignedIn();
   const [text, setText] = useState(() => loadDraft(me.id, conversationId));
   const [error, setError] = useState<string | null>(null);
@@ -80,6 +90,11 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
     };
   }, [client, conversationId]);
 
+  // Choosing Reply on a message puts the cursor here.
+  useEffect(() => {
+    if (reply) field.current?.focus();
+  }, [reply]);
+
   // Grow with the text, up to a limit.
   useLayoutEffect(() => {
     const el = field.current;
@@ -107,12 +122,13 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
     const body = text.trim() || ready.map((u) => u.name).join(', ');
     if (!body) return;
     try {
-      client.send(conversationId, body, { attachments: ready.map((u) => u.id!) });
+      client.send(conversationId, body, { attachments: ready.map((u) => u.id!), ...(reply ? { replyTo: reply.seq } : {}) });
     } catch (err) {
       setError(describeError(err));
       return;
     }
     setUploads([]);
+    onCancelReply?.();
     clearTimeout(idle.current);
     setText('');
     saveDraft(me.id, conversationId, '');
@@ -129,6 +145,9 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       send();
+    } else if (event.key === 'Escape' && reply) {
+      event.preventDefault();
+      onCancelReply?.();
     }
   };
 
@@ -173,6 +192,16 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
             </li>
           ))}
         </ul>
+      )}
+      {reply && (
+        <div className="composer__reply">
+          <p className="composer__reply-text">
+            Replying to <strong>{reply.name}</strong>: <span className="composer__reply-snippet">{reply.text}</span>
+          </p>
+          <button type="button" className="icon-button" aria-label="Cancel reply" onClick={onCancelReply}>
+            <Icon name="close" size={18} />
+          </button>
+        </div>
       )}
       {error && (
         <p className="composer__error" id={errorId} role="alert">

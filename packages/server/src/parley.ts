@@ -55,7 +55,7 @@ import { activeTracer, startTracing, stopTracing } from './tracing/tracer.ts';
 import { traceDatabase } from './tracing/traced-database.ts';
 import { traceHttp } from './tracing/http-tracing.ts';
 import { BotService } from './bots/bot-service.ts';
-import { registerBotLoginRoute, registerBotRoutes } from './bots/routes.ts';
+import { registerBotLoginRoute, registerBotRoutes, registerOperatorBotRoutes } from './bots/routes.ts';
 import { filterBotConversations, guardBotScope } from './bots/scope.ts';
 import { WebhookService } from './webhooks/webhook-service.ts';
 import { limitWebhookAddress, registerWebhookPostRoute, registerWebhookRoutes } from './webhooks/routes.ts';
@@ -275,8 +275,11 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     markAccess(scope, 'user');
     scope.addHook('onRequest', requireUser(tokens, limiter, config.limits, audit));
     scope.addHook('onRequest', operators.guard(audit));
+    // A bot whose username is in ADMIN_USERS is still a bot: its tokens reach no operator route.
+    scope.addHook('preHandler', guardBotScope);
     registerOperatorRoutes(scope, { moderation, sanctions, sql: db });
     registerEventEndpointRoutes(scope, eventEndpoints);
+    registerOperatorBotRoutes(scope, bots);
   });
   if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);
   await http.ready();

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { makeDatabase, TEST_DATABASE_URL, type DatabaseKind, type TestDatabase } from './support/databases.ts';
-import { startServer, type TestServer } from './support/harness.ts';
+import { startServer, uniqueName, type TestServer } from './support/harness.ts';
 import { eventEndpointsSuite } from './suites/event-endpoints.ts';
+import { operatorBotsSuite } from './suites/operator-bots.ts';
 
 /**
- * Outgoing event deliveries on both storage tiers, each with a fresh database
- * (its first account is the operator) and no Kafka: the consumer that queues
- * deliveries reads the outbox in-process, as on `npm start`.
+ * What server operators manage for integrations, on both storage tiers,
+ * each with a fresh database (its first account is the operator; ADMIN_USERS
+ * names two more) and no Kafka: the consumer that queues event deliveries
+ * reads the outbox in-process, as on `npm start`.
  */
 const FAST = {
   INTEGRATION_ALLOW_PRIVATE_URLS: 'on',
@@ -19,13 +21,15 @@ const FAST = {
 
 for (const kind of ['pglite', 'postgres'] as DatabaseKind[]) {
   const skip = kind === 'postgres' && !TEST_DATABASE_URL;
-  (skip ? describe.skip : describe)(`event endpoints (${kind}${skip ? '; skipped: needs TEST_DATABASE_URL' : ''})`, () => {
+  (skip ? describe.skip : describe)(`operator integrations (${kind}${skip ? '; skipped: needs TEST_DATABASE_URL' : ''})`, () => {
+    const configuredAdmin = uniqueName('admin');
+    const configuredBot = uniqueName('adminbot');
     let database: TestDatabase;
     let server: TestServer;
     let strict: TestServer;
     beforeAll(async () => {
       database = await makeDatabase(kind);
-      server = await startServer(database.db, { env: FAST });
+      server = await startServer(database.db, { env: { ...FAST, ADMIN_USERS: `${configuredAdmin},${configuredBot}` } });
       // Registration checks as in production; it sends nothing (it would refuse the receivers' loopback address).
       strict = await startServer(database.db, { env: { ...FAST, INTEGRATION_ALLOW_PRIVATE_URLS: 'off', INTEGRATION_CONCURRENCY: '0' } });
     });
@@ -34,6 +38,8 @@ for (const kind of ['pglite', 'postgres'] as DatabaseKind[]) {
       await server?.close();
       await database?.drop();
     });
-    eventEndpointsSuite(() => ({ server, strict, db: database.db }));
+    // First: its first registration is the server's first account.
+    describe('event endpoints', () => eventEndpointsSuite(() => ({ server, strict, db: database.db })));
+    describe('operator bots', () => operatorBotsSuite(() => ({ server, db: database.db, configuredAdmin, configuredBot })));
   });
 }

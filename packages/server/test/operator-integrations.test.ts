@@ -42,7 +42,7 @@ for (const tier of ['pglite', 'postgres', 'postgres+kafka'] as const) {
       // Registration checks as in production; it sends nothing (it would refuse the receivers' loopback address).
       strict = await startServer(database.db, { env: { ...FAST, ...feed, INTEGRATION_ALLOW_PRIVATE_URLS: 'off', INTEGRATION_CONCURRENCY: '0' } });
       if (kafka) await Promise.all([server, strict].map((s) => s.parley.consumers.feed!.ready()));
-    }, 90_000);
+    }, 180_000);
     afterAll(async () => {
       await strict?.close();
       await server?.close();

@@ -49,6 +49,14 @@ export const ErrorCodes = {
   bot_token_not_found: 404,
   /** The incoming webhook does not exist, or was revoked. */
   webhook_not_found: 404,
+  /** No event endpoint with this id (deleted, or never registered). */
+  endpoint_not_found: 404,
+  /**
+   * An event endpoint's URL is not accepted: not an absolute https URL, has
+   * credentials or a fragment, or names a loopback, private, link-local or
+   * otherwise non-public address (unless INTEGRATION_ALLOW_PRIVATE_URLS=on).
+   */
+  invalid_endpoint_url: 400,
   /** The message named (by seq or id) is not a message of this conversation: unknown, or a system or change entry. */
   message_not_found: 404,
   /** The caller has no reaction with this emoji on this message. */

@@ -60,7 +60,7 @@ export interface ParleyClientOptions {
   };
   /** How long a request waits for its reply, ms (default 15 000). */
   requestTimeoutMs?: number;
-  /** `subprotocol` (default): the token rides the handshake; `frame`: it is the first frame (see {@link ConnectionOptions.authMode}). */
+  /** `subprotocol` (default): the token rides the handshake; `frame`: it is the first frame (see `ConnectionOptions.authMode`). */
   authMode?: 'subprotocol' | 'frame';
   /** Most time before expiry at which the access token is renewed, ms (default 60 000). */
   refreshMarginMs?: number;

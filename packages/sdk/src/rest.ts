@@ -27,6 +27,7 @@ import { ParleyError, toParleyError } from './errors.ts';
 /** What the SDK needs of `fetch`; the global `fetch` of browsers and Node fits. */
 export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponseLike>;
 
+/** The part of `fetch`'s options the REST client uses (so any fetch-like function will do). */
 export interface FetchInit {
   method: string;
   headers: Record<string, string>;
@@ -34,12 +35,13 @@ export interface FetchInit {
   signal?: AbortSignal;
 }
 
+/** The part of a `fetch` response the REST client reads. */
 export interface FetchResponseLike {
   readonly status: number;
   text(): Promise<string>;
 }
 
-/** How the REST client gets and renews the access token (the {@link Session} implements it). */
+/** How the REST client gets and renews the access token (the `Session` implements it). */
 export interface RestAuth {
   /** The token to send, renewed first when it is about to expire; null when there is no session. */
   accessToken(): Promise<string | null>;
@@ -54,6 +56,7 @@ export interface HistoryPage {
   has_more: boolean;
 }
 
+/** Options of `RestClient`: the server, the `fetch` to call it with, a per-request timeout. */
 export interface RestClientOptions {
   /** Server base URL, e.g. `https://chat.example.com`; REST lives under `/api/v1`. */
   baseUrl: string;

@@ -10,14 +10,17 @@ export type UploadFetch = (
   init: { method: string; headers: Record<string, string>; body?: Blob | Uint8Array; signal?: AbortSignal },
 ) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
 
+/** Where an `Upload` is; `done`, `failed` and `cancelled` are final. */
 export type UploadState = 'idle' | 'uploading' | 'paused' | 'done' | 'failed' | 'cancelled';
 
+/** Events of an `Upload`: progress in bytes, state changes. */
 export interface UploadEvents {
   /** Bytes the server has stored so far (after each chunk), of `total`. */
   progress: { sent: number; total: number };
   state: UploadState;
 }
 
+/** An upload: the conversation it is for, the file, and how to send it (chunk size, resuming an earlier upload). */
 export interface UploadOptions {
   conversationId: ConversationId;
   file: Blob | Uint8Array;

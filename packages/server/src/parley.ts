@@ -55,7 +55,7 @@ import { activeTracer, startTracing, stopTracing } from './tracing/tracer.ts';
 import { traceDatabase } from './tracing/traced-database.ts';
 import { traceHttp } from './tracing/http-tracing.ts';
 import { BotService } from './bots/bot-service.ts';
-import { registerBotLoginRoute, registerBotRoutes } from './bots/routes.ts';
+import { registerBotLoginRoute, registerBotRoutes, registerOperatorBotRoutes } from './bots/routes.ts';
 import { filterBotConversations, guardBotScope } from './bots/scope.ts';
 import { WebhookService } from './webhooks/webhook-service.ts';
 import { limitWebhookAddress, registerWebhookPostRoute, registerWebhookRoutes } from './webhooks/routes.ts';
@@ -65,6 +65,10 @@ import { ConsumerHost } from './consumers/consumer-host.ts';
 import { buildConsumers } from './consumers/consumers.ts';
 import { Sanctions } from './moderation/sanctions.ts';
 import { Operators } from './moderation/operators.ts';
+import { EventEndpoints } from './integrations/endpoint-service.ts';
+import { DeliveryQueue } from './integrations/delivery-queue.ts';
+import { DeliveryWorker } from './integrations/delivery-worker.ts';
+import { registerEventEndpointRoutes } from './integrations/routes.ts';
 import { ModerationService } from './moderation/moderation-service.ts';
 import { UnwiredLogEntryModerator, type MessageModerator } from './moderation/message-moderator.ts';
 import type { Classifier } from './moderation/classifier.ts';
@@ -189,11 +193,14 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const conversations = new ConversationsService(db, notifier, presence);
   const bots = new BotService(db, { tokens, revoked, notifier, audit });
   const webhooks = new WebhookService(db, { conversations, messaging, limiter, limits: config.limits, audit });
+  // Outgoing event deliveries: every instance sends from the shared queue; the consumer below fills it.
+  const deliveries = new DeliveryWorker(new DeliveryQueue(db), log.child({ component: 'event-deliveries' }), config.integrations, config.instanceId);
+  const eventEndpoints = new EventEndpoints(db, { audit, allowPrivateUrls: config.integrations.allowPrivateUrls });
   const { events } = config;
   const kafka = events.kafkaBrokers.length > 0 ? { brokers: events.kafkaBrokers, clientId: events.kafkaClientId, topicPrefix: events.kafkaTopicPrefix } : null;
   const consumers = new ConsumerHost(
     db,
-    config.moderation.consumersInProcess ? buildConsumers(moderation, options.classifier) : [],
+    config.moderation.consumersInProcess ? buildConsumers(moderation, options.classifier, () => deliveries.kick()) : [],
     log.child({ component: 'consumers' }),
     { kafka, dedupeRetentionSeconds: config.moderation.dedupeRetention },
   );
@@ -268,13 +275,18 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     markAccess(scope, 'user');
     scope.addHook('onRequest', requireUser(tokens, limiter, config.limits, audit));
     scope.addHook('onRequest', operators.guard(audit));
+    // A bot whose username is in ADMIN_USERS is still a bot: its tokens reach no operator route.
+    scope.addHook('preHandler', guardBotScope);
     registerOperatorRoutes(scope, { moderation, sanctions, sql: db });
+    registerEventEndpointRoutes(scope, eventEndpoints);
+    registerOperatorBotRoutes(scope, bots);
   });
   if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);
   await http.ready();
   gateway.attach(http.server);
   relay.start();
   attachments.worker.start();
+  deliveries.start();
   await consumers.start();
 
   const metricsServer = config.metrics.port === null ? null : new MetricsServer(metrics, log);
@@ -311,6 +323,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       await relay.stop();
       await attachments.close();
       await consumers.stop();
+      await deliveries.stop();
       sanctions.close();
       await metricsServer?.close();
       await revoked.close();

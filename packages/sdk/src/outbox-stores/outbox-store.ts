@@ -24,7 +24,7 @@ export interface OutboxEntry {
 /**
  * Where the outbox keeps unacknowledged messages so that a crash or a reload
  * loses none. Implementations: {@link MemoryOutboxStore} (tests, or when
- * losing the outbox on reload is acceptable), {@link FileOutboxStore} (Node)
+ * losing the outbox on reload is acceptable), `FileOutboxStore` (Node, from `@parley/sdk/node`)
  * and {@link IndexedDbOutboxStore} (browsers). All three pass one contract
  * suite (`outbox-store-contract.ts`).
  *

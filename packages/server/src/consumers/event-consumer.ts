@@ -14,6 +14,8 @@ export interface EventConsumer {
   readonly name: string;
   readonly topics: readonly EventTopic[];
   handle(event: EventEnvelope, tx: Sql): Promise<void>;
+  /** Told after a transaction that handled new events has committed (e.g. to wake a worker for what `handle` queued). */
+  committed?(): void;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface EventConsumer {
  * and the consumer's effects commit together. True when it was new.
  */
 export async function deliver(db: Database, consumer: EventConsumer, event: EventEnvelope): Promise<boolean> {
-  return db.transaction(async (tx) => {
+  const fresh = await db.transaction(async (tx) => {
     const fresh = await tx.query(
       'INSERT INTO consumer_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1',
       [consumer.name, event.event_id],
@@ -30,6 +32,8 @@ export async function deliver(db: Database, consumer: EventConsumer, event: Even
     await consumer.handle(event, tx);
     return true;
   });
+  if (fresh) consumer.committed?.();
+  return fresh;
 }
 
 /**
@@ -40,7 +44,7 @@ export async function deliver(db: Database, consumer: EventConsumer, event: Even
  */
 export async function deliverBatch(db: Database, consumer: EventConsumer, events: readonly EventEnvelope[]): Promise<number> {
   if (events.length === 0) return 0;
-  return db.transaction(async (tx) => {
+  const handled = await db.transaction(async (tx) => {
     const fresh = await tx.query<{ event_id: string }>(
       `INSERT INTO consumer_events (consumer, event_id) SELECT $1, unnest($2::uuid[])
        ON CONFLICT DO NOTHING RETURNING event_id`,
@@ -50,6 +54,8 @@ export async function deliverBatch(db: Database, consumer: EventConsumer, events
     for (const event of events) if (ids.has(event.event_id)) await consumer.handle(event, tx);
     return ids.size;
   });
+  if (handled > 0) consumer.committed?.();
+  return handled;
 }
 
 /** Forgets handled event ids older than the dedupe window. */

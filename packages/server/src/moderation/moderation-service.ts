@@ -144,8 +144,14 @@ export class ModerationService {
   queue(query: ModerationQueueQuery): Promise<ModerationItemView[]> {
     const status = query.status ?? 'open';
     const where = status === 'open' ? "WHERE status = 'open'" : status === 'resolved' ? "WHERE status <> 'open'" : '';
+    // The operator sees the text the members no longer do (the row keeps it while hidden).
     return this.db.query<ModerationItemView>(
-      `SELECT ${ITEM_COLUMNS} FROM moderation_items ${where} ORDER BY created_at DESC, id LIMIT $1`,
+      `SELECT i.*, m.content->>'text' AS message_text, a.username AS author_username, r.username AS reporter_username
+         FROM (SELECT ${ITEM_COLUMNS} FROM moderation_items ${where} ORDER BY created_at DESC, id LIMIT $1) i
+         LEFT JOIN messages m ON m.id = i.message_id
+         JOIN users a ON a.id = i.author_id
+         LEFT JOIN users r ON r.id = i.reporter_id
+        ORDER BY i.created_at DESC, i.id`,
       [query.limit ?? 50],
     );
   }

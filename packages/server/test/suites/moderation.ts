@@ -144,7 +144,10 @@ export function moderationSuite(fixture: () => ModerationFixture, options: { tim
     expect([again.status, again.body.error.code]).toEqual([409, 'already_reported']);
     const outsider = await api(server.url, 'POST', `/api/v1/conversations/${group.id}/messages/${msg.body.seq}/report`, { token: carol.token, body: {} });
     expect([outsider.status, outsider.body.error.code]).toEqual([404, 'not_found']);
-    expect((await queue('open')).some((i) => i.id === report.body.id)).toBe(true);
+    // The operator's queue shows the message text, the author and who reported it.
+    expect((await queue('open')).find((i) => i.id === report.body.id)).toMatchObject({
+      message_text: 'an ordinary but annoying message', author_username: bob.username, reporter_username: alice.username, note: 'annoying',
+    });
     expect((await outboxEvents('moderation.message_reported')).some((e) => e.payload.item_id === report.body.id)).toBe(true);
 
     // Confirming a report hides the message; restoring shows it again.

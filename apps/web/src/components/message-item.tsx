@@ -7,6 +7,7 @@ import { formatDateTime, formatTime } from '../lib/format.ts';
 import type { Row } from '../lib/rows.ts';
 import { MessageText } from './message-text.tsx';
 import { AttachmentCard } from './attachment-card.tsx';
+import { ReportMessage } from './report-message.tsx';
 import { statusLabel, Ticks } from './ticks.tsx';
 
 type PendingRow = Extract<Row, { kind: 'pending' }>;
@@ -81,7 +82,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
           <span className="sr-only">{senderName}: </span>
         )}
         {content.type === 'text' && content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
-        {content.type === 'text' ? <MessageText text={content.text} /> : <p className="bubble__deleted">message deleted</p>}
+        {content.type === 'text' ? <MessageText text={content.text} /> : <p className="bubble__deleted">{content.type === 'hidden' ? 'removed by moderation' : 'message deleted'}</p>}
         <Meta at={entry.created_at} lastOfGroup={lastOfGroup} edited={!!entry.edited_at && content.type === 'text'}>
           {status &&
             (onInfo ? (
@@ -93,6 +94,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
             ))}
         </Meta>
       </div>
+      {!mine && content.type === 'text' && <ReportMessage entry={entry} />}
     </li>
   );
 });

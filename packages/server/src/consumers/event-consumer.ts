@@ -59,7 +59,10 @@ export async function deliverBatch(db: Database, consumer: EventConsumer, events
       [consumer.name, events.map((e) => e.event_id)],
     );
     const ids = new Set(fresh.map((r) => r.event_id));
-    for (const event of events) if (ids.has(event.event_id)) await consumer.handle(event, tx, afterCommit);
+    // By key, stably: each key's events keep their order, and the conversation rows a handler locks
+    // (moderation's hides) are taken in ascending id order, the message writer's, so the two never deadlock.
+    const byKey = [...events].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const event of byKey) if (ids.has(event.event_id)) await consumer.handle(event, tx, afterCommit);
     return ids.size;
   });
 }

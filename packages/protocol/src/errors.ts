@@ -63,6 +63,8 @@ export const ErrorCodes = {
   reaction_not_found: 404,
   /** The message was deleted: it can no longer be edited, reacted to or replied to. */
   message_deleted: 410,
+  /** The message is hidden by moderation: it cannot be edited or reacted to until an operator restores it. */
+  message_hidden: 409,
   /** A reaction must be exactly one emoji (Unicode RGI), at most 64 bytes. */
   invalid_emoji: 400,
   /** The message has MAX_REACTION_EMOJI distinct emoji, or the caller MAX_REACTIONS_PER_MEMBER reactions on it. */

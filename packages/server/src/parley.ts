@@ -70,7 +70,7 @@ import { DeliveryQueue } from './integrations/delivery-queue.ts';
 import { DeliveryWorker } from './integrations/delivery-worker.ts';
 import { registerEventEndpointRoutes } from './integrations/routes.ts';
 import { ModerationService } from './moderation/moderation-service.ts';
-import { UnwiredLogEntryModerator, type MessageModerator } from './moderation/message-moderator.ts';
+import { LogEntryModerator } from './moderation/message-moderator.ts';
 import type { Classifier } from './moderation/classifier.ts';
 import { registerOperatorRoutes, registerReportRoutes } from './moderation/routes.ts';
 
@@ -86,8 +86,6 @@ export interface ParleyOptions {
   /** Use this attachment blob store instead of the configured one (in-process instances may share one). Not closed by `close()`. */
   blobs?: BlobStore;
   log?: Logger;
-  /** Hides and restores messages for moderation (default: the interim one, until the log-entry moderator is wired). */
-  moderator?: MessageModerator;
   classifier?: Classifier;
 }
 
@@ -142,7 +140,6 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
 
   const sanctions = new Sanctions(db);
   await sanctions.start();
-  const moderation = new ModerationService(db, options.moderator ?? new UnwiredLogEntryModerator(log.child({ component: 'moderation' })), sanctions, audit);
 
   const revoked = new RevokedSessions(db, bus, log, config.jwt.accessTtl);
   await revoked.start();
@@ -177,6 +174,13 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     if (change !== 'deleted') return;
     attachments.service.removeForMessage(messageId).catch((err: unknown) => log.warn({ err, message_id: messageId }, 'could not remove a deleted message\'s attachments'));
   });
+  // Moderation hides and restores with change entries of the log; an operator's decision keeping a message removed removes its files.
+  const moderation = new ModerationService(
+    db,
+    new LogEntryModerator(changes, (messageId) => attachments.service.removeForMessage(messageId)),
+    sanctions,
+    audit,
+  );
   const calls = new CallService(db, callStore, notifier, log, {
     limiter,
     invitesLimit: config.limits.invites,

@@ -10,6 +10,7 @@ import { Dialog } from './dialog.tsx';
 import { EmojiPicker } from './emoji-picker.tsx';
 import { Icon, type IconName } from './icon.tsx';
 import { toggleReaction } from './reactions.tsx';
+import { ReportDialog } from './report-message.tsx';
 
 /** The message an action is offered on, and where. */
 export interface ActionTarget {
@@ -113,6 +114,23 @@ export const MESSAGE_ACTIONS: readonly MessageAction[] = [
         ));
       });
     },
+  },
+  {
+    id: 'report',
+    label: 'Report',
+    icon: 'shield',
+    available: ({ entry, me }) => isLiveText(entry) && entry.sender_id !== me,
+    run: ({ entry }, ui) =>
+      ui.open((close) => (
+        <ReportDialog
+          entry={entry}
+          onClose={close}
+          onReported={() => {
+            close();
+            ui.context.notify('Reported to the server operators.');
+          }}
+        />
+      )),
   },
   {
     id: 'delete',

@@ -106,7 +106,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         {entry.reply_to && content.type === 'text' && <ReplyQuote quote={entry.reply_to} />}
         {content.type === 'text' && content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
         {content.type !== 'text' ? (
-          <p className="bubble__deleted">message deleted</p>
+          <p className="bubble__deleted">{content.type === 'hidden' ? 'removed by moderation' : 'message deleted'}</p>
         ) : editing ? (
           <MessageEditor entry={entry} onDone={endEdit} />
         ) : (

@@ -106,12 +106,16 @@ export class AttachmentsRepo {
     return row ?? null;
   }
 
-  /** The attachment when `userId` is a member of its conversation; null otherwise (the same as a missing one). */
+  /**
+   * The attachment when `userId` is a member of its conversation and its
+   * message is not hidden by moderation; null otherwise (the same as a missing one).
+   */
   async getForMember(id: AttachmentId, userId: UserId): Promise<AttachmentRow | null> {
     const [row] = await this.db.query<AttachmentRow>(
       `SELECT a.* FROM attachments a
          JOIN conversation_members cm ON cm.conversation_id = a.conversation_id AND cm.user_id = $2
-        WHERE a.id = $1`,
+        WHERE a.id = $1
+          AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = a.message_id AND m.hidden_at IS NOT NULL)`,
       [id, userId],
     );
     return row ?? null;

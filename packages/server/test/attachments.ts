@@ -315,6 +315,34 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
     });
   });
 
+  describe('the quota under concurrent uploads', () => {
+    let tight: TestServer;
+    beforeAll(async () => {
+      tight = await startServer(database.db, { env: { ...env(), ATTACHMENT_QUOTA_BYTES: '2500', RATE_LIMIT_UPLOADS: '100:100' } });
+    });
+    afterAll(() => tight?.close());
+
+    it('accepts exactly the uploads that fit when several start at once, and stores nothing for the others', async () => {
+      const dave = await register(tight.url);
+      const room = (await createConversation(tight.url, dave, [alice])).id;
+      const before = new Set(readdirSync(blobDir, { recursive: true }).map(String));
+      // Eight creations of 1000 bytes each (with their bytes) against a 2500-byte quota, all in flight together.
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => createUpload(tight.url, dave.token, { conversation_id: room, filename: `f${i}` }, 1000, randomBytes(1000))),
+      );
+      const accepted = answers.filter((a) => a.status === 201);
+      expect(accepted).toHaveLength(2);
+      for (const refused of answers.filter((a) => a.status !== 201)) {
+        expect(refused).toMatchObject({ status: 413, body: { error: { code: 'quota_exceeded' } }, id: null });
+      }
+      const rows = await database.db.query<{ id: string }>('SELECT id FROM attachments WHERE uploader_id = $1', [dave.id]);
+      expect(rows.map((r) => r.id).sort()).toEqual(accepted.map((a) => a.id).sort());
+      // Whatever appeared in the blob store since belongs to an accepted upload (processing may have moved it on already).
+      const added = readdirSync(blobDir, { recursive: true }).map(String).filter((p) => !before.has(p) && !/^(uploads|files|thumbnails)$/.test(p));
+      expect(added.filter((p) => !accepted.some((a) => p.includes(a.id!)))).toEqual([]);
+    });
+  });
+
   describe('collection of uploads no message referenced', () => {
     let collecting: TestServer;
     beforeAll(async () => {

@@ -315,6 +315,62 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
     });
   });
 
+  describe('CORS for tus clients on other origins', () => {
+    const allowed = 'https://chat.example.org';
+    const other = 'https://evil.example.net';
+    let open: TestServer;
+    beforeAll(async () => {
+      open = await startServer(database.db, { env: { ...env(), PUBLIC_ORIGINS: `${allowed},https://second.example.org` } });
+    });
+    afterAll(() => open?.close());
+
+    const preflight = (path: string, origin: string, method: string) =>
+      fetch(`${open.url}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization,tus-resumable,upload-length,upload-metadata,upload-offset,content-type' },
+      });
+    const list = (value: string | null) => (value ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+
+    it('answers an allowed origin’s preflights and exposes the tus headers on its answers', async () => {
+      for (const [path, method] of [['/api/v1/uploads', 'POST'], [`/api/v1/uploads/${crypto.randomUUID()}`, 'PATCH'], [`/api/v1/uploads/${crypto.randomUUID()}`, 'HEAD']] as const) {
+        const res = await preflight(path, allowed, method);
+        expect([path, method, res.status]).toEqual([path, method, 204]);
+        expect(res.headers.get('access-control-allow-origin')).toBe(allowed);
+        expect(list(res.headers.get('access-control-allow-methods'))).toContain(method.toLowerCase());
+        expect(list(res.headers.get('access-control-allow-headers'))).toEqual(expect.arrayContaining(['authorization', 'tus-resumable', 'upload-length', 'upload-metadata', 'upload-offset', 'content-type']));
+      }
+      const dave = await register(open.url);
+      const room = (await createConversation(open.url, dave, [alice])).id;
+      const created = await fetch(`${open.url}/api/v1/uploads`, {
+        method: 'POST',
+        headers: { origin: allowed, 'tus-resumable': '1.0.0', authorization: `Bearer ${dave.token}`, 'upload-length': '10', 'upload-metadata': `conversation_id ${Buffer.from(room).toString('base64')},filename ${Buffer.from('a').toString('base64')}` },
+      });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('access-control-allow-origin')).toBe(allowed);
+      expect(list(created.headers.get('access-control-expose-headers'))).toEqual(expect.arrayContaining(['location', 'upload-offset', 'upload-length', 'tus-resumable']));
+      const head = await fetch(new URL(created.headers.get('location')!, open.url), { method: 'HEAD', headers: { origin: allowed, 'tus-resumable': '1.0.0', authorization: `Bearer ${dave.token}` } });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('access-control-allow-origin')).toBe(allowed);
+      expect(list(head.headers.get('access-control-expose-headers'))).toContain('upload-offset');
+    });
+
+    it('grants nothing to an origin not in PUBLIC_ORIGINS', async () => {
+      for (const [path, method] of [['/api/v1/uploads', 'POST'], [`/api/v1/uploads/${crypto.randomUUID()}`, 'PATCH']] as const) {
+        const res = await preflight(path, other, method);
+        expect(res.headers.get('access-control-allow-origin')).toBeNull();
+        expect(res.headers.get('access-control-allow-methods')).toBeNull();
+      }
+      const dave = await register(open.url);
+      const room = (await createConversation(open.url, dave, [alice])).id;
+      const created = await fetch(`${open.url}/api/v1/uploads`, {
+        method: 'POST',
+        headers: { origin: other, 'tus-resumable': '1.0.0', authorization: `Bearer ${dave.token}`, 'upload-length': '10', 'upload-metadata': `conversation_id ${Buffer.from(room).toString('base64')}` },
+      });
+      // The request itself is not refused (CORS is the browser's rule), but the browser gets no grant to read the answer.
+      expect(created.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
   describe('the quota under concurrent uploads', () => {
     let tight: TestServer;
     beforeAll(async () => {

@@ -28,7 +28,7 @@ export interface Attachments {
 
 /** The attachments capability wired from configuration: blob store, scanner, pipeline, routes. */
 export function createAttachments(deps: {
-  config: Pick<Config, 'attachments' | 'instanceId' | 'limits'>;
+  config: Pick<Config, 'attachments' | 'instanceId' | 'limits' | 'publicOrigins'>;
   db: Database;
   notifier: Notifier;
   audit: Audit;
@@ -71,7 +71,7 @@ export function createAttachments(deps: {
           repo,
           limiter: deps.limiter,
           audit: deps.audit,
-          policy: { maxBytes: config.maxBytes, quotaBytes: config.quotaBytes, scan: config.scan, limit: deps.config.limits.uploads },
+          policy: { maxBytes: config.maxBytes, quotaBytes: config.quotaBytes, scan: config.scan, limit: deps.config.limits.uploads, origins: deps.config.publicOrigins },
         });
       });
       registerAttachmentRoutes(scope, service, { inlineTypes: new Set(config.inlineTypes) });

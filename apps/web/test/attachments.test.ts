@@ -86,6 +86,26 @@ function suite(): void {
     await card(bob.page, 'dropped.png').locator('img').waitFor({ timeout: 30_000 });
   });
 
+  it('attaches an image pasted from the clipboard; the other side sees its preview', async () => {
+    const bytes = [...(await png(300, 200, '#26a'))];
+    // What Chromium hands a page when an image is pasted: a paste event whose DataTransfer holds a File.
+    const handled = await alice.page.getByRole('textbox', { name: 'Message' }).evaluate((field, data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'image.png', { type: 'image/png' }));
+      const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
+      field.dispatchEvent(event);
+      return event.defaultPrevented;
+    }, bytes);
+    // The composer took the file (and kept the browser from pasting anything into the text).
+    expect(handled).toBe(true);
+    await alice.page.locator('.upload-row[data-state=done]', { hasText: 'image.png' }).waitFor({ timeout: 20_000 });
+    await send(alice.page, 'pasted');
+    const preview = card(bob.page, 'image.png').locator('img');
+    await preview.waitFor({ timeout: 30_000 });
+    await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(300);
+    expect(await card(bob.page, 'image.png').getAttribute('data-status')).toBe('clean');
+  });
+
   it('shows a blocked file as blocked on both sides', async () => {
     await alice.page.locator('[data-testid=attach-input]').setInputFiles({ name: 'invoice.txt', mimeType: 'text/plain', buffer: EICAR });
     await alice.page.locator('.upload-row[data-state=done]', { hasText: 'invoice.txt' }).waitFor({ timeout: 20_000 });

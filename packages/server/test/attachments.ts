@@ -67,6 +67,12 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
       return readdirSync(dir, { recursive: true }).map(String).filter((p) => p.startsWith(id)).map((p) => `${folder}/${p}`);
     });
   const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
+  /** One sample of a server's metrics, 0 when absent. */
+  const metric = async (s: TestServer, name: string, labels = '') => {
+    const text = await s.parley.metrics.registry.metrics();
+    const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
 
   it('cleans a PNG with GPS EXIF: served without the metadata, dimensions recorded, thumbnail present', async () => {
     const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#3a7' } })
@@ -280,6 +286,32 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
     expect((await view(bob, kept)).body.status).toBe('clean');
   });
 
+  it('counts uploads accepted and refused by code, bytes received, outcomes, and the time from last byte to final state', async () => {
+    const before = {
+      accepted: await metric(server, 'parley_uploads_total', 'result="accepted"'),
+      notFound: await metric(server, 'parley_uploads_total', 'result="conversation_not_found"'),
+      bytes: await metric(server, 'parley_upload_bytes_total'),
+      clean: await metric(server, 'parley_attachments_processed_total', 'status="clean"'),
+      blocked: await metric(server, 'parley_attachments_processed_total', 'status="blocked"'),
+      timed: await metric(server, 'parley_attachment_processing_seconds_count'),
+    };
+    const good = await uploadFile(server.url, alice.token, conversationId, 'notes.bin', randomBytes(3000));
+    const bad = await uploadFile(server.url, alice.token, conversationId, 'eicar.txt', EICAR);
+    expect((await createUpload(server.url, mallory.token, { conversation_id: conversationId, filename: 'x' }, 10)).status).toBe(404);
+    expect(await settled(alice, good)).toMatchObject({ status: 'clean' });
+    expect(await settled(alice, bad)).toMatchObject({ status: 'blocked' });
+    await eventually(async () => {
+      expect(await metric(server, 'parley_attachments_processed_total', 'status="clean"')).toBe(before.clean + 1);
+      expect(await metric(server, 'parley_attachments_processed_total', 'status="blocked"')).toBe(before.blocked + 1);
+    });
+    expect(await metric(server, 'parley_uploads_total', 'result="accepted"')).toBe(before.accepted + 2);
+    expect(await metric(server, 'parley_uploads_total', 'result="conversation_not_found"')).toBe(before.notFound + 1);
+    expect(await metric(server, 'parley_upload_bytes_total')).toBe(before.bytes + 3000 + EICAR.length);
+    expect(await metric(server, 'parley_attachment_processing_seconds_count')).toBe(before.timed + 2);
+    expect(await metric(server, 'parley_attachments_processed_total', 'status="failed"')).toBeGreaterThanOrEqual(0);
+    expect(await server.parley.metrics.registry.metrics()).toContain('parley_attachments_oldest_pending_seconds ');
+  });
+
   describe('limits, refused before any byte is stored', () => {
     let limited: TestServer;
     let carol: TestUser;
@@ -445,8 +477,13 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
       );
       expect((await view(alice, id)).body.status).toBe('pending');
       expect((await download(alice, id)).status).toBe(409);
+      // What the "files stuck pending" alert reads.
+      expect(await metric(server, 'parley_attachments_pending')).toBeGreaterThanOrEqual(1);
+      expect(await metric(server, 'parley_attachments_oldest_pending_seconds')).toBeGreaterThan(0);
       await clamd.start();
       expect(await settled(alice, id, 30_000)).toMatchObject({ status: 'clean', scan: 'clamav' });
+      await eventually(async () => expect(await metric(server, 'parley_attachments_pending')).toBe(0));
+      expect(await metric(server, 'parley_attachments_oldest_pending_seconds')).toBe(0);
     } finally {
       await clamd.start().catch(() => {});
     }

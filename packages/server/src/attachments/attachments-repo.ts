@@ -24,6 +24,10 @@ export interface AttachmentRow {
   attempts: number;
   lease_holder: string | null;
   created_at: Date;
+  /** When the last byte was stored (the upload became `pending`). */
+  completed_at: Date | null;
+  /** When processing ended (`clean`, `blocked` or `failed`). */
+  processed_at: Date | null;
 }
 
 export function toAttachmentView(row: AttachmentRow): AttachmentView {
@@ -288,6 +292,15 @@ export class AttachmentsRepo {
         ORDER BY created_at LIMIT $2`,
       [ttlSeconds, limit],
     );
+  }
+
+  /** Files waiting for processing (all instances), and how long the oldest has waited since its last byte, seconds. */
+  async backlog(): Promise<{ pending: number; oldestSeconds: number }> {
+    const [row] = await this.db.query<{ pending: string; oldest: string }>(
+      `SELECT count(*)::text AS pending, COALESCE(extract(epoch FROM now() - min(completed_at)), 0)::text AS oldest
+         FROM attachments WHERE status = 'pending'`,
+    );
+    return { pending: Number(row!.pending), oldestSeconds: Math.max(0, Number(row!.oldest)) };
   }
 
   async remove(id: AttachmentId): Promise<void> {

@@ -50,7 +50,15 @@ export interface UploadPolicy {
  */
 export function registerUploadRoutes(
   app: FastifyInstance,
-  deps: { datastore: TusBlobDataStore; repo: AttachmentsRepo; limiter: RateLimiter; audit: Audit; policy: UploadPolicy },
+  deps: {
+    datastore: TusBlobDataStore;
+    repo: AttachmentsRepo;
+    limiter: RateLimiter;
+    audit: Audit;
+    policy: UploadPolicy;
+    /** Told each creation's outcome: `accepted` or the error code it was refused with. */
+    onCreation?: (result: string) => void;
+  },
 ): void {
   const { repo, policy } = deps;
   const tus = new TusServer({
@@ -107,7 +115,14 @@ export function registerUploadRoutes(
       },
     },
     async (req, reply) => {
-      const id = await checkCreation(req, deps);
+      let id: string;
+      try {
+        id = await checkCreation(req, deps);
+      } catch (err) {
+        deps.onCreation?.(err instanceof AppError ? err.code : 'internal');
+        throw err;
+      }
+      deps.onCreation?.('accepted');
       // tus reads headers from rawHeaders: drop any the client sent under this name, then add ours.
       const raw = req.raw.rawHeaders;
       for (let i = raw.length - 2; i >= 0; i -= 2) if (raw[i]!.toLowerCase() === UPLOAD_ID_HEADER) raw.splice(i, 2);

@@ -115,7 +115,14 @@ export class Metrics {
     const attachmentsBacklog = sources.attachmentsBacklog;
     if (attachmentsBacklog) {
       // As with the outbox: with the database unreachable they keep their last value.
-      const read = () => attachmentsBacklog().catch(() => null);
+      // One query serves both gauges of a scrape (they are collected together).
+      let reading: Promise<{ pending: number; oldestSeconds: number } | null> | null = null;
+      const read = () =>
+        (reading ??= attachmentsBacklog()
+          .catch(() => null)
+          .finally(() => {
+            reading = null;
+          }));
       new Gauge({
         name: 'parley_attachments_pending',
         help: 'Files uploaded and waiting for processing (type check, scan), all instances. Grows while clamd is down: files wait, never served unscanned.',

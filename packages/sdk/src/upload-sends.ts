@@ -106,8 +106,14 @@ export class UploadSends {
       (err: unknown) => {
         if (this.running.get(key) === upload) this.running.delete(key);
         if (upload.state === 'cancelled') return;
+        const error = asParleyError(err);
+        // The server no longer has the upload (collected, or cancelled elsewhere): a retry starts a new one.
+        if (error.code === 'not_found' && record.url) {
+          record.url = null;
+          writes = writes.then(save);
+        }
         // The bytes stay stored: a retry of the entry starts the upload again from them.
-        this.deps.outbox.uploadFailed(clientMsgId, asParleyError(err));
+        this.deps.outbox.uploadFailed(clientMsgId, error);
       },
     );
   }

@@ -154,6 +154,46 @@ describe('uploads against the real server', () => {
     expect(texts).toEqual(['meanwhile', 'with a file']);
   });
 
+  it('fails a waiting message whose upload the server forgot, and a retry uploads the kept bytes again', async () => {
+    const { alice, bob, chat } = await pair();
+    await bob.connect();
+    const received: Array<{ text: string; ids: string[] }> = [];
+    bob.on('message', ({ entry }) => {
+      if (entry.message.type === 'text') received.push({ text: entry.message.text, ids: (entry.message.attachments ?? []).map((a) => a.id) });
+    });
+    const outbox = new MemoryOutboxStore();
+    const uploads = new MemoryUploadStore();
+    const first = new ParleyClient({ url: server.url, WebSocket, outbox, uploads });
+    clients.push(first);
+    await first.login({ username: alice.user!.username, password: 'correct horse battery' });
+    await first.connect();
+    const bytes = new Uint8Array(randomBytes(2 * MiB));
+    const upload = first.upload(chat, bytes, { name: 'gone.bin', chunkSize: MiB });
+    upload.on('progress', ({ sent }) => {
+      if (sent >= MiB) upload.pause();
+    });
+    void upload.start();
+    const pending = first.send(chat, 'lost upload', { uploads: [upload] });
+    await eventually(() => expect(upload.state).toBe('paused'));
+    await eventually(async () => expect((await uploads.load())[0]?.url).toBe(upload.url));
+    await first.close();
+    // The server forgets the unfinished upload (as its collection after the TTL would).
+    const token = await alice.api.auth!.accessToken();
+    expect((await fetch(upload.url!, { method: 'DELETE', headers: { 'tus-resumable': '1.0.0', authorization: `Bearer ${token}` } })).status).toBe(204);
+
+    const second = new ParleyClient({ url: server.url, WebSocket, outbox, uploads });
+    clients.push(second);
+    await second.login({ username: alice.user!.username, password: 'correct horse battery' });
+    await second.connect();
+    await eventually(() => expect(second.pending()).toMatchObject([{ client_msg_id: pending.client_msg_id, status: 'failed', error: { code: 'not_found' } }]));
+    expect(second.retrySend(pending.client_msg_id)).toBe(true);
+    await eventually(() => expect(received.map((r) => r.text)).toEqual(['lost upload']), { timeoutMs: 20_000 });
+    const [id] = received[0]!.ids;
+    expect(id).not.toBe(upload.id);
+    await eventually(async () => expect(await bob.api.getAttachment(id!)).toMatchObject({ status: 'clean', size: bytes.length, name: 'gone.bin' }));
+    expect(await uploads.load()).toEqual([]);
+  });
+
   it('fails with the server’s code when the file is too large (nothing stored)', async () => {
     const { alice, chat } = await pair();
     const upload = alice.upload(chat, new Uint8Array(9 * MiB));

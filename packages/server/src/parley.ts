@@ -159,7 +159,24 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     revoked,
     isBanned: (userId) => sanctions.isBanned(userId),
   });
-  const attachments = createAttachments({ config, db, notifier, audit, limiter, log, store: options.blobs });
+  // Observed into `metrics`, which is set below before any request or job runs.
+  const attachments = createAttachments({
+    config,
+    db,
+    notifier,
+    audit,
+    limiter,
+    log,
+    store: options.blobs,
+    observer: {
+      creation: (result) => metrics.uploads.inc({ result }),
+      received: (bytes) => metrics.uploadBytes.inc(bytes),
+      processed: (status, seconds) => {
+        metrics.attachmentsProcessed.inc({ status });
+        if (seconds !== null) metrics.attachmentProcessingSeconds.observe(Math.max(0, seconds));
+      },
+    },
+  });
   // Counted where messages are stored, so REST and WebSocket sends alike (called only once `metrics` below is set).
   const messaging = new MessagingService(
     db,
@@ -225,6 +242,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     bus: bus instanceof RedisBus ? bus.stats : undefined,
     outbox: sink ? { relay: relay.stats, backlog: () => outboxBacklog(db) } : undefined,
     redisMemory: redisMemory ? () => redisMemory.latest : undefined,
+    attachmentsBacklog: () => attachments.service.repo.backlog(),
   });
   // Every rate-limit trip is audited, so the audit trail is where they are counted.
   audit.onEvent((event, fields) => {

@@ -59,7 +59,8 @@ export function Composer({
   const addFiles = (files: FileList | File[]): void => {
     for (const file of Array.from(files)) {
       const key = crypto.randomUUID();
-      const upload = client.upload(conversationId, file, { name: file.name || 'pasted file' });
+      // 1 MiB requests: on a slow link the bar moves at least every MiB.
+      const upload = client.upload(conversationId, file, { name: file.name || 'pasted file', chunkSize: 1024 * 1024 });
       upload.on('progress', ({ sent }) => update(key, { sent }));
       upload.on('state', (state) => update(key, { state }));
       upload.start().then(
@@ -73,8 +74,8 @@ export function Composer({
     void item.upload.cancel();
     setUploads((list) => list.filter((u) => u.key !== item.key));
   };
-  const uploading = uploads.some((u) => u.state !== 'done' && u.state !== 'failed');
-  const ready = uploads.filter((u) => u.state === 'done' && u.id);
+  /** What goes with the next message: every file not failed, finished or still uploading. */
+  const attached = uploads.filter((u) => u.state !== 'failed' && u.state !== 'cancelled');
 
   const stopTyping = (): void => {
     clearTimeout(idle.current);
@@ -116,13 +117,17 @@ export function Composer({
     idle.current = setTimeout(() => client.setTyping(conversationId, false), TYPING_IDLE_MS);
   };
 
+  /**
+   * Sends at once, even while files upload: the message waits in the outbox
+   * for its files (kept with it in IndexedDB, so a reload resumes them) and
+   * goes when the last one is in.
+   */
   const send = (): void => {
-    if (uploading) return;
     // A message needs text: files alone go with their names.
-    const body = text.trim() || ready.map((u) => u.name).join(', ');
+    const body = text.trim() || attached.map((u) => u.name).join(', ');
     if (!body) return;
     try {
-      client.send(conversationId, body, { attachments: ready.map((u) => u.id!), ...(reply ? { replyTo: reply.seq } : {}) });
+      client.send(conversationId, body, { uploads: attached.map((u) => u.upload), ...(reply ? { replyTo: reply.seq } : {}) });
     } catch (err) {
       setError(describeError(err));
       return;
@@ -240,7 +245,7 @@ export function Composer({
           onBlur={stopTyping}
           onPaste={onPaste}
         />
-        <button type="submit" className="composer__send" aria-label="Send" disabled={uploading || (text.trim() === '' && ready.length === 0)}>
+        <button type="submit" className="composer__send" aria-label="Send" disabled={text.trim() === '' && attached.length === 0}>
           <Icon name="send" />
         </button>
       </div>

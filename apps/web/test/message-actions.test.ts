@@ -67,8 +67,8 @@ function suite(): void {
     await until(async () => (await first.getAttribute('class'))?.includes('message--found') ?? false, true);
 
     const sheet = await openSheet(page, first);
-    // Not Ann's message, and a direct chat has no admins: no Edit, no Delete.
-    expect(await sheetActions(sheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link']);
+    // Not Ann's message, and a direct chat has no admins: no Edit, no Delete; she may report it.
+    expect(await sheetActions(sheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link', 'Report']);
     await sheet.getByRole('button', { name: 'Copy link' }).click();
     await until(async () => (await page.getByTestId('action-notice').textContent())?.trim(), 'Link copied.');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${fixture.url}/c/${conversationId}?m=1`);
@@ -166,7 +166,7 @@ function suite(): void {
 
     // Ben is not the author: no Edit, no Delete on Ann's message.
     const benSheet = await openSheet(benBrowser.page, seen);
-    expect(await sheetActions(benSheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link']);
+    expect(await sheetActions(benSheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link', 'Report']);
     await benBrowser.page.keyboard.press('Escape');
     await benSheet.waitFor({ state: 'detached' });
   });
@@ -257,7 +257,7 @@ function suite(): void {
     await openConversation(annBrowser.page, 'Release crew');
 
     const benSheet = await openSheet(benBrowser.page, messageWith(benBrowser.page, 'ann in the group'));
-    expect(await sheetActions(benSheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link', 'Delete']);
+    expect(await sheetActions(benSheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link', 'Report', 'Delete']);
     await benSheet.getByRole('button', { name: 'Delete' }).click();
     const confirm = benBrowser.page.getByRole('dialog', { name: 'Delete message?' });
     expect(await confirm.textContent()).toContain("Ann Asker's message");
@@ -265,7 +265,7 @@ function suite(): void {
     await until(() => annBrowser.page.locator('.messages__list li.message .bubble__deleted').count(), 1);
 
     const annSheet = await openSheet(annBrowser.page, messageWith(annBrowser.page, 'ben in the group'));
-    expect(await sheetActions(annSheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link']);
+    expect(await sheetActions(annSheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link', 'Report']);
     await annBrowser.page.keyboard.press('Escape');
   });
 

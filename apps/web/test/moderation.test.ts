@@ -24,6 +24,7 @@ function suite(): void {
     [ann, ben] = await Promise.all([seedUser(fixture.url, 'Ann Member'), seedUser(fixture.url, 'Ben Writer')]);
     conversationId = (await seedConversation(fixture.url, ben, [ann])).id;
     await seedMessage(fixture.url, ben, conversationId, 'hello Ann');
+    await seedMessage(fixture.url, ann, conversationId, 'hi Ben');
     await seedMessage(fixture.url, ben, conversationId, RUDE);
     annP = await newPerson(fixture, { label: 'ann' });
     oliveP = await newPerson(fixture, { label: 'olive' });
@@ -46,6 +47,7 @@ function suite(): void {
     expect(await annP.page.getByRole('button', { name: 'Admin' }).count()).toBe(0);
     // Nobody reports their own messages: the button is on other people's only.
     const mine = annP.page.locator('.messages__list li.message--mine').last();
+    await mine.hover();
     await mine.getByRole('button', { name: 'More actions' }).click();
     const sheet = annP.page.getByRole('dialog', { name: 'Message actions' });
     await sheet.getByRole('button', { name: 'Copy link' }).waitFor();
@@ -57,6 +59,7 @@ function suite(): void {
   it('a member reports a message with a reason; the operator sees it in the queue and confirms; the other member sees it removed live', async () => {
     const { page } = annP;
     const rude = messageWith(page, RUDE);
+    await rude.hover();
     await rude.getByRole('button', { name: 'More actions' }).click();
     await page.getByRole('dialog', { name: 'Message actions' }).getByRole('button', { name: 'Report' }).click();
     const dialog = page.getByRole('dialog', { name: 'Report message' });

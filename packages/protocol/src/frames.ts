@@ -4,6 +4,7 @@ import type { ErrorCode } from './errors.ts';
 import { CallFrames, type CallClientFrame, type CallPushFrame } from './calls.ts';
 import type { AttachmentPushFrame } from './attachments.ts';
 import { MessageChangeFrames, type MessageChangeFrame } from './message-changes.ts';
+import { ThreadPinFrames, type ThreadPinFrame, type ThreadReadPushFrame } from './threads-pins.ts';
 import {
   MessageContent,
   SeqSchema,
@@ -96,6 +97,7 @@ export const PingFrame = Type.Object(
 export const ClientFrames = {
   ...CallFrames,
   ...MessageChangeFrames,
+  ...ThreadPinFrames,
   send_message: SendMessageFrame,
   sync: SyncFrame,
   delivered: ReceiptFrame,
@@ -119,6 +121,7 @@ export type PresenceUnsubscribeFrame = Static<typeof PresenceUnsubscribeFrame>;
 export type ClientFrame =
   | CallClientFrame
   | MessageChangeFrame
+  | ThreadPinFrame
   | SendMessageFrame
   | SyncFrame
   | ReceiptFrame
@@ -255,4 +258,5 @@ export type ServerFrame =
   | SyncedFrame
   | PresenceSubscribedFrame
   | AuthenticatedFrame
+  | ThreadReadPushFrame
   | PongFrame;

@@ -2,6 +2,7 @@ import { Type, type Static, type TObject, type TProperties } from 'typebox';
 import { SeqSchema, Uuid } from './common.ts';
 import { CallFrames } from './calls.ts';
 import { AttachmentPushFrameSchema } from './attachments.ts';
+import { ThreadReadPushFrameSchema } from './threads-pins.ts';
 import { ConversationViewSchema, ErrorCodeSchema, messageViewProperties } from './views.ts';
 import type {
   AckFrame,
@@ -147,6 +148,7 @@ export const ServerFrames = {
   authenticated: AuthenticatedFrameSchema,
   pong: PongFrameSchema,
   attachment: AttachmentPushFrameSchema,
+  thread_read: ThreadReadPushFrameSchema,
 } as const;
 
 export type ServerFrameType = ServerFrame['type'];

@@ -1,4 +1,4 @@
-import type { ChangeContent, MessageView, ReactionView, UserId } from '@parley/protocol';
+import type { ChangeContent, Mentions, MessageView, ReactionView, UserId } from '@parley/protocol';
 
 /**
  * How a `change` entry of the log (an edit, a delete, a reaction) turns a
@@ -12,19 +12,31 @@ export function applyChange(target: MessageView, change: MessageView): MessageVi
   const content = change.message as ChangeContent;
   if (change.seq <= (target.last_change_seq ?? 0)) return target;
   const next: MessageView = { ...target, last_change_seq: change.seq };
-  return applyContent(next, content, change.sender_id, change.created_at);
+  // An edit's entry carries who the new text mentions (absent: nobody).
+  return applyContent(next, content.change === 'edited' ? { ...content, mentions: change.mentions ?? null } : content, change.sender_id, change.created_at);
 }
 
 /** Applies what a change says, without the seq bookkeeping (also used for optimistic updates). */
-export function applyContent(target: MessageView, content: Pick<ChangeContent, 'change' | 'text' | 'emoji'>, actor: UserId, at: string): MessageView {
+export function applyContent(
+  target: MessageView,
+  content: Pick<ChangeContent, 'change' | 'text' | 'emoji'> & { mentions?: Mentions | null },
+  actor: UserId,
+  at: string,
+): MessageView {
   const message = target.message;
   if (message.type === 'deleted' && content.change !== 'deleted') return target;
   switch (content.change) {
     case 'edited':
       if (message.type !== 'text' || content.text === undefined) return { ...target, edited_at: at };
-      return { ...target, message: { ...message, text: content.text }, edited_at: at };
+      // `mentions` undefined: not known yet (an optimistic edit); null: the new text mentions nobody.
+      if (content.mentions === undefined) return { ...target, message: { ...message, text: content.text }, edited_at: at };
+      {
+        const { mentions: _old, ...rest } = target;
+        return { ...rest, message: { ...message, text: content.text }, edited_at: at, ...(content.mentions ? { mentions: content.mentions } : {}) };
+      }
     case 'deleted': {
-      const { reactions: _gone, ...rest } = target;
+      // A deleted message loses its content, reactions, mentions and pin (the server does the same).
+      const { reactions: _gone, mentions: _m, pinned_at: _p, pinned_by: _b, ...rest } = target;
       const clientMsgId = 'client_msg_id' in message ? message.client_msg_id : undefined;
       return { ...rest, message: clientMsgId ? { type: 'deleted', client_msg_id: clientMsgId } : { type: 'deleted' }, deleted_at: at };
     }
@@ -32,6 +44,12 @@ export function applyContent(target: MessageView, content: Pick<ChangeContent, '
       return { ...target, reactions: withReaction(target.reactions ?? [], content.emoji!, actor, true) };
     case 'reaction_removed':
       return { ...target, reactions: withReaction(target.reactions ?? [], content.emoji!, actor, false) };
+    case 'pinned':
+      return { ...target, pinned_at: at, pinned_by: actor };
+    case 'unpinned': {
+      const { pinned_at: _at, pinned_by: _by, ...rest } = target;
+      return rest;
+    }
   }
 }
 

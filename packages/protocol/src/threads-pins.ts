@@ -65,6 +65,8 @@ export interface ThreadReadPushFrame {
   read_seq: Seq;
   /** Replies from others above `read_seq`. */
   unread_count: number;
+  /** The thread's newest reply when counted: replies above it are not in `unread_count`. */
+  last_reply_seq: Seq;
 }
 
 export const ThreadReadPushFrameSchema = Type.Object({
@@ -74,6 +76,7 @@ export const ThreadReadPushFrameSchema = Type.Object({
   root_seq: SeqSchema,
   read_seq: SeqSchema,
   unread_count: Type.Integer({ minimum: 0 }),
+  last_reply_seq: SeqSchema,
 });
 
 /** `GET /conversations/:id/threads/:seq`: the oldest `limit` replies above `after_seq`. */
@@ -106,6 +109,7 @@ export const ThreadReadResponseSchema = Type.Object({
   root_seq: SeqSchema,
   read_seq: SeqSchema,
   unread_count: Type.Integer({ minimum: 0 }),
+  last_reply_seq: SeqSchema,
 });
 
 /** `GET /conversations/:id/pins`: pinned messages, most recently pinned first, and the log position they reflect. */

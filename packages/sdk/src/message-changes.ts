@@ -12,8 +12,8 @@ export function applyChange(target: MessageView, change: MessageView): MessageVi
   const content = change.message as ChangeContent;
   if (change.seq <= (target.last_change_seq ?? 0)) return target;
   const next: MessageView = { ...target, last_change_seq: change.seq };
-  // An edit's entry carries who the new text mentions (absent: nobody).
-  return applyContent(next, content.change === 'edited' ? { ...content, mentions: change.mentions ?? null } : content, change.sender_id, change.created_at);
+  // The server's edit entry says who the new text mentions (an entry this client built from its ack does not: kept as is).
+  return applyContent(next, content.change === 'edited' ? { ...content, mentions: change.mentions } : content, change.sender_id, change.created_at);
 }
 
 /** Applies what a change says, without the seq bookkeeping (also used for optimistic updates). */
@@ -28,11 +28,12 @@ export function applyContent(
   switch (content.change) {
     case 'edited':
       if (message.type !== 'text' || content.text === undefined) return { ...target, edited_at: at };
-      // `mentions` undefined: not known yet (an optimistic edit); null: the new text mentions nobody.
+      // `mentions` undefined: not known (an optimistic edit, an entry built from an ack): the old ones stay.
       if (content.mentions === undefined) return { ...target, message: { ...message, text: content.text }, edited_at: at };
       {
         const { mentions: _old, ...rest } = target;
-        return { ...rest, message: { ...message, text: content.text }, edited_at: at, ...(content.mentions ? { mentions: content.mentions } : {}) };
+        const some = content.mentions && (content.mentions.user_ids.length > 0 || content.mentions.everyone);
+        return { ...rest, message: { ...message, text: content.text }, edited_at: at, ...(some ? { mentions: content.mentions! } : {}) };
       }
     case 'deleted': {
       // A deleted message loses its content, reactions, mentions and pin (the server does the same).

@@ -47,6 +47,8 @@ interface Target {
   created_at: Date;
 }
 
+/** An edit's entry always says who the new text mentions, so a client can drop mentions an edit took back. */
+const NO_MENTIONS: Mentions = { user_ids: [], everyone: false };
 const messageNotFound = () => new AppError('message_not_found', 'no such message in this conversation');
 const messageDeleted = () => new AppError('message_deleted', 'the message was deleted');
 
@@ -103,7 +105,7 @@ export class MessageChanges {
       if (!target || target.kind !== 'message') throw messageNotFound();
       const change = await this.change(tx, me, conversationId, conv, target, request);
       if ('duplicate' in change) return { ...change, memberCount: conv.member_count };
-      const entry = await appendChange(tx, conversationId, me, request.kind === 'edit' ? request.clientMsgId : null, change.content, change.mentions);
+      const entry = await appendChange(tx, conversationId, me, request.kind === 'edit' ? request.clientMsgId : null, change.content, request.kind === 'edit' ? (change.mentions ?? NO_MENTIONS) : null);
       await tx.query('UPDATE messages SET last_change_seq = $3 WHERE conversation_id = $1 AND seq = $2', [conversationId, request.seq, entry.seq]);
       await recordChangeEvent(tx, entry, change.content, me);
       return { entry, duplicate: false, memberCount: conv.member_count };

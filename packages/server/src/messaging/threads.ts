@@ -62,7 +62,7 @@ export class Threads {
         [conversationId, rootSeq, me, Math.min(seq, root.thread_last_seq)],
       );
       const state = await readState(tx, conversationId, rootSeq, me);
-      return { type: 'thread_read' as const, conversation_id: conversationId, root_seq: rootSeq, ...state };
+      return { type: 'thread_read' as const, conversation_id: conversationId, root_seq: rootSeq, ...state, last_reply_seq: root.thread_last_seq };
     });
     this.notifier.toUsers([me], frame);
     return frame;

@@ -255,6 +255,18 @@ export function threadsMentionsPinsSuite(cluster: Cluster): void {
     // unread: m1 and m2 (thread replies are not counted); mentions: t2 and m2.
     expect(await view(carol, conv.id)).toMatchObject({ unread_count: 2, mention_count: 2 });
     expect((await thread(carol, conv.id, m1.seq)).body).toMatchObject({ unread_count: 2, read_seq: 0 });
+
+    // Each change went into the outbox with its entry; mentions ride beside the message of message.created.
+    const events = await database.db.query<{ type: string; payload: Frame }>(
+      `SELECT type, payload FROM outbox WHERE key = $1 AND type LIKE 'message.%' ORDER BY id`,
+      [conv.id],
+    );
+    expect(events.map((e) => e.type)).toEqual(['message.created', 'message.pinned', 'message.created', 'message.created', 'message.unpinned', 'message.created']);
+    const created = events.filter((e) => e.type === 'message.created');
+    expect(created[3]!.payload).toMatchObject({ seq: m2.seq, mentions: { user_ids: [carol.id], everyone: true } });
+    expect(created[3]!.payload.message).not.toHaveProperty('mentions');
+    expect(created[0]!.payload).not.toHaveProperty('mentions');
+    expect(events[1]!.payload).toMatchObject({ seq: p1.seq, target_seq: m1.seq, actor_id: alice.id });
     [as, bs, cs].forEach((s) => s.close());
   });
 }

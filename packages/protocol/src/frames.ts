@@ -10,6 +10,7 @@ import {
   SeqSchema,
   Uuid,
   type ConversationId,
+  type Mentions,
   type ConversationView,
   type MessageId,
   type MessageView,
@@ -150,6 +151,10 @@ export interface AckFrame {
   created_at: string;
   /** True when this `client_msg_id` had already been stored: the original result is returned. */
   duplicate: boolean;
+  /** A fresh send's thread (its root's seq), as the pushed entry says: the sender learns it from the ack. */
+  thread_root?: Seq;
+  /** Who a fresh send mentions, as the pushed entry says. */
+  mentions?: Mentions;
 }
 
 export interface ErrorFrame {

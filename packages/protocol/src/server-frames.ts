@@ -3,7 +3,7 @@ import { SeqSchema, Uuid } from './common.ts';
 import { CallFrames } from './calls.ts';
 import { AttachmentPushFrameSchema } from './attachments.ts';
 import { ThreadReadPushFrameSchema } from './threads-pins.ts';
-import { ConversationViewSchema, ErrorCodeSchema, messageViewProperties } from './views.ts';
+import { ConversationViewSchema, ErrorCodeSchema, MentionsSchema, messageViewProperties } from './views.ts';
 import type {
   AckFrame,
   AuthenticatedFrame,
@@ -47,6 +47,8 @@ export const AckFrameSchema = Type.Object({
   seq: SeqSchema,
   created_at: Timestamp,
   duplicate: Type.Boolean({ description: 'True when this `client_msg_id` had already been stored: the original result is returned.' }),
+  thread_root: Type.Optional(SeqSchema),
+  mentions: Type.Optional(MentionsSchema),
 });
 
 export const ErrorFrameSchema = Type.Object({

@@ -321,10 +321,14 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
    * `options.clientMsgId` chooses the id: a bot that answers entry X with an
    * id derived from X's `message_id` answers once even if X is handed to it
    * again after a crash (the server stores each `client_msg_id` once).
+   * `options.replyTo` quotes a message (its seq or id); with `options.thread`
+   * the reply goes into that message's thread (a reply to a thread reply
+   * always does). Mentions (`@username`, `@everyone`) are found by the server.
    *
    * @example
    * ```ts
    * const { seq } = await client.send(chat.id, 'pong', { clientMsgId: `pong-${entry.message_id}` });
+   * await client.send(chat.id, 'on it', { replyTo: root.seq, thread: true });
    * ```
    */
   /**
@@ -337,7 +341,11 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     return new Upload({ ...options, conversationId, file, baseUrl: this.uploadWith.baseUrl, fetch: this.uploadWith.fetch, auth: this.session });
   }
 
-  send(conversationId: ConversationId, text: string, options: { clientMsgId?: string; attachments?: string[]; replyTo?: Seq | MessageId } = {}): PendingSend {
+  send(
+    conversationId: ConversationId,
+    text: string,
+    options: { clientMsgId?: string; attachments?: string[]; replyTo?: Seq | MessageId; thread?: boolean } = {},
+  ): PendingSend {
     const entry = this.outbox.enqueue(conversationId, text, options);
     this.typingState.set(conversationId, false);
     let waiter = this.ackWaiters.get(entry.client_msg_id);
@@ -831,9 +839,12 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
         client_msg_id: entry.client_msg_id,
         sent_at: entry.sent_at,
         ...(entry.reply_to !== undefined ? { reply_to: entry.reply_to } : {}),
+        ...(entry.thread ? { thread: true } : {}),
       },
       created_at: ack.created_at,
       ...this.quoteOf(ack.conversation_id, entry.reply_to),
+      ...(ack.thread_root !== undefined ? { thread_root: ack.thread_root } : {}),
+      ...(ack.mentions ? { mentions: ack.mentions } : {}),
     });
   }
 

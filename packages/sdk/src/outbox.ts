@@ -80,8 +80,12 @@ export class Outbox {
   }
 
   /** Queues a text message and returns its pending entry. Throws `validation_failed` for text the server would refuse. */
-  enqueue(conversationId: ConversationId, text: string, options: { clientMsgId?: string; attachments?: string[]; replyTo?: number | string } = {}): OutboxEntry {
-    const { clientMsgId, attachments = [], replyTo } = options;
+  enqueue(
+    conversationId: ConversationId,
+    text: string,
+    options: { clientMsgId?: string; attachments?: string[]; replyTo?: number | string; thread?: boolean } = {},
+  ): OutboxEntry {
+    const { clientMsgId, attachments = [], replyTo, thread } = options;
     if (!this.user) throw new ParleyError('unauthenticated', 'log in before sending');
     if (clientMsgId !== undefined) {
       if (clientMsgId.length === 0 || clientMsgId.length > 64) throw new ParleyError('validation_failed', 'clientMsgId must be 1 to 64 characters');
@@ -100,6 +104,7 @@ export class Outbox {
       text,
       ...(attachments.length > 0 ? { attachments: [...attachments] } : {}),
       ...(replyTo !== undefined ? { reply_to: replyTo } : {}),
+      ...(replyTo !== undefined && thread ? { thread: true } : {}),
       sent_at: new Date(now).toISOString(),
       order: (this.lastOrder = Math.max(now, this.lastOrder + 1)),
       status: 'pending',
@@ -254,6 +259,7 @@ function toFrame(entry: OutboxEntry): SendMessageFrame {
       client_msg_id: entry.client_msg_id,
       sent_at: entry.sent_at,
       ...(entry.reply_to !== undefined ? { reply_to: entry.reply_to } : {}),
+      ...(entry.thread ? { thread: true } : {}),
     },
   };
 }

@@ -95,6 +95,9 @@ function sendMessage(messaging: MessagingService): FrameHandler<'send_message'> 
         seq: entry.seq,
         created_at: entry.created_at,
         duplicate,
+        // Thread replies and mentions (#15): what the sender's own copy needs and the ack would otherwise lack.
+        ...(entry.thread_root !== undefined ? { thread_root: entry.thread_root } : {}),
+        ...(entry.mentions ? { mentions: entry.mentions } : {}),
       });
     });
 }

@@ -44,6 +44,8 @@ export function threadsMentionsPinsSuite(cluster: Cluster): void {
     // A reply to a reply in a thread joins the same root, with or without `thread`.
     const r2 = await reply(cs, conv.id, 'which lobby?', r1.seq);
     expect([plain.type, r1.type, r2.type]).toEqual(['ack', 'ack', 'ack']);
+    // The sender learns the thread from the ack (its own copy is built from it).
+    expect([plain.thread_root, r1.thread_root, r2.thread_root]).toEqual([undefined, root.seq, root.seq]);
     const pushed = await as.next((f) => f.type === 'message' && f.seq === r2.seq);
     expect(pushed).toMatchObject({ thread_root: root.seq, reply_to: { seq: r1.seq } });
     expect((await as.next((f) => f.type === 'message' && f.seq === plain.seq)).thread_root).toBeUndefined();
@@ -102,6 +104,7 @@ export function threadsMentionsPinsSuite(cluster: Cluster): void {
     const m1 = await send(bs, conv.id, `hi @${alice.username}, @${outsider.username} and me@example.com`);
     const pushed = await as.next((f) => f.type === 'message' && f.seq === m1.seq);
     expect(pushed.mentions).toEqual({ user_ids: [alice.id], everyone: false });
+    expect(m1.mentions).toEqual(pushed.mentions);
     expect(pushed.message).not.toHaveProperty('mentions');
     const plain = await send(bs, conv.id, 'no mention here');
     expect((await as.next((f) => f.type === 'message' && f.seq === plain.seq)).mentions).toBeUndefined();

@@ -43,6 +43,11 @@ export const MessageContent = Type.Object(
     sent_at: Type.Optional(Type.String({ maxLength: 40 })),
     /** The message this one replies to: its seq or message id, in the same conversation. */
     reply_to: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), Type.String({ format: 'uuid', maxLength: 36 })])),
+    /**
+     * With `reply_to`: the reply goes into the thread of the message it replies to (opening one).
+     * A reply to a message already in a thread joins that thread whatever this says.
+     */
+    thread: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -66,6 +71,8 @@ export interface SystemContent {
   /** `group_updated`: the fields that changed (null: cleared). */
   title?: string | null;
   description?: string | null;
+  pin_policy?: 'admins' | 'members';
+  everyone_policy?: 'admins' | 'members';
   /** `role_changed`: the new role of `user_ids[0]`. */
   role?: 'admin' | 'member';
   /** Call events: the call, and for `call_ended` why and how long (ms since answered; 0 if never). */
@@ -85,7 +92,7 @@ export interface SystemContent {
  */
 export interface ChangeContent {
   type: 'change';
-  change: 'edited' | 'deleted' | 'reaction_added' | 'reaction_removed' | 'hidden' | 'restored';
+  change: 'edited' | 'deleted' | 'reaction_added' | 'reaction_removed' | 'hidden' | 'restored' | 'pinned' | 'unpinned';
   target_seq: Seq;
   target_id: MessageId;
   /** `edited`: the edit request's id. */
@@ -96,6 +103,24 @@ export interface ChangeContent {
   emoji?: string;
   /** `restored`: the message as it is again (gone once it is hidden again or deleted). */
   restored?: MessageContent;
+}
+
+/** Who a message mentions, resolved by the server at send and at edit. */
+export interface Mentions {
+  /** Members named with `@username`, each once, in order of first mention. */
+  user_ids: UserId[];
+  /** `@everyone` in a group (allowed to the sender by the group's `everyone_policy`). */
+  everyone: boolean;
+}
+
+/** A thread's summary, on its root message. */
+export interface ThreadSummary {
+  /** Replies in the thread (deleted ones included: they stay as "deleted"). */
+  reply_count: number;
+  /** The newest reply: its seq, time and sender. */
+  last_reply_seq: Seq;
+  last_reply_at: string;
+  last_sender_id: UserId;
 }
 
 /** What is left of a deleted message: its content is removed from the server. */
@@ -176,6 +201,15 @@ export interface MessageView {
   last_change_seq?: Seq;
   /** Reactions, by emoji in the order they first appeared. */
   reactions?: ReactionView[];
+  /** Who the message mentions (absent: nobody). On an `edited` change entry: who the new text mentions. */
+  mentions?: Mentions;
+  /** A thread reply: the seq of the thread's root message. */
+  thread_root?: Seq;
+  /** A thread's root: the thread's summary (absent until its first reply). */
+  thread?: ThreadSummary;
+  /** Set while the message is pinned: when, and by whom. */
+  pinned_at?: string;
+  pinned_by?: UserId;
 }
 
 export interface ConversationView {
@@ -197,6 +231,18 @@ export interface ConversationView {
   read_seq: Seq;
   delivered_seq: Seq;
   unread_count: number;
+  /** Messages mentioning the viewer (by name or `@everyone`) above `read_seq`, from others. */
+  mention_count: number;
+  /** A group's settings (direct conversations: both `members`, and there is no `@everyone`). */
+  settings: ConversationSettings;
   last_message: MessageView | null;
   created_at: string;
+}
+
+/** Who may do what in a group; changed by its admins (`PATCH /conversations/:id`). */
+export interface ConversationSettings {
+  /** Who may pin and unpin messages (default `admins`). */
+  pin_policy: 'admins' | 'members';
+  /** Who may mention `@everyone` (default `members`). */
+  everyone_policy: 'admins' | 'members';
 }

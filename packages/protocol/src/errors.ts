@@ -69,6 +69,14 @@ export const ErrorCodes = {
   invalid_emoji: 400,
   /** The message has MAX_REACTION_EMOJI distinct emoji, or the caller MAX_REACTIONS_PER_MEMBER reactions on it. */
   too_many_reactions: 409,
+  /** The group lets only its admins mention `@everyone`; nothing was stored. */
+  mention_forbidden: 403,
+  /** The conversation already has MAX_PINS pinned messages: unpin one first. */
+  too_many_pins: 409,
+  /** The message is not pinned (an unpin of a message never pinned). */
+  pin_not_found: 404,
+  /** The message named is not the root of a thread (it has no thread, or is itself a thread reply). */
+  thread_not_found: 404,
   /** A user named in the request does not exist. */
   user_not_found: 404,
   /** The username is already registered. */

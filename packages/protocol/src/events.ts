@@ -29,6 +29,8 @@ export const MembershipChangePayload = Type.Object({
   user_ids: Type.Array(Uuid),
 });
 
+const EventMentions = Type.Object({ user_ids: Type.Array(Uuid), everyone: Type.Boolean() });
+
 /** Common fields of the events of a change to a message: the change's log entry and its target. */
 const messageChangeFields = {
   conversation_id: Uuid,
@@ -58,6 +60,8 @@ export const EventCatalogue = {
       sender_id: Uuid,
       /** The message as sent. */
       message: MessageContent,
+      /** Who it mentions, as the server resolved it (absent: nobody). */
+      mentions: Type.Optional(EventMentions),
       created_at: Timestamp,
     }),
   },
@@ -65,7 +69,7 @@ export const EventCatalogue = {
     topic: 'messages',
     schemaVersion: 1,
     description: 'The author replaced the text of a message (the previous text is kept in its edit history until the message is deleted).',
-    payload: Type.Object({ ...messageChangeFields, text: Type.String() }),
+    payload: Type.Object({ ...messageChangeFields, text: Type.String(), mentions: Type.Optional(EventMentions) }),
   },
   'message.deleted': {
     topic: 'messages',
@@ -97,6 +101,18 @@ export const EventCatalogue = {
     topic: 'messages',
     schemaVersion: 1,
     description: 'A server operator restored a message moderation had hidden: members see it again.',
+    payload: Type.Object(messageChangeFields),
+  },
+  'message.pinned': {
+    topic: 'messages',
+    schemaVersion: 1,
+    description: 'A member pinned a message (a group admin, or any member where the group allows it; either member of a direct conversation).',
+    payload: Type.Object(messageChangeFields),
+  },
+  'message.unpinned': {
+    topic: 'messages',
+    schemaVersion: 1,
+    description: 'A member unpinned a message (deleting a pinned message unpins it without this event: message.deleted says it).',
     payload: Type.Object(messageChangeFields),
   },
   'conversation.created': {
@@ -132,13 +148,15 @@ export const EventCatalogue = {
   'conversation.updated': {
     topic: 'conversations',
     schemaVersion: 1,
-    description: "An admin changed a group's name or description (only the fields that changed; null: cleared).",
+    description: "An admin changed a group's name, description or settings (only the fields that changed; null: cleared).",
     payload: Type.Object({
       conversation_id: Uuid,
       seq: SeqSchema,
       actor_id: Uuid,
       title: Type.Optional(Type.Union([Type.String(), Type.Null()])),
       description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+      pin_policy: Type.Optional(Type.Union([Type.Literal('admins'), Type.Literal('members')])),
+      everyone_policy: Type.Optional(Type.Union([Type.Literal('admins'), Type.Literal('members')])),
     }),
   },
   'conversation.role_changed': {

@@ -4,11 +4,13 @@ import type { ErrorCode } from './errors.ts';
 import { CallFrames, type CallClientFrame, type CallPushFrame } from './calls.ts';
 import type { AttachmentPushFrame } from './attachments.ts';
 import { MessageChangeFrames, type MessageChangeFrame } from './message-changes.ts';
+import { ThreadPinFrames, type ThreadPinFrame, type ThreadReadPushFrame } from './threads-pins.ts';
 import {
   MessageContent,
   SeqSchema,
   Uuid,
   type ConversationId,
+  type Mentions,
   type ConversationView,
   type MessageId,
   type MessageView,
@@ -96,6 +98,7 @@ export const PingFrame = Type.Object(
 export const ClientFrames = {
   ...CallFrames,
   ...MessageChangeFrames,
+  ...ThreadPinFrames,
   send_message: SendMessageFrame,
   sync: SyncFrame,
   delivered: ReceiptFrame,
@@ -119,6 +122,7 @@ export type PresenceUnsubscribeFrame = Static<typeof PresenceUnsubscribeFrame>;
 export type ClientFrame =
   | CallClientFrame
   | MessageChangeFrame
+  | ThreadPinFrame
   | SendMessageFrame
   | SyncFrame
   | ReceiptFrame
@@ -147,6 +151,10 @@ export interface AckFrame {
   created_at: string;
   /** True when this `client_msg_id` had already been stored: the original result is returned. */
   duplicate: boolean;
+  /** A fresh send's thread (its root's seq), as the pushed entry says: the sender learns it from the ack. */
+  thread_root?: Seq;
+  /** Who a fresh send mentions, as the pushed entry says. */
+  mentions?: Mentions;
 }
 
 export interface ErrorFrame {
@@ -255,4 +263,5 @@ export type ServerFrame =
   | SyncedFrame
   | PresenceSubscribedFrame
   | AuthenticatedFrame
+  | ThreadReadPushFrame
   | PongFrame;

@@ -14,3 +14,4 @@ export * from './moderation.ts';
 export * from './search.ts';
 export * from './message-changes.ts';
 export * from './integrations.ts';
+export * from './threads-pins.ts';

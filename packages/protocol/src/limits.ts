@@ -39,3 +39,8 @@ export const MAX_PAGE = 200;
 
 /** Characters of a group's description. */
 export const MAX_DESCRIPTION = 1000;
+
+/** Most messages one conversation may have pinned at once (`too_many_pins` past it). */
+export const MAX_PINS = 50;
+/** Most replies one page of `GET /conversations/:id/threads/:seq` may carry. */
+export const MAX_THREAD_PAGE = 200;

@@ -81,11 +81,15 @@ export const CreateConversationBody = Type.Object(
 );
 export type CreateConversationBody = Static<typeof CreateConversationBody>;
 
-/** `PATCH /conversations/:id`: a group's name and description (admins); null clears one. */
+/** `PATCH /conversations/:id`: a group's name, description and settings (admins); null clears a name or description. */
 export const UpdateConversationBody = Type.Object(
   {
     title: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()])),
     description: Type.Optional(Type.Union([Type.String({ maxLength: MAX_DESCRIPTION }), Type.Null()])),
+    /** Who may pin and unpin (#15). */
+    pin_policy: Type.Optional(Type.Union([Type.Literal('admins'), Type.Literal('members')])),
+    /** Who may mention `@everyone` (#15). */
+    everyone_policy: Type.Optional(Type.Union([Type.Literal('admins'), Type.Literal('members')])),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -2,7 +2,8 @@ import { Type, type Static, type TObject, type TProperties } from 'typebox';
 import { SeqSchema, Uuid } from './common.ts';
 import { CallFrames } from './calls.ts';
 import { AttachmentPushFrameSchema } from './attachments.ts';
-import { ConversationViewSchema, ErrorCodeSchema, messageViewProperties } from './views.ts';
+import { ThreadReadPushFrameSchema } from './threads-pins.ts';
+import { ConversationViewSchema, ErrorCodeSchema, MentionsSchema, messageViewProperties } from './views.ts';
 import type {
   AckFrame,
   AuthenticatedFrame,
@@ -46,6 +47,8 @@ export const AckFrameSchema = Type.Object({
   seq: SeqSchema,
   created_at: Timestamp,
   duplicate: Type.Boolean({ description: 'True when this `client_msg_id` had already been stored: the original result is returned.' }),
+  thread_root: Type.Optional(SeqSchema),
+  mentions: Type.Optional(MentionsSchema),
 });
 
 export const ErrorFrameSchema = Type.Object({
@@ -147,6 +150,7 @@ export const ServerFrames = {
   authenticated: AuthenticatedFrameSchema,
   pong: PongFrameSchema,
   attachment: AttachmentPushFrameSchema,
+  thread_read: ThreadReadPushFrameSchema,
 } as const;
 
 export type ServerFrameType = ServerFrame['type'];

@@ -59,6 +59,8 @@ export const SystemContentSchema = Type.Object({
   user_ids: Type.Optional(Type.Array(Uuid)),
   title: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  pin_policy: Type.Optional(Type.Union([Type.Literal('admins'), Type.Literal('members')])),
+  everyone_policy: Type.Optional(Type.Union([Type.Literal('admins'), Type.Literal('members')])),
   role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
   call_id: Type.Optional(Type.String()),
   group_call_id: Type.Optional(Type.String()),
@@ -77,6 +79,8 @@ export const ChangeContentSchema = Type.Object({
       Type.Literal('reaction_removed'),
       Type.Literal('hidden'),
       Type.Literal('restored'),
+      Type.Literal('pinned'),
+      Type.Literal('unpinned'),
     ],
     {
       description:
@@ -91,6 +95,24 @@ export const ChangeContentSchema = Type.Object({
   emoji: Type.Optional(Type.String()),
   /** `restored`: the message as it is again (removed once it is hidden again or deleted). */
   restored: Type.Optional(MessageContent),
+});
+
+export const MentionsSchema = Type.Object(
+  { user_ids: Type.Array(Uuid), everyone: Type.Boolean() },
+  { description: 'Who the message mentions, resolved by the server at send and at edit (members by `@username`; `@everyone` in groups).' },
+);
+
+export const ThreadSummarySchema = Type.Object(
+  { reply_count: Type.Integer({ minimum: 1 }), last_reply_seq: SeqSchema, last_reply_at: Timestamp, last_sender_id: Uuid },
+  {
+    description:
+      "A thread root's summary. A client keeps it from the log: an entry with `thread_root` R and a seq above R's `thread.last_reply_seq` adds one reply and becomes the latest.",
+  },
+);
+
+export const ConversationSettingsSchema = Type.Object({
+  pin_policy: Type.Union([Type.Literal('admins'), Type.Literal('members')], { description: 'Who may pin and unpin (groups; in a direct conversation both members may).' }),
+  everyone_policy: Type.Union([Type.Literal('admins'), Type.Literal('members')], { description: 'Who may mention `@everyone` (groups).' }),
 });
 
 export const DeletedContentSchema = Type.Object({
@@ -136,6 +158,11 @@ export const messageViewProperties = {
   hidden_at: Type.Optional(Timestamp),
   last_change_seq: Type.Optional(SeqSchema),
   reactions: Type.Optional(Type.Array(ReactionViewSchema)),
+  mentions: Type.Optional(MentionsSchema),
+  thread_root: Type.Optional(SeqSchema),
+  thread: Type.Optional(ThreadSummarySchema),
+  pinned_at: Type.Optional(Timestamp),
+  pinned_by: Type.Optional(Uuid),
 };
 
 export const MessageViewSchema = Type.Object(messageViewProperties);
@@ -150,7 +177,9 @@ export const ConversationViewSchema = Type.Object({
   last_seq: SeqSchema,
   read_seq: SeqSchema,
   delivered_seq: SeqSchema,
-  unread_count: Type.Integer({ minimum: 0 }),
+  unread_count: Type.Integer({ minimum: 0, description: 'Messages from others above read_seq; thread replies are not counted (they are unread in their thread).' }),
+  mention_count: Type.Integer({ minimum: 0, description: 'Of the messages from others above read_seq (thread replies included), those mentioning the viewer or @everyone.' }),
+  settings: ConversationSettingsSchema,
   last_message: Type.Union([MessageViewSchema, Type.Null()]),
   created_at: Timestamp,
 });

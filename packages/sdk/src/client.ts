@@ -1,11 +1,12 @@
 import { REPLY_EXCERPT_LENGTH } from '@parley/protocol';
-import type { AuthResponse, ConversationId, LoginBody, MemberView, MessageId, MessageView, ReadyFrame, RegisterBody, SearchQuery, SearchResponse, Seq, ServerFrame, UpdateConversationBody, UpdateProfileBody, UserId, UserView } from '@parley/protocol';
+import type { AuthResponse, ConversationId, LoginBody, MemberView, MessageId, MessageView, PinsResponse, ReadyFrame, ThreadPage, RegisterBody, SearchQuery, SearchResponse, Seq, ServerFrame, UpdateConversationBody, UpdateProfileBody, UserId, UserView } from '@parley/protocol';
 import { MessageActions } from './message-actions.ts';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { CatchUp } from './catch-up.ts';
 import { toWsUrl, type ParleyClientEvents, type ParleyClientOptions } from './client-options.ts';
 import { Connection, type ConnectionState } from './connection.ts';
 import { ConversationStore, type ConversationSnapshot, type MessageStatus } from './conversation-store.ts';
+import type { Pin } from './pins-threads.ts';
 import { Emitter } from './emitter.ts';
 import { ParleyError, asParleyError } from './errors.ts';
 import { Outbox, type OutboxEvent } from './outbox.ts';
@@ -339,6 +340,9 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
    * `options.clientMsgId` chooses the id: a bot that answers entry X with an
    * id derived from X's `message_id` answers once even if X is handed to it
    * again after a crash (the server stores each `client_msg_id` once).
+   * `options.replyTo` quotes a message (its seq or id); with `options.thread`
+   * the reply goes into that message's thread (a reply to a thread reply
+   * always does). Mentions (`@username`, `@everyone`) are found by the server.
    *
    * `options.uploads` are files still uploading (`client.upload`): the
    * message waits for them, then goes with their attachment ids. With an
@@ -349,12 +353,13 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
    * @example
    * ```ts
    * const { seq } = await client.send(chat.id, 'pong', { clientMsgId: `pong-${entry.message_id}` });
+   * await client.send(chat.id, 'on it', { replyTo: root.seq, thread: true });
    * ```
    */
   send(
     conversationId: ConversationId,
     text: string,
-    options: { clientMsgId?: string; attachments?: string[]; uploads?: Upload[]; replyTo?: Seq | MessageId } = {},
+    options: { clientMsgId?: string; attachments?: string[]; uploads?: Upload[]; replyTo?: Seq | MessageId; thread?: boolean } = {},
   ): PendingSend {
     const keyed = (options.uploads ?? []).map((upload) => ({ key: this.uuid(), upload }));
     const entry = this.outbox.enqueue(conversationId, text, { ...options, uploads: keyed.map(({ key, upload }) => ({ key, name: upload.name })) });
@@ -406,6 +411,81 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   /** Takes back this user's reaction with `emoji`. */
   unreact(conversationId: ConversationId, seq: Seq, emoji: string): Promise<MessageView> {
     return this.actions.react(conversationId, seq, emoji, false);
+  }
+
+  /**
+   * Pins a message of a conversation (group admins, or every member where the
+   * group allows it; both members of a direct conversation). Shown at once,
+   * rolled back if the server refuses (`forbidden`, `too_many_pins`, …).
+   *
+   * @example await client.pin(conversationId, entry.seq); client.pins(conversationId);
+   */
+  pin(conversationId: ConversationId, seq: Seq): Promise<MessageView> {
+    return this.actions.pin(conversationId, seq, true);
+  }
+
+  /** Unpins a message; shown at once, rolled back on refusal. */
+  unpin(conversationId: ConversationId, seq: Seq): Promise<MessageView> {
+    return this.actions.pin(conversationId, seq, false);
+  }
+
+  /**
+   * The conversation's pins as this client knows them, most recently pinned
+   * first: the list from `loadPins` kept current by the pin and unpin entries
+   * of the log (the store emits `pins` on each change).
+   */
+  pins(conversationId: ConversationId): readonly Pin[] {
+    return this.store.pins(conversationId);
+  }
+
+  /**
+   * Loads the conversation's pins from the server (`GET …/pins`); entries
+   * above the list's `as_of_seq` apply over it in order.
+   *
+   * @example const pins = await client.loadPins(conversationId);
+   */
+  async loadPins(conversationId: ConversationId): Promise<readonly Pin[]> {
+    const res = await this.api.request<PinsResponse>('GET', `/conversations/${encodeURIComponent(conversationId)}/pins`);
+    this.store.setPins(conversationId, res.pins, res.as_of_seq);
+    return this.store.pins(conversationId);
+  }
+
+  /**
+   * Reads a page of a thread: its root and the oldest `limit` replies above
+   * `afterSeq` (page on with the last reply's seq while `has_more`). The
+   * replies join the conversation's log (they are its entries), and the
+   * thread's read state is taken from the answer.
+   *
+   * @example const page = await client.readThread(conversationId, root.seq);
+   */
+  async readThread(conversationId: ConversationId, rootSeq: Seq, options: { afterSeq?: Seq; limit?: number } = {}): Promise<ThreadPage> {
+    const page = await this.api.request<ThreadPage>('GET', `/conversations/${encodeURIComponent(conversationId)}/threads/${rootSeq}`, {
+      query: { after_seq: options.afterSeq, limit: options.limit },
+    });
+    this.ingest(page.root, true);
+    for (const reply of page.replies) this.ingest(reply, true);
+    this.store.applyThreadRead(
+      { conversation_id: conversationId, root_seq: rootSeq, read_seq: page.read_seq, unread_count: page.unread_count },
+      page.root.thread?.last_reply_seq ?? 0,
+    );
+    return page;
+  }
+
+  /**
+   * Marks a thread read up to `seq` (a reply's seq). Shown at once; the
+   * server tells this user's other devices (`thread_read`).
+   *
+   * @example await client.markThreadRead(conversationId, root.seq, lastReply.seq);
+   */
+  async markThreadRead(conversationId: ConversationId, rootSeq: Seq, seq: Seq): Promise<void> {
+    this.store.markThreadRead(conversationId, rootSeq, seq);
+    const reply = await this.connection.request({ type: 'thread_read', conversation_id: conversationId, root_seq: rootSeq, seq });
+    if (reply.type === 'thread_read') this.store.applyThreadRead(reply, reply.last_reply_seq);
+  }
+
+  /** This user's read cursor of a thread and its unread replies (null until read from the server once). */
+  threadState(conversationId: ConversationId, rootSeq: Seq): { readSeq: Seq; unread: number | null } {
+    return this.store.threadState(conversationId, rootSeq);
   }
 
   /** Sends a failed message again (same `client_msg_id`). */
@@ -649,7 +729,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       if (!session.data) this.settleWaiters(new ParleyError('unauthenticated', 'log in before connecting'));
       this.tokens.onAuthRequired();
     });
-    for (const name of ['message', 'conversation', 'conversation_removed', 'receipt', 'unread'] as const) {
+    for (const name of ['message', 'conversation', 'conversation_removed', 'receipt', 'unread', 'mentions', 'pins', 'thread'] as const) {
       store.events.on(name, (payload) => this.emit(name, payload as never));
     }
     store.events.on('entry', (payload) => {
@@ -734,6 +814,9 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       case 'attachment':
         this.emit('attachment', frame.attachment);
         return;
+      case 'thread_read':
+        this.store.applyThreadRead(frame, frame.last_reply_seq);
+        return;
       case 'error':
         // Errors that answer a request reach the request; the rest are news.
         if (frame.id === undefined) this.emit('error', new ParleyError(frame.code, frame.message));
@@ -782,9 +865,12 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
         client_msg_id: entry.client_msg_id,
         sent_at: entry.sent_at,
         ...(entry.reply_to !== undefined ? { reply_to: entry.reply_to } : {}),
+        ...(entry.thread ? { thread: true } : {}),
       },
       created_at: ack.created_at,
       ...this.quoteOf(ack.conversation_id, entry.reply_to),
+      ...(ack.thread_root !== undefined ? { thread_root: ack.thread_root } : {}),
+      ...(ack.mentions ? { mentions: ack.mentions } : {}),
     });
   }
 

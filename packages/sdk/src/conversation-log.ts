@@ -1,4 +1,4 @@
-import { REPLY_EXCERPT_LENGTH, type ChangeContent, type MessageView, type Seq, type UserId } from '@parley/protocol';
+import { REPLY_EXCERPT_LENGTH, type ChangeContent, type MessageView, type Seq, type ThreadSummary, type UserId } from '@parley/protocol';
 import { applyChange, isChange } from './message-changes.ts';
 
 /**
@@ -15,6 +15,11 @@ import { applyChange, isChange } from './message-changes.ts';
  * held, in seq order, whichever arrives first. Optimistic changes of this
  * client sit in an overlay until the server accepts (its change entry
  * arrives) or refuses them (the overlay is dropped: a rollback).
+ *
+ * Thread replies (entries with `thread_root`) are listed like any message and
+ * also keep their root's `thread` summary current: the root as the server
+ * last showed it counts the replies up to its `thread.last_reply_seq`; held
+ * replies above that are added, whatever order they arrived in.
  */
 export class ConversationLog {
   private readonly bySeq = new Map<Seq, MessageView>();
@@ -24,6 +29,10 @@ export class ConversationLog {
   /** Optimistic changes by target seq, applied over the confirmed entry in `entries()`. */
   private readonly overlays = new Map<Seq, Array<(entry: MessageView) => MessageView>>();
   private shown: MessageView[] | null = null;
+  /** Held thread replies by root seq, in seq order. */
+  private readonly threads = new Map<Seq, MessageView[]>();
+  /** Each held root's thread summary as the server showed it (what its view already counts). */
+  private readonly threadBase = new Map<Seq, ThreadSummary | undefined>();
   private cursorSeq: Seq;
   private floorSeq: Seq;
   private lastKnown: Seq;
@@ -117,15 +126,49 @@ export class ConversationLog {
       if (held) this.replace(applyChange(held, entry));
     } else {
       // Changes that arrived before their message apply now, in seq order (those it already reflects are skipped).
-      const applied = (this.changes.get(entry.seq) ?? []).reduce(applyChange, entry);
+      this.threadBase.set(entry.seq, entry.thread);
+      const applied = this.withThread((this.changes.get(entry.seq) ?? []).reduce(applyChange, entry));
       this.bySeq.set(entry.seq, applied);
       const at = this.indexAfter(entry.seq);
       if (at === this.sorted.length) this.sorted.push(applied);
       else this.sorted.splice(at, 0, applied);
       this.shown = null;
+      if (entry.thread_root !== undefined) this.addThreadReply(entry);
     }
     while (this.bySeq.has(this.cursorSeq + 1)) this.cursorSeq++;
     return true;
+  }
+
+  /** A thread's held replies, oldest first (a page read with `readThread` adds to them). */
+  threadReplies(rootSeq: Seq): readonly MessageView[] {
+    return (this.threads.get(rootSeq) ?? []).map((e) => this.bySeq.get(e.seq) ?? e);
+  }
+
+  private addThreadReply(reply: MessageView): void {
+    const root = reply.thread_root!;
+    let list = this.threads.get(root);
+    if (!list) this.threads.set(root, (list = []));
+    list.push(reply);
+    list.sort((x, y) => x.seq - y.seq);
+    const held = this.bySeq.get(root);
+    if (held && !isChange(held)) this.replace(this.withThread(held));
+  }
+
+  /** The root with its thread summary: the server's, plus held replies above what it counted. */
+  private withThread(root: MessageView): MessageView {
+    const replies = this.threads.get(root.seq);
+    if (!replies) return root;
+    const base = this.threadBase.get(root.seq);
+    const newer = replies.filter((r) => r.seq > (base?.last_reply_seq ?? 0));
+    const last = newer[newer.length - 1];
+    if (!last) return root;
+    const thread: ThreadSummary = {
+      reply_count: (base?.reply_count ?? 0) + newer.length,
+      last_reply_seq: last.seq,
+      last_reply_at: last.created_at,
+      last_sender_id: last.sender_id,
+    };
+    return { ...root, thread };
   }
 
   /** Puts a new state of a held message in place of the old one. */
@@ -174,7 +217,18 @@ export class ConversationLog {
     return this.floorSeq + 1;
   }
 
-  /** Messages (not system entries) from anyone but `me` with `after < seq <= upTo`. */
+  /** Messages from anyone but `me` mentioning `me` (by name or `@everyone`) with `after < seq <= upTo`, thread replies included. */
+  countMentions(me: UserId | null, after: Seq, upTo: Seq = Number.POSITIVE_INFINITY): number {
+    let n = 0;
+    for (let i = this.indexAfter(after); i < this.sorted.length; i++) {
+      const e = this.sorted[i]!;
+      if (e.seq > upTo) break;
+      if (mentions(e, me)) n++;
+    }
+    return n;
+  }
+
+  /** Messages (not system entries, not thread replies) from anyone but `me` with `after < seq <= upTo`. */
   countFromOthers(me: UserId | null, after: Seq, upTo: Seq = Number.POSITIVE_INFINITY): number {
     let n = 0;
     for (let i = this.indexAfter(after); i < this.sorted.length; i++) {
@@ -208,6 +262,13 @@ export class ConversationLog {
  * `me` and went unanswered (a missed call). The server counts the same way.
  */
 export function countsAsUnread(e: MessageView, me: UserId | null): boolean {
-  if (e.message.type !== 'system') return e.sender_id !== me;
+  // Thread replies are unread in their thread, not in the conversation (as the server counts).
+  if (e.message.type !== 'system') return e.sender_id !== me && e.thread_root === undefined;
   return e.message.event === 'call_ended' && e.message.reason === 'invite_timeout' && me !== null && e.message.user_ids?.includes(me) === true;
+}
+
+/** True when `e` is a message from someone else that mentions `me` by name or with `@everyone` (the server counts the same). */
+export function mentions(e: MessageView, me: UserId | null): boolean {
+  if (!e.mentions || me === null || e.sender_id === me || e.message.type === 'deleted') return false;
+  return e.mentions.everyone || e.mentions.user_ids.includes(me);
 }

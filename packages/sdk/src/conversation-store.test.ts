@@ -16,6 +16,8 @@ const view = (over: Partial<ConversationView> = {}): ConversationView => ({
   read_seq: 0,
   delivered_seq: 0,
   unread_count: 0,
+  mention_count: 0,
+  settings: { pin_policy: 'admins', everyone_policy: 'members' },
   last_message: null,
   created_at: '2030-01-01T00:00:00.000Z',
   ...over,

@@ -2,12 +2,15 @@ import type {
   ConversationId,
   ConversationView,
   MemberView,
+  ConversationSettings,
   MessageView,
   ReceiptPushFrame,
   Seq,
+  ThreadReadPushFrame,
   UserId,
 } from '@parley/protocol';
 import { ConversationLog } from './conversation-log.ts';
+import { PinBoard, ThreadReads, type Pin } from './pins-threads.ts';
 import { Emitter } from './emitter.ts';
 
 /** A conversation as the app shows it, kept current by frames. */
@@ -35,6 +38,10 @@ export interface ConversationSnapshot {
   read_seq: Seq;
   delivered_seq: Seq;
   unread_count: number;
+  /** Messages from others mentioning this user (by name or `@everyone`) above `read_seq`, thread replies included. */
+  mention_count: number;
+  /** A group's settings: who may pin, who may mention `@everyone`. */
+  settings: ConversationSettings;
   last_message: MessageView | null;
   /** Older history can still be loaded with `loadOlder`. */
   has_older: boolean;
@@ -64,6 +71,12 @@ export interface StoreEvents {
   conversation_removed: { conversationId: ConversationId };
   receipt: { conversationId: ConversationId; userId: UserId; deliveredSeq: Seq; readSeq: Seq };
   unread: { conversationId: ConversationId; count: number };
+  /** This user's mention count in a conversation changed (a mention arrived, an edit added or took one back, or they read). */
+  mentions: { conversationId: ConversationId; count: number };
+  /** A conversation's pins changed (a pin or unpin entry, a pinned message deleted, or the list was loaded). */
+  pins: { conversationId: ConversationId; pins: readonly Pin[] };
+  /** This user's read state of a thread changed (a reply arrived, or they read it here or on another device). */
+  thread: { conversationId: ConversationId; rootSeq: Seq; readSeq: Seq; unread: number | null };
 }
 
 interface ConversationRecord {
@@ -75,6 +88,11 @@ interface ConversationRecord {
   /** The server's unread count as of `seq`, when `readSeq` was `readSeq`: the base of the local count. */
   base: { seq: Seq; readSeq: Seq; unread: number };
   unread: number;
+  /** As `base` / `unread`, for mentions of this user. */
+  mentionBase: { seq: Seq; readSeq: Seq; count: number };
+  mentions: number;
+  pins: PinBoard;
+  threadReads: ThreadReads;
   /** Every member's delivered / read cursors, from views and receipts, never moving back. */
   cursors: Map<UserId, MemberCursors>;
   /** The whole member list when it was loaded page by page (the view holds only a preview), for this member_count. */
@@ -170,6 +188,7 @@ export class ConversationStore {
     r.readSeq = Math.max(r.readSeq, view.read_seq);
     r.deliveredSeq = Math.max(r.deliveredSeq, view.delivered_seq);
     r.base = { seq: view.last_seq, readSeq: view.read_seq, unread: view.unread_count };
+    r.mentionBase = { seq: view.last_seq, readSeq: view.read_seq, count: view.mention_count ?? 0 };
     this.events.emit('conversation', this.toSnapshot(r, r.view));
     this.recount(r);
   }
@@ -225,6 +244,8 @@ export class ConversationStore {
       const next = r.log.get(seq);
       if (next) this.events.emit('entry', { conversationId: r.id, entry: next, replayed: this.replayed.has(next) });
     }
+    if (r.pins.observe(entry)) this.events.emit('pins', { conversationId: r.id, pins: r.pins.list() });
+    if (entry.thread_root !== undefined) this.emitThread(r, entry.thread_root);
     if (moved) {
       this.events.emit('receipt', { conversationId: r.id, userId: entry.sender_id, deliveredSeq: moved.delivered_seq, readSeq: moved.read_seq });
     }
@@ -236,6 +257,47 @@ export class ConversationStore {
   touch(id: ConversationId, seq: Seq): void {
     const entry = this.records.get(id)?.log.shownAt(seq);
     if (entry) this.events.emit('message', { conversationId: id, entry, replayed: false });
+  }
+
+  /** The conversation's pins, most recently pinned first (load the server's list with `setPins`). */
+  pins(id: ConversationId): readonly Pin[] {
+    return this.records.get(id)?.pins.list() ?? [];
+  }
+
+  /** Takes the server's pins list (`GET …/pins`): entries above `asOfSeq` held or still to come apply over it. */
+  setPins(id: ConversationId, pins: readonly MessageView[], asOfSeq: Seq): void {
+    const r = this.records.get(id);
+    if (!r) return;
+    r.pins.load(pins, asOfSeq);
+    this.events.emit('pins', { conversationId: id, pins: r.pins.list() });
+  }
+
+  /** Takes the server's read state of a thread (a thread page, a `thread_read` frame). */
+  applyThreadRead(frame: Pick<ThreadReadPushFrame, 'conversation_id' | 'root_seq' | 'read_seq' | 'unread_count'>, lastSeq: Seq): void {
+    const r = this.records.get(frame.conversation_id);
+    if (!r) return;
+    r.threadReads.set(frame.root_seq, lastSeq, frame);
+    this.emitThread(r, frame.root_seq);
+  }
+
+  /** Moves this user's read cursor of a thread locally (before the server confirms). */
+  markThreadRead(id: ConversationId, rootSeq: Seq, seq: Seq): void {
+    const r = this.records.get(id);
+    if (!r) return;
+    r.threadReads.markRead(rootSeq, seq);
+    this.emitThread(r, rootSeq);
+  }
+
+  /** This user's read cursor of a thread and the replies from others above it (null: never read from the server). */
+  threadState(id: ConversationId, rootSeq: Seq): { readSeq: Seq; unread: number | null } {
+    const r = this.records.get(id);
+    if (!r) return { readSeq: 0, unread: null };
+    return { readSeq: r.threadReads.readSeq(rootSeq), unread: r.threadReads.unread(rootSeq, r.log.threadReplies(rootSeq), this.me) };
+  }
+
+  private emitThread(r: ConversationRecord, rootSeq: Seq): void {
+    const state = this.threadState(r.id, rootSeq);
+    this.events.emit('thread', { conversationId: r.id, rootSeq, ...state });
   }
 
   /** Inserts a page of older history; returns the entries that were new. */
@@ -348,6 +410,10 @@ export class ConversationStore {
       deliveredSeq: 0,
       base: { seq: start, readSeq: 0, unread: 0 },
       unread: 0,
+      mentionBase: { seq: start, readSeq: 0, count: 0 },
+      mentions: 0,
+      pins: new PinBoard(),
+      threadReads: new ThreadReads(),
       cursors: new Map(),
       allMembers: null,
     };
@@ -356,10 +422,24 @@ export class ConversationStore {
   }
 
   private recount(r: ConversationRecord): void {
+    const mentions = this.mentionsOf(r);
+    if (mentions !== r.mentions) {
+      r.mentions = mentions;
+      this.events.emit('mentions', { conversationId: r.id, count: mentions });
+    }
     const count = this.unreadOf(r);
     if (count === r.unread) return;
     r.unread = count;
     this.events.emit('unread', { conversationId: r.id, count });
+  }
+
+  /** As `unreadOf`, for messages mentioning this user: the server's count as of its view, plus held ones since, minus read ones. */
+  private mentionsOf(r: ConversationRecord): number {
+    const { seq: S, readSeq: R0, count: M } = r.mentionBase;
+    const R = r.readSeq;
+    const held = (after: Seq, upTo?: Seq) => r.log.countMentions(this.me, after, upTo);
+    if (R >= S) return held(R);
+    return Math.min(Math.max(M - held(R0, R), 0), S - R) + held(S);
   }
 
   private unreadOf(r: ConversationRecord): number {
@@ -386,6 +466,8 @@ export class ConversationStore {
       read_seq: r.readSeq,
       delivered_seq: r.deliveredSeq,
       unread_count: r.unread,
+      mention_count: r.mentions,
+      settings: view.settings ?? { pin_policy: 'admins', everyone_policy: 'members' },
       last_message: view.last_message,
       has_older: r.log.hasOlder,
     };

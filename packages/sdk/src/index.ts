@@ -22,6 +22,7 @@ export { IndexedDbCursorStore } from './cursor-stores/indexeddb-cursor-store.ts'
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 export type { ConnectionEvents, ConnectionState } from './connection.ts';
 export type { ConversationSnapshot, MessageStatus, StoreEvents } from './conversation-store.ts';
+export type { Pin } from './pins-threads.ts';
 export { Emitter, type Listener } from './emitter.ts';
 export { Calls, MAX_MESH_PEERS, type CallsEvents } from './calls/calls.ts';
 export { CallSession, type CallSessionEvents, type CallState } from './calls/call-session.ts';

@@ -5,6 +5,7 @@ import {
   type ConversationId,
   type MessageChangeFrame,
   type MessageView,
+  type PinMessageFrame,
   type Seq,
   type ServerFrame,
   type UserId,
@@ -15,7 +16,7 @@ import type { ConversationStore } from './conversation-store.ts';
 
 export interface MessageActionsDeps {
   store: ConversationStore;
-  request(frame: MessageChangeFrame): Promise<ServerFrame>;
+  request(frame: MessageChangeFrame | PinMessageFrame): Promise<ServerFrame>;
   /** The signed-in user, or null. */
   me(): UserId | null;
   randomUUID(): string;
@@ -63,11 +64,21 @@ export class MessageActions {
     });
   }
 
+  /** Pins (`on`) or unpins a message: shown at once (the message's `pinned_at`, the store's pins), rolled back on refusal. */
+  pin(conversationId: ConversationId, seq: Seq, on: boolean): Promise<MessageView> {
+    return this.change(conversationId, seq, { change: on ? 'pinned' : 'unpinned' }, {
+      type: 'pin_message',
+      conversation_id: conversationId,
+      seq,
+      action: on ? 'pin' : 'unpin',
+    });
+  }
+
   private async change(
     conversationId: ConversationId,
     seq: Seq,
     content: Pick<ChangeContent, 'change' | 'text' | 'emoji' | 'client_msg_id'>,
-    frame: MessageChangeFrame,
+    frame: MessageChangeFrame | PinMessageFrame,
   ): Promise<MessageView> {
     const { store } = this.deps;
     const me = this.deps.me();

@@ -1,4 +1,4 @@
-import type { ChangeContent, MessageView, ReactionView, UserId } from '@parley/protocol';
+import type { ChangeContent, Mentions, MessageView, ReactionView, UserId } from '@parley/protocol';
 
 /**
  * How a `change` entry of the log (an edit, a delete, a reaction) turns a
@@ -12,19 +12,32 @@ export function applyChange(target: MessageView, change: MessageView): MessageVi
   const content = change.message as ChangeContent;
   if (change.seq <= (target.last_change_seq ?? 0)) return target;
   const next: MessageView = { ...target, last_change_seq: change.seq };
-  return applyContent(next, content, change.sender_id, change.created_at);
+  // The server's edit entry says who the new text mentions (an entry this client built from its ack does not: kept as is).
+  return applyContent(next, content.change === 'edited' ? { ...content, mentions: change.mentions } : content, change.sender_id, change.created_at);
 }
 
 /** Applies what a change says, without the seq bookkeeping (also used for optimistic updates). */
-export function applyContent(target: MessageView, content: Pick<ChangeContent, 'change' | 'text' | 'emoji' | 'restored'>, actor: UserId, at: string): MessageView {
+export function applyContent(
+  target: MessageView,
+  content: Pick<ChangeContent, 'change' | 'text' | 'emoji' | 'restored'> & { mentions?: Mentions | null },
+  actor: UserId,
+  at: string,
+): MessageView {
   const message = target.message;
   if (message.type === 'deleted' && content.change !== 'deleted') return target;
   switch (content.change) {
     case 'edited':
       if (message.type !== 'text' || content.text === undefined) return { ...target, edited_at: at };
-      return { ...target, message: { ...message, text: content.text }, edited_at: at };
+      // `mentions` undefined: not known (an optimistic edit, an entry built from an ack): the old ones stay.
+      if (content.mentions === undefined) return { ...target, message: { ...message, text: content.text }, edited_at: at };
+      {
+        const { mentions: _old, ...rest } = target;
+        const some = content.mentions && (content.mentions.user_ids.length > 0 || content.mentions.everyone);
+        return { ...rest, message: { ...message, text: content.text }, edited_at: at, ...(some ? { mentions: content.mentions! } : {}) };
+      }
     case 'deleted': {
-      const { reactions: _gone, ...rest } = target;
+      // A deleted message loses its content, reactions, mentions and pin (the server does the same).
+      const { reactions: _gone, mentions: _m, pinned_at: _p, pinned_by: _b, ...rest } = target;
       const clientMsgId = 'client_msg_id' in message ? message.client_msg_id : undefined;
       return { ...rest, message: clientMsgId ? { type: 'deleted', client_msg_id: clientMsgId } : { type: 'deleted' }, deleted_at: at };
     }
@@ -42,6 +55,12 @@ export function applyContent(target: MessageView, content: Pick<ChangeContent, '
       if (!content.restored) return target;
       const { hidden_at: _gone, ...rest } = target;
       return { ...rest, message: content.restored };
+    }
+    case 'pinned':
+      return { ...target, pinned_at: at, pinned_by: actor };
+    case 'unpinned': {
+      const { pinned_at: _at, pinned_by: _by, ...rest } = target;
+      return rest;
     }
   }
 }

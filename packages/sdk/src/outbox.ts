@@ -83,9 +83,9 @@ export class Outbox {
   enqueue(
     conversationId: ConversationId,
     text: string,
-    options: { clientMsgId?: string; attachments?: string[]; uploads?: Array<{ key: string; name: string }>; replyTo?: number | string } = {},
+    options: { clientMsgId?: string; attachments?: string[]; uploads?: Array<{ key: string; name: string }>; replyTo?: number | string; thread?: boolean } = {},
   ): OutboxEntry {
-    const { clientMsgId, attachments = [], uploads = [], replyTo } = options;
+    const { clientMsgId, attachments = [], uploads = [], replyTo, thread } = options;
     if (!this.user) throw new ParleyError('unauthenticated', 'log in before sending');
     if (clientMsgId !== undefined) {
       if (clientMsgId.length === 0 || clientMsgId.length > 64) throw new ParleyError('validation_failed', 'clientMsgId must be 1 to 64 characters');
@@ -105,6 +105,7 @@ export class Outbox {
       ...(attachments.length > 0 ? { attachments: [...attachments] } : {}),
       ...(uploads.length > 0 ? { uploads: uploads.map((u) => ({ key: u.key, name: u.name })) } : {}),
       ...(replyTo !== undefined ? { reply_to: replyTo } : {}),
+      ...(replyTo !== undefined && thread ? { thread: true } : {}),
       sent_at: new Date(now).toISOString(),
       order: (this.lastOrder = Math.max(now, this.lastOrder + 1)),
       status: 'pending',
@@ -288,6 +289,7 @@ function toFrame(entry: OutboxEntry): SendMessageFrame {
       client_msg_id: entry.client_msg_id,
       sent_at: entry.sent_at,
       ...(entry.reply_to !== undefined ? { reply_to: entry.reply_to } : {}),
+      ...(entry.thread ? { thread: true } : {}),
     },
   };
 }

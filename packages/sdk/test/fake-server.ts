@@ -249,6 +249,8 @@ export class FakeParley {
       read_seq: mine.read,
       delivered_seq: mine.delivered,
       unread_count: conv.log.filter((e) => e.seq > mine.read && e.sender_id !== viewer && e.message.type !== 'system').length,
+      mention_count: 0,
+      settings: { pin_policy: 'admins', everyone_policy: 'members' },
       last_message: conv.log.at(-1) ?? null,
       created_at: conv.created_at,
     };

@@ -28,6 +28,8 @@ import { MessagingService } from './messaging/messaging-service.ts';
 import { registerMessagingRoutes } from './messaging/routes.ts';
 import { MessageChanges } from './messaging/message-changes.ts';
 import { registerMessageChangeRoutes } from './messaging/change-routes.ts';
+import { Threads } from './messaging/threads.ts';
+import { registerThreadRoutes } from './messaging/thread-routes.ts';
 import { Hub } from './gateway/hub.ts';
 import { WsGateway } from './gateway/ws-gateway.ts';
 import { largeRoomsOf } from './conversations/conversations-repo.ts';
@@ -198,6 +200,8 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     sanctions,
     audit,
   );
+  // Thread pages and read state, pins (#15).
+  const threads = new Threads(db, notifier);
   const calls = new CallService(db, callStore, notifier, log, {
     limiter,
     invitesLimit: config.limits.invites,
@@ -248,7 +252,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   audit.onEvent((event, fields) => {
     if (event === 'rate_limited') metrics.rateLimited.inc({ scope: String(fields.scope ?? 'unknown') });
   });
-  const gateway = new WsGateway({ config, tokens, auth, revoked, messaging, changes, presence, calls, hub, limiter, metrics, audit, log });
+  const gateway = new WsGateway({ config, tokens, auth, revoked, messaging, changes, threads, presence, calls, hub, limiter, metrics, audit, log });
   presence.start(
     function* () {
       for (const c of hub.connections()) yield { userId: c.userId, connectionId: c.id };
@@ -287,6 +291,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     registerConversationRoutes(scope, conversations);
     registerMessagingRoutes(scope, messaging);
     registerMessageChangeRoutes(scope, changes);
+    registerThreadRoutes(scope, threads, changes);
     registerCallRoutes(scope, config.turn);
     registerBotRoutes(scope, bots);
     registerWebhookRoutes(scope, webhooks);

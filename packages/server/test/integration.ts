@@ -10,6 +10,7 @@ import { roomsSuite } from './suites/rooms.ts';
 import { callsSuite } from './suites/calls.ts';
 import { botsSuite } from './suites/bots.ts';
 import { messageChangesSuite } from './suites/message-changes.ts';
+import { threadsMentionsPinsSuite } from './suites/threads-mentions-pins.ts';
 
 /** Every integration suite over one cluster: run once per storage engine, same tests. */
 export function integration(kind: DatabaseKind): void {
@@ -21,6 +22,7 @@ export function integration(kind: DatabaseKind): void {
   describe('large rooms', () => roomsSuite(cluster));
   describe('calls', () => callsSuite(cluster));
   describe('message changes', () => messageChangesSuite(cluster));
+  describe('threads, mentions and pins', () => threadsMentionsPinsSuite(cluster));
   describe('bad input', () => badInputSuite(cluster));
   describe('bots and webhooks', () => botsSuite(cluster));
 }

@@ -20,6 +20,7 @@ const NO_BODY: Record<string, string> = {
   'POST /api/v1/auth/ws-ticket': 'issues a ticket for the caller; reads no body',
   'POST /api/v1/uploads': 'tus: the body is raw bytes (application/offset+octet-stream), streamed to storage, described by its headers',
   'PATCH /api/v1/uploads/:id': 'tus: the body is raw bytes (application/offset+octet-stream), streamed to storage, described by its headers',
+  'PUT /api/v1/conversations/:id/messages/:seq/pin': 'pins the message its path names; reads no body',
 };
 /**
  * Routes whose handlers the generated requests cannot reach, with why; their

@@ -89,7 +89,6 @@ export function systemText(content: SystemContent, name: (id: UserId) => string,
   }
 }
 
-
 const CHANGE_PREVIEW: Record<ChangeContent['change'], string> = {
   edited: 'edited a message',
   deleted: 'deleted a message',
@@ -97,6 +96,8 @@ const CHANGE_PREVIEW: Record<ChangeContent['change'], string> = {
   reaction_removed: 'reacted to a message',
   hidden: 'a message was removed by moderation',
   restored: 'a message was restored by moderation',
+  pinned: 'pinned a message',
+  unpinned: 'unpinned a message',
 };
 
 /** The last message as a one-line preview in the conversation list. */

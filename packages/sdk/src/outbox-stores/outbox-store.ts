@@ -19,6 +19,8 @@ export interface OutboxEntry {
   uploads?: Array<{ key: string; name: string; id?: string }>;
   /** The message this one replies to (its seq or message id). */
   reply_to?: number | string;
+  /** With `reply_to`: the reply goes into a thread (#15). */
+  thread?: boolean;
   /** When the app called `send` (ISO 8601); travels as the message's `sent_at`. */
   sent_at: string;
   /** Position in the outbox: the entries of one conversation are sent in this order. */

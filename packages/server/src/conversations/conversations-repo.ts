@@ -25,6 +25,9 @@ interface ConversationRow {
   read_seq: number;
   delivered_seq: number;
   unread_count: number;
+  mention_count: number;
+  pin_policy: 'admins' | 'members';
+  everyone_policy: 'admins' | 'members';
   lm_id: string | null;
   lm_seq: number | null;
   lm_sender_id: string | null;
@@ -36,17 +39,24 @@ interface ConversationRow {
 /** The conversations as each viewer sees them: their cursors and unread count, the last entry. */
 const VIEW_SQL = `
   SELECT c.id, me.user_id AS viewer_id, c.type, c.title, c.description, c.member_count, c.last_seq, c.created_at, me.read_seq, me.delivered_seq,
-         (SELECT count(*)::int FROM messages m
-           WHERE m.conversation_id = c.id AND m.seq > me.read_seq
-             AND (m.kind = 'message' AND m.sender_id <> me.user_id
-                  -- a call that rang this member and was not answered: a missed call (the SDK counts alike)
-                  OR m.kind = 'system' AND m.content->>'event' = 'call_ended' AND m.content->>'reason' = 'invite_timeout'
-                     AND m.content->'user_ids' ? me.user_id::text)) AS unread_count,
+         c.pin_policy, c.everyone_policy, u.unread_count, u.mention_count,
          lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender_id,
          lm.content AS lm_content, lm.created_at AS lm_created_at, lm.hidden_at AS lm_hidden_at
     FROM conversation_members me
     JOIN conversations c ON c.id = me.conversation_id
     LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
+    -- One pass over the unread range counts both. Thread replies are unread in their thread, not here;
+    -- a mention counts wherever it is (the SDK counts alike).
+    CROSS JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE m.kind = 'message' AND m.sender_id <> me.user_id AND m.thread_root_seq IS NULL
+                                 -- a call that rang this member and was not answered: a missed call
+                                 OR m.kind = 'system' AND m.content->>'event' = 'call_ended' AND m.content->>'reason' = 'invite_timeout'
+                                    AND m.content->'user_ids' ? me.user_id::text)::int AS unread_count,
+             count(*) FILTER (WHERE m.kind = 'message' AND m.sender_id <> me.user_id AND m.content ? 'mentions'
+                                AND (m.content->'mentions'->'user_ids' ? me.user_id::text
+                                     OR (m.content->'mentions'->>'everyone')::boolean))::int AS mention_count
+        FROM messages m WHERE m.conversation_id = c.id AND m.seq > me.read_seq
+    ) u
    WHERE me.user_id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR c.id = $2)
    ORDER BY COALESCE(lm.created_at, c.created_at) DESC, c.id, me.user_id
    LIMIT $3`;
@@ -91,6 +101,8 @@ export async function loadViewsFor(
       read_seq: r.read_seq,
       delivered_seq: r.delivered_seq,
       unread_count: r.unread_count,
+      mention_count: r.mention_count,
+      settings: { pin_policy: r.pin_policy, everyone_policy: r.everyone_policy },
       last_message:
         r.lm_id === null
           ? null

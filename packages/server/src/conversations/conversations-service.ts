@@ -208,27 +208,30 @@ export class ConversationsService {
   }
 
   /**
-   * Renames a group and sets or clears its description (admins only). Only
+   * Renames a group, sets or clears its description, and changes its settings (admins only). Only
    * what changes is written, as one `group_updated` entry members see in the
    * log; nothing changed writes nothing.
    */
   async update(me: UserId, conversationId: ConversationId, body: UpdateConversationBody): Promise<ConversationView> {
     if ((await this.groupRole(me, conversationId)) !== 'admin') throw new AppError('forbidden', 'only group admins can change the group');
-    const wanted: { title?: string | null; description?: string | null } = {};
+    const wanted: { title?: string | null; description?: string | null; pin_policy?: 'admins' | 'members'; everyone_policy?: 'admins' | 'members' } = {};
     if (body.title !== undefined) wanted.title = body.title === null ? null : storedName('title', body.title);
     if (body.description !== undefined) wanted.description = body.description?.trim() || null;
+    if (body.pin_policy !== undefined) wanted.pin_policy = body.pin_policy;
+    if (body.everyone_policy !== undefined) wanted.everyone_policy = body.everyone_policy;
 
     const result = await this.db.transaction(async (tx) => {
-      const [current] = await tx.query<{ title: string | null; description: string | null }>(
-        'SELECT title, description FROM conversations WHERE id = $1 FOR UPDATE',
+      const [current] = await tx.query<{ title: string | null; description: string | null; pin_policy: string; everyone_policy: string }>(
+        'SELECT title, description, pin_policy, everyone_policy FROM conversations WHERE id = $1 FOR UPDATE',
         [conversationId],
       );
       if (!current) throw notFound();
       const changed = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => current[k as keyof typeof current] !== v)) as typeof wanted;
       if (Object.keys(changed).length === 0) return null;
       await tx.query(
-        `UPDATE conversations SET title = CASE WHEN $2 THEN $3 ELSE title END, description = CASE WHEN $4 THEN $5 ELSE description END WHERE id = $1`,
-        [conversationId, 'title' in changed, changed.title ?? null, 'description' in changed, changed.description ?? null],
+        `UPDATE conversations SET title = CASE WHEN $2 THEN $3 ELSE title END, description = CASE WHEN $4 THEN $5 ELSE description END,
+                pin_policy = COALESCE($6, pin_policy), everyone_policy = COALESCE($7, everyone_policy) WHERE id = $1`,
+        [conversationId, 'title' in changed, changed.title ?? null, 'description' in changed, changed.description ?? null, changed.pin_policy ?? null, changed.everyone_policy ?? null],
       );
       const entry = await appendSystem(tx, conversationId, { type: 'system', event: 'group_updated', actor_id: me, ...changed });
       await recordEvent(tx, 'conversation.updated', conversationId, { conversation_id: conversationId, seq: entry.seq, actor_id: me, ...changed });

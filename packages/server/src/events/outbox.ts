@@ -42,7 +42,9 @@ export const messageCreatedOutboxSql = `
   INSERT INTO outbox (event_id, type, schema_version, topic, key, occurred_at, payload)
   SELECT gen_random_uuid(), ${eventColumnsSql('message.created')}, f.conversation_id, ins.created_at,
          jsonb_build_object('conversation_id', f.conversation_id, 'seq', ins.seq, 'message_id', ins.id,
-                            'sender_id', f.sender_id, 'message', f.content::jsonb,
+                            'sender_id', f.sender_id, 'message', f.content::jsonb - 'mentions',
                             'created_at', ${isoSql('ins.created_at')})
+         -- mentions (#15) travel beside the message, as the server resolved them
+         || CASE WHEN f.content::jsonb ? 'mentions' THEN jsonb_build_object('mentions', f.content::jsonb->'mentions') ELSE '{}'::jsonb END
     FROM ins JOIN fresh f ON f.id = ins.id
    ORDER BY f.ord`;

@@ -1,9 +1,10 @@
-import type { CallClientFrame, ClientFrame, ClientFrameType, MessageChangeFrame, MessageView } from '@parley/protocol';
+import type { CallClientFrame, ClientFrame, ClientFrameType, MessageChangeFrame, MessageView, PinMessageFrame } from '@parley/protocol';
 import { CloseCodes } from '@parley/protocol';
 import { presenceChannel } from '../bus/bus.ts';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
 import type { ChangeRequest, MessageChanges } from '../messaging/message-changes.ts';
+import type { Threads } from '../messaging/threads.ts';
 import type { PresenceService } from '../presence/presence-service.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { Connection } from './connection.ts';
@@ -39,6 +40,7 @@ export function dispatch(handlers: FrameHandlers, frame: ClientFrame, conn: Conn
 export interface HandlerDeps {
   messaging: MessagingService;
   changes: MessageChanges;
+  threads: Threads;
   presence: PresenceService;
   calls: CallService;
   hub: Hub;
@@ -64,6 +66,8 @@ export function frameHandlers(deps: HandlerDeps): FrameHandlers {
     edit_message: change(deps.changes, (f: FrameOf<'edit_message'>) => ({ kind: 'edit', seq: f.seq, text: f.text, clientMsgId: f.client_msg_id })),
     delete_message: change(deps.changes, (f: FrameOf<'delete_message'>) => ({ kind: 'delete', seq: f.seq })),
     react_message: change(deps.changes, (f: FrameOf<'react_message'>) => ({ kind: 'react', seq: f.seq, emoji: f.emoji, action: f.action })),
+    pin_message: change(deps.changes, (f: FrameOf<'pin_message'>) => ({ kind: 'pin', seq: f.seq, action: f.action })),
+    thread_read: threadRead(deps.threads),
     ping: async (frame, conn) => conn.sendFrame({ type: 'pong', id: frame.id }),
     call_invite: call,
     call_answer: call,
@@ -91,12 +95,15 @@ function sendMessage(messaging: MessagingService): FrameHandler<'send_message'> 
         seq: entry.seq,
         created_at: entry.created_at,
         duplicate,
+        // Thread replies and mentions (#15): what the sender's own copy needs and the ack would otherwise lack.
+        ...(entry.thread_root !== undefined ? { thread_root: entry.thread_root } : {}),
+        ...(entry.mentions ? { mentions: entry.mentions } : {}),
       });
     });
 }
 
 /** An edit, delete or reaction: answered with an `ack` of its log entry once committed. */
-function change<F extends MessageChangeFrame>(
+function change<F extends MessageChangeFrame | PinMessageFrame>(
   changes: MessageChanges,
   request: (frame: F) => ChangeRequest,
 ): (frame: F, conn: Connection) => Promise<void> {
@@ -129,6 +136,14 @@ function sync(messaging: MessagingService, defaultPageSize: number): FrameHandle
     const result = await messaging.sync(conn.userId, frame.cursors, frame.limit ?? defaultPageSize);
     for (const entry of result.entries) conn.send(messageFrame(entry));
     conn.sendFrame({ type: 'synced', id: frame.id, limited: result.limited, cursors: result.cursors, removed: result.removed });
+  };
+}
+
+/** Marks a thread read: the caller's devices get a `thread_read` frame; the request's reply echoes its id. */
+function threadRead(threads: Threads): FrameHandler<'thread_read'> {
+  return async (frame, conn) => {
+    const state = await threads.markRead(conn.userId, frame.conversation_id, frame.root_seq, frame.seq);
+    if (frame.id) conn.sendFrame({ ...state, id: frame.id });
   };
 }
 

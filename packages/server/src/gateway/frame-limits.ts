@@ -11,6 +11,9 @@ const USER_LIMITS: Partial<Record<ClientFrameType, LimitName>> = {
   edit_message: 'messages',
   delete_message: 'messages',
   react_message: 'messages',
+  // Pins and thread read marks too (#15).
+  pin_message: 'messages',
+  thread_read: 'messages',
   typing: 'typing',
   presence_subscribe: 'presence',
   presence_unsubscribe: 'presence',

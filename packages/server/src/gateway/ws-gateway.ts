@@ -10,6 +10,7 @@ import type { AuthService } from '../auth/auth-service.ts';
 import type { RevokedSessions } from '../auth/revoked-sessions.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
 import type { MessageChanges } from '../messaging/message-changes.ts';
+import type { Threads } from '../messaging/threads.ts';
 import type { PresenceService } from '../presence/presence-service.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
@@ -38,6 +39,7 @@ export interface GatewayDeps {
   revoked: Pick<RevokedSessions, 'onRevoked'>;
   messaging: MessagingService;
   changes: MessageChanges;
+  threads: Threads;
   presence: PresenceService;
   calls: CallService;
   hub: Hub;
@@ -80,6 +82,7 @@ export class WsGateway {
     this.handlers = frameHandlers({
       messaging: deps.messaging,
       changes: deps.changes,
+      threads: deps.threads,
       presence: deps.presence,
       calls: deps.calls,
       hub: deps.hub,

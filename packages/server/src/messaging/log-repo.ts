@@ -3,6 +3,8 @@ import {
   type HiddenContent,
   type IntegrationView,
   type ConversationId,
+  type Mentions,
+  type ThreadSummary,
   type MessageContent,
   type MessageView,
   type ReactionView,
@@ -12,6 +14,7 @@ import {
   type UserId,
 } from '@parley/protocol';
 import type { Sql } from '../store/database.ts';
+import { isoSql } from '../events/outbox.ts';
 
 export interface EntryRow {
   id: string;
@@ -28,6 +31,10 @@ export interface EntryRow {
   hidden_at?: Date | null;
   last_change_seq?: number | null;
   reactions?: ReactionView[] | null;
+  thread_root_seq?: number | null;
+  thread?: ThreadSummary | null;
+  pinned_at?: Date | null;
+  pinned_by?: string | null;
 }
 
 /** An entry as stored (what an insert can return). */
@@ -48,12 +55,18 @@ export const ENTRY_VIEW_COLUMNS = `m.id, m.conversation_id, m.seq, m.sender_id, 
   CASE WHEN m.reaction_count > 0 THEN (
     SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', r.n, 'user_ids', r.user_ids) ORDER BY r.first)
       FROM (SELECT emoji, count(*)::int AS n, array_agg(user_id ORDER BY created_at, user_id) AS user_ids, min(created_at) AS first
-              FROM message_reactions WHERE message_id = m.id GROUP BY emoji) r) END AS reactions`;
+              FROM message_reactions WHERE message_id = m.id GROUP BY emoji) r) END AS reactions,
+  m.thread_root_seq, m.pinned_at, m.pinned_by,
+  CASE WHEN m.thread_reply_count > 0 THEN (
+    SELECT jsonb_build_object('reply_count', m.thread_reply_count, 'last_reply_seq', t.seq, 'last_sender_id', t.sender_id,
+                              'last_reply_at', ${isoSql('t.created_at')})
+      FROM messages t WHERE t.conversation_id = m.conversation_id AND t.seq = m.thread_last_seq) END AS thread`;
 
 export function toMessageView(row: EntryRow): MessageView {
   // A webhook's entry keeps which integration posted it in its stored content (clients cannot send that
   // key: MessageContent admits no other); the view carries it beside the message.
-  const { integration, ...stored } = row.content as MessageView['message'] & { integration?: IntegrationView };
+  // Mentions (#15) are resolved by the server and stored in the content the same way.
+  const { integration, mentions, ...stored } = row.content as MessageView['message'] & { integration?: IntegrationView; mentions?: Mentions };
   // Hidden by moderation: every member (its author too) sees no text and no attachments; the row keeps them for a restore.
   const message = row.hidden_at ? hiddenContent(stored) : stored;
   const view: MessageView = {
@@ -71,6 +84,11 @@ export function toMessageView(row: EntryRow): MessageView {
   if (row.hidden_at) view.hidden_at = row.hidden_at.toISOString();
   if (row.last_change_seq) view.last_change_seq = row.last_change_seq;
   if (row.reactions) view.reactions = row.reactions;
+  if (mentions && !row.hidden_at) view.mentions = mentions;
+  if (row.thread_root_seq) view.thread_root = row.thread_root_seq;
+  if (row.thread) view.thread = row.thread;
+  if (row.pinned_at) view.pinned_at = row.pinned_at.toISOString();
+  if (row.pinned_by) view.pinned_by = row.pinned_by;
   return view;
 }
 

@@ -1,6 +1,8 @@
 import {
   MAX_REACTION_EMOJI,
   MAX_REACTIONS_PER_MEMBER,
+  MAX_PINS,
+  type Mentions,
   isReactionEmoji,
   type ChangeContent,
   type ConversationId,
@@ -16,13 +18,15 @@ import { AppError } from '../errors.ts';
 import { memberIds } from '../conversations/conversations-repo.ts';
 import { notFound } from '../conversations/conversations-service.ts';
 import { recordEvent } from '../events/outbox.ts';
+import { resolveMentions } from './mentions.ts';
 import { ENTRY_COLUMNS, toMessageView, type EntryRow } from './log-repo.ts';
 
 /** What a member asks to do to a message of a conversation (by its seq). */
 export type ChangeRequest =
   | { kind: 'edit'; seq: Seq; text: string; clientMsgId: string }
   | { kind: 'delete'; seq: Seq }
-  | { kind: 'react'; seq: Seq; emoji: string; action: 'add' | 'remove' };
+  | { kind: 'react'; seq: Seq; emoji: string; action: 'add' | 'remove' }
+  | { kind: 'pin'; seq: Seq; action: 'pin' | 'unpin' };
 
 export interface ChangeResult {
   /** The change's log entry (for a duplicate, the entry that made the state asked for). */
@@ -51,6 +55,8 @@ interface Target {
  */
 export type ModerationChange = { kind: 'hidden'; reason: string } | { kind: 'restored' };
 
+/** An edit's entry always says who the new text mentions, so a client can drop mentions an edit took back. */
+const NO_MENTIONS: Mentions = { user_ids: [], everyone: false };
 const messageNotFound = () => new AppError('message_not_found', 'no such message in this conversation');
 const messageDeleted = () => new AppError('message_deleted', 'the message was deleted');
 const messageHidden = () => new AppError('message_hidden', 'the message is hidden by moderation');
@@ -87,8 +93,8 @@ export class MessageChanges {
       throw new AppError('invalid_emoji', 'a reaction is exactly one emoji');
     }
     const outcome = await this.db.transaction(async (tx) => {
-      const [conv] = await tx.query<{ member_count: number; type: string; role: string }>(
-        `SELECT c.member_count, c.type, cm.role
+      const [conv] = await tx.query<{ member_count: number; type: string; role: string; pin_policy: string }>(
+        `SELECT c.member_count, c.type, cm.role, c.pin_policy
            FROM conversations c JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $2
           WHERE c.id = $1 FOR UPDATE OF c`,
         [conversationId, me],
@@ -108,7 +114,7 @@ export class MessageChanges {
       if (!target || target.kind !== 'message') throw messageNotFound();
       const change = await this.change(tx, me, conversationId, conv, target, request);
       if ('duplicate' in change) return { ...change, memberCount: conv.member_count };
-      const entry = await appendChange(tx, conversationId, me, request.kind === 'edit' ? request.clientMsgId : null, change.content);
+      const entry = await appendChange(tx, conversationId, me, request.kind === 'edit' ? request.clientMsgId : null, change.content, request.kind === 'edit' ? (change.mentions ?? NO_MENTIONS) : null);
       await tx.query('UPDATE messages SET last_change_seq = $3 WHERE conversation_id = $1 AND seq = $2', [conversationId, request.seq, entry.seq]);
       await recordChangeEvent(tx, entry, change.content, me);
       return { entry, duplicate: false, memberCount: conv.member_count };
@@ -168,27 +174,30 @@ export class MessageChanges {
     tx: Sql,
     me: UserId,
     conversationId: ConversationId,
-    conv: { type: string; role: string },
+    conv: { type: string; role: string; pin_policy: string },
     target: Target,
     request: ChangeRequest,
-  ): Promise<{ content: ChangeContent } | { entry: MessageView; duplicate: true }> {
+  ): Promise<{ content: ChangeContent; mentions?: Mentions | null } | { entry: MessageView; duplicate: true }> {
     const base = { type: 'change' as const, target_seq: request.seq, target_id: target.id };
     switch (request.kind) {
       case 'edit': {
         if (target.sender_id !== me) throw new AppError('forbidden', 'only the author can edit a message');
         if (target.deleted) throw messageDeleted();
         if (target.hidden) throw messageHidden();
+        // Mentions of the new text replace the old ones (an edit may add or take back a mention).
+        const mentions = await resolveMentions(tx, me, conversationId, request.text);
         // The text being replaced joins the history (version 1 is the text as sent).
         await tx.query(
           `INSERT INTO message_edits (message_id, version, text)
            SELECT $1, coalesce(max(version), 0) + 1, $2 FROM message_edits WHERE message_id = $1`,
           [target.id, target.text ?? ''],
         );
-        await tx.query(`UPDATE messages SET content = jsonb_set(content, '{text}', to_jsonb($2::text)), edited_at = now() WHERE id = $1`, [
-          target.id,
-          request.text,
-        ]);
-        return { content: { ...base, change: 'edited', client_msg_id: request.clientMsgId, text: request.text } };
+        await tx.query(
+          `UPDATE messages SET content = jsonb_set(content - 'mentions', '{text}', to_jsonb($2::text)) || COALESCE($3::jsonb, '{}'::jsonb), edited_at = now()
+            WHERE id = $1`,
+          [target.id, request.text, mentions ? JSON.stringify({ mentions }) : null],
+        );
+        return { content: { ...base, change: 'edited', client_msg_id: request.clientMsgId, text: request.text }, mentions };
       }
       case 'delete': {
         if (target.deleted) return duplicateOf(await lastChange(tx, conversationId, request.seq, "content->>'change' = 'deleted'", []));
@@ -234,6 +243,8 @@ export class MessageChanges {
         );
         return { content: { ...base, change: 'reaction_removed', emoji: request.emoji } };
       }
+      case 'pin':
+        return pin(tx, me, conversationId, conv, target, request.action, base);
     }
   }
 }
@@ -268,7 +279,7 @@ async function redact(tx: Sql, conversationId: ConversationId, seq: Seq, target:
   const deleted = JSON.stringify(target.client_msg_id ? { type: 'deleted', client_msg_id: target.client_msg_id } : { type: 'deleted' });
   // A hidden message deleted is deleted like any other (nothing is left to restore).
   await tx.query(
-    `UPDATE messages SET content = $2::jsonb, deleted_at = now(), hidden_at = NULL, reaction_count = 0 WHERE id = $1`,
+    `UPDATE messages SET content = $2::jsonb, deleted_at = now(), hidden_at = NULL, reaction_count = 0, pinned_at = NULL, pinned_by = NULL WHERE id = $1`,
     [target.id, deleted],
   );
   await tx.query('DELETE FROM message_edits WHERE message_id = $1', [target.id]);
@@ -281,23 +292,72 @@ async function redact(tx: Sql, conversationId: ConversationId, seq: Seq, target:
   );
 }
 
-/** Removes the message's text from its change entries: an edit's new text, a restore's content. */
+/** Removes the message's text from its change entries: an edit's new text and its mentions, a restore's content. */
 async function stripChangeText(tx: Sql, conversationId: ConversationId, seq: Seq): Promise<void> {
   await tx.query(
-    `UPDATE messages SET content = content - 'text' - 'restored'
-      WHERE conversation_id = $1 AND target_seq = $2 AND kind = 'change' AND (content ? 'text' OR content ? 'restored')`,
+    `UPDATE messages SET content = content - 'text' - 'restored' - 'mentions'
+      WHERE conversation_id = $1 AND target_seq = $2 AND kind = 'change' AND (content ? 'text' OR content ? 'restored' OR content ? 'mentions')`,
     [conversationId, seq],
   );
 }
 
+/**
+ * Pins or unpins (#15): in a group, its admins, or every member when its
+ * `pin_policy` is `members`; in a direct conversation, both members. At most
+ * MAX_PINS pinned at once (`too_many_pins`). Pinning what is pinned (or
+ * unpinning what is not) answers the entry that made that state.
+ */
+async function pin(
+  tx: Sql,
+  me: UserId,
+  conversationId: ConversationId,
+  conv: { type: string; role: string; pin_policy: string },
+  target: Target,
+  action: 'pin' | 'unpin',
+  base: Pick<ChangeContent, 'type' | 'target_seq' | 'target_id'>,
+): Promise<{ content: ChangeContent } | { entry: MessageView; duplicate: true }> {
+  if (conv.type === 'group' && conv.pin_policy !== 'members' && conv.role !== 'admin') {
+    throw new AppError('forbidden', 'only the admins of this group can pin and unpin');
+  }
+  if (target.deleted) throw messageDeleted();
+  const [state] = await tx.query<{ pinned: boolean; pins: number }>(
+    `SELECT pinned_at IS NOT NULL AS pinned,
+            (SELECT count(*)::int FROM messages WHERE conversation_id = $2 AND pinned_at IS NOT NULL) AS pins
+       FROM messages WHERE id = $1`,
+    [target.id, conversationId],
+  );
+  const pinned = state?.pinned === true;
+  if (action === 'pin') {
+    if (pinned) return duplicateOf(await lastChange(tx, conversationId, base.target_seq, "content->>'change' = 'pinned'", []));
+    if ((state?.pins ?? 0) >= MAX_PINS) throw new AppError('too_many_pins', `a conversation has at most ${MAX_PINS} pinned messages`);
+    await tx.query('UPDATE messages SET pinned_at = now(), pinned_by = $2 WHERE id = $1', [target.id, me]);
+    return { content: { ...base, change: 'pinned' } };
+  }
+  if (!pinned) {
+    const entry = await lastChange(tx, conversationId, base.target_seq, "content->>'change' = 'unpinned'", []);
+    if (entry) return { entry, duplicate: true };
+    throw new AppError('pin_not_found', 'the message is not pinned');
+  }
+  await tx.query('UPDATE messages SET pinned_at = NULL, pinned_by = NULL WHERE id = $1', [target.id]);
+  return { content: { ...base, change: 'unpinned' } };
+}
+
 /** Appends a `change` entry under the counter's row lock (taken at the start of the transaction). */
-async function appendChange(tx: Sql, conversationId: ConversationId, actor: UserId, clientMsgId: string | null, content: ChangeContent): Promise<MessageView> {
+async function appendChange(
+  tx: Sql,
+  conversationId: ConversationId,
+  actor: UserId,
+  clientMsgId: string | null,
+  content: ChangeContent,
+  mentions?: Mentions | null,
+): Promise<MessageView> {
   const [row] = await tx.query<EntryRow>(
     `WITH next AS (UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $2 RETURNING last_seq)
      INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content, target_seq)
      SELECT $1, $2, next.last_seq, $3, 'change', $4, $5::jsonb, $6 FROM next
      RETURNING ${ENTRY_COLUMNS}`,
-    [crypto.randomUUID(), conversationId, actor, clientMsgId, JSON.stringify(content), content.target_seq],
+    // An edit's mentions ride in its stored content; the view carries them beside it (log-repo).
+    [crypto.randomUUID(), conversationId, actor, clientMsgId, JSON.stringify(mentions ? { ...content, mentions } : content), content.target_seq],
   );
   return toMessageView(row!);
 }
@@ -313,7 +373,7 @@ async function recordChangeEvent(tx: Sql, entry: MessageView, content: ChangeCon
   };
   switch (content.change) {
     case 'edited':
-      return recordEvent(tx, 'message.edited', entry.conversation_id, { ...common, text: content.text! });
+      return recordEvent(tx, 'message.edited', entry.conversation_id, { ...common, text: content.text!, ...(entry.mentions ? { mentions: entry.mentions } : {}) });
     case 'deleted':
       return recordEvent(tx, 'message.deleted', entry.conversation_id, common);
     case 'reaction_added':
@@ -324,5 +384,9 @@ async function recordChangeEvent(tx: Sql, entry: MessageView, content: ChangeCon
       return recordEvent(tx, 'message.hidden', entry.conversation_id, common);
     case 'restored':
       return recordEvent(tx, 'message.restored', entry.conversation_id, common);
+    case 'pinned':
+      return recordEvent(tx, 'message.pinned', entry.conversation_id, common);
+    case 'unpinned':
+      return recordEvent(tx, 'message.unpinned', entry.conversation_id, common);
   }
 }

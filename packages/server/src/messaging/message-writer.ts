@@ -106,7 +106,8 @@ export class MessageWriter {
   private async store(all: Send[]): Promise<Array<WriteResult | Error>> {
     const hasReplies = all.some((p) => p.content.reply_to !== undefined);
     // Replies naming a message that is not there (or deleted) are refused before the statement.
-    const quotes = hasReplies ? await this.resolveReplies(all) : null;
+    const resolved = hasReplies ? await this.resolveReplies(all) : null;
+    const quotes = resolved?.quotes ?? null;
     if (quotes?.some((q) => q instanceof Error)) {
       const kept = all.filter((_, i) => !(quotes[i] instanceof Error));
       const results = kept.length > 0 ? await this.store(kept) : [];
@@ -122,7 +123,7 @@ export class MessageWriter {
       batch.map((p) => JSON.stringify({ ...p.content, attachments: p.content.attachments ?? [] })),
       this.options.largeRoomThreshold,
     ];
-    if (quotes) params.push(quotes.map((q) => (q instanceof Error ? null : (q?.seq ?? null))));
+    if (quotes) params.push(quotes.map((q) => (q instanceof Error ? null : (q?.seq ?? null))), resolved!.threadRoots);
     const rows = await this.db.query<BatchRow>(quotes ? this.replyStatement : this.statement, params);
     const audiences = new Map<ConversationId, UserId[]>();
     for (const row of rows) if (row.audience) audiences.set(row.conversation_id, row.audience);
@@ -143,6 +144,7 @@ export class MessageWriter {
                 seq: row.seq,
                 content: { ...p.content, attachments: p.content.attachments ?? [] },
                 reply_to: quotes?.[i] instanceof Error ? null : (quotes?.[i] ?? null),
+                thread_root_seq: resolved?.threadRoots[i] ?? null,
               }),
               duplicate: false,
               audience: audiences.get(row.conversation_id) ?? null,
@@ -162,8 +164,11 @@ export class MessageWriter {
    * (`message_not_found`: unknown, or a system or change entry) or a deleted one;
    * null for a plain send, and for a sender who is not a member (the statement
    * refuses those as it refuses any send, telling nothing about the log).
+   * `threadRoots`: the thread each reply joins (#15): the thread of the message
+   * it replies to when that one is in a thread, else that message itself when
+   * the reply asks for a thread (`thread: true`), else none.
    */
-  private async resolveReplies(batch: Send[]): Promise<Array<ReplyQuote | Error | null>> {
+  private async resolveReplies(batch: Send[]): Promise<{ quotes: Array<ReplyQuote | Error | null>; threadRoots: Array<number | null> }> {
     const rows = await this.db.query<{
       ord: number;
       member: boolean;
@@ -173,8 +178,9 @@ export class MessageWriter {
       kind: string | null;
       deleted: boolean | null;
       text: string | null;
+      thread_root_seq: number | null;
     }>(
-      `SELECT a.ord::int AS ord, cm.user_id IS NOT NULL AS member, r.seq, r.id, r.sender_id, r.kind,
+      `SELECT a.ord::int AS ord, cm.user_id IS NOT NULL AS member, r.seq, r.id, r.sender_id, r.kind, r.thread_root_seq,
               r.deleted_at IS NOT NULL AS deleted,
               CASE WHEN r.hidden_at IS NULL THEN left(r.content->>'text', ${REPLY_EXCERPT_LENGTH}) END AS text
          FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[]) WITH ORDINALITY AS a(conversation_id, sender_id, seq, id, ord)
@@ -193,14 +199,18 @@ export class MessageWriter {
       ],
     );
     const quotes: Array<ReplyQuote | Error | null> = batch.map(() => null);
+    const threadRoots: Array<number | null> = batch.map(() => null);
     for (const row of rows) {
       const i = row.ord - 1;
       if (!row.member) continue;
       if (row.id === null || row.kind !== 'message') quotes[i] = new AppError('message_not_found', 'reply_to names no message of this conversation');
       else if (row.deleted) quotes[i] = new AppError('message_deleted', 'the message replied to was deleted');
-      else quotes[i] = { seq: row.seq!, message_id: row.id, sender_id: row.sender_id!, text: row.text };
+      else {
+        quotes[i] = { seq: row.seq!, message_id: row.id, sender_id: row.sender_id!, text: row.text };
+        threadRoots[i] = row.thread_root_seq ?? (batch[i]!.content.thread === true ? row.seq : null);
+      }
     }
-    return quotes;
+    return { quotes, threadRoots };
   }
 }
 
@@ -282,18 +292,37 @@ SELECT c.ord::int AS ord, c.member, ins.id IS NOT NULL AS fresh, c.conversation_
   LEFT JOIN bumped b ON b.id = c.conversation_id
  ORDER BY c.ord`;
 
-/** The statement, also storing each send's reply_to_seq ($7, resolved by resolveReplies). */
+/**
+ * The statement, also storing each send's reply_to_seq ($7) and thread root
+ * ($8, both resolved by resolveReplies), and moving the summary of each thread
+ * a reply joined (`threads`: its reply count and newest reply) in the same
+ * statement, so a root's counts commit with its replies. Plain batches keep
+ * the statement above.
+ */
 function withReplies(statement: string): string {
   const replaced = statement
     .replace(
       'unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY\n    AS i(id, conversation_id, sender_id, client_msg_id, content, ord)',
-      'unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $7::int[]) WITH ORDINALITY\n    AS i(id, conversation_id, sender_id, client_msg_id, content, reply_to_seq, ord)',
+      'unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $7::int[], $8::int[]) WITH ORDINALITY\n    AS i(id, conversation_id, sender_id, client_msg_id, content, reply_to_seq, thread_root_seq, ord)',
     )
     .replace(
       "INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content)\n  SELECT f.id, f.conversation_id, b.base + f.k, f.sender_id, 'message', f.client_msg_id, f.content::jsonb",
-      "INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content, reply_to_seq)\n  SELECT f.id, f.conversation_id, b.base + f.k, f.sender_id, 'message', f.client_msg_id, f.content::jsonb, f.reply_to_seq",
+      "INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content, reply_to_seq, thread_root_seq)\n  SELECT f.id, f.conversation_id, b.base + f.k, f.sender_id, 'message', f.client_msg_id, f.content::jsonb, f.reply_to_seq, f.thread_root_seq",
+    )
+    .replace(
+      'WHERE cm.conversation_id = s.conversation_id AND cm.user_id = s.sender_id\n)',
+      `WHERE cm.conversation_id = s.conversation_id AND cm.user_id = s.sender_id
+), threads AS (
+  UPDATE messages r SET thread_reply_count = r.thread_reply_count + t.n, thread_last_seq = GREATEST(COALESCE(r.thread_last_seq, 0), t.last)
+    FROM (SELECT f.conversation_id, f.thread_root_seq, count(*)::int AS n, max(ins.seq) AS last
+            FROM ins JOIN fresh f ON f.id = ins.id WHERE f.thread_root_seq IS NOT NULL
+           GROUP BY f.conversation_id, f.thread_root_seq) t
+   WHERE r.conversation_id = t.conversation_id AND r.seq = t.thread_root_seq
+)`,
     );
-  if (replaced.split('reply_to_seq').length !== 4) throw new Error('the write statement changed: update withReplies');
+  if (replaced.split('reply_to_seq').length !== 4 || replaced.split('thread_root_seq').length !== 8) {
+    throw new Error('the write statement changed: update withReplies');
+  }
   return replaced;
 }
 

@@ -16,6 +16,7 @@ import { TypingThrottle } from './typing-throttle.ts';
 import { readPage } from './log-repo.ts';
 import { SyncReader, type SyncResult } from './sync-reader.ts';
 import { MessageWriter } from './message-writer.ts';
+import { resolveMentions } from './mentions.ts';
 import type { AttachmentsService } from '../attachments/attachments-service.ts';
 
 /** Seconds a `typing: start` lasts unless refreshed. */
@@ -78,6 +79,12 @@ export class MessagingService {
       if (!this.attachments) throw new AppError('attachment_invalid', 'this server takes no attachments');
       // Only the sender's own uploads to this conversation, with the server's metadata in place of the client's.
       message = { ...message, attachments: await this.attachments.resolveForMessage(me, conversationId, refs) };
+    }
+    // Mentions cost a statement only when the text could hold one.
+    if (message.text.includes('@')) {
+      const mentions = await resolveMentions(this.db, me, conversationId, message.text);
+      // Stored in the content beside the text (a client cannot send this key: MessageContent admits no other).
+      if (mentions) message = { ...message, mentions } as MessageContent;
     }
     const { entry, duplicate, audience } = await this.writer.write(conversationId, me, message);
     if (!duplicate && refs.length > 0) await this.attachments!.linkToMessage(refs.map((r) => r.id), entry.message_id);

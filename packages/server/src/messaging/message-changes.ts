@@ -208,7 +208,7 @@ async function lastChange(tx: Sql, conversationId: ConversationId, seq: Seq, whe
 /**
  * Removes a message's content from the server: its text (the entry stays, as
  * deleted, so seqs stay dense), its edit history, the text of its `edited`
- * entries, its reactions, and the text in the outbox rows of its
+ * entries, its reactions, its search index row, and the text in the outbox rows of its
  * message.created / message.edited events not yet pruned (found from its
  * creation time on the outbox's occurred_at index).
  */
@@ -220,6 +220,8 @@ async function redact(tx: Sql, conversationId: ConversationId, seq: Seq, target:
   );
   await tx.query('DELETE FROM message_edits WHERE message_id = $1', [target.id]);
   await tx.query('DELETE FROM message_reactions WHERE message_id = $1', [target.id]);
+  // The search index's bigrams of the text (migration 017) go with it.
+  await tx.query('DELETE FROM message_search WHERE message_id = $1', [target.id]);
   await tx.query(
     `UPDATE messages SET content = content - 'text'
       WHERE conversation_id = $1 AND target_seq = $2 AND kind = 'change' AND content ? 'text'`,

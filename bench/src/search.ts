@@ -287,8 +287,8 @@ async function seedMessages(db: Database) {
   const insertMs = performance.now() - t0;
   const t1 = performance.now();
   await db.query(
-    `INSERT INTO message_search (message_id, bigrams)
-     SELECT id, parley_search_bigrams(content->>'text') FROM messages WHERE kind = 'message' AND content->>'text' IS NOT NULL`,
+    `INSERT INTO message_search (message_id, text)
+     SELECT id, content->>'text' FROM messages WHERE kind = 'message' AND content->>'text' IS NOT NULL`,
   );
   await db.query(indexDef.indexdef);
   const indexMs = performance.now() - t1;

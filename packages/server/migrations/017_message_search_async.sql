@@ -9,21 +9,24 @@
 -- so a row not yet updated after an edit or a delete never shows old text,
 -- it only delays finding the new one.
 --
--- One row per message that has text; its bigrams are those of the text the
--- indexer last read (parley_search_bigrams, migration 008, the same function
--- the search applies to the query).
+-- One row per message that has text: the text as the indexer last read it,
+-- GIN-indexed by its bigrams (parley_search_bigrams, migration 008, the same
+-- function the search applies to the query). The text rather than its bigram
+-- array: at 1,000,000 messages the arrays took 430 MiB besides the index, a
+-- copy of the text about a quarter of that. A delete removes the row in its
+-- own transaction, so no deleted text stays here.
 CREATE TABLE message_search (
   message_id uuid PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
-  bigrams    text[] NOT NULL
+  text       text NOT NULL
 );
 
 -- Existing messages, then the index over them in one build (cheaper than
 -- growing it row by row).
-INSERT INTO message_search (message_id, bigrams)
-SELECT id, parley_search_bigrams(content->>'text')
+INSERT INTO message_search (message_id, text)
+SELECT id, content->>'text'
   FROM messages
  WHERE kind = 'message' AND content->>'text' IS NOT NULL;
 
-CREATE INDEX message_search_bigrams_idx ON message_search USING gin (bigrams);
+CREATE INDEX message_search_bigrams_idx ON message_search USING gin (parley_search_bigrams(text));
 
 DROP INDEX messages_search_bigrams_idx;

@@ -220,7 +220,7 @@ async function redact(tx: Sql, conversationId: ConversationId, seq: Seq, target:
   );
   await tx.query('DELETE FROM message_edits WHERE message_id = $1', [target.id]);
   await tx.query('DELETE FROM message_reactions WHERE message_id = $1', [target.id]);
-  // The search index's bigrams of the text (migration 017) go with it.
+  // So does the search index's copy of the text (migration 017).
   await tx.query('DELETE FROM message_search WHERE message_id = $1', [target.id]);
   await tx.query(
     `UPDATE messages SET content = content - 'text'

@@ -13,10 +13,10 @@ const INDEXED_EVENTS = new Set(['message.created', 'message.edited', 'message.de
  * it stopped.
  *
  * It never indexes an event's payload: for every message an event names it
- * reads the message's current text and writes that text's bigrams (or
- * removes the row once the text is gone). Indexing is therefore idempotent
+ * reads the message's current text and writes it, indexed by its bigrams
+ * (or removes the row once the text is gone). Indexing is therefore idempotent
  * and indifferent to order: a repeated or late `message.created` after an
- * edit writes the edited text's bigrams, and two instances handling the same
+ * edit writes the edited text, and two instances handling the same
  * event write the same row (one row per message, by its primary key). The
  * searches check every candidate against the current text anyway, so the
  * index may lag but never shows stale text.
@@ -38,7 +38,7 @@ export class SearchIndexConsumer implements EventConsumer {
 
 /**
  * Brings the index rows of these messages in line with their current text:
- * written (or rewritten, when an edit changed the bigrams) for a message with
+ * written (or rewritten, when an edit changed the text) for a message with
  * text, removed for a deleted one. Ids of no message are ignored.
  */
 export async function reindexMessages(tx: Sql, messageIds: readonly string[]): Promise<void> {
@@ -50,10 +50,10 @@ export async function reindexMessages(tx: Sql, messageIds: readonly string[]): P
         WHERE s.message_id = ANY($1::uuid[])
           AND NOT EXISTS (SELECT 1 FROM m WHERE m.id = s.message_id AND m.text IS NOT NULL)
      )
-     INSERT INTO message_search (message_id, bigrams)
-     SELECT id, parley_search_bigrams(text) FROM m WHERE text IS NOT NULL
-     ON CONFLICT (message_id) DO UPDATE SET bigrams = EXCLUDED.bigrams
-      WHERE message_search.bigrams IS DISTINCT FROM EXCLUDED.bigrams`,
+     INSERT INTO message_search (message_id, text)
+     SELECT id, text FROM m WHERE text IS NOT NULL
+     ON CONFLICT (message_id) DO UPDATE SET text = EXCLUDED.text
+      WHERE message_search.text IS DISTINCT FROM EXCLUDED.text`,
     [[...messageIds]],
   );
 }

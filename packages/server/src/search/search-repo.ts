@@ -44,7 +44,7 @@ const ESCAPE_REPLACEMENT = String.raw`\\\1`;
 /** How to find the matches: read every entry of the searched conversations, or ask the bigram index first. */
 export type SearchStrategy = 'scan' | 'index';
 
-/** How often bigrams occur, as ANALYZE last sampled the search index table (pg_stats); null before any ANALYZE. */
+/** How often bigrams occur, as ANALYZE last sampled the search index (pg_stats of its expression); null before any ANALYZE. */
 export interface BigramStats {
   /** Rows in the index (messages with text). */
   rows: number;
@@ -57,8 +57,8 @@ export interface BigramStats {
 export async function bigramStats(sql: Sql): Promise<BigramStats | null> {
   const [row] = await sql.query<{ elems: string[] | null; freqs: number[] | null; rows: number }>(
     `SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs::float8[] AS freqs, c.reltuples::float8 AS rows
-       FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relkind = 'r'
-      WHERE s.tablename = 'message_search' AND s.attname = 'bigrams' AND s.schemaname = current_schema()`,
+       FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relkind = 'i'
+      WHERE s.tablename = 'message_search_bigrams_idx' AND s.schemaname = current_schema()`,
   );
   if (!row?.elems || !row.freqs || !(row.rows > 0)) return null;
   // most_common_elem_freqs ends with the lowest and highest frequency and the null fraction.
@@ -140,7 +140,7 @@ export async function searchMessages(
      candidates AS MATERIALIZED (
        SELECT m.id, m.conversation_id, m.sender_id, m.kind, m.content, m.created_at
          FROM message_search s JOIN messages m ON m.id = s.message_id
-        WHERE s.bigrams @> parley_search_bigrams($2)
+        WHERE parley_search_bigrams(s.text) @> parley_search_bigrams($2)
      ),`
          : ''
      }

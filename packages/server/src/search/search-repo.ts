@@ -134,13 +134,16 @@ export async function searchMessages(
      ),${
        // The index is asked once, for every message holding the bigrams, before
        // any join: left to itself the planner may ask it again for each
-       // conversation of the searcher (thousands of times).
+       // conversation of the searcher (thousands of times). The candidates'
+       // messages are then read by primary key from an array, not joined: with
+       // nested loops off (search-service.ts) a join would read all messages.
        strategy === 'index'
          ? `
      candidates AS MATERIALIZED (
-       SELECT m.id, m.conversation_id, m.sender_id, m.kind, m.content, m.created_at
-         FROM message_search s JOIN messages m ON m.id = s.message_id
-        WHERE parley_search_bigrams(s.text) @> parley_search_bigrams($2)
+       SELECT id, conversation_id, sender_id, kind, content, created_at FROM messages
+        WHERE id = ANY (ARRAY(
+                SELECT message_id FROM message_search
+                 WHERE parley_search_bigrams(text) @> parley_search_bigrams($2)))
      ),`
          : ''
      }

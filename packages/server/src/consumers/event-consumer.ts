@@ -2,7 +2,7 @@ import type { EventEnvelope, EventTopic } from '@parley/protocol';
 import type { Database, Sql } from '../store/database.ts';
 
 /**
- * A consumer of the event stream (moderation, analytics). It sees each event
+ * A consumer of the event stream (moderation, analytics, the search index). It sees each event
  * of its topics at least once, from either feed: the outbox in-process
  * (`outbox-feed.ts`, the embedded tier) or Kafka with a consumer group
  * (`kafka-feed.ts`, the scaled tier). `handle` runs inside the transaction

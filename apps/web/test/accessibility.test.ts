@@ -2,23 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
-import { PASSWORD, conversationTitle, eventually, loginViaUi, messageTexts, openConversation, until } from './support/ui.ts';
-
-/** Controls without a name a screen reader could read out, as CSS paths. */
-function unnamedControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const out: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>('button, a[href], input, textarea, [role="tab"]')) {
-      const labelled =
-        (el.getAttribute('aria-label') ?? '').trim() ||
-        (el.getAttribute('aria-labelledby') ?? '').trim() ||
-        ('labels' in el && (el as HTMLInputElement).labels && (el as HTMLInputElement).labels!.length > 0) ||
-        (el.textContent ?? '').trim();
-      if (!labelled) out.push(`${el.tagName.toLowerCase()}.${el.className}`);
-    }
-    return out;
-  });
-}
+import { PASSWORD, conversationTitle, eventually, loginViaUi, messageTexts, openConversation, unnamedControls, until } from './support/ui.ts';
 
 function focusedName(page: Page): Promise<string> {
   return page.evaluate(() => {

@@ -1,10 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
-import { openConversation, registerViaUi, send, startDirectChat, uniqueUsername } from './support/ui.ts';
+import { eventually, messageTexts, openConversation, registerViaUi, send, startDirectChat, uniqueUsername } from './support/ui.ts';
 import { CLAMD_BIN, EICAR, startClamd, type TestClamd } from '../../../packages/server/test/support/clamd.ts';
 
 /**
@@ -84,6 +85,77 @@ function suite(): void {
     await alice.page.locator('.upload-row[data-state=done]', { hasText: 'dropped.png' }).waitFor({ timeout: 20_000 });
     await alice.page.getByRole('button', { name: 'Send' }).click();
     await card(bob.page, 'dropped.png').locator('img').waitFor({ timeout: 30_000 });
+  });
+
+  it('attaches an image pasted from the clipboard; the other side sees its preview', async () => {
+    const bytes = [...(await png(300, 200, '#26a'))];
+    // What Chromium hands a page when an image is pasted: a paste event whose DataTransfer holds a File.
+    const handled = await alice.page.getByRole('textbox', { name: 'Message' }).evaluate((field, data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'image.png', { type: 'image/png' }));
+      const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
+      field.dispatchEvent(event);
+      return event.defaultPrevented;
+    }, bytes);
+    // The composer took the file (and kept the browser from pasting anything into the text).
+    expect(handled).toBe(true);
+    await alice.page.locator('.upload-row[data-state=done]', { hasText: 'image.png' }).waitFor({ timeout: 20_000 });
+    await send(alice.page, 'pasted');
+    const preview = card(bob.page, 'image.png').locator('img');
+    await preview.waitFor({ timeout: 30_000 });
+    await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(300);
+    expect(await card(bob.page, 'image.png').getAttribute('data-status')).toBe('clean');
+  });
+
+  it('sends a file sent while uploading once, after a reload half-way that resumes the upload where the server has it', async () => {
+    const MiB = 1024 * 1024;
+    const bytes = randomBytes(4 * MiB);
+    const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    // A slow uplink (256 KiB/s), so that the reload comes while the file is on its way.
+    const cdp = await alice.context.newCDPSession(alice.page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+    const firstChunk = alice.page.waitForResponse((r) => r.request().method() === 'PATCH' && r.status() === 204, { timeout: 30_000 });
+    await alice.page.locator('[data-testid=attach-input]').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    await alice.page.locator('.upload-row', { hasText: 'big.bin' }).waitFor();
+    // Sent while the file uploads: the message waits for it.
+    await send(alice.page, 'the big file');
+    await alice.page.locator('.upload-row').waitFor({ state: 'detached' });
+    await firstChunk;
+    expect(await alice.page.locator('.upload-row[data-state=done]').count()).toBe(0);
+    expect(await messageTexts(bob.page)).not.toContain('the big file');
+
+    const resumedAt: number[] = [];
+    alice.page.on('request', (r) => {
+      if (r.method() === 'PATCH') resumedAt.push(Number(r.headers()['upload-offset']));
+    });
+    await alice.page.reload();
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 }).catch(() => {});
+
+    const file = card(bob.page, 'big.bin');
+    await file.and(bob.page.locator('[data-status=clean]')).waitFor({ timeout: 60_000 });
+    // The page after the reload went on from where the server had the upload (at least the first MiB), not from 0.
+    expect(resumedAt[0]).toBeGreaterThanOrEqual(MiB);
+    const download = bob.page.waitForEvent('download');
+    await file.getByRole('button', { name: 'Download' }).click();
+    expect(sha256(readFileSync((await (await download).path())!))).toBe(sha256(bytes));
+    // Once, on both sides, and nothing left waiting on Alice's device.
+    await eventually(async () => expect((await messageTexts(alice.page)).filter((t) => t === 'the big file')).toHaveLength(1));
+    expect((await messageTexts(bob.page)).filter((t) => t === 'the big file')).toHaveLength(1);
+    const left = await alice.page.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('parley-web-uploads');
+          open.onsuccess = () => {
+            const count = open.result.transaction('uploads').objectStore('uploads').count();
+            count.onsuccess = () => resolve(count.result);
+            count.onerror = () => reject(count.error);
+          };
+          open.onerror = () => reject(open.error);
+        }),
+    );
+    expect(left).toBe(0);
+    await cdp.detach();
   });
 
   it('shows a blocked file as blocked on both sides', async () => {

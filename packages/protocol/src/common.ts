@@ -85,7 +85,7 @@ export interface SystemContent {
  */
 export interface ChangeContent {
   type: 'change';
-  change: 'edited' | 'deleted' | 'reaction_added' | 'reaction_removed';
+  change: 'edited' | 'deleted' | 'reaction_added' | 'reaction_removed' | 'hidden' | 'restored';
   target_seq: Seq;
   target_id: MessageId;
   /** `edited`: the edit request's id. */
@@ -94,11 +94,23 @@ export interface ChangeContent {
   text?: string;
   /** Reactions: the emoji. */
   emoji?: string;
+  /** `restored`: the message as it is again (gone once it is hidden again or deleted). */
+  restored?: MessageContent;
 }
 
 /** What is left of a deleted message: its content is removed from the server. */
 export interface DeletedContent {
   type: 'deleted';
+  client_msg_id?: string;
+}
+
+/**
+ * A message hidden by moderation (a rule hit or an operator), as every member
+ * sees it, its author included: no text, no attachments ("removed by
+ * moderation"). The server keeps the content, so an operator's restore brings it back.
+ */
+export interface HiddenContent {
+  type: 'hidden';
   client_msg_id?: string;
 }
 
@@ -148,7 +160,7 @@ export interface MessageView {
   seq: Seq;
   message_id: MessageId;
   sender_id: UserId;
-  message: MessageContent | SystemContent | ChangeContent | DeletedContent;
+  message: MessageContent | SystemContent | ChangeContent | DeletedContent | HiddenContent;
   created_at: string;
   /** Present when an integration (an incoming webhook) posted the entry. */
   integration?: IntegrationView;
@@ -158,6 +170,8 @@ export interface MessageView {
   edited_at?: string;
   /** Set when the message was deleted (`message` is then `{ type: 'deleted' }`). */
   deleted_at?: string;
+  /** Set while the message is hidden by moderation (`message` is then `{ type: 'hidden' }`). */
+  hidden_at?: string;
   /** The seq of the newest change entry this view already reflects: older ones are not applied again. */
   last_change_seq?: Seq;
   /** Reactions, by emoji in the order they first appeared. */

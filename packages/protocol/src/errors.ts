@@ -49,12 +49,22 @@ export const ErrorCodes = {
   bot_token_not_found: 404,
   /** The incoming webhook does not exist, or was revoked. */
   webhook_not_found: 404,
+  /** No event endpoint with this id (deleted, or never registered). */
+  endpoint_not_found: 404,
+  /**
+   * An event endpoint's URL is not accepted: not an absolute https URL, has
+   * credentials or a fragment, or names a loopback, private, link-local or
+   * otherwise non-public address (unless INTEGRATION_ALLOW_PRIVATE_URLS=on).
+   */
+  invalid_endpoint_url: 400,
   /** The message named (by seq or id) is not a message of this conversation: unknown, or a system or change entry. */
   message_not_found: 404,
   /** The caller has no reaction with this emoji on this message. */
   reaction_not_found: 404,
   /** The message was deleted: it can no longer be edited, reacted to or replied to. */
   message_deleted: 410,
+  /** The message is hidden by moderation: it cannot be edited or reacted to until an operator restores it. */
+  message_hidden: 409,
   /** A reaction must be exactly one emoji (Unicode RGI), at most 64 bytes. */
   invalid_emoji: 400,
   /** The message has MAX_REACTION_EMOJI distinct emoji, or the caller MAX_REACTIONS_PER_MEMBER reactions on it. */

@@ -86,6 +86,19 @@ export const EventCatalogue = {
     description: 'A member took back their reaction.',
     payload: Type.Object({ ...messageChangeFields, emoji: Type.String() }),
   },
+  'message.hidden': {
+    topic: 'messages',
+    schemaVersion: 1,
+    description:
+      'Moderation hid a message for every member (a rule hit: actor_id is then its author; or a server operator). The server keeps its content until a restore or a delete.',
+    payload: Type.Object(messageChangeFields),
+  },
+  'message.restored': {
+    topic: 'messages',
+    schemaVersion: 1,
+    description: 'A server operator restored a message moderation had hidden: members see it again.',
+    payload: Type.Object(messageChangeFields),
+  },
   'conversation.created': {
     topic: 'conversations',
     schemaVersion: 1,

@@ -13,3 +13,4 @@ export * from './attachments.ts';
 export * from './moderation.ts';
 export * from './search.ts';
 export * from './message-changes.ts';
+export * from './integrations.ts';

@@ -70,6 +70,11 @@ export const ModerationItemViewSchema = Type.Object({
   created_at: Timestamp,
   resolved_by: Type.Union([Uuid, Type.Null()]),
   resolved_at: Type.Union([Timestamp, Type.Null()]),
+  /** In the queue: the message's text as stored, for the operator (hidden or not; null once deleted). */
+  message_text: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** In the queue: the author's and the reporter's usernames. */
+  author_username: Type.Optional(Type.String()),
+  reporter_username: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 export type ModerationItemView = Static<typeof ModerationItemViewSchema>;
 

@@ -69,20 +69,39 @@ export const SystemContentSchema = Type.Object({
 
 export const ChangeContentSchema = Type.Object({
   type: Type.Literal('change'),
-  change: Type.Union([Type.Literal('edited'), Type.Literal('deleted'), Type.Literal('reaction_added'), Type.Literal('reaction_removed')], {
-    description: 'What the entry did to the message at `target_seq`; its actor is the entry\'s `sender_id`.',
-  }),
+  change: Type.Union(
+    [
+      Type.Literal('edited'),
+      Type.Literal('deleted'),
+      Type.Literal('reaction_added'),
+      Type.Literal('reaction_removed'),
+      Type.Literal('hidden'),
+      Type.Literal('restored'),
+    ],
+    {
+      description:
+        'What the entry did to the message at `target_seq`; its actor is the entry\'s `sender_id`. `hidden` / `restored`: ' +
+        'moderation (a rule hit, actor the author; or a server operator) removed the message for every member or brought it back.',
+    },
+  ),
   target_seq: SeqSchema,
   target_id: Uuid,
   client_msg_id: Type.Optional(Type.String()),
   text: Type.Optional(Type.String({ description: '`edited`: the new text (removed once the message is deleted).' })),
   emoji: Type.Optional(Type.String()),
+  /** `restored`: the message as it is again (removed once it is hidden again or deleted). */
+  restored: Type.Optional(MessageContent),
 });
 
 export const DeletedContentSchema = Type.Object({
   type: Type.Literal('deleted'),
   client_msg_id: Type.Optional(Type.String()),
 });
+
+export const HiddenContentSchema = Type.Object(
+  { type: Type.Literal('hidden'), client_msg_id: Type.Optional(Type.String()) },
+  { description: 'A message hidden by moderation, as every member (its author too) sees it: no text, no attachments.' },
+);
 
 export const ReplyQuoteSchema = Type.Object({
   seq: SeqSchema,
@@ -103,7 +122,7 @@ export const messageViewProperties = {
   seq: SeqSchema,
   message_id: Uuid,
   sender_id: Uuid,
-  message: Type.Union([MessageContent, SystemContentSchema, ChangeContentSchema, DeletedContentSchema]),
+  message: Type.Union([MessageContent, SystemContentSchema, ChangeContentSchema, DeletedContentSchema, HiddenContentSchema]),
   created_at: Timestamp,
   integration: Type.Optional(
     Type.Object(
@@ -114,6 +133,7 @@ export const messageViewProperties = {
   reply_to: Type.Optional(ReplyQuoteSchema),
   edited_at: Type.Optional(Timestamp),
   deleted_at: Type.Optional(Timestamp),
+  hidden_at: Type.Optional(Timestamp),
   last_change_seq: Type.Optional(SeqSchema),
   reactions: Type.Optional(Type.Array(ReactionViewSchema)),
 };

@@ -8,6 +8,7 @@ export interface BackoffOptions {
   random: () => number;
 }
 
+/** The reconnect backoff the client uses unless told otherwise: ceilings from 500 ms, doubling to 30 s, full jitter (see `Backoff`). */
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 30_000, random: Math.random };
 
 /**

@@ -4,6 +4,7 @@ import type { StoreEvents } from './conversation-store.ts';
 import type { ParleyError } from './errors.ts';
 import type { OutboxEvent } from './outbox.ts';
 import type { OutboxStore } from './outbox-stores/outbox-store.ts';
+import type { UploadStore } from './upload-stores/upload-store.ts';
 import type { CursorStore } from './cursor-stores/cursor-store.ts';
 import type { StartFrom } from './cursor-keeper.ts';
 import type { PresenceInfo } from './presence.ts';
@@ -22,6 +23,11 @@ export interface ParleyClientOptions {
   fetch?: FetchLike;
   /** Where unacknowledged messages are kept; defaults to memory (lost on reload). */
   outbox?: OutboxStore;
+  /**
+   * Where the files that queued messages wait for are kept (`send(…, { uploads })`) until the server has
+   * every byte; defaults to memory (a reload loses them, and their messages fail). Browsers: `IndexedDbUploadStore`.
+   */
+  uploads?: UploadStore;
   /**
    * Where the client saves, per conversation, how far the app has been handed entries (`entry` events),
    * so that after a restart it receives what it missed, in order, once. Default: none (a restart starts
@@ -60,7 +66,7 @@ export interface ParleyClientOptions {
   };
   /** How long a request waits for its reply, ms (default 15 000). */
   requestTimeoutMs?: number;
-  /** `subprotocol` (default): the token rides the handshake; `frame`: it is the first frame (see {@link ConnectionOptions.authMode}). */
+  /** `subprotocol` (default): the token rides the handshake; `frame`: it is the first frame (see `ConnectionOptions.authMode`). */
   authMode?: 'subprotocol' | 'frame';
   /** Most time before expiry at which the access token is renewed, ms (default 60 000). */
   refreshMarginMs?: number;

@@ -11,6 +11,8 @@ import { ParleyError, asParleyError } from './errors.ts';
 import { Outbox, type OutboxEvent } from './outbox.ts';
 import { Upload, type UploadFetch, type UploadOptions } from './uploads.ts';
 import { MemoryOutboxStore } from './outbox-stores/memory-outbox-store.ts';
+import { MemoryUploadStore } from './upload-stores/memory-upload-store.ts';
+import { UploadSends } from './upload-sends.ts';
 import type { OutboxEntry } from './outbox-stores/outbox-store.ts';
 import { Presence, type PresenceInfo } from './presence.ts';
 import { Receipts } from './receipts.ts';
@@ -67,6 +69,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly connection: Connection;
   private readonly store = new ConversationStore();
   private readonly outbox: Outbox;
+  private readonly uploadSends: UploadSends;
   private readonly actions: MessageActions;
   private readonly catchUp: CatchUp;
   private readonly receipts: Receipts;
@@ -126,6 +129,12 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       transport: this.connection,
       backoff: new Backoff({ baseMs: 1000, capMs: 30_000, random }),
       randomUUID: options.randomUUID,
+    });
+    this.uploadSends = new UploadSends({
+      store: options.uploads ?? new MemoryUploadStore(),
+      outbox: this.outbox,
+      upload: (conversationId, file, uploadOptions) => this.upload(conversationId, file, uploadOptions),
+      onError,
     });
     this.actions = new MessageActions({
       store: this.store,
@@ -309,6 +318,16 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   // --- Messages -----------------------------------------------------------------
 
   /**
+   * Uploads a file into a conversation (tus, in chunks): call `start()`, watch
+   * `progress`, `pause()` / `resume()` / `cancel()`; `done` resolves with the
+   * attachment id a message's `attachments` can reference. Pass `url` (an
+   * earlier upload's `upload.url`) to resume it after a reload.
+   */
+  upload(conversationId: ConversationId, file: Blob | Uint8Array, options: Omit<UploadOptions, 'conversationId' | 'file'> = {}): Upload {
+    return new Upload({ ...options, conversationId, file, baseUrl: this.uploadWith.baseUrl, fetch: this.uploadWith.fetch, auth: this.session });
+  }
+
+  /**
    * Sends a text message. Returns at once with the pending entry (its
    * `client_msg_id` identifies it until the server's copy arrives); the
    * outbox delivers it exactly once, across reconnects and restarts. The
@@ -321,23 +340,26 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
    * id derived from X's `message_id` answers once even if X is handed to it
    * again after a crash (the server stores each `client_msg_id` once).
    *
+   * `options.uploads` are files still uploading (`client.upload`): the
+   * message waits for them, then goes with their attachment ids. With an
+   * `uploads` store that survives a reload (`IndexedDbUploadStore`), so do
+   * the files: after a reload each resumes from what the server has, and the
+   * message is sent once. Messages sent meanwhile do not wait for it.
+   *
    * @example
    * ```ts
    * const { seq } = await client.send(chat.id, 'pong', { clientMsgId: `pong-${entry.message_id}` });
    * ```
    */
-  /**
-   * Uploads a file into a conversation (tus, in chunks): call `start()`, watch
-   * `progress`, `pause()` / `resume()` / `cancel()`; `done` resolves with the
-   * attachment id a message's `attachments` can reference. Pass `url` (an
-   * earlier upload's `upload.url`) to resume it after a reload.
-   */
-  upload(conversationId: ConversationId, file: Blob | Uint8Array, options: Omit<UploadOptions, 'conversationId' | 'file'> = {}): Upload {
-    return new Upload({ ...options, conversationId, file, baseUrl: this.uploadWith.baseUrl, fetch: this.uploadWith.fetch, auth: this.session });
-  }
-
-  send(conversationId: ConversationId, text: string, options: { clientMsgId?: string; attachments?: string[]; replyTo?: Seq | MessageId } = {}): PendingSend {
-    const entry = this.outbox.enqueue(conversationId, text, options);
+  send(
+    conversationId: ConversationId,
+    text: string,
+    options: { clientMsgId?: string; attachments?: string[]; uploads?: Upload[]; replyTo?: Seq | MessageId } = {},
+  ): PendingSend {
+    const keyed = (options.uploads ?? []).map((upload) => ({ key: this.uuid(), upload }));
+    const entry = this.outbox.enqueue(conversationId, text, { ...options, uploads: keyed.map(({ key, upload }) => ({ key, name: upload.name })) });
+    // (A repeated clientMsgId returns the entry queued first, which does not wait for these.)
+    if (keyed.length > 0 && entry.uploads?.[0]?.key === keyed[0]!.key) this.uploadSends.attach(entry, keyed);
     this.typingState.set(conversationId, false);
     let waiter = this.ackWaiters.get(entry.client_msg_id);
     if (!waiter) {
@@ -388,11 +410,17 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
 
   /** Sends a failed message again (same `client_msg_id`). */
   retrySend(clientMsgId: string): boolean {
-    return this.outbox.retry(clientMsgId);
+    if (!this.outbox.retry(clientMsgId)) return false;
+    // A message whose file failed to upload uploads it again (from the bytes kept for it).
+    void this.uploadSends.resume(this.outbox.list().filter((e) => e.client_msg_id === clientMsgId));
+    return true;
   }
 
   discardSend(clientMsgId: string): boolean {
-    return this.outbox.discard(clientMsgId);
+    const entry = this.outbox.list().find((e) => e.client_msg_id === clientMsgId);
+    if (!this.outbox.discard(clientMsgId)) return false;
+    if (entry) this.uploadSends.forget(entry);
+    return true;
   }
 
   /** Messages waiting in the outbox (pending or failed), oldest first. */
@@ -666,6 +694,8 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     this.receipts.onReady();
     this.presence.onReady();
     this.outbox.kick();
+    // Files that queued messages wait for and that no upload runs for here (a reload): on with them.
+    void this.outbox.whenLoaded().then(() => this.uploadSends.resume(this.outbox.list()));
     this.catchUp.resume().catch((err: unknown) => this.emit('error', asParleyError(err)));
   }
 

@@ -17,6 +17,7 @@ import { ClientCloseCodes, WS_OPEN, frameText, type OutgoingFrame, type WebSocke
  */
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
 
+/** Events of the SDK's connection state machine: state changes, the server's `ready`, frames, closes, and auth trouble. */
 export interface ConnectionEvents {
   state: ConnectionState;
   ready: ReadyFrame;
@@ -25,7 +26,7 @@ export interface ConnectionEvents {
   /** A socket ended. `opened`: the handshake had succeeded; `ready`: the server had said `ready`. */
   closed: { code: number; reason: string; opened: boolean; ready: boolean };
   reconnect_scheduled: { delayMs: number; attempt: number; code: number };
-  /** 4401, or no token to offer: nothing happens until {@link Connection.reconnect} after a refresh. */
+  /** 4401, or no token to offer: nothing happens until `Connection.reconnect()` after a refresh. */
   auth_required: { code: number };
   /** 4403: the server refused this client; it stays disconnected until started again. */
   stopped: { code: number; reason: string };

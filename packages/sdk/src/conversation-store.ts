@@ -43,6 +43,7 @@ export interface ConversationSnapshot {
 /** Delivery state of one of this user's messages, for sent / delivered / read ticks. */
 export type MessageStatus = 'pending' | 'failed' | 'sent' | 'delivered' | 'read';
 
+/** Events of the client's conversation store (re-emitted by `ParleyClient`): entries arriving or changing, conversations changing. */
 export interface StoreEvents {
   /**
    * A new entry was added (each seq once, whatever its route: push, ack, sync, backfill, history), as it

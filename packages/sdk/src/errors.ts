@@ -15,7 +15,7 @@ const retryableClientCodes: ReadonlySet<ClientErrorCode> = new Set<ClientErrorCo
 ]);
 
 /**
- * The one error type of the SDK: a stable `code` (a protocol {@link ErrorCode}
+ * The one error type of the SDK: a stable `code` (a protocol `ErrorCode`
  * or a {@link ClientErrorCode}), the HTTP status when there was one, and
  * `retryAfter` in seconds when the server gave it.
  *

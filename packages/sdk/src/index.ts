@@ -31,6 +31,9 @@ export type { OutboxEvent } from './outbox.ts';
 export type { OutboxEntry, OutboxStore } from './outbox-stores/outbox-store.ts';
 export { MemoryOutboxStore } from './outbox-stores/memory-outbox-store.ts';
 export { IndexedDbOutboxStore } from './outbox-stores/indexeddb-outbox-store.ts';
+export type { StoredUpload, UploadStore } from './upload-stores/upload-store.ts';
+export { MemoryUploadStore } from './upload-stores/memory-upload-store.ts';
+export { IndexedDbUploadStore } from './upload-stores/indexeddb-upload-store.ts';
 export type { PresenceInfo } from './presence.ts';
 export { Upload, type UploadEvents, type UploadFetch, type UploadOptions, type UploadState } from './uploads.ts';
 export {

@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChangeContent, MessageView } from '@parley/protocol';
 import { ConversationLog } from './conversation-log.ts';
 
@@ -74,4 +74,47 @@ it('shows an optimistic change over the message until it is dropped (a rollback)
   expect(shown(log)[0]!.text).toBe('deleted');
   undo();
   expect(log.entries()[0]).toBe(before);
+});
+
+describe('moderation', () => {
+  const original = message(1, 'spam spam');
+  const withFile = { ...original, message: { ...original.message, attachments: [] } } as MessageView;
+  const hidden = change(2, 1, { change: 'hidden' }, 'op');
+  // The restore entry carries the message as it is again (text, attachments, client id).
+  const restored = change(3, 1, { change: 'restored', restored: { type: 'text', text: 'spam spam', client_msg_id: 'k1', attachments: [] } }, 'op');
+  const hiddenAgain = change(4, 1, { change: 'hidden' }, 'op');
+
+  it('hides a message (no text, no attachments, its client id kept) and a restore brings it back, in log order', () => {
+    const log = new ConversationLog();
+    log.insert(withFile);
+    log.insert(hidden);
+    expect(log.entries()[0]).toMatchObject({ message: { type: 'hidden', client_msg_id: 'k1' }, hidden_at: hidden.created_at });
+    expect(JSON.stringify(log.entries()[0])).not.toContain('spam');
+    log.insert(restored);
+    expect(log.entries()[0]!.message).toEqual({ type: 'text', text: 'spam spam', client_msg_id: 'k1', attachments: [] });
+    expect(log.entries()[0]!.hidden_at).toBeUndefined();
+    log.insert(hiddenAgain);
+    expect(shown(log)).toEqual([{ seq: 1, text: 'hidden', reactions: '' }]);
+  });
+
+  it('ends hidden or restored whatever order a sync after an absence brings the entries in', () => {
+    for (const [entries, state] of [
+      [[hidden, restored, withFile], 'spam spam'],
+      [[restored, hidden, withFile], 'spam spam'],
+      [[hiddenAgain, withFile, hidden, { ...restored, message: { ...(restored.message as ChangeContent), restored: undefined } }], 'hidden'],
+    ] as const) {
+      const log = new ConversationLog();
+      entries.forEach((e) => log.insert(e as MessageView));
+      expect(shown(log)[0]!.text).toBe(state);
+    }
+  });
+
+  it('keeps a hidden view read after the hide (the server masked it) hidden when the hide entry is replayed', () => {
+    const log = new ConversationLog();
+    log.insert({ ...original, message: { type: 'hidden', client_msg_id: 'k1' }, hidden_at: 'x', last_change_seq: 2 });
+    log.insert(hidden);
+    expect(shown(log)[0]!.text).toBe('hidden');
+    log.insert(restored);
+    expect(shown(log)[0]!.text).toBe('spam spam');
+  });
 });

@@ -16,7 +16,7 @@ export function applyChange(target: MessageView, change: MessageView): MessageVi
 }
 
 /** Applies what a change says, without the seq bookkeeping (also used for optimistic updates). */
-export function applyContent(target: MessageView, content: Pick<ChangeContent, 'change' | 'text' | 'emoji'>, actor: UserId, at: string): MessageView {
+export function applyContent(target: MessageView, content: Pick<ChangeContent, 'change' | 'text' | 'emoji' | 'restored'>, actor: UserId, at: string): MessageView {
   const message = target.message;
   if (message.type === 'deleted' && content.change !== 'deleted') return target;
   switch (content.change) {
@@ -32,6 +32,17 @@ export function applyContent(target: MessageView, content: Pick<ChangeContent, '
       return { ...target, reactions: withReaction(target.reactions ?? [], content.emoji!, actor, true) };
     case 'reaction_removed':
       return { ...target, reactions: withReaction(target.reactions ?? [], content.emoji!, actor, false) };
+    // Moderation: hidden for every member ("removed by moderation"), then maybe restored with its content.
+    case 'hidden': {
+      const clientMsgId = 'client_msg_id' in message ? message.client_msg_id : undefined;
+      return { ...target, message: clientMsgId ? { type: 'hidden', client_msg_id: clientMsgId } : { type: 'hidden' }, hidden_at: at };
+    }
+    case 'restored': {
+      // Without its content (the server strips it once the message is hidden again or deleted) a later entry says what holds.
+      if (!content.restored) return target;
+      const { hidden_at: _gone, ...rest } = target;
+      return { ...rest, message: content.restored };
+    }
   }
 }
 

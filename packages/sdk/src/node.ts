@@ -1,7 +1,8 @@
 /**
- * @parley/sdk/node — the parts of the SDK that need Node.js (`node:fs`): the
- * file-backed outbox and cursor stores. Kept out of the main entry point so a
- * browser bundle never sees a Node module.
+ * @parley/sdk/node — the parts of the SDK that need Node.js (`node:fs`,
+ * `node:crypto`): the file-backed outbox and cursor stores, and
+ * `verifyEventSignature` for integrations receiving signed event deliveries.
+ * Kept out of the main entry point so a browser bundle never sees a Node module.
  *
  * @example
  * ```ts
@@ -17,3 +18,4 @@
  */
 export { FileOutboxStore } from './outbox-stores/file-outbox-store.ts';
 export { FileCursorStore } from './cursor-stores/file-cursor-store.ts';
+export { verifyEventSignature, type EventSignatureInput } from './event-signature.ts';

@@ -80,8 +80,12 @@ export class Outbox {
   }
 
   /** Queues a text message and returns its pending entry. Throws `validation_failed` for text the server would refuse. */
-  enqueue(conversationId: ConversationId, text: string, options: { clientMsgId?: string; attachments?: string[]; replyTo?: number | string } = {}): OutboxEntry {
-    const { clientMsgId, attachments = [], replyTo } = options;
+  enqueue(
+    conversationId: ConversationId,
+    text: string,
+    options: { clientMsgId?: string; attachments?: string[]; uploads?: Array<{ key: string; name: string }>; replyTo?: number | string } = {},
+  ): OutboxEntry {
+    const { clientMsgId, attachments = [], uploads = [], replyTo } = options;
     if (!this.user) throw new ParleyError('unauthenticated', 'log in before sending');
     if (clientMsgId !== undefined) {
       if (clientMsgId.length === 0 || clientMsgId.length > 64) throw new ParleyError('validation_failed', 'clientMsgId must be 1 to 64 characters');
@@ -99,6 +103,7 @@ export class Outbox {
       user_id: this.user,
       text,
       ...(attachments.length > 0 ? { attachments: [...attachments] } : {}),
+      ...(uploads.length > 0 ? { uploads: uploads.map((u) => ({ key: u.key, name: u.name })) } : {}),
       ...(replyTo !== undefined ? { reply_to: replyTo } : {}),
       sent_at: new Date(now).toISOString(),
       order: (this.lastOrder = Math.max(now, this.lastOrder + 1)),
@@ -131,6 +136,30 @@ export class Outbox {
     this.events.emit('outbox', { kind: 'queued', entry: again });
     this.kick(again.conversation_id);
     return true;
+  }
+
+  /**
+   * One of the files an entry waits for has every byte on the server: it
+   * gets its attachment id, and once every file has one the entry is sent.
+   */
+  uploaded(clientMsgId: string, key: string, attachmentId: string): void {
+    const entry = this.entries.get(clientMsgId);
+    if (!entry?.uploads?.some((u) => u.key === key)) return;
+    const uploads = entry.uploads.map((u) => (u.key === key ? { ...u, id: attachmentId } : u));
+    const next: OutboxEntry = { ...entry, uploads };
+    if (uploads.every((u) => u.id)) {
+      next.attachments = [...(entry.attachments ?? []), ...uploads.map((u) => u.id!)];
+      delete next.uploads;
+    }
+    this.entries.set(clientMsgId, next);
+    this.write(() => this.options.store.put(next));
+    this.kick(entry.conversation_id);
+  }
+
+  /** A file an entry waits for could not be uploaded: the entry fails with its error (a retry uploads it again). */
+  uploadFailed(clientMsgId: string, error: ParleyError): void {
+    const entry = this.entries.get(clientMsgId);
+    if (entry?.status === 'pending') this.fail(entry, error);
   }
 
   /** Drops an entry for good. One already on the wire may still be delivered. */
@@ -184,8 +213,13 @@ export class Outbox {
     }
   }
 
+  /**
+   * The next entry to send. One still waiting for its files is passed over,
+   * not waited for: a text written while a video uploads goes first, and the
+   * video's message takes its place in the conversation when its upload ends.
+   */
   private head(conversationId: ConversationId): OutboxEntry | undefined {
-    return this.list(conversationId).find((e) => e.status === 'pending');
+    return this.list(conversationId).find((e) => e.status === 'pending' && !e.uploads);
   }
 
   private async pump(conversationId: ConversationId): Promise<void> {

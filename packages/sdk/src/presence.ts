@@ -7,6 +7,7 @@ import type { OutgoingFrame } from './socket.ts';
 /** Most user ids one `presence_subscribe` may carry. */
 export const MAX_PRESENCE_SUBSCRIPTIONS = 1000;
 
+/** A user's presence as the client last heard it: online or not, and when last seen. */
 export interface PresenceInfo {
   userId: UserId;
   status: 'online' | 'offline';

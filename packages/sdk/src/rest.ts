@@ -21,12 +21,22 @@ import type {
   UserId,
   UserView,
   BotSessionResponse,
+  AnalyticsDay,
+  AnalyticsQuery,
+  MeView,
+  ModerationActionBody,
+  ModerationItemView,
+  ModerationQueueQuery,
+  ModerationRuleBody,
+  ModerationRuleView,
+  Seq,
 } from '@parley/protocol';
 import { ParleyError, toParleyError } from './errors.ts';
 
 /** What the SDK needs of `fetch`; the global `fetch` of browsers and Node fits. */
 export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponseLike>;
 
+/** The part of `fetch`'s options the REST client uses (so any fetch-like function will do). */
 export interface FetchInit {
   method: string;
   headers: Record<string, string>;
@@ -34,12 +44,13 @@ export interface FetchInit {
   signal?: AbortSignal;
 }
 
+/** The part of a `fetch` response the REST client reads. */
 export interface FetchResponseLike {
   readonly status: number;
   text(): Promise<string>;
 }
 
-/** How the REST client gets and renews the access token (the {@link Session} implements it). */
+/** How the REST client gets and renews the access token (the `Session` implements it). */
 export interface RestAuth {
   /** The token to send, renewed first when it is about to expire; null when there is no session. */
   accessToken(): Promise<string | null>;
@@ -54,6 +65,7 @@ export interface HistoryPage {
   has_more: boolean;
 }
 
+/** Options of `RestClient`: the server, the `fetch` to call it with, a per-request timeout. */
 export interface RestClientOptions {
   /** Server base URL, e.g. `https://chat.example.com`; REST lives under `/api/v1`. */
   baseUrl: string;
@@ -111,7 +123,8 @@ export class RestClient {
     await this.request('POST', '/auth/logout', { body: { refresh_token: refreshToken }, auth: false });
   }
 
-  me(): Promise<UserView> {
+  /** The caller's profile, and whether they are a server operator (who may use the `admin*` calls). */
+  me(): Promise<UserView & Pick<MeView, 'is_operator'>> {
     return this.request('GET', '/users/me');
   }
 
@@ -213,6 +226,40 @@ export class RestClient {
 
   history(id: ConversationId, query: HistoryQuery = {}): Promise<HistoryPage> {
     return this.request('GET', `/conversations/${encodeURIComponent(id)}/messages`, { query: { ...query } });
+  }
+
+  /** Reports a message of one's conversation to the server operators (once per message: `already_reported`). */
+  reportMessage(id: ConversationId, seq: Seq, note?: string): Promise<ModerationItemView> {
+    return this.request('POST', `/conversations/${encodeURIComponent(id)}/messages/${seq}/report`, { body: note ? { note } : {} });
+  }
+
+  // Server operators only (`operator_only` otherwise): the review queue, rules, analytics.
+
+  async adminQueue(query: ModerationQueueQuery = {}): Promise<ModerationItemView[]> {
+    return (await this.request<{ items: ModerationItemView[] }>('GET', '/admin/moderation/queue', { query: { ...query } })).items;
+  }
+
+  /** Restore, confirm, warn, mute or ban on a queue item. */
+  adminAct(itemId: string, body: ModerationActionBody): Promise<ModerationItemView> {
+    return this.request('POST', `/admin/moderation/queue/${encodeURIComponent(itemId)}/actions`, { body });
+  }
+
+  async adminRules(): Promise<ModerationRuleView[]> {
+    return (await this.request<{ rules: ModerationRuleView[] }>('GET', '/admin/moderation/rules')).rules;
+  }
+
+  /** Adds a rule; a malformed one is refused (`invalid_rule`, `rule_matches_everything`). */
+  adminAddRule(body: ModerationRuleBody): Promise<ModerationRuleView> {
+    return this.request('POST', '/admin/moderation/rules', { body });
+  }
+
+  async adminRemoveRule(id: string): Promise<void> {
+    await this.request('DELETE', `/admin/moderation/rules/${encodeURIComponent(id)}`);
+  }
+
+  /** Daily aggregates (UTC days) of the event stream. */
+  async adminAnalytics(query: AnalyticsQuery = {}): Promise<AnalyticsDay[]> {
+    return (await this.request<{ days: AnalyticsDay[] }>('GET', '/admin/analytics/daily', { query: { ...query } })).days;
   }
 
   /** STUN/TURN servers for calls, with short-lived TURN credentials. */

@@ -10,14 +10,17 @@ export type UploadFetch = (
   init: { method: string; headers: Record<string, string>; body?: Blob | Uint8Array; signal?: AbortSignal },
 ) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
 
+/** Where an `Upload` is; `done`, `failed` and `cancelled` are final. */
 export type UploadState = 'idle' | 'uploading' | 'paused' | 'done' | 'failed' | 'cancelled';
 
+/** Events of an `Upload`: progress in bytes, state changes. */
 export interface UploadEvents {
   /** Bytes the server has stored so far (after each chunk), of `total`. */
   progress: { sent: number; total: number };
   state: UploadState;
 }
 
+/** An upload: the conversation it is for, the file, and how to send it (chunk size, resuming an earlier upload). */
 export interface UploadOptions {
   conversationId: ConversationId;
   file: Blob | Uint8Array;
@@ -59,6 +62,10 @@ export class Upload extends Emitter<UploadEvents> {
   /** The attachment id (the last segment of `url`). */
   id: string | null = null;
   state: UploadState = 'idle';
+  /** The file name the members see. */
+  readonly name: string;
+  /** What is uploaded (kept by the outbox's UploadStore when a message waits for it). */
+  readonly file: Blob | Uint8Array;
   private offset = 0;
   private readonly total: number;
   private abort: AbortController | null = null;
@@ -72,6 +79,8 @@ export class Upload extends Emitter<UploadEvents> {
   ) {
     super();
     this.total = options.file instanceof Uint8Array ? options.file.byteLength : options.file.size;
+    this.file = options.file;
+    this.name = this.fileName();
     this.url = options.url ?? null;
     if (this.url) this.id = this.url.split('/').pop() ?? null;
     this.done = new Promise<string>((resolve, reject) => {
@@ -149,7 +158,7 @@ export class Upload extends Emitter<UploadEvents> {
   }
 
   private async create(): Promise<void> {
-    const meta: Record<string, string> = { conversation_id: this.options.conversationId, filename: this.fileName() };
+    const meta: Record<string, string> = { conversation_id: this.options.conversationId, filename: this.name };
     const type = this.options.file instanceof Blob ? this.options.file.type : '';
     if (type) meta.filetype = type;
     const res = await this.request('POST', `${this.options.baseUrl.replace(/\/+$/, '')}/api/v1/uploads`, {

@@ -93,3 +93,67 @@ describe('message changes against the real server', () => {
     expect(shown(bob, conv.id)[0]).toMatchObject({ text: 'mine' });
   });
 });
+
+/** Moderation's hidden / restored entries through the SDK: live, and learned by sync after an absence. */
+describe('moderation hides and restores against the real server', () => {
+  let server: RealServer;
+  const clients: ParleyClient[] = [];
+  beforeAll(async () => {
+    server = await startRealServer();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await server?.close();
+  });
+
+  async function registered(name: string): Promise<ParleyClient> {
+    const client = new ParleyClient({ url: server.url, WebSocket, reconnect: { baseMs: 50, capMs: 500 } });
+    clients.push(client);
+    await client.register({ username: `${name}${Date.now().toString(36)}`, password: 'correct horse battery' });
+    client.connect();
+    await client.connected();
+    return client;
+  }
+  const texts = (client: ParleyClient, id: ConversationId) => client.messages(id).map((m) => (m.message.type === 'text' ? m.message.text : m.message.type));
+
+  it('applies hidden and restored in log order, live and from sync after an absence', async () => {
+    // The first account registered is the server's operator.
+    const op = await registered('op');
+    const alice = await registered('alice');
+    const bob = await registered('bob');
+    expect(await op.api.me()).toMatchObject({ is_operator: true });
+    expect(await alice.api.me()).toMatchObject({ is_operator: false });
+    await op.api.adminAddRule({ kind: 'word', pattern: 'blargh' });
+    const conv = await alice.createDirect(bob.user!.id);
+    await eventually(() => expect(bob.conversation(conv.id)).toBeDefined());
+    alice.send(conv.id, 'hello');
+    await eventually(() => expect(texts(bob, conv.id)).toEqual(['hello']));
+
+    // Bob is away while the rule hides Alice's message; Alice sees it go live, Bob on his return.
+    bob.disconnect();
+    alice.send(conv.id, 'blargh!');
+    await eventually(() => expect(texts(alice, conv.id)).toEqual(['hello', 'hidden']));
+    bob.connect();
+    await bob.connected();
+    await eventually(() => expect(texts(bob, conv.id)).toEqual(['hello', 'hidden']));
+
+    // The operator restores it: both see it again, live.
+    const item = (await op.api.adminQueue({ status: 'all' })).find((i) => i.reason === 'word')!;
+    await op.api.adminAct(item.id, { action: 'restore' });
+    await eventually(() => expect(texts(bob, conv.id)).toEqual(['hello', 'blargh!']));
+    await eventually(() => expect(texts(alice, conv.id)).toEqual(['hello', 'blargh!']));
+
+    // Away again while the operator confirms it: hidden, restored, hidden replayed in order end hidden.
+    bob.disconnect();
+    await op.api.adminAct(item.id, { action: 'confirm' });
+    bob.connect();
+    await bob.connected();
+    await eventually(() => expect(texts(bob, conv.id)).toEqual(['hello', 'hidden']));
+
+    // A member's report reaches the operator's queue, with its reason.
+    await bob.api.reportMessage(conv.id, 1, 'just testing');
+    await expect(bob.api.reportMessage(conv.id, 1)).rejects.toMatchObject({ code: 'already_reported' });
+    expect((await op.api.adminQueue()).find((i) => i.source === 'report')).toMatchObject({ note: 'just testing', message_text: 'hello' });
+  });
+});
+

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ParleyClient } from '../src/client.ts';
+import { MemoryOutboxStore } from '../src/outbox-stores/memory-outbox-store.ts';
+import { MemoryUploadStore } from '../src/upload-stores/memory-upload-store.ts';
 import { ParleyError } from '../src/errors.ts';
 import type { UploadState } from '../src/uploads.ts';
 import { eventually } from './support/eventually.ts';
@@ -91,6 +93,105 @@ describe('uploads against the real server', () => {
       expect(err).toBeInstanceOf(ParleyError);
       expect((err as ParleyError).code).toBe('not_found');
     });
+  });
+
+  it('sends a message that waits for its upload once, after a restart that resumes the upload from the server’s offset', async () => {
+    const { alice, bob, chat } = await pair();
+    const texts: string[] = [];
+    const received = new Map<string, string[]>();
+    bob.on('message', ({ entry }) => {
+      if (entry.message.type !== 'text') return;
+      texts.push(entry.message.text);
+      received.set(entry.message.text, (entry.message.attachments ?? []).map((a) => a.id));
+    });
+    await bob.connect();
+    // What a browser keeps across a reload: the two stores (IndexedDB there).
+    const outbox = new MemoryOutboxStore();
+    const uploads = new MemoryUploadStore();
+    const first = new ParleyClient({ url: server.url, WebSocket, outbox, uploads });
+    clients.push(first);
+    await first.login({ username: alice.user!.username, password: 'correct horse battery' });
+    await first.connect();
+    const bytes = new Uint8Array(randomBytes(3 * MiB + 5));
+    const upload = first.upload(chat, bytes, { name: 'big.bin', chunkSize: MiB });
+    // The page goes away after the first MiB: nothing more is sent from it.
+    upload.on('progress', ({ sent }) => {
+      if (sent >= MiB) upload.pause();
+    });
+    void upload.start();
+    const pending = first.send(chat, 'with a file', { uploads: [upload] });
+    first.send(chat, 'meanwhile');
+    await eventually(() => expect(texts).toEqual(['meanwhile']));
+    await eventually(async () => expect((await uploads.load())[0]).toMatchObject({ url: upload.url, client_msg_id: pending.client_msg_id, name: 'big.bin' }));
+    await eventually(() => expect(upload.state).toBe('paused'));
+    await first.close();
+
+    // Records where each PATCH of the restarted client starts.
+    const patches: number[] = [];
+    const recording = ((url: string, init?: { method?: string; headers?: Record<string, string> }) => {
+      if (init?.method === 'PATCH') patches.push(Number(init.headers?.['upload-offset']));
+      return fetch(url, init as RequestInit);
+    }) as typeof fetch;
+    const second = new ParleyClient({ url: server.url, WebSocket, outbox, uploads, fetch: recording });
+    clients.push(second);
+    await second.login({ username: alice.user!.username, password: 'correct horse battery' });
+    await second.connect();
+    await eventually(() => expect(texts).toEqual(['meanwhile', 'with a file']), { timeoutMs: 20_000 });
+    const [id] = received.get('with a file')!;
+    expect(id).toBe(upload.id);
+    // The resumed upload did not start again: the server kept the first MiB (one part), and the bytes are the same.
+    const view = await eventually(async () => {
+      const v = await bob.api.getAttachment(id!);
+      expect(v.status).toBe('clean');
+      return v;
+    });
+    expect(view).toMatchObject({ size: bytes.length, name: 'big.bin' });
+    const res = await fetch(`${server.url}/api/v1/attachments/${id}/content`, { headers: { authorization: `Bearer ${await bob.api.auth!.accessToken()}` } });
+    expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
+    expect(patches[0]).toBeGreaterThanOrEqual(MiB);
+    expect(await uploads.load()).toEqual([]);
+    expect(second.pending()).toEqual([]);
+    expect(texts).toEqual(['meanwhile', 'with a file']);
+  });
+
+  it('fails a waiting message whose upload the server forgot, and a retry uploads the kept bytes again', async () => {
+    const { alice, bob, chat } = await pair();
+    await bob.connect();
+    const received: Array<{ text: string; ids: string[] }> = [];
+    bob.on('message', ({ entry }) => {
+      if (entry.message.type === 'text') received.push({ text: entry.message.text, ids: (entry.message.attachments ?? []).map((a) => a.id) });
+    });
+    const outbox = new MemoryOutboxStore();
+    const uploads = new MemoryUploadStore();
+    const first = new ParleyClient({ url: server.url, WebSocket, outbox, uploads });
+    clients.push(first);
+    await first.login({ username: alice.user!.username, password: 'correct horse battery' });
+    await first.connect();
+    const bytes = new Uint8Array(randomBytes(2 * MiB));
+    const upload = first.upload(chat, bytes, { name: 'gone.bin', chunkSize: MiB });
+    upload.on('progress', ({ sent }) => {
+      if (sent >= MiB) upload.pause();
+    });
+    void upload.start();
+    const pending = first.send(chat, 'lost upload', { uploads: [upload] });
+    await eventually(() => expect(upload.state).toBe('paused'));
+    await eventually(async () => expect((await uploads.load())[0]?.url).toBe(upload.url));
+    await first.close();
+    // The server forgets the unfinished upload (as its collection after the TTL would).
+    const token = await alice.api.auth!.accessToken();
+    expect((await fetch(upload.url!, { method: 'DELETE', headers: { 'tus-resumable': '1.0.0', authorization: `Bearer ${token}` } })).status).toBe(204);
+
+    const second = new ParleyClient({ url: server.url, WebSocket, outbox, uploads });
+    clients.push(second);
+    await second.login({ username: alice.user!.username, password: 'correct horse battery' });
+    await second.connect();
+    await eventually(() => expect(second.pending()).toMatchObject([{ client_msg_id: pending.client_msg_id, status: 'failed', error: { code: 'not_found' } }]));
+    expect(second.retrySend(pending.client_msg_id)).toBe(true);
+    await eventually(() => expect(received.map((r) => r.text)).toEqual(['lost upload']), { timeoutMs: 20_000 });
+    const [id] = received[0]!.ids;
+    expect(id).not.toBe(upload.id);
+    await eventually(async () => expect(await bob.api.getAttachment(id!)).toMatchObject({ status: 'clean', size: bytes.length, name: 'gone.bin' }));
+    expect(await uploads.load()).toEqual([]);
   });
 
   it('fails with the server’s code when the file is too large (nothing stored)', async () => {

@@ -17,6 +17,10 @@ export type AuditEvent =
   | 'webhook_created'
   | 'webhook_revoked'
   | 'webhook_posted'
+  | 'event_endpoint_created'
+  | 'event_endpoint_enabled'
+  | 'event_endpoint_disabled'
+  | 'event_endpoint_deleted'
   | 'attachment_blocked'
   // Moderation (issue #13): who did what to which rule, message or user; never message text.
   | 'moderation_rule_added'

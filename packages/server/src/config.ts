@@ -119,6 +119,8 @@ export interface Config {
     /** Seconds a consumer remembers a handled event_id (its duplicate window). */
     dedupeRetention: number;
   };
+  /** Outgoing event deliveries to operators' endpoints (issue #19, `integrations/`). */
+  integrations: IntegrationsConfig;
   /**
    * Message search reads every entry of the searched conversations when they
    * hold at most this many, else asks the bigram index first (search/search-repo.ts).
@@ -129,6 +131,29 @@ export interface Config {
   tracing: TracingConfig;
   /** Directory of the built web client, served at `/` when present. */
   webRoot: string | null;
+}
+
+export interface IntegrationsConfig {
+  /**
+   * Accept endpoint URLs that are plain http or name loopback, private or
+   * link-local addresses (`INTEGRATION_ALLOW_PRIVATE_URLS=on`): for tests and
+   * development only. Off, such URLs are refused at registration and such
+   * addresses at delivery (after DNS, so a name cannot be re-pointed inside).
+   */
+  allowPrivateUrls: boolean;
+  /** Attempts per delivery before it is marked failed. */
+  maxAttempts: number;
+  /** First retry delay, ms; each next one doubles, with jitter, up to `retryMaxSeconds`. */
+  retryBaseMs: number;
+  retryMaxSeconds: number;
+  /** Whole-attempt timeout (connect, TLS, answer headers), ms. */
+  timeoutMs: number;
+  /** Deliveries in flight at once per instance; 0: this instance sends none (others do). */
+  concurrency: number;
+  /** How often an idle instance looks for due deliveries, ms (a local enqueue wakes it at once). */
+  pollMs: number;
+  /** Seconds delivered and failed deliveries stay in the log. */
+  logRetention: number;
 }
 
 export interface AttachmentsConfig {
@@ -329,6 +354,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       consumersInProcess: onOff(env, 'CONSUMERS_IN_PROCESS', true),
       dedupeRetention: int(env, 'CONSUMER_DEDUPE_RETENTION', 7 * 86_400, 3_600, 90 * 86_400),
     },
+    integrations: {
+      allowPrivateUrls: onOff(env, 'INTEGRATION_ALLOW_PRIVATE_URLS', false),
+      maxAttempts: int(env, 'INTEGRATION_MAX_ATTEMPTS', 10, 1, 100),
+      retryBaseMs: int(env, 'INTEGRATION_RETRY_BASE_MS', 30_000, 1, 3_600_000),
+      retryMaxSeconds: int(env, 'INTEGRATION_RETRY_MAX', 6 * 3_600, 1, 7 * 86_400),
+      timeoutMs: int(env, 'INTEGRATION_TIMEOUT_MS', 10_000, 100, 120_000),
+      concurrency: int(env, 'INTEGRATION_CONCURRENCY', 4, 0, 64),
+      pollMs: int(env, 'INTEGRATION_POLL_MS', 1_000, 10, 60_000),
+      logRetention: int(env, 'INTEGRATION_LOG_RETENTION', 7 * 86_400, 3_600, 90 * 86_400),
+    },
     searchScanLimit: int(env, 'SEARCH_SCAN_LIMIT', 100_000, 0, 1_000_000_000),
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
     tracing: tracingConfig(env, (message) => {
@@ -347,6 +382,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   }
   if (!/^[A-Za-z0-9._-]*$/.test(config.events.kafkaTopicPrefix)) {
     throw new ConfigError(`KAFKA_TOPIC_PREFIX may hold only letters, digits, ".", "_" and "-", got "${config.events.kafkaTopicPrefix}"`);
+  }
+  if (config.integrations.retryBaseMs > config.integrations.retryMaxSeconds * 1000) {
+    throw new ConfigError('INTEGRATION_RETRY_BASE_MS must not exceed INTEGRATION_RETRY_MAX (seconds)');
   }
   if (Boolean(config.security.tlsCertFile) !== Boolean(config.security.tlsKeyFile)) {
     throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');

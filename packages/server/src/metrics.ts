@@ -66,6 +66,30 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly uploads = new Counter({
+    name: 'parley_uploads_total',
+    help: 'Upload creations (tus POST), by result: accepted, or the error code refused with (payload_too_large, quota_exceeded, rate_limited, conversation_not_found, validation_failed). Are people refused uploads, and why?',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly uploadBytes = new Counter({
+    name: 'parley_upload_bytes_total',
+    help: 'Bytes of uploads stored by this instance (each kept part of a tus request). Upload traffic, and whether it flows at all.',
+    registers: [this.registry],
+  });
+  readonly attachmentsProcessed = new Counter({
+    name: 'parley_attachments_processed_total',
+    help: 'Files whose processing ended on this instance, by status: clean, blocked (malware or a type not allowed), failed (unreadable, or errors past the retries).',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  readonly attachmentProcessingSeconds = new Histogram({
+    name: 'parley_attachment_processing_seconds',
+    help: "From an upload's last byte to its final state (type check, scan, image clean-up), by the database's clock; includes waiting while the scanner is down.",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [this.registry],
+  });
+
   constructor(sources: {
     connections: () => number;
     channels: () => number;
@@ -78,12 +102,46 @@ export class Metrics {
     bus?: RedisBusStats;
     /** The outbox relay, when a sink (Kafka) is configured. */
     outbox?: { relay: RelayStats; backlog: () => Promise<{ backlog: number; oldestSeconds: number }> };
+    /** Files waiting for processing, read from the attachments table (every instance answers alike). */
+    attachmentsBacklog?: () => Promise<{ pending: number; oldestSeconds: number }>;
     /** Redis' memory as last polled (null before the first reading), when REDIS_URL is set. */
     redisMemory?: () => RedisMemory | null;
   }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
     // Exported at 0 from the start, so an alert on its increase has a series to read.
     this.dependencyUnavailable.inc({ dependency: 'postgres' }, 0);
+    this.uploadBytes.inc(0);
+    for (const status of ['clean', 'blocked', 'failed']) this.attachmentsProcessed.inc({ status }, 0);
+    const attachmentsBacklog = sources.attachmentsBacklog;
+    if (attachmentsBacklog) {
+      // As with the outbox: with the database unreachable they keep their last value.
+      // One query serves both gauges of a scrape (they are collected together).
+      let reading: Promise<{ pending: number; oldestSeconds: number } | null> | null = null;
+      const read = () =>
+        (reading ??= attachmentsBacklog()
+          .catch(() => null)
+          .finally(() => {
+            reading = null;
+          }));
+      new Gauge({
+        name: 'parley_attachments_pending',
+        help: 'Files uploaded and waiting for processing (type check, scan), all instances. Grows while clamd is down: files wait, never served unscanned.',
+        registers: [this.registry],
+        async collect() {
+          const backlog = await read();
+          if (backlog) this.set(backlog.pending);
+        },
+      });
+      new Gauge({
+        name: 'parley_attachments_oldest_pending_seconds',
+        help: 'How long the oldest file waiting for processing has waited since its last byte; 0 when none waits. Files stuck pending: the scanner is down or the workers are stuck.',
+        registers: [this.registry],
+        async collect() {
+          const backlog = await read();
+          if (backlog) this.set(backlog.oldestSeconds);
+        },
+      });
+    }
     new Gauge({
       name: 'parley_ws_connections',
       help: 'Open authenticated WebSocket connections on this instance.',

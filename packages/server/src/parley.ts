@@ -55,7 +55,7 @@ import { activeTracer, startTracing, stopTracing } from './tracing/tracer.ts';
 import { traceDatabase } from './tracing/traced-database.ts';
 import { traceHttp } from './tracing/http-tracing.ts';
 import { BotService } from './bots/bot-service.ts';
-import { registerBotLoginRoute, registerBotRoutes } from './bots/routes.ts';
+import { registerBotLoginRoute, registerBotRoutes, registerOperatorBotRoutes } from './bots/routes.ts';
 import { filterBotConversations, guardBotScope } from './bots/scope.ts';
 import { WebhookService } from './webhooks/webhook-service.ts';
 import { limitWebhookAddress, registerWebhookPostRoute, registerWebhookRoutes } from './webhooks/routes.ts';
@@ -65,8 +65,12 @@ import { ConsumerHost } from './consumers/consumer-host.ts';
 import { buildConsumers } from './consumers/consumers.ts';
 import { Sanctions } from './moderation/sanctions.ts';
 import { Operators } from './moderation/operators.ts';
+import { EventEndpoints } from './integrations/endpoint-service.ts';
+import { DeliveryQueue } from './integrations/delivery-queue.ts';
+import { DeliveryWorker } from './integrations/delivery-worker.ts';
+import { registerEventEndpointRoutes } from './integrations/routes.ts';
 import { ModerationService } from './moderation/moderation-service.ts';
-import { UnwiredLogEntryModerator, type MessageModerator } from './moderation/message-moderator.ts';
+import { LogEntryModerator } from './moderation/message-moderator.ts';
 import type { Classifier } from './moderation/classifier.ts';
 import { registerOperatorRoutes, registerReportRoutes } from './moderation/routes.ts';
 
@@ -82,8 +86,6 @@ export interface ParleyOptions {
   /** Use this attachment blob store instead of the configured one (in-process instances may share one). Not closed by `close()`. */
   blobs?: BlobStore;
   log?: Logger;
-  /** Hides and restores messages for moderation (default: the interim one, until the log-entry moderator is wired). */
-  moderator?: MessageModerator;
   classifier?: Classifier;
 }
 
@@ -138,7 +140,6 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
 
   const sanctions = new Sanctions(db);
   await sanctions.start();
-  const moderation = new ModerationService(db, options.moderator ?? new UnwiredLogEntryModerator(log.child({ component: 'moderation' })), sanctions, audit);
 
   const revoked = new RevokedSessions(db, bus, log, config.jwt.accessTtl);
   await revoked.start();
@@ -158,7 +159,24 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     revoked,
     isBanned: (userId) => sanctions.isBanned(userId),
   });
-  const attachments = createAttachments({ config, db, notifier, audit, limiter, log, store: options.blobs });
+  // Observed into `metrics`, which is set below before any request or job runs.
+  const attachments = createAttachments({
+    config,
+    db,
+    notifier,
+    audit,
+    limiter,
+    log,
+    store: options.blobs,
+    observer: {
+      creation: (result) => metrics.uploads.inc({ result }),
+      received: (bytes) => metrics.uploadBytes.inc(bytes),
+      processed: (status, seconds) => {
+        metrics.attachmentsProcessed.inc({ status });
+        if (seconds !== null) metrics.attachmentProcessingSeconds.observe(Math.max(0, seconds));
+      },
+    },
+  });
   // Counted where messages are stored, so REST and WebSocket sends alike (called only once `metrics` below is set).
   const messaging = new MessagingService(
     db,
@@ -173,6 +191,13 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     if (change !== 'deleted') return;
     attachments.service.removeForMessage(messageId).catch((err: unknown) => log.warn({ err, message_id: messageId }, 'could not remove a deleted message\'s attachments'));
   });
+  // Moderation hides and restores with change entries of the log; an operator's decision keeping a message removed removes its files.
+  const moderation = new ModerationService(
+    db,
+    new LogEntryModerator(changes, (messageId) => attachments.service.removeForMessage(messageId)),
+    sanctions,
+    audit,
+  );
   const calls = new CallService(db, callStore, notifier, log, {
     limiter,
     invitesLimit: config.limits.invites,
@@ -189,11 +214,14 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const conversations = new ConversationsService(db, notifier, presence);
   const bots = new BotService(db, { tokens, revoked, notifier, audit });
   const webhooks = new WebhookService(db, { conversations, messaging, limiter, limits: config.limits, audit });
+  // Outgoing event deliveries: every instance sends from the shared queue; the consumer below fills it.
+  const deliveries = new DeliveryWorker(new DeliveryQueue(db), log.child({ component: 'event-deliveries' }), config.integrations, config.instanceId);
+  const eventEndpoints = new EventEndpoints(db, { audit, allowPrivateUrls: config.integrations.allowPrivateUrls });
   const { events } = config;
   const kafka = events.kafkaBrokers.length > 0 ? { brokers: events.kafkaBrokers, clientId: events.kafkaClientId, topicPrefix: events.kafkaTopicPrefix } : null;
   const consumers = new ConsumerHost(
     db,
-    config.moderation.consumersInProcess ? buildConsumers(moderation, options.classifier) : [],
+    config.moderation.consumersInProcess ? buildConsumers(moderation, options.classifier, () => deliveries.kick()) : [],
     log.child({ component: 'consumers' }),
     { kafka, dedupeRetentionSeconds: config.moderation.dedupeRetention },
   );
@@ -214,6 +242,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     bus: bus instanceof RedisBus ? bus.stats : undefined,
     outbox: sink ? { relay: relay.stats, backlog: () => outboxBacklog(db) } : undefined,
     redisMemory: redisMemory ? () => redisMemory.latest : undefined,
+    attachmentsBacklog: () => attachments.service.repo.backlog(),
   });
   // Every rate-limit trip is audited, so the audit trail is where they are counted.
   audit.onEvent((event, fields) => {
@@ -268,13 +297,18 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
     markAccess(scope, 'user');
     scope.addHook('onRequest', requireUser(tokens, limiter, config.limits, audit));
     scope.addHook('onRequest', operators.guard(audit));
+    // A bot whose username is in ADMIN_USERS is still a bot: its tokens reach no operator route.
+    scope.addHook('preHandler', guardBotScope);
     registerOperatorRoutes(scope, { moderation, sanctions, sql: db });
+    registerEventEndpointRoutes(scope, eventEndpoints);
+    registerOperatorBotRoutes(scope, bots);
   });
   if (config.webRoot && existsSync(config.webRoot)) await registerWebClient(http, config.webRoot);
   await http.ready();
   gateway.attach(http.server);
   relay.start();
   attachments.worker.start();
+  deliveries.start();
   await consumers.start();
 
   const metricsServer = config.metrics.port === null ? null : new MetricsServer(metrics, log);
@@ -311,6 +345,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
       await relay.stop();
       await attachments.close();
       await consumers.stop();
+      await deliveries.stop();
       sanctions.close();
       await metricsServer?.close();
       await revoked.close();

@@ -67,6 +67,12 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
       return readdirSync(dir, { recursive: true }).map(String).filter((p) => p.startsWith(id)).map((p) => `${folder}/${p}`);
     });
   const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
+  /** One sample of a server's metrics, 0 when absent. */
+  const metric = async (s: TestServer, name: string, labels = '') => {
+    const text = await s.parley.metrics.registry.metrics();
+    const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
 
   it('cleans a PNG with GPS EXIF: served without the metadata, dimensions recorded, thumbnail present', async () => {
     const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#3a7' } })
@@ -280,6 +286,32 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
     expect((await view(bob, kept)).body.status).toBe('clean');
   });
 
+  it('counts uploads accepted and refused by code, bytes received, outcomes, and the time from last byte to final state', async () => {
+    const before = {
+      accepted: await metric(server, 'parley_uploads_total', 'result="accepted"'),
+      notFound: await metric(server, 'parley_uploads_total', 'result="conversation_not_found"'),
+      bytes: await metric(server, 'parley_upload_bytes_total'),
+      clean: await metric(server, 'parley_attachments_processed_total', 'status="clean"'),
+      blocked: await metric(server, 'parley_attachments_processed_total', 'status="blocked"'),
+      timed: await metric(server, 'parley_attachment_processing_seconds_count'),
+    };
+    const good = await uploadFile(server.url, alice.token, conversationId, 'notes.bin', randomBytes(3000));
+    const bad = await uploadFile(server.url, alice.token, conversationId, 'eicar.txt', EICAR);
+    expect((await createUpload(server.url, mallory.token, { conversation_id: conversationId, filename: 'x' }, 10)).status).toBe(404);
+    expect(await settled(alice, good)).toMatchObject({ status: 'clean' });
+    expect(await settled(alice, bad)).toMatchObject({ status: 'blocked' });
+    await eventually(async () => {
+      expect(await metric(server, 'parley_attachments_processed_total', 'status="clean"')).toBe(before.clean + 1);
+      expect(await metric(server, 'parley_attachments_processed_total', 'status="blocked"')).toBe(before.blocked + 1);
+    });
+    expect(await metric(server, 'parley_uploads_total', 'result="accepted"')).toBe(before.accepted + 2);
+    expect(await metric(server, 'parley_uploads_total', 'result="conversation_not_found"')).toBe(before.notFound + 1);
+    expect(await metric(server, 'parley_upload_bytes_total')).toBe(before.bytes + 3000 + EICAR.length);
+    expect(await metric(server, 'parley_attachment_processing_seconds_count')).toBe(before.timed + 2);
+    expect(await metric(server, 'parley_attachments_processed_total', 'status="failed"')).toBeGreaterThanOrEqual(0);
+    expect(await server.parley.metrics.registry.metrics()).toContain('parley_attachments_oldest_pending_seconds ');
+  });
+
   describe('limits, refused before any byte is stored', () => {
     let limited: TestServer;
     let carol: TestUser;
@@ -312,6 +344,90 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
       const fast = await createUpload(limited.url, carol.token, { conversation_id: room, filename: 'e' }, 10);
       expect(fast).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
       expect(Number(fast.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+  });
+
+  describe('CORS for tus clients on other origins', () => {
+    const allowed = 'https://chat.example.org';
+    const other = 'https://evil.example.net';
+    let open: TestServer;
+    beforeAll(async () => {
+      open = await startServer(database.db, { env: { ...env(), PUBLIC_ORIGINS: `${allowed},https://second.example.org` } });
+    });
+    afterAll(() => open?.close());
+
+    const preflight = (path: string, origin: string, method: string) =>
+      fetch(`${open.url}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization,tus-resumable,upload-length,upload-metadata,upload-offset,content-type' },
+      });
+    const list = (value: string | null) => (value ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+
+    it('answers an allowed origin’s preflights and exposes the tus headers on its answers', async () => {
+      for (const [path, method] of [['/api/v1/uploads', 'POST'], [`/api/v1/uploads/${crypto.randomUUID()}`, 'PATCH'], [`/api/v1/uploads/${crypto.randomUUID()}`, 'HEAD']] as const) {
+        const res = await preflight(path, allowed, method);
+        expect([path, method, res.status]).toEqual([path, method, 204]);
+        expect(res.headers.get('access-control-allow-origin')).toBe(allowed);
+        expect(list(res.headers.get('access-control-allow-methods'))).toContain(method.toLowerCase());
+        expect(list(res.headers.get('access-control-allow-headers'))).toEqual(expect.arrayContaining(['authorization', 'tus-resumable', 'upload-length', 'upload-metadata', 'upload-offset', 'content-type']));
+      }
+      const dave = await register(open.url);
+      const room = (await createConversation(open.url, dave, [alice])).id;
+      const created = await fetch(`${open.url}/api/v1/uploads`, {
+        method: 'POST',
+        headers: { origin: allowed, 'tus-resumable': '1.0.0', authorization: `Bearer ${dave.token}`, 'upload-length': '10', 'upload-metadata': `conversation_id ${Buffer.from(room).toString('base64')},filename ${Buffer.from('a').toString('base64')}` },
+      });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('access-control-allow-origin')).toBe(allowed);
+      expect(list(created.headers.get('access-control-expose-headers'))).toEqual(expect.arrayContaining(['location', 'upload-offset', 'upload-length', 'tus-resumable']));
+      const head = await fetch(new URL(created.headers.get('location')!, open.url), { method: 'HEAD', headers: { origin: allowed, 'tus-resumable': '1.0.0', authorization: `Bearer ${dave.token}` } });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('access-control-allow-origin')).toBe(allowed);
+      expect(list(head.headers.get('access-control-expose-headers'))).toContain('upload-offset');
+    });
+
+    it('grants nothing to an origin not in PUBLIC_ORIGINS', async () => {
+      for (const [path, method] of [['/api/v1/uploads', 'POST'], [`/api/v1/uploads/${crypto.randomUUID()}`, 'PATCH']] as const) {
+        const res = await preflight(path, other, method);
+        expect(res.headers.get('access-control-allow-origin')).toBeNull();
+        expect(res.headers.get('access-control-allow-methods')).toBeNull();
+      }
+      const dave = await register(open.url);
+      const room = (await createConversation(open.url, dave, [alice])).id;
+      const created = await fetch(`${open.url}/api/v1/uploads`, {
+        method: 'POST',
+        headers: { origin: other, 'tus-resumable': '1.0.0', authorization: `Bearer ${dave.token}`, 'upload-length': '10', 'upload-metadata': `conversation_id ${Buffer.from(room).toString('base64')}` },
+      });
+      // The request itself is not refused (CORS is the browser's rule), but the browser gets no grant to read the answer.
+      expect(created.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
+  describe('the quota under concurrent uploads', () => {
+    let tight: TestServer;
+    beforeAll(async () => {
+      tight = await startServer(database.db, { env: { ...env(), ATTACHMENT_QUOTA_BYTES: '2500', RATE_LIMIT_UPLOADS: '100:100' } });
+    });
+    afterAll(() => tight?.close());
+
+    it('accepts exactly the uploads that fit when several start at once, and stores nothing for the others', async () => {
+      const dave = await register(tight.url);
+      const room = (await createConversation(tight.url, dave, [alice])).id;
+      const before = new Set(readdirSync(blobDir, { recursive: true }).map(String));
+      // Eight creations of 1000 bytes each (with their bytes) against a 2500-byte quota, all in flight together.
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => createUpload(tight.url, dave.token, { conversation_id: room, filename: `f${i}` }, 1000, randomBytes(1000))),
+      );
+      const accepted = answers.filter((a) => a.status === 201);
+      expect(accepted).toHaveLength(2);
+      for (const refused of answers.filter((a) => a.status !== 201)) {
+        expect(refused).toMatchObject({ status: 413, body: { error: { code: 'quota_exceeded' } }, id: null });
+      }
+      const rows = await database.db.query<{ id: string }>('SELECT id FROM attachments WHERE uploader_id = $1', [dave.id]);
+      expect(rows.map((r) => r.id).sort()).toEqual(accepted.map((a) => a.id).sort());
+      // Whatever appeared in the blob store since belongs to an accepted upload (processing may have moved it on already).
+      const added = readdirSync(blobDir, { recursive: true }).map(String).filter((p) => !before.has(p) && !/^(uploads|files|thumbnails)$/.test(p));
+      expect(added.filter((p) => !accepted.some((a) => p.includes(a.id!)))).toEqual([]);
     });
   });
 
@@ -361,8 +477,13 @@ export function attachmentsSuite(kind: DatabaseKind, options: { full: boolean })
       );
       expect((await view(alice, id)).body.status).toBe('pending');
       expect((await download(alice, id)).status).toBe(409);
+      // What the "files stuck pending" alert reads.
+      expect(await metric(server, 'parley_attachments_pending')).toBeGreaterThanOrEqual(1);
+      expect(await metric(server, 'parley_attachments_oldest_pending_seconds')).toBeGreaterThan(0);
       await clamd.start();
       expect(await settled(alice, id, 30_000)).toMatchObject({ status: 'clean', scan: 'clamav' });
+      await eventually(async () => expect(await metric(server, 'parley_attachments_pending')).toBe(0));
+      expect(await metric(server, 'parley_attachments_oldest_pending_seconds')).toBe(0);
     } finally {
       await clamd.start().catch(() => {});
     }

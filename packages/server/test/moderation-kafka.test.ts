@@ -1,8 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/databases.ts';
 import { startServer, uniqueName, type TestServer } from './support/harness.ts';
-import { RecordingMessageModerator } from './support/recording-moderator.ts';
 import { moderationSuite } from './suites/moderation.ts';
 
 const BROKERS = (process.env.TEST_KAFKA_BROKERS ?? '').split(',').filter(Boolean);
@@ -14,7 +16,7 @@ const enabled = BROKERS.length > 0 && TEST_DATABASE_URL !== '';
   () => {
     let database: TestDatabase;
     let server: TestServer;
-    const moderator = new RecordingMessageModerator();
+    const dir = mkdtempSync(join(tmpdir(), 'parley-moderation-'));
     const configuredAdmin = uniqueName('admin');
     const prefix = `m${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.`;
     const seen: Array<{ type: string; payload: Record<string, unknown> }> = [];
@@ -23,8 +25,7 @@ const enabled = BROKERS.length > 0 && TEST_DATABASE_URL !== '';
     beforeAll(async () => {
       database = await postgresDatabase();
       server = await startServer(database.db, {
-        moderator,
-        env: { KAFKA_BROKERS: BROKERS.join(','), KAFKA_TOPIC_PREFIX: prefix, ADMIN_USERS: configuredAdmin, OUTBOX_LEASE_TTL: '2' },
+        env: { ATTACHMENT_DIR: dir, KAFKA_BROKERS: BROKERS.join(','), KAFKA_TOPIC_PREFIX: prefix, ADMIN_USERS: configuredAdmin, OUTBOX_LEASE_TTL: '2' },
       });
       await server.parley.consumers.feed!.ready();
       // An independent reader of the moderation topic: what leaves for Kafka.
@@ -42,7 +43,8 @@ const enabled = BROKERS.length > 0 && TEST_DATABASE_URL !== '';
       await reader?.close();
       await server?.close();
       await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
     });
-    moderationSuite(() => ({ server, db: database.db, moderator, configuredAdmin, moderationEvents: async () => seen }), { timeoutMs: 30_000 });
+    moderationSuite(() => ({ server, db: database.db, configuredAdmin, moderationEvents: async () => seen }), { timeoutMs: 30_000 });
   },
 );

@@ -384,6 +384,19 @@ function strategySuite(getDatabase: () => TestDatabase, getServer: () => TestSer
     expect(await found(bob, { q: 'members_added' })).toEqual([]);
   });
 
+  it('finds a message hidden by moderation for no one (its author neither) until it is restored', async () => {
+    const [alice, bob] = await Promise.all([register(server.url), register(server.url)]);
+    const conv = await createConversation(server.url, alice, [bob]);
+    const word = `hushed${Date.now().toString(36)}`;
+    const hidden = await send(alice, conv.id, `${word} here`);
+    // The state moderation's hide sets (its log entry is the moderation suites' business).
+    await database.db.query('UPDATE messages SET hidden_at = now() WHERE id = $1', [hidden]);
+    expect(await found(bob, { q: word })).toEqual([]);
+    expect(await found(alice, { q: word })).toEqual([]);
+    await database.db.query('UPDATE messages SET hidden_at = NULL WHERE id = $1', [hidden]);
+    expect((await found(bob, { q: word })).map((r) => r.message_id)).toEqual([hidden]);
+  });
+
   it('counts searches against their own budget (RATE_LIMIT_SEARCH)', async () => {
     const limited = await startServer(database.db, { env: { RATE_LIMIT_SEARCH: '0.01:2' } });
     try {

@@ -29,7 +29,7 @@ type OpenDialog = 'chat' | 'group' | 'search' | null;
 export function ChatScreen() {
   const { client, me } = useSignedIn();
   const conversations = useConversations(client);
-  const { conversationId, open } = useRoute();
+  const { conversationId, messageSeq, open } = useRoute();
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [listLoaded, setListLoaded] = useState(false);
   // What just happened that the screen no longer shows ("You left Book club."), until another conversation opens.
@@ -40,6 +40,13 @@ export function ChatScreen() {
   useEffect(() => {
     if (conversationId) setNotice(null);
   }, [conversationId]);
+
+  // Opened from a message's link (Copy link): show that message, as a search result would.
+  useEffect(() => {
+    if (!conversationId || messageSeq === null) return;
+    setJump({ conversationId, seq: messageSeq, nonce: Date.now() });
+    window.history.replaceState(null, '', `/c/${conversationId}`);
+  }, [conversationId, messageSeq]);
 
   // The conversation that had focus is gone: the list is the sensible place for the keyboard.
   useEffect(() => {

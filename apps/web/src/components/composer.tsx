@@ -5,6 +5,7 @@ import { formatBytes } from '../lib/attachments.ts';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { loadDraft, saveDraft } from '../lib/drafts.ts';
 import { describeError } from '../lib/errors.ts';
+import type { ReplyDraft } from '../hooks/use-message-context.ts';
 import { Icon } from './icon.tsx';
 
 /** After this long without a keystroke the user has stopped typing. */
@@ -31,7 +32,16 @@ interface PendingUpload {
  * leaving the field tells them it stopped. What is written and not sent is
  * kept as the conversation's draft (lib/drafts.ts) and survives a reload.
  */
-export function Composer({ conversationId }: { conversationId: ConversationId }) {
+export function Composer({
+  conversationId,
+  reply = null,
+  onCancelReply,
+}: {
+  conversationId: ConversationId;
+  /** The message this one will reply to (shown above the field, with a cancel). */
+  reply?: ReplyDraft | null;
+  onCancelReply?: () => void;
+}) {
   const { client, me } = useSignedIn();
   const [text, setText] = useState(() => loadDraft(me.id, conversationId));
   const [error, setError] = useState<string | null>(null);
@@ -49,7 +59,8 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
   const addFiles = (files: FileList | File[]): void => {
     for (const file of Array.from(files)) {
       const key = crypto.randomUUID();
-      const upload = client.upload(conversationId, file, { name: file.name || 'pasted file' });
+      // 1 MiB requests: on a slow link the bar moves at least every MiB.
+      const upload = client.upload(conversationId, file, { name: file.name || 'pasted file', chunkSize: 1024 * 1024 });
       upload.on('progress', ({ sent }) => update(key, { sent }));
       upload.on('state', (state) => update(key, { state }));
       upload.start().then(
@@ -63,8 +74,8 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
     void item.upload.cancel();
     setUploads((list) => list.filter((u) => u.key !== item.key));
   };
-  const uploading = uploads.some((u) => u.state !== 'done' && u.state !== 'failed');
-  const ready = uploads.filter((u) => u.state === 'done' && u.id);
+  /** What goes with the next message: every file not failed, finished or still uploading. */
+  const attached = uploads.filter((u) => u.state !== 'failed' && u.state !== 'cancelled');
 
   const stopTyping = (): void => {
     clearTimeout(idle.current);
@@ -79,6 +90,11 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
       client.setTyping(conversationId, false);
     };
   }, [client, conversationId]);
+
+  // Choosing Reply on a message puts the cursor here.
+  useEffect(() => {
+    if (reply) field.current?.focus();
+  }, [reply]);
 
   // Grow with the text, up to a limit.
   useLayoutEffect(() => {
@@ -101,18 +117,23 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
     idle.current = setTimeout(() => client.setTyping(conversationId, false), TYPING_IDLE_MS);
   };
 
+  /**
+   * Sends at once, even while files upload: the message waits in the outbox
+   * for its files (kept with it in IndexedDB, so a reload resumes them) and
+   * goes when the last one is in.
+   */
   const send = (): void => {
-    if (uploading) return;
     // A message needs text: files alone go with their names.
-    const body = text.trim() || ready.map((u) => u.name).join(', ');
+    const body = text.trim() || attached.map((u) => u.name).join(', ');
     if (!body) return;
     try {
-      client.send(conversationId, body, { attachments: ready.map((u) => u.id!) });
+      client.send(conversationId, body, { uploads: attached.map((u) => u.upload), ...(reply ? { replyTo: reply.seq } : {}) });
     } catch (err) {
       setError(describeError(err));
       return;
     }
     setUploads([]);
+    onCancelReply?.();
     clearTimeout(idle.current);
     setText('');
     saveDraft(me.id, conversationId, '');
@@ -129,6 +150,9 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       send();
+    } else if (event.key === 'Escape' && reply) {
+      event.preventDefault();
+      onCancelReply?.();
     }
   };
 
@@ -174,6 +198,16 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
           ))}
         </ul>
       )}
+      {reply && (
+        <div className="composer__reply">
+          <p className="composer__reply-text">
+            Replying to <strong>{reply.name}</strong>: <span className="composer__reply-snippet">{reply.text}</span>
+          </p>
+          <button type="button" className="icon-button" aria-label="Cancel reply" onClick={onCancelReply}>
+            <Icon name="close" size={18} />
+          </button>
+        </div>
+      )}
       {error && (
         <p className="composer__error" id={errorId} role="alert">
           {error}
@@ -211,7 +245,7 @@ export function Composer({ conversationId }: { conversationId: ConversationId })
           onBlur={stopTyping}
           onPaste={onPaste}
         />
-        <button type="submit" className="composer__send" aria-label="Send" disabled={uploading || (text.trim() === '' && ready.length === 0)}>
+        <button type="submit" className="composer__send" aria-label="Send" disabled={text.trim() === '' && attached.length === 0}>
           <Icon name="send" />
         </button>
       </div>

@@ -8,6 +8,7 @@ import { Icon } from './icon.tsx';
 import { MembersDialog } from './members-dialog.tsx';
 import { MessageList } from './message-list.tsx';
 import type { JumpTarget } from '../hooks/use-jump-to-message.ts';
+import type { ReplyDraft } from '../hooks/use-message-context.ts';
 import { TypingIndicator } from './typing-indicator.tsx';
 
 export interface ConversationViewProps {
@@ -25,6 +26,8 @@ export function ConversationView({ conversationId, onBack, onLeft, jump }: Conve
   const conversation = useConversation(client, conversationId);
   const [membersOpen, setMembersOpen] = useState(false);
   const [missing, setMissing] = useState(false);
+  // The message the composer is replying to.
+  const [reply, setReply] = useState<ReplyDraft | null>(null);
   const titleId = useId();
   const known = conversation !== undefined;
   // The title it had while this person was in it: once removed, the client no longer knows it.
@@ -78,9 +81,9 @@ export function ConversationView({ conversationId, onBack, onLeft, jump }: Conve
   return (
     <section className="conversation-view" aria-labelledby={titleId} data-conversation-id={conversation.id}>
       <ConversationHeader conversation={conversation} titleId={titleId} onBack={onBack} onMembers={() => setMembersOpen(true)} />
-      <MessageList conversation={conversation} jump={jump} />
+      <MessageList conversation={conversation} jump={jump} onReply={setReply} />
       <TypingIndicator conversation={conversation} />
-      <Composer conversationId={conversation.id} />
+      <Composer conversationId={conversation.id} reply={reply} onCancelReply={() => setReply(null)} />
       {membersOpen && (
         <MembersDialog
           conversation={conversation}

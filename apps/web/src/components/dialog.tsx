@@ -7,6 +7,8 @@ export interface DialogProps {
   children: ReactNode;
   /** Buttons at the bottom. */
   footer?: ReactNode;
+  /** An extra class on the dialog (`dialog--sheet`: a sheet from the bottom on a phone). */
+  className?: string;
 }
 
 /**
@@ -14,10 +16,11 @@ export interface DialogProps {
  * moves into it and stays there, Escape closes it, and focus goes back to
  * where it was when it closes.
  */
-export function Dialog({ title, onClose, children, footer }: DialogProps) {
+export function Dialog({ title, onClose, children, footer, className }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const onCloseRef = useRef(onClose);
+  const pressedBackdrop = useRef(false);
   onCloseRef.current = onClose;
 
   useEffect(() => {
@@ -47,11 +50,16 @@ export function Dialog({ title, onClose, children, footer }: DialogProps) {
   return (
     <dialog
       ref={ref}
-      className="dialog"
+      className={className ? `dialog ${className}` : 'dialog'}
       aria-labelledby={titleId}
+      onPointerDown={(e) => {
+        pressedBackdrop.current = e.target === ref.current;
+      }}
       onClick={(e) => {
-        // A click on the backdrop (the dialog element itself, outside its content) closes it.
-        if (e.target === ref.current) onClose();
+        // A click on the backdrop (the dialog element itself, outside its content) closes it; not the end of a
+        // press that began before the dialog opened (a long press that opened it lifts over the backdrop).
+        if (e.target === ref.current && pressedBackdrop.current) onClose();
+        pressedBackdrop.current = false;
       }}
     >
       <div className="dialog__content">

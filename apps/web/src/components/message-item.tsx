@@ -1,15 +1,29 @@
-import type { MessageView } from '@parley/protocol';
+import { REPLY_EXCERPT_LENGTH, type MessageView, type ReplyQuote as ReplyQuoteView } from '@parley/protocol';
 import type { MessageStatus } from '@parley/sdk';
-import { memo, type ReactNode } from 'react';
+import { memo, useState, type ReactNode } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
+import { useLongPress } from '../hooks/use-long-press.ts';
 import { describeCode } from '../lib/errors.ts';
 import { formatDateTime, formatTime } from '../lib/format.ts';
 import type { Row } from '../lib/rows.ts';
 import { MessageText } from './message-text.tsx';
 import { AttachmentCard } from './attachment-card.tsx';
+import { MessageActions } from './message-actions.tsx';
+import { MessageEditor } from './message-editor.tsx';
+import { Reactions } from './reactions.tsx';
+import { ReplyQuote } from './reply-quote.tsx';
 import { statusLabel, Ticks } from './ticks.tsx';
 
 type PendingRow = Extract<Row, { kind: 'pending' }>;
+
+/** The quote an unsent reply will carry, from the held log (the server's copy brings the same once stored). */
+function pendingQuote(entries: readonly MessageView[], replyTo: number | string | undefined): ReplyQuoteView | null {
+  if (replyTo === undefined) return null;
+  const target = entries.find((e) => (typeof replyTo === 'number' ? e.seq === replyTo : e.message_id === replyTo));
+  if (!target) return null;
+  const text = target.message.type === 'text' ? target.message.text.slice(0, REPLY_EXCERPT_LENGTH) : null;
+  return { seq: target.seq, message_id: target.message_id, sender_id: target.sender_id, text };
+}
 
 function groupClasses(firstOfGroup: boolean, lastOfGroup: boolean): string {
   return `${firstOfGroup ? ' message--first' : ''}${lastOfGroup ? ' message--last' : ''}`;
@@ -61,6 +75,15 @@ export interface MessageItemProps {
 export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   const { entry, mine, firstOfGroup, lastOfGroup, senderName, senderHandle, senderIsBot, showSender, status, systemLine, onInfo } = props;
   const content = entry.message;
+  // Being edited in place; the action sheet open (its "More actions" button, or a long press on a phone).
+  const [editing, setEditing] = useState(false);
+  const [sheetOpen, setSheetOpen] = useState(false);
+  const longPress = useLongPress(() => setSheetOpen(true));
+  // Leaving the editor by keyboard puts focus back on the message's actions, not on the page.
+  const endEdit = (from: HTMLElement | null): void => {
+    setEditing(false);
+    from?.closest('li')?.querySelector<HTMLElement>('[aria-label="More actions"]')?.focus();
+  };
   if (content.type === 'system') {
     return (
       <li className="system-line" data-seq={entry.seq}>
@@ -70,7 +93,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   }
   return (
     <li className={`message${mine ? ' message--mine' : ''}${groupClasses(firstOfGroup, lastOfGroup)}`} data-seq={entry.seq} data-status={status ?? undefined}>
-      <div className="bubble">
+      <div className="bubble" {...(content.type === 'text' ? longPress : {})}>
         {showSender ? (
           <p className="bubble__sender">
             {entry.integration?.display_name ?? senderName}
@@ -80,8 +103,15 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         ) : (
           <span className="sr-only">{senderName}: </span>
         )}
+        {entry.reply_to && content.type === 'text' && <ReplyQuote quote={entry.reply_to} />}
         {content.type === 'text' && content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
-        {content.type === 'text' ? <MessageText text={content.text} /> : <p className="bubble__deleted">message deleted</p>}
+        {content.type !== 'text' ? (
+          <p className="bubble__deleted">{content.type === 'hidden' ? 'removed by moderation' : 'message deleted'}</p>
+        ) : editing ? (
+          <MessageEditor entry={entry} onDone={endEdit} />
+        ) : (
+          <MessageText text={content.text} />
+        )}
         <Meta at={entry.created_at} lastOfGroup={lastOfGroup} edited={!!entry.edited_at && content.type === 'text'}>
           {status &&
             (onInfo ? (
@@ -93,6 +123,8 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
             ))}
         </Meta>
       </div>
+      <Reactions entry={entry} />
+      <MessageActions entry={entry} onEdit={() => setEditing(true)} sheetOpen={sheetOpen} setSheetOpen={setSheetOpen} />
     </li>
   );
 });
@@ -101,10 +133,12 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
 export const PendingItem = memo(function PendingItem({ item, firstOfGroup, lastOfGroup }: Omit<PendingRow, 'kind' | 'key'>) {
   const { client } = useSignedIn();
   const failed = item.status === 'failed';
+  const quote = pendingQuote(client.messages(item.conversation_id), item.reply_to);
   return (
     <li className={`message message--mine message--pending${failed ? ' message--failed' : ''}${groupClasses(firstOfGroup, lastOfGroup)}`} data-status={item.status}>
       <div className="bubble">
         <span className="sr-only">You: </span>
+        {quote && <ReplyQuote quote={quote} />}
         <MessageText text={item.text} />
         <Meta at={item.sent_at} lastOfGroup={lastOfGroup}>
           <Ticks status={item.status} />

@@ -3,15 +3,19 @@ import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, use
 import { useSignedIn } from '../hooks/use-client.ts';
 import { useMessages } from '../hooks/use-messages.ts';
 import { useJumpToMessage, type JumpTarget } from '../hooks/use-jump-to-message.ts';
+import { MessageContextValue, type MessageContext, type ReplyDraft } from '../hooks/use-message-context.ts';
 import { peopleIn, useFormerMembers } from '../hooks/use-names.ts';
 import { describeError } from '../lib/errors.ts';
 import { memberHandle, memberName, systemText, isBotMember } from '../lib/names.ts';
 import { buildRows, type Row } from '../lib/rows.ts';
+import { quoteSnippet } from './reply-quote.tsx';
 import { Icon } from './icon.tsx';
 import { CallEntry } from './call-entry.tsx';
 import { MessageItem, PendingItem } from './message-item.tsx';
 import { ReadByDialog } from './read-by-dialog.tsx';
 
+/** How long an action's notice ("Link copied") stays. */
+const NOTICE_MS = 4000;
 /** Within this many pixels of the end the reader counts as "at the bottom": new messages keep it there. */
 const STICK_PX = 48;
 /** Older history is asked for while the reader is this close to the top. */
@@ -32,7 +36,16 @@ const DIVIDER_MARGIN_PX = 24;
  * conversation read. New messages from others are announced
  * in a polite live region; loaded history is not.
  */
-export function MessageList({ conversation, jump }: { conversation: ConversationSnapshot; jump?: JumpTarget | null }) {
+export function MessageList({
+  conversation,
+  jump,
+  onReply,
+}: {
+  conversation: ConversationSnapshot;
+  jump?: JumpTarget | null;
+  /** A message's Reply action: the composer quotes it. */
+  onReply: (draft: ReplyDraft) => void;
+}) {
   const { client, me } = useSignedIn();
   const { entries, pending } = useMessages(client, conversation.id);
   const rows = useMemo(() => buildRows(entries, pending, me.id), [entries, pending, me.id]);
@@ -54,6 +67,26 @@ export function MessageList({ conversation, jump }: { conversation: Conversation
   // What was unread when the conversation opened: the line stays there for this visit, even once it is read.
   const [unreadAfter] = useState<number | null>(() => (conversation.unread_count > 0 ? conversation.read_seq : null));
   const hasOlder = conversation.has_older;
+  // A quote clicked in a reply: its original, brought into view like a search result.
+  const [quoteJump, setQuoteJump] = useState<JumpTarget | null>(null);
+  const target = jump && (!quoteJump || jump.nonce > quoteJump.nonce) ? jump : quoteJump;
+  // What an action had to say ("Link copied", or why it failed).
+  const [notice, setNotice] = useState('');
+  const live = useRef({ conversation, lookup, onReply });
+  live.current = { conversation, lookup, onReply };
+  const context = useMemo<MessageContext>(() => {
+    const nameOf = (userId: string): string => memberName(live.current.conversation, me.id, userId, live.current.lookup);
+    return {
+      conversation: () => live.current.conversation,
+      nameOf,
+      reply: (entry) => {
+        const text = entry.message.type === 'text' ? entry.message.text : null;
+        live.current.onReply({ seq: entry.seq, name: nameOf(entry.sender_id), text: quoteSnippet(text) });
+      },
+      jumpTo: (seq) => setQuoteJump({ seq, nonce: Date.now() }),
+      notify: (text) => setNotice(text),
+    };
+  }, [me.id]);
   const dividerKey = useMemo(() => {
     if (unreadAfter === null) return null;
     // Only once everything since the mark is loaded: the first unread one loaded is not the first unread one.
@@ -96,7 +129,7 @@ export function MessageList({ conversation, jump }: { conversation: Conversation
   }, [client, id, loadingOlder]);
 
   // A search result leads here: show that message (the reader is then not at the bottom, nor landing on unread).
-  useJumpToMessage(scroller, jump, {
+  useJumpToMessage(scroller, target, {
     firstSeq: entries[0]?.seq,
     hasOlder,
     loadingOlder,
@@ -207,6 +240,12 @@ export function MessageList({ conversation, jump }: { conversation: Conversation
 
   useEffect(() => () => clearTimeout(scrollIdle.current), []);
 
+  useEffect(() => {
+    if (!notice) return;
+    const timer = setTimeout(() => setNotice(''), NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [notice]);
+
   const onScroll = (): void => {
     const el = scroller.current;
     if (!el) return;
@@ -251,6 +290,7 @@ export function MessageList({ conversation, jump }: { conversation: Conversation
   };
 
   return (
+    <MessageContextValue.Provider value={context}>
     <div className="messages-wrap">
       <div className="messages" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label="Message history">
         <div className="messages__top">
@@ -325,6 +365,10 @@ export function MessageList({ conversation, jump }: { conversation: Conversation
       <div className="sr-only" role="status" aria-live="polite" aria-atomic="true" data-testid="message-announcer">
         {announcement}
       </div>
+      <p className={`messages__notice${notice ? '' : ' messages__notice--empty'}`} role="status" data-testid="action-notice">
+        {notice}
+      </p>
     </div>
+    </MessageContextValue.Provider>
   );
 }

@@ -9,6 +9,7 @@ import { ConfirmDialog } from './confirm-dialog.tsx';
 import { ConversationList } from './conversation-list.tsx';
 import { Icon } from './icon.tsx';
 import { SettingsDialog } from './settings-dialog.tsx';
+import { AdminButton } from './admin/admin-page.tsx';
 
 export interface SidebarProps {
   conversations: ConversationSnapshot[];
@@ -69,6 +70,7 @@ export function Sidebar({ conversations, selectedId, loading, onSelect, onNewCha
             <span className="sidebar__me-handle">@{me.username}</span>
           </div>
         </div>
+        <AdminButton />
         <button type="button" className="icon-button" onClick={() => setSettings(true)} aria-label="Settings" title="Settings">
           <Icon name="settings" />
         </button>

@@ -1,4 +1,4 @@
-import { IndexedDbOutboxStore, MemoryOutboxStore, ParleyClient, type OutboxStore, type SessionData } from '@parley/sdk';
+import { IndexedDbOutboxStore, IndexedDbUploadStore, MemoryOutboxStore, MemoryUploadStore, ParleyClient, type OutboxStore, type SessionData, type UploadStore } from '@parley/sdk';
 
 /**
  * The one client of the page, talking to the server that served it. Unsent
@@ -9,6 +9,8 @@ export function createClient(session: SessionData | null): ParleyClient {
   return new ParleyClient({
     url: window.location.origin,
     outbox: outboxStore(),
+    // The files of messages sent while they upload, so that a reload resumes them.
+    uploads: uploadStore(),
     session,
     // Tabs share one session: spreading their renewal times lets the first one renew
     // and the others take its new tokens from storage before their own turn comes.
@@ -18,4 +20,8 @@ export function createClient(session: SessionData | null): ParleyClient {
 
 function outboxStore(): OutboxStore {
   return typeof indexedDB === 'undefined' ? new MemoryOutboxStore() : new IndexedDbOutboxStore('parley-web');
+}
+
+function uploadStore(): UploadStore {
+  return typeof indexedDB === 'undefined' ? new MemoryUploadStore() : new IndexedDbUploadStore('parley-web-uploads');
 }

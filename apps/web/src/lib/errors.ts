@@ -51,6 +51,16 @@ export function describeCode(code: string, retryAfter?: number): string {
       return 'That message is too long.';
     case 'unavailable':
       return 'The server is busy. Please try again in a moment.';
+    case 'already_reported':
+      return 'You already reported this message.';
+    case 'message_hidden':
+      return 'This message was removed by moderation.';
+    case 'invalid_rule':
+      return 'That rule is not valid: check the pattern (a word, a regular expression or a domain).';
+    case 'rule_matches_everything':
+      return 'That rule would match every message.';
+    case 'operator_only':
+      return 'Only server operators can do that.';
     default:
       return SOMETHING_WRONG;
   }

@@ -1,4 +1,4 @@
-import type { MemberView, MessageView, SystemContent, UserId, UserView } from '@parley/protocol';
+import type { ChangeContent, MemberView, MessageView, SystemContent, UserId, UserView } from '@parley/protocol';
 import type { ConversationSnapshot } from '@parley/sdk';
 import { formatCallDuration } from './format.ts';
 
@@ -90,13 +90,23 @@ export function systemText(content: SystemContent, name: (id: UserId) => string,
 }
 
 
+const CHANGE_PREVIEW: Record<ChangeContent['change'], string> = {
+  edited: 'edited a message',
+  deleted: 'deleted a message',
+  reaction_added: 'reacted to a message',
+  reaction_removed: 'reacted to a message',
+  hidden: 'a message was removed by moderation',
+  restored: 'a message was restored by moderation',
+};
+
 /** The last message as a one-line preview in the conversation list. */
 export function previewOf(entry: MessageView | null, conversation: ConversationSnapshot, me: UserId, lookup?: UserLookup): string {
   if (!entry) return 'No messages yet';
   const content = entry.message;
   if (content.type === 'system') return systemText(content, (id) => memberName(conversation, me, id, lookup), me);
   if (content.type === 'deleted') return 'message deleted';
-  if (content.type === 'change') return content.change === 'edited' ? 'edited a message' : content.change === 'deleted' ? 'deleted a message' : 'reacted to a message';
+  if (content.type === 'hidden') return 'removed by moderation';
+  if (content.type === 'change') return CHANGE_PREVIEW[content.change];
   const text = content.text.replace(/\s+/g, ' ').trim();
   if (entry.sender_id === me) return `You: ${text}`;
   return conversation.type === 'group' ? `${memberName(conversation, me, entry.sender_id, lookup)}: ${text}` : text;

@@ -106,3 +106,19 @@ export async function loginViaUi(page: Page, username: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: /^Chats/ }).waitFor({ timeout: 15_000 });
 }
+
+/** Controls without a name a screen reader could read out, as CSS paths. */
+export function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>('button, a[href], input, textarea, [role="tab"]')) {
+      const labelled =
+        (el.getAttribute('aria-label') ?? '').trim() ||
+        (el.getAttribute('aria-labelledby') ?? '').trim() ||
+        ('labels' in el && (el as HTMLInputElement).labels && (el as HTMLInputElement).labels!.length > 0) ||
+        (el.textContent ?? '').trim();
+      if (!labelled) out.push(`${el.tagName.toLowerCase()}.${el.className}`);
+    }
+    return out;
+  });
+}

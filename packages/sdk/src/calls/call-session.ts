@@ -1,8 +1,10 @@
 import type { CallHangupReason, CallPushFrame, CallRelayFrame, ConversationId, UserId } from '@parley/protocol';
 import { Emitter } from '../emitter.ts';
 
+/** Where a 1:1 call is: ringing (not yet answered), connecting (answered, media negotiating), connected, or ended. */
 export type CallState = 'ringing' | 'connecting' | 'connected' | 'ended';
 
+/** Events of a `CallSession`: state changes, remote media, and why it ended. */
 export interface CallSessionEvents {
   state: CallState;
   /** Outgoing: the callee answered (the call is still connecting). */

@@ -7,6 +7,7 @@ import { MeshCall } from './mesh-call.ts';
 export const MAX_MESH_PEERS = 3;
 const DEFAULT_LIFETIME_MS = 60_000;
 
+/** Events of `client.calls`: an incoming call rang. */
 export interface CallsEvents {
   /**
    * A call (one leg) rings this device: `accept()` or `reject()` it. Not

@@ -16,6 +16,7 @@ export interface MeshParticipant {
   video: boolean | null;
 }
 
+/** Events of a `MeshCall`: something shown changed (a participant's state or media, the call's state), or the call ended. */
 export interface MeshCallEvents {
   /** Something shown changed: a participant's state or media, this device's media, the call's state. */
   change: MeshCall;
@@ -35,7 +36,7 @@ export interface MeshHost {
  * {@link MAX_MESH_PEERS}).
  *
  * How a late joiner meshes: every participant tells each peer, over the leg's
- * data channel, the state of its other legs ({@link MeshStatus}). A joined
+ * data channel, the state of its other legs (`MeshStatus`). A joined
  * participant that hears of someone who has answered (connecting or connected)
  * and with whom it never had a leg calls them if its user id is the smaller of
  * the two; the other waits for that call, and takes it without ringing, since

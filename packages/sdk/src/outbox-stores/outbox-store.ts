@@ -10,6 +10,13 @@ export interface OutboxEntry {
   text: string;
   /** Ids of uploads (`client.upload`) the message references, once their bytes are all stored. */
   attachments?: string[];
+  /**
+   * Files still uploading that the message waits for (their bytes kept in
+   * the client's UploadStore under `key`). Each gets its attachment id when
+   * the server has every byte; once all have, they join `attachments` (in
+   * this order) and this field goes: only then is the message sent.
+   */
+  uploads?: Array<{ key: string; name: string; id?: string }>;
   /** The message this one replies to (its seq or message id). */
   reply_to?: number | string;
   /** When the app called `send` (ISO 8601); travels as the message's `sent_at`. */
@@ -24,7 +31,7 @@ export interface OutboxEntry {
 /**
  * Where the outbox keeps unacknowledged messages so that a crash or a reload
  * loses none. Implementations: {@link MemoryOutboxStore} (tests, or when
- * losing the outbox on reload is acceptable), {@link FileOutboxStore} (Node)
+ * losing the outbox on reload is acceptable), `FileOutboxStore` (Node, from `@parley/sdk/node`)
  * and {@link IndexedDbOutboxStore} (browsers). All three pass one contract
  * suite (`outbox-store-contract.ts`).
  *
@@ -41,5 +48,10 @@ export interface OutboxStore {
 }
 
 export function copyEntry(entry: OutboxEntry): OutboxEntry {
-  return { ...entry, ...(entry.error ? { error: { ...entry.error } } : {}), ...(entry.attachments ? { attachments: [...entry.attachments] } : {}) };
+  return {
+    ...entry,
+    ...(entry.error ? { error: { ...entry.error } } : {}),
+    ...(entry.attachments ? { attachments: [...entry.attachments] } : {}),
+    ...(entry.uploads ? { uploads: entry.uploads.map((u) => ({ ...u })) } : {}),
+  };
 }

@@ -24,6 +24,10 @@ export interface AttachmentRow {
   attempts: number;
   lease_holder: string | null;
   created_at: Date;
+  /** When the last byte was stored (the upload became `pending`). */
+  completed_at: Date | null;
+  /** When processing ended (`clean`, `blocked` or `failed`). */
+  processed_at: Date | null;
 }
 
 export function toAttachmentView(row: AttachmentRow): AttachmentView {
@@ -70,7 +74,14 @@ export class AttachmentsRepo {
   /**
    * Records a new upload when the uploader is a member and its size fits in
    * their quota (every upload not blocked or failed counts, finished or not),
-   * in one statement, before any byte is stored.
+   * before any byte is stored. Check and insert are one statement, but one
+   * statement is not enough: two concurrent creations would each read the
+   * usage before the other's row exists and both pass. So the uploader's
+   * `users` row is locked first, in the same transaction: creations by one
+   * user take turns, and each reads the usage (a fresh snapshot, READ
+   * COMMITTED) after the previous one committed. `FOR NO KEY UPDATE`, not
+   * `FOR UPDATE`: it does not conflict with the key-share locks that
+   * foreign keys to `users` take, so the user's sends are never held up.
    */
   async create(upload: {
     id: AttachmentId;
@@ -82,21 +93,24 @@ export class AttachmentsRepo {
     scan: 'clamav' | 'off';
     quotaBytes: number;
   }): Promise<CreateOutcome> {
-    const [row] = await this.db.query<{ member: boolean; used: string; inserted: boolean }>(
-      `WITH member AS (
-         SELECT EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $2::uuid AND user_id = $3::uuid) AS member
-       ), used AS (
-         SELECT COALESCE(sum(size), 0) AS used FROM attachments
-          WHERE uploader_id = $3::uuid AND status NOT IN ('blocked', 'failed')
-       ), ins AS (
-         INSERT INTO attachments (id, conversation_id, uploader_id, name, declared_type, size, scan)
-         SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::bigint, $7::text FROM member, used
-          WHERE member.member AND used.used + $6::bigint <= $8::bigint
-         RETURNING id
-       )
-       SELECT member.member, used.used::text AS used, EXISTS (SELECT 1 FROM ins) AS inserted FROM member, used`,
-      [upload.id, upload.conversationId, upload.uploaderId, upload.name, upload.declaredType, upload.size, upload.scan, upload.quotaBytes],
-    );
+    const [row] = await this.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [upload.uploaderId]);
+      return tx.query<{ member: boolean; used: string; inserted: boolean }>(
+        `WITH member AS (
+           SELECT EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $2::uuid AND user_id = $3::uuid) AS member
+         ), used AS (
+           SELECT COALESCE(sum(size), 0) AS used FROM attachments
+            WHERE uploader_id = $3::uuid AND status NOT IN ('blocked', 'failed')
+         ), ins AS (
+           INSERT INTO attachments (id, conversation_id, uploader_id, name, declared_type, size, scan)
+           SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::bigint, $7::text FROM member, used
+            WHERE member.member AND used.used + $6::bigint <= $8::bigint
+           RETURNING id
+         )
+         SELECT member.member, used.used::text AS used, EXISTS (SELECT 1 FROM ins) AS inserted FROM member, used`,
+        [upload.id, upload.conversationId, upload.uploaderId, upload.name, upload.declaredType, upload.size, upload.scan, upload.quotaBytes],
+      );
+    });
     if (row!.inserted) return 'created';
     return row!.member ? 'quota_exceeded' : 'not_member';
   }
@@ -106,12 +120,16 @@ export class AttachmentsRepo {
     return row ?? null;
   }
 
-  /** The attachment when `userId` is a member of its conversation; null otherwise (the same as a missing one). */
+  /**
+   * The attachment when `userId` is a member of its conversation and its
+   * message is not hidden by moderation; null otherwise (the same as a missing one).
+   */
   async getForMember(id: AttachmentId, userId: UserId): Promise<AttachmentRow | null> {
     const [row] = await this.db.query<AttachmentRow>(
       `SELECT a.* FROM attachments a
          JOIN conversation_members cm ON cm.conversation_id = a.conversation_id AND cm.user_id = $2
-        WHERE a.id = $1`,
+        WHERE a.id = $1
+          AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = a.message_id AND m.hidden_at IS NOT NULL)`,
       [id, userId],
     );
     return row ?? null;
@@ -278,6 +296,15 @@ export class AttachmentsRepo {
         ORDER BY created_at LIMIT $2`,
       [ttlSeconds, limit],
     );
+  }
+
+  /** Files waiting for processing (all instances), and how long the oldest has waited since its last byte, seconds. */
+  async backlog(): Promise<{ pending: number; oldestSeconds: number }> {
+    const [row] = await this.db.query<{ pending: string; oldest: string }>(
+      `SELECT count(*)::text AS pending, COALESCE(extract(epoch FROM now() - min(completed_at)), 0)::text AS oldest
+         FROM attachments WHERE status = 'pending'`,
+    );
+    return { pending: Number(row!.pending), oldestSeconds: Math.max(0, Number(row!.oldest)) };
   }
 
   async remove(id: AttachmentId): Promise<void> {

@@ -26,9 +26,19 @@ export interface Attachments {
   close(): Promise<void>;
 }
 
+/** What the attachments capability reports (to the Prometheus metrics). */
+export interface AttachmentsObserver {
+  /** An upload creation: `accepted`, or the error code it was refused with. */
+  creation(result: string): void;
+  /** Bytes of an upload stored. */
+  received(bytes: number): void;
+  /** A file's processing ended; `seconds` from its last byte to its final state. */
+  processed(status: 'clean' | 'blocked' | 'failed', seconds: number | null): void;
+}
+
 /** The attachments capability wired from configuration: blob store, scanner, pipeline, routes. */
 export function createAttachments(deps: {
-  config: Pick<Config, 'attachments' | 'instanceId' | 'limits'>;
+  config: Pick<Config, 'attachments' | 'instanceId' | 'limits' | 'publicOrigins'>;
   db: Database;
   notifier: Notifier;
   audit: Audit;
@@ -36,7 +46,9 @@ export function createAttachments(deps: {
   log: Logger;
   /** Use this blob store instead of the configured one (tests). */
   store?: BlobStore;
+  observer?: AttachmentsObserver;
 }): Attachments {
+  const observer = deps.observer;
   const { attachments: config } = deps.config;
   const store: BlobStore = deps.store ?? (config.storage === 's3' ? new S3BlobStore(config.s3!) : new FsBlobStore(config.dir));
   const repo = new AttachmentsRepo(deps.db);
@@ -47,7 +59,17 @@ export function createAttachments(deps: {
   const worker = new AttachmentWorker(
     repo,
     processor,
-    { finished: (row, detail) => service.finished(row, detail), collect: (row) => service.remove(row) },
+    {
+      finished: (row, detail) => {
+        if (row.status === 'clean' || row.status === 'blocked' || row.status === 'failed') {
+          // Both times are the database's clock.
+          const seconds = row.completed_at && row.processed_at ? (row.processed_at.getTime() - row.completed_at.getTime()) / 1000 : null;
+          observer?.processed(row.status, seconds);
+        }
+        return service.finished(row, detail);
+      },
+      collect: (row) => service.remove(row),
+    },
     log,
     {
       instanceId: deps.config.instanceId,
@@ -59,7 +81,7 @@ export function createAttachments(deps: {
       unreferencedTtlSeconds: config.unreferencedTtl,
     },
   );
-  const datastore = new TusBlobDataStore(store, repo, () => worker.kick());
+  const datastore = new TusBlobDataStore(store, repo, () => worker.kick(), (bytes) => observer?.received(bytes));
   return {
     service,
     worker,
@@ -71,7 +93,8 @@ export function createAttachments(deps: {
           repo,
           limiter: deps.limiter,
           audit: deps.audit,
-          policy: { maxBytes: config.maxBytes, quotaBytes: config.quotaBytes, scan: config.scan, limit: deps.config.limits.uploads },
+          onCreation: (result) => observer?.creation(result),
+          policy: { maxBytes: config.maxBytes, quotaBytes: config.quotaBytes, scan: config.scan, limit: deps.config.limits.uploads, origins: deps.config.publicOrigins },
         });
       });
       registerAttachmentRoutes(scope, service, { inlineTypes: new Set(config.inlineTypes) });

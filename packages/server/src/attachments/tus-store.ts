@@ -21,6 +21,8 @@ export class TusBlobDataStore extends DataStore {
     private readonly repo: AttachmentsRepo,
     /** Told when an upload's last byte is stored (wakes the processing worker). */
     private readonly onComplete: (id: string) => void,
+    /** Told the size of each part kept (bytes received, for the metrics). */
+    private readonly onBytes: (bytes: number) => void = () => {},
   ) {
     super();
     this.extensions = ['creation', 'creation-with-upload', 'termination'];
@@ -57,6 +59,7 @@ export class TusBlobDataStore extends DataStore {
       await this.store.delete(key);
       throw ERRORS.INVALID_OFFSET;
     }
+    this.onBytes(size);
     if (recorded.complete) this.onComplete(id);
     return recorded.received;
   }

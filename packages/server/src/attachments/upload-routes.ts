@@ -11,6 +11,20 @@ import type { TusBlobDataStore } from './tus-store.ts';
 
 export const UPLOADS_PATH = '/api/v1/uploads';
 
+/**
+ * CORS for tus clients on other origins (only those in PUBLIC_ORIGINS): the
+ * methods and request headers tus uses, and the response headers a tus
+ * client must read (`Location` of a new upload, `Upload-Offset` to resume).
+ * Preflights are answered by the app's CORS hook (before authentication);
+ * the grant on the answers themselves is tus' own (`allowedOrigins` below),
+ * since tus writes those responses.
+ */
+export const UPLOAD_CORS = {
+  methods: ['POST', 'HEAD', 'PATCH', 'DELETE'],
+  allowedHeaders: ['authorization', 'content-type', 'tus-resumable', 'upload-length', 'upload-metadata', 'upload-offset'],
+  exposedHeaders: ['Location', 'Upload-Offset', 'Upload-Length', 'Upload-Metadata', 'Tus-Resumable', 'Tus-Version', 'Tus-Extension', 'Tus-Max-Size', 'Retry-After'],
+};
+
 /** Request header the creation check uses to hand its chosen id to tus (any client value is overwritten). */
 const UPLOAD_ID_HEADER = 'x-parley-upload-id';
 
@@ -19,6 +33,8 @@ export interface UploadPolicy {
   quotaBytes: number;
   scan: 'clamav' | 'off';
   limit: Limit;
+  /** Origins (PUBLIC_ORIGINS) whose browsers may use the upload routes; no other origin gets a CORS grant. */
+  origins: readonly string[];
 }
 
 /**
@@ -34,7 +50,15 @@ export interface UploadPolicy {
  */
 export function registerUploadRoutes(
   app: FastifyInstance,
-  deps: { datastore: TusBlobDataStore; repo: AttachmentsRepo; limiter: RateLimiter; audit: Audit; policy: UploadPolicy },
+  deps: {
+    datastore: TusBlobDataStore;
+    repo: AttachmentsRepo;
+    limiter: RateLimiter;
+    audit: Audit;
+    policy: UploadPolicy;
+    /** Told each creation's outcome: `accepted` or the error code it was refused with. */
+    onCreation?: (result: string) => void;
+  },
 ): void {
   const { repo, policy } = deps;
   const tus = new TusServer({
@@ -42,6 +66,9 @@ export function registerUploadRoutes(
     datastore: deps.datastore,
     maxSize: policy.maxBytes,
     relativeLocation: true,
+    // Without this tus would grant every origin (`*`).
+    allowedOrigins: (origin) => policy.origins.includes(origin),
+    exposedHeaders: UPLOAD_CORS.exposedHeaders,
     namingFunction: (req) => {
       const id = req.headers.get(UPLOAD_ID_HEADER);
       if (!id) throw new Error('upload id missing: the creation check did not run');
@@ -88,7 +115,14 @@ export function registerUploadRoutes(
       },
     },
     async (req, reply) => {
-      const id = await checkCreation(req, deps);
+      let id: string;
+      try {
+        id = await checkCreation(req, deps);
+      } catch (err) {
+        deps.onCreation?.(err instanceof AppError ? err.code : 'internal');
+        throw err;
+      }
+      deps.onCreation?.('accepted');
       // tus reads headers from rawHeaders: drop any the client sent under this name, then add ours.
       const raw = req.raw.rawHeaders;
       for (let i = raw.length - 2; i >= 0; i -= 2) if (raw[i]!.toLowerCase() === UPLOAD_ID_HEADER) raw.splice(i, 2);

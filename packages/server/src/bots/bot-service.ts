@@ -54,8 +54,8 @@ export class BotService {
     private readonly deps: { tokens: AccessTokens; revoked: RevokedSessions; notifier: Notifier; audit: Audit },
   ) {}
 
-  /** Creates a bot owned by `owner` (null: an operator, from the command line). */
-  async create(owner: UserId | null, body: CreateBotBody): Promise<BotView> {
+  /** Creates a bot owned by `owner` (null: created by the operator `actor`, owned by no user). */
+  async create(owner: UserId | null, body: CreateBotBody, actor: UserId | null = owner): Promise<BotView> {
     const displayName = storedName('display_name', body.display_name ?? body.username);
     try {
       const [row] = await this.db.query<{ id: string; username: string; display_name: string; created_at: Date }>(
@@ -72,7 +72,7 @@ export class BotService {
          SELECT * FROM created`,
         [crypto.randomUUID(), body.username.toLowerCase(), displayName, NO_PASSWORD, owner],
       );
-      this.deps.audit.event('bot_created', { bot_id: row!.id, user_id: owner });
+      this.deps.audit.event('bot_created', { bot_id: row!.id, user_id: actor, owner_id: owner });
       return { id: row!.id, username: row!.username, display_name: row!.display_name, kind: 'bot', owner_id: owner, created_at: row!.created_at.toISOString() };
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('username_taken', 'that username is taken');
@@ -88,9 +88,22 @@ export class BotService {
     return rows.map((r) => ({ ...r, kind: 'bot' as const, owner_id: owner, created_at: r.created_at.toISOString() }));
   }
 
-  /** Creates a token; the secret is in the answer and nowhere else. `caller` null: an operator. */
-  async createToken(caller: UserId | null, botId: UserId, body: CreateBotTokenBody): Promise<CreatedBotToken> {
-    if (caller !== null) await this.ownBot(caller, botId);
+  /**
+   * Every bot, whoever owns it (for operators). Webhook users are left out:
+   * they are the webhooks' own, managed with their webhook.
+   */
+  async listAll(): Promise<BotView[]> {
+    const rows = await this.db.query<{ id: string; username: string; display_name: string; owner_id: string | null; created_at: Date }>(
+      `SELECT id, username, display_name, owner_id, created_at FROM users u
+        WHERE kind = 'bot' AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.sender_id = u.id)
+        ORDER BY created_at, id`,
+    );
+    return rows.map((r) => ({ ...r, kind: 'bot' as const, created_at: r.created_at.toISOString() }));
+  }
+
+  /** Creates a token; the secret is in the answer and nowhere else. `operator`: the caller is a server operator, any bot will do. */
+  async createToken(caller: UserId, botId: UserId, body: CreateBotTokenBody, operator = false): Promise<CreatedBotToken> {
+    await this.mayManage(caller, botId, operator);
     const token = BOT_TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const [row] = await this.db.query<TokenRow>(
       `INSERT INTO bot_tokens (id, bot_id, token_hash, name, conversation_ids, can_read, can_send, created_by)
@@ -102,8 +115,8 @@ export class BotService {
     return { ...toTokenView(row!), token };
   }
 
-  async listTokens(caller: UserId, botId: UserId): Promise<BotTokenView[]> {
-    await this.ownBot(caller, botId);
+  async listTokens(caller: UserId, botId: UserId, operator = false): Promise<BotTokenView[]> {
+    await this.mayManage(caller, botId, operator);
     const rows = await this.db.query<TokenRow>(
       `SELECT id, bot_id, name, conversation_ids, can_read, can_send, created_at, revoked_at
          FROM bot_tokens WHERE bot_id = $1 ORDER BY created_at, id`,
@@ -113,8 +126,8 @@ export class BotService {
   }
 
   /** Revokes a token: refused at once here, within a second on every instance; its sockets close. Idempotent. */
-  async revokeToken(caller: UserId | null, botId: UserId, tokenId: string): Promise<void> {
-    if (caller !== null) await this.ownBot(caller, botId);
+  async revokeToken(caller: UserId, botId: UserId, tokenId: string, operator = false): Promise<void> {
+    await this.mayManage(caller, botId, operator);
     const revocation = await this.db.transaction(async (tx) => {
       const rows = await tx.query<{ id: string }>(
         'UPDATE bot_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND bot_id = $2 RETURNING id',
@@ -152,9 +165,13 @@ export class BotService {
     };
   }
 
-  private async ownBot(caller: UserId, botId: UserId): Promise<void> {
-    const [row] = await this.db.query<{ owner_id: string | null }>(`SELECT owner_id FROM users WHERE id = $1 AND kind = 'bot'`, [botId]);
+  /** The caller owns the bot, or is an operator and it is a bot (not a webhook's user). */
+  private async mayManage(caller: UserId, botId: UserId, operator: boolean): Promise<void> {
+    const [row] = await this.db.query<{ owner_id: string | null; webhook: boolean }>(
+      `SELECT owner_id, EXISTS (SELECT 1 FROM webhooks w WHERE w.sender_id = u.id) AS webhook FROM users u WHERE id = $1 AND kind = 'bot'`,
+      [botId],
+    );
     // Someone else's bot is as invisible as a bot that does not exist.
-    if (!row || row.owner_id !== caller) throw new AppError('not_found', 'no such bot');
+    if (!row || (operator ? row.webhook : row.owner_id !== caller)) throw new AppError('not_found', 'no such bot');
   }
 }

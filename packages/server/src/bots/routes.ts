@@ -82,3 +82,47 @@ export function registerBotRoutes(app: FastifyInstance, bots: BotService): void 
     },
   );
 }
+
+/**
+ * Bot management for server operators (the scope's hook checks): bots owned
+ * by no user, and the tokens of any bot, e.g. to revoke a leaked one.
+ */
+export function registerOperatorBotRoutes(app: FastifyInstance, bots: BotService): void {
+  app.post<{ Body: CreateBotBody; Reply: BotView }>(
+    '/api/v1/admin/bots',
+    { schema: { summary: 'Create a bot account owned by no user (operators)', body: CreateBotBody, response: { 201: BotViewSchema } } },
+    async (req, reply) => reply.status(201).send(await bots.create(null, req.body, req.userId)),
+  );
+  app.get<{ Reply: { bots: BotView[] } }>(
+    '/api/v1/admin/bots',
+    { schema: { summary: 'Every bot account, whoever owns it (operators; webhook users are listed with their webhooks)', response: { 200: Type.Object({ bots: Type.Array(BotViewSchema) }) } } },
+    async () => ({ bots: await bots.listAll() }),
+  );
+  app.post<{ Params: Static<typeof BotIdParams>; Body: CreateBotTokenBody; Reply: CreatedBotToken }>(
+    '/api/v1/admin/bots/:id/tokens',
+    {
+      schema: {
+        summary: 'Create a token for any bot (operators; the secret is in this answer only)',
+        params: BotIdParams,
+        body: CreateBotTokenBody,
+        response: { 201: CreatedBotTokenSchema },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await bots.createToken(req.userId, req.params.id, req.body, true)),
+  );
+  app.get<{ Params: Static<typeof BotIdParams> }>(
+    '/api/v1/admin/bots/:id/tokens',
+    {
+      schema: { summary: "Any bot's tokens, without their secrets (operators)", params: BotIdParams, response: { 200: Type.Object({ tokens: Type.Array(BotTokenViewSchema) }) } },
+    },
+    async (req) => ({ tokens: await bots.listTokens(req.userId, req.params.id, true) }),
+  );
+  app.delete<{ Params: Static<typeof BotTokenParams> }>(
+    '/api/v1/admin/bots/:id/tokens/:tokenId',
+    { schema: { summary: "Revoke any bot's token (operators): refused on every instance within a second, its sockets closed", params: BotTokenParams, response: { 204: NoContent } } },
+    async (req, reply) => {
+      await bots.revokeToken(req.userId, req.params.id, req.params.tokenId, true);
+      return reply.status(204).send();
+    },
+  );
+}

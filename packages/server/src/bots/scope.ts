@@ -2,7 +2,6 @@ import type { FastifyRequest } from 'fastify';
 import type { ClientFrame, ConversationView } from '@parley/protocol';
 import type { TokenScope } from '../auth/access-tokens.ts';
 import { AppError } from '../errors.ts';
-import type { Payload } from '../gateway/connection.ts';
 
 /**
  * What a bot token's scope lets through, in one place: the frames a socket
@@ -48,20 +47,23 @@ export function checkFrame(scope: TokenScope | null, frame: ClientFrame): void {
 }
 
 /**
+ * What a fan-out payload is about, as the hub knows it from the channel it
+ * came on (a room or presence channel) or from the user channel's envelope
+ * (bus/control.ts): the payload itself is never parsed for this.
+ */
+export type PushSubject = { kind: 'conversation'; id: string } | { kind: 'presence' } | { kind: 'other' };
+export const PRESENCE_PUSH: PushSubject = { kind: 'presence' };
+export const OTHER_PUSH: PushSubject = { kind: 'other' };
+
+/**
  * Whether a fan-out payload may reach a scoped socket: entries, receipts,
  * typing and membership news only of its conversations, and none of them
- * without `read`. Parsed only for scoped sockets (bots are few).
+ * without `read`; presence always; nothing else.
  */
-export function pushAllowed(scope: TokenScope, payload: Payload): boolean {
-  let frame: { type?: string; conversation_id?: string; conversation?: { id?: string } };
-  try {
-    frame = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-  } catch {
-    return false;
-  }
-  const id = frame.conversation_id ?? frame.conversation?.id;
-  if (id === undefined) return frame.type === 'presence';
-  return scope.read && inScope(scope, id);
+export function pushAllowed(scope: TokenScope, subject: PushSubject): boolean {
+  if (subject.kind === 'presence') return true;
+  if (subject.kind === 'other') return false;
+  return scope.read && inScope(scope, subject.id);
 }
 
 /**

@@ -7,10 +7,13 @@ import type { ConversationId, UserId } from '@parley/protocol';
  * JSON frame happens to start with:
  *
  * - a frame for the devices: the frame's JSON, written to the sockets as is;
+ *   when the frame is about a conversation, preceded by FRAME_MARK, the
+ *   conversation id and FRAME_MARK again, so the hub knows which
+ *   conversation it is about (a bot token's scope) without parsing the frame;
  * - a control message: CONTROL_MARK followed by the JSON of a `ControlMessage`,
  *   consumed by the hub and never written to a socket.
  *
- * The mark is a character no JSON text starts with, so a frame (whatever its
+ * The marks are characters no JSON text starts with, so a frame (whatever its
  * content) can never be taken for a control message, nor the reverse.
  */
 export type ControlMessage =
@@ -29,16 +32,28 @@ export type ControlMessage =
   | { type: 'room'; conversationId: ConversationId; listen: boolean };
 
 const CONTROL_MARK = '\u0001';
+const FRAME_MARK = '\u0002';
 
 export function encodeControl(message: ControlMessage): string {
   return CONTROL_MARK + JSON.stringify(message);
 }
 
-export type BusPayload = { kind: 'frame'; payload: string } | { kind: 'control'; message: ControlMessage };
+/** A frame's JSON for a user channel, with the conversation it is about (null: none). */
+export function encodeUserFrame(conversationId: ConversationId | null, json: string): string {
+  return conversationId === null ? json : FRAME_MARK + conversationId + FRAME_MARK + json;
+}
+
+export type BusPayload =
+  | { kind: 'frame'; payload: string; conversationId: ConversationId | null }
+  | { kind: 'control'; message: ControlMessage };
 
 /** Reads a payload heard on a user channel. */
 export function decodeUserPayload(payload: string): BusPayload {
-  if (!payload.startsWith(CONTROL_MARK)) return { kind: 'frame', payload };
+  if (payload.startsWith(FRAME_MARK)) {
+    const end = payload.indexOf(FRAME_MARK, 1);
+    return { kind: 'frame', conversationId: payload.slice(1, end), payload: payload.slice(end + 1) };
+  }
+  if (!payload.startsWith(CONTROL_MARK)) return { kind: 'frame', payload, conversationId: null };
   return { kind: 'control', message: JSON.parse(payload.slice(CONTROL_MARK.length)) as ControlMessage };
 }
 

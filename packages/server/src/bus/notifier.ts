@@ -1,9 +1,9 @@
 import type { ConversationId, ServerFrame, UserId } from '@parley/protocol';
 import type { Logger } from 'pino';
-import { roomChannel, userChannel, type Bus } from './bus.ts';
+import { isRoomChannel, roomChannel, userChannel, type Bus } from './bus.ts';
 import { activeTracer } from '../tracing/tracer.ts';
 import { tracePublish } from '../tracing/spans.ts';
-import { encodeControl, type ControlMessage } from './control.ts';
+import { encodeControl, encodeUserFrame, type ControlMessage } from './control.ts';
 import type { FanOutPolicy } from './fan-out-policy.ts';
 
 /**
@@ -21,7 +21,7 @@ export class Notifier {
   ) {}
 
   toUsers(userIds: Iterable<UserId>, frame: ServerFrame): void {
-    const payload = JSON.stringify(frame);
+    const payload = encodeUserFrame(conversationOf(frame), JSON.stringify(frame));
     for (const id of userIds) this.publish(userChannel(id), payload, frame.type);
   }
 
@@ -30,8 +30,12 @@ export class Notifier {
    * picks for its size (`memberIds` null: a large room whose members were not loaded).
    */
   toConversation(conversationId: ConversationId, memberIds: readonly UserId[] | null, frame: ServerFrame): void {
-    const payload = JSON.stringify(frame);
-    for (const channel of this.policy.channelsFor(conversationId, memberIds)) this.publish(channel, payload, frame.type);
+    const json = JSON.stringify(frame);
+    // A room channel names its conversation; a user channel's payload says it (bus/control.ts).
+    let onUsers: string | undefined;
+    for (const channel of this.policy.channelsFor(conversationId, memberIds)) {
+      this.publish(channel, isRoomChannel(channel) ? json : (onUsers ??= encodeUserFrame(conversationId, json)), frame.type);
+    }
   }
 
   /** To every member of a large room, through its room channel. */
@@ -63,4 +67,11 @@ export class Notifier {
       this.log.warn({ err, frame: what }, 'bus publish failed');
     });
   }
+}
+
+/** The conversation a frame is about, if any: its `conversation_id`, or the `conversation` it describes. */
+function conversationOf(frame: ServerFrame): ConversationId | null {
+  const f = frame as { conversation_id?: unknown; conversation?: { id?: unknown } };
+  const id = f.conversation_id ?? f.conversation?.id;
+  return typeof id === 'string' ? id : null;
 }

@@ -13,7 +13,10 @@ export interface EventConsumer {
   /** Stable: names its dedupe rows and its Kafka consumer group. */
   readonly name: string;
   readonly topics: readonly EventTopic[];
-  handle(event: EventEnvelope, tx: Sql): Promise<void>;
+  /** `afterCommit`: work to run once the effects committed (a push to clients); it must not throw. */
+  handle(event: EventEnvelope, tx: Sql, afterCommit: (task: AfterCommit) => void): Promise<void>;
+  /** Told after a transaction that handled new events has committed (e.g. to wake a worker for what `handle` queued). */
+  committed?(): void;
   /**
    * Optional: the fresh events of a batch at once, in order, instead of
    * `handle` for each (`deliverBatch`), for a consumer that does the same
@@ -22,20 +25,33 @@ export interface EventConsumer {
   handleBatch?(events: readonly EventEnvelope[], tx: Sql): Promise<void>;
 }
 
+/** Work a consumer leaves for after its transaction committed (a push that must not announce a rolled-back change). */
+export type AfterCommit = () => Promise<void>;
+
+/** Runs `work` in a transaction of `db`, then what it left for after the commit. */
+async function committing<T>(db: Database, work: (tx: Sql, afterCommit: (task: AfterCommit) => void) => Promise<T>): Promise<T> {
+  const tasks: AfterCommit[] = [];
+  const result = await db.transaction((tx) => work(tx, (task) => tasks.push(task)));
+  for (const task of tasks) await task();
+  return result;
+}
+
 /**
  * Hands one event to one consumer exactly once per event_id: the dedupe row
  * and the consumer's effects commit together. True when it was new.
  */
 export async function deliver(db: Database, consumer: EventConsumer, event: EventEnvelope): Promise<boolean> {
-  return db.transaction(async (tx) => {
+  const fresh = await committing(db, async (tx, afterCommit) => {
     const fresh = await tx.query(
       'INSERT INTO consumer_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1',
       [consumer.name, event.event_id],
     );
     if (fresh.length === 0) return false;
-    await consumer.handle(event, tx);
+    await consumer.handle(event, tx, afterCommit);
     return true;
   });
+  if (fresh) consumer.committed?.();
+  return fresh;
 }
 
 /**
@@ -46,18 +62,23 @@ export async function deliver(db: Database, consumer: EventConsumer, event: Even
  */
 export async function deliverBatch(db: Database, consumer: EventConsumer, events: readonly EventEnvelope[]): Promise<number> {
   if (events.length === 0) return 0;
-  return db.transaction(async (tx) => {
+  const handled = await committing(db, async (tx, afterCommit) => {
     const fresh = await tx.query<{ event_id: string }>(
       `INSERT INTO consumer_events (consumer, event_id) SELECT $1, unnest($2::uuid[])
        ON CONFLICT DO NOTHING RETURNING event_id`,
       [consumer.name, events.map((e) => e.event_id)],
     );
     const ids = new Set(fresh.map((r) => r.event_id));
-    const mine = events.filter((e) => ids.has(e.event_id));
+    // By key, stably: each key's events keep their order, and the conversation rows a handler locks
+    // (moderation's hides) are taken in ascending id order, the message writer's, so the two never deadlock.
+    const byKey = [...events].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const mine = byKey.filter((e) => ids.has(e.event_id));
     if (consumer.handleBatch) await consumer.handleBatch(mine, tx);
-    else for (const event of mine) await consumer.handle(event, tx);
+    else for (const event of mine) await consumer.handle(event, tx, afterCommit);
     return ids.size;
   });
+  if (handled > 0) consumer.committed?.();
+  return handled;
 }
 
 /** Forgets handled event ids older than the dedupe window. */

@@ -5,7 +5,14 @@ import { openDatabase } from '../store/open-database.ts';
 import { Audit } from '../audit.ts';
 import { Sanctions } from '../moderation/sanctions.ts';
 import { ModerationService } from '../moderation/moderation-service.ts';
-import { UnwiredLogEntryModerator } from '../moderation/message-moderator.ts';
+import { LogEntryModerator } from '../moderation/message-moderator.ts';
+import { MessageChanges } from '../messaging/message-changes.ts';
+import { Notifier } from '../bus/notifier.ts';
+import { FanOutPolicy } from '../bus/fan-out-policy.ts';
+import { MemoryBus } from '../bus/memory-bus.ts';
+import { RedisBus } from '../bus/redis-bus.ts';
+import { openRedis } from '../redis.ts';
+import { largeRoomsOf } from '../conversations/conversations-repo.ts';
 import { buildConsumers } from './consumers.ts';
 import { ConsumerHost } from './consumer-host.ts';
 
@@ -34,7 +41,15 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel).child({ component: 'consumers' });
   const db = await openDatabase(config);
   const sanctions = new Sanctions(db);
-  const moderation = new ModerationService(db, new UnwiredLogEntryModerator(log), sanctions, new Audit(log));
+  // A rule hit's hide entry is pushed to the members through the servers' bus (Redis); without REDIS_URL
+  // nothing is pushed from here and members learn the hide on their next sync.
+  const redis = config.redisUrl ? openRedis(config.redisUrl, (err) => log.warn({ err: err.message }, 'redis connection error')) : null;
+  if (!redis) log.warn('no REDIS_URL: hidden messages reach members on sync only, not pushed live');
+  const bus = redis ? new RedisBus(redis.command, redis.subscriber, config.instanceId, config.redisPrefix) : new MemoryBus();
+  const fanOut = new FanOutPolicy(config.largeRoomThreshold, (userId, threshold) => largeRoomsOf(db, userId, threshold));
+  const changes = new MessageChanges(db, new Notifier(bus, log, fanOut));
+  // No operator acts here (their routes are on the servers), so no attachments to remove either.
+  const moderation = new ModerationService(db, new LogEntryModerator(changes, null), sanctions, new Audit(log));
   const { events } = config;
   const host = new ConsumerHost(db, buildConsumers(moderation), log, {
     kafka: { brokers: events.kafkaBrokers, clientId: `${events.kafkaClientId}-consumers`, topicPrefix: events.kafkaTopicPrefix },
@@ -48,7 +63,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    host.stop().then(() => db.close()).then(
+    host.stop().then(() => bus.close()).then(() => redis?.close()).then(() => db.close()).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');

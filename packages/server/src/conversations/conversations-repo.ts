@@ -30,6 +30,7 @@ interface ConversationRow {
   lm_sender_id: string | null;
   lm_content: MessageContent | SystemContent | null;
   lm_created_at: Date | null;
+  lm_hidden_at: Date | null;
 }
 
 /** The conversations as each viewer sees them: their cursors and unread count, the last entry. */
@@ -42,7 +43,7 @@ const VIEW_SQL = `
                   OR m.kind = 'system' AND m.content->>'event' = 'call_ended' AND m.content->>'reason' = 'invite_timeout'
                      AND m.content->'user_ids' ? me.user_id::text)) AS unread_count,
          lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender_id,
-         lm.content AS lm_content, lm.created_at AS lm_created_at
+         lm.content AS lm_content, lm.created_at AS lm_created_at, lm.hidden_at AS lm_hidden_at
     FROM conversation_members me
     JOIN conversations c ON c.id = me.conversation_id
     LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
@@ -100,6 +101,7 @@ export async function loadViewsFor(
               sender_id: r.lm_sender_id!,
               content: r.lm_content!,
               created_at: r.lm_created_at!,
+              hidden_at: r.lm_hidden_at,
             }),
       created_at: r.created_at.toISOString(),
     },

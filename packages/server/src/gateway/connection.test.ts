@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { Connection } from './connection.ts';
+import { OTHER_PUSH } from '../bots/scope.ts';
 
 /** A stand-in for a ws socket that records what is written (only what Connection touches). */
 function fakeSocket() {
@@ -15,11 +16,11 @@ function fakeSocket() {
 it('holds fan-out pushes that arrive before ready, and writes them right after it, in order', () => {
   const { ws, written } = fakeSocket();
   const conn = new Connection(ws, 'u1', 's1', 0, '127.0.0.1', 1 << 20);
-  conn.push('{"type":"message","seq":1}');
-  conn.push('{"type":"message","seq":2}');
+  conn.push('{"type":"message","seq":1}', OTHER_PUSH);
+  conn.push('{"type":"message","seq":2}', OTHER_PUSH);
   expect(written).toEqual([]);
   conn.sendReady({ type: 'ready', user_id: 'u1', connection_id: conn.id, heartbeat_interval: 30 });
-  conn.push('{"type":"message","seq":3}');
+  conn.push('{"type":"message","seq":3}', OTHER_PUSH);
   expect(written.map((p) => JSON.parse(p).type + (JSON.parse(p).seq ?? ''))).toEqual(['ready', 'message1', 'message2', 'message3']);
 });
 
@@ -27,7 +28,7 @@ it('writes shared bytes from the hub as text frames', () => {
   const { ws, written } = fakeSocket();
   const conn = new Connection(ws, 'u1', 's1', 0, '127.0.0.1', 1 << 20);
   conn.sendReady({ type: 'ready', user_id: 'u1', connection_id: conn.id, heartbeat_interval: 30 });
-  conn.push(Buffer.from('{"type":"message","seq":1,"text":"héllo ✓"}'));
+  conn.push(Buffer.from('{"type":"message","seq":1,"text":"héllo ✓"}'), OTHER_PUSH);
   expect(JSON.parse(written[1]!)).toEqual({ type: 'message', seq: 1, text: 'héllo ✓' });
 });
 
@@ -39,7 +40,7 @@ it('remembers the code it closed a slow consumer with (for the close metrics)', 
   conn.sendReady({ type: 'ready', user_id: 'u1', connection_id: conn.id, heartbeat_interval: 30 });
   expect(conn.serverCloseCode).toBe(null);
   (ws as unknown as { bufferedAmount: number }).bufferedAmount = 4096;
-  conn.push('{"type":"message","seq":1}');
+  conn.push('{"type":"message","seq":1}', OTHER_PUSH);
   expect(closes).toEqual([4000]);
   expect(conn.serverCloseCode).toBe(4000);
 });

@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import { writeCoalescer } from './write-coalescer.ts';
 import { CloseCodes, type ServerFrame, type UserId } from '@parley/protocol';
 import type { TokenScope } from '../auth/access-tokens.ts';
-import { pushAllowed } from '../bots/scope.ts';
+import { pushAllowed, type PushSubject } from '../bots/scope.ts';
 
 /** A serialised frame: a string, or its UTF-8 bytes when many sockets get the same frame. */
 export type Payload = string | Buffer;
@@ -115,9 +115,9 @@ export class Connection {
     else this.ws.send(payload, { binary: false });
   }
 
-  /** A fan-out payload from the hub: held until `ready` has been written, then in order. */
-  push(payload: Payload): void {
-    if (this.scope && !pushAllowed(this.scope, payload)) return;
+  /** A fan-out payload from the hub, about `subject`: held until `ready` has been written, then in order. */
+  push(payload: Payload, subject: PushSubject): void {
+    if (this.scope && !pushAllowed(this.scope, subject)) return;
     if (this.early) this.early.push(payload);
     else this.send(payload);
   }

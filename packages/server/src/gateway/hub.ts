@@ -1,10 +1,11 @@
 import { CloseCodes, type UserId } from '@parley/protocol';
 import type { Logger } from 'pino';
-import { presenceChannel, roomChannel, userChannel, type Bus, type Unsubscribe } from '../bus/bus.ts';
+import { isRoomChannel, presenceChannel, roomChannel, userChannel, type Bus, type Unsubscribe } from '../bus/bus.ts';
 import { decodeUserPayload, type ControlMessage } from '../bus/control.ts';
 import type { FanOutPolicy } from '../bus/fan-out-policy.ts';
 import type { Connection } from './connection.ts';
 import { startDeliverySpan } from '../tracing/spans.ts';
+import { OTHER_PUSH, PRESENCE_PUSH, type PushSubject } from '../bots/scope.ts';
 
 interface LocalChannel {
   connections: Set<Connection>;
@@ -98,16 +99,24 @@ export class Hub {
   }
 
   private deliver(channel: string, connections: Set<Connection>, payload: string): void {
+    // What the payload is about, for scoped (bot) sockets: known from the channel or its envelope, never parsed.
+    let subject: PushSubject;
     if (channel.startsWith('user:')) {
       const decoded = decodeUserPayload(payload);
       if (decoded.kind === 'control') return this.obey(channel.slice('user:'.length), connections, decoded.message);
+      payload = decoded.payload;
+      subject = decoded.conversationId === null ? OTHER_PUSH : { kind: 'conversation', id: decoded.conversationId };
+    } else if (isRoomChannel(channel)) {
+      subject = { kind: 'conversation', id: channel.slice('room:'.length) };
+    } else {
+      subject = PRESENCE_PUSH;
     }
     // Tracing hook (src/tracing): the delivery span on this instance, child of
     // the publish (possibly on another instance); undefined unless sampled.
     const span = startDeliverySpan(channel, connections.size);
     // Encoded once here, not once per socket by ws.
     const bytes = Buffer.from(payload);
-    for (const conn of connections) conn.push(bytes);
+    for (const conn of connections) conn.push(bytes, subject);
     span?.end();
     if (payload.startsWith(MESSAGE_FRAME_PREFIX)) {
       const createdAt = Date.parse(CREATED_AT.exec(payload)?.[1] ?? '');

@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics.ts';
 import { describeFirstError, refuseUnstorableText } from './validation.ts';
 import { clientAddress } from './client-address.ts';
 import { ErrorObserver, errorBody, errorHeaders } from '../wire-errors.ts';
+import { UPLOADS_PATH, UPLOAD_CORS } from '../attachments/upload-routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,12 +82,18 @@ export async function buildHttp({ config, log, audit, metrics }: HttpDeps): Prom
     // HSTS only means something over HTTPS; behind nginx, nginx sends it.
     strictTransportSecurity: https ? { maxAge: 63_072_000, includeSubDomains: true } : false,
   });
-  // Browsers on other origins may call the API only when listed in PUBLIC_ORIGINS.
+  // Browsers on other origins may call the API only when listed in PUBLIC_ORIGINS;
+  // the tus upload routes take more methods and headers (and expose tus' own).
+  // Any other origin gets no CORS header at all (its preflight: 404).
+  const origins = new Set(config.publicOrigins);
+  const apiCors = { origin: true, methods: ['GET', 'POST', 'DELETE'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 };
+  const uploadCors = { origin: true, ...UPLOAD_CORS, maxAge: 600 };
   await app.register(cors, {
-    origin: config.publicOrigins.length > 0 ? [...config.publicOrigins] : false,
-    methods: ['GET', 'POST', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type'],
-    maxAge: 600,
+    delegator: (req, done) => {
+      const origin = req.headers.origin;
+      if (!origin || !origins.has(origin)) return done(null, { origin: false });
+      done(null, req.url === UPLOADS_PATH || req.url.startsWith(`${UPLOADS_PATH}/`) ? uploadCors : apiCors);
+    },
   });
 
   // Labelled by route pattern (`/api/v1/conversations/:id`), never by the path itself: ids stay out of labels.

@@ -1,5 +1,6 @@
 import {
   REPLY_EXCERPT_LENGTH,
+  type HiddenContent,
   type IntegrationView,
   type ConversationId,
   type MessageContent,
@@ -23,6 +24,8 @@ export interface EntryRow {
   reply_to?: ReplyQuote | null;
   edited_at?: Date | null;
   deleted_at?: Date | null;
+  /** Set while moderation hides the message: the view then carries no content. */
+  hidden_at?: Date | null;
   last_change_seq?: number | null;
   reactions?: ReactionView[] | null;
 }
@@ -37,10 +40,10 @@ export const ENTRY_COLUMNS = 'id, conversation_id, seq, sender_id, content, crea
  * have them (CASE), so a page of plain messages costs what it did before.
  */
 export const ENTRY_VIEW_COLUMNS = `m.id, m.conversation_id, m.seq, m.sender_id, m.content, m.created_at,
-  m.edited_at, m.deleted_at, m.last_change_seq,
+  m.edited_at, m.deleted_at, m.hidden_at, m.last_change_seq,
   CASE WHEN m.reply_to_seq IS NOT NULL THEN (
     SELECT jsonb_build_object('seq', q.seq, 'message_id', q.id, 'sender_id', q.sender_id,
-                              'text', left(q.content->>'text', ${REPLY_EXCERPT_LENGTH}))
+                              'text', CASE WHEN q.hidden_at IS NULL THEN left(q.content->>'text', ${REPLY_EXCERPT_LENGTH}) END)
       FROM messages q WHERE q.conversation_id = m.conversation_id AND q.seq = m.reply_to_seq) END AS reply_to,
   CASE WHEN m.reaction_count > 0 THEN (
     SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', r.n, 'user_ids', r.user_ids) ORDER BY r.first)
@@ -50,7 +53,9 @@ export const ENTRY_VIEW_COLUMNS = `m.id, m.conversation_id, m.seq, m.sender_id, 
 export function toMessageView(row: EntryRow): MessageView {
   // A webhook's entry keeps which integration posted it in its stored content (clients cannot send that
   // key: MessageContent admits no other); the view carries it beside the message.
-  const { integration, ...message } = row.content as MessageView['message'] & { integration?: IntegrationView };
+  const { integration, ...stored } = row.content as MessageView['message'] & { integration?: IntegrationView };
+  // Hidden by moderation: every member (its author too) sees no text and no attachments; the row keeps them for a restore.
+  const message = row.hidden_at ? hiddenContent(stored) : stored;
   const view: MessageView = {
     conversation_id: row.conversation_id,
     seq: row.seq,
@@ -63,9 +68,14 @@ export function toMessageView(row: EntryRow): MessageView {
   if (row.reply_to) view.reply_to = row.reply_to;
   if (row.edited_at) view.edited_at = row.edited_at.toISOString();
   if (row.deleted_at) view.deleted_at = row.deleted_at.toISOString();
+  if (row.hidden_at) view.hidden_at = row.hidden_at.toISOString();
   if (row.last_change_seq) view.last_change_seq = row.last_change_seq;
   if (row.reactions) view.reactions = row.reactions;
   return view;
+}
+
+function hiddenContent(stored: MessageView['message']): HiddenContent {
+  return 'client_msg_id' in stored && stored.client_msg_id ? { type: 'hidden', client_msg_id: stored.client_msg_id } : { type: 'hidden' };
 }
 
 // A conversation's ordered log. Every durable entry takes the next `seq` from

@@ -4,6 +4,7 @@ import {
   isReactionEmoji,
   type ChangeContent,
   type ConversationId,
+  type MessageContent,
   type MessageId,
   type MessageView,
   type Seq,
@@ -40,11 +41,21 @@ interface Target {
   text: string | null;
   client_msg_id: string | null;
   deleted: boolean;
+  hidden: boolean;
   created_at: Date;
 }
 
+/**
+ * What moderation does to a message (never a member's request: only the
+ * moderation service asks, for a rule hit or an operator's decision).
+ */
+export type ModerationChange = { kind: 'hidden'; reason: string } | { kind: 'restored' };
+
 const messageNotFound = () => new AppError('message_not_found', 'no such message in this conversation');
 const messageDeleted = () => new AppError('message_deleted', 'the message was deleted');
+const messageHidden = () => new AppError('message_hidden', 'the message is hidden by moderation');
+const TARGET_COLUMNS = `id, sender_id, kind, content->>'text' AS text, client_msg_id, deleted_at IS NOT NULL AS deleted,
+  hidden_at IS NOT NULL AS hidden, created_at`;
 
 /**
  * Edits, deletes and reactions. Each accepted change is one transaction: the
@@ -52,9 +63,8 @@ const messageDeleted = () => new AppError('message_deleted', 'the message was de
  * the two never deadlock), the request is authorised and checked, the target
  * message's state is changed, a `change` entry takes the next seq, and its
  * outbox event is written; the entry is then pushed to the members like a
- * message. A refused request stores nothing. A change of a new kind (such as
- * moderation's hidden / restored) is one more case of `apply`, with its own
- * authorisation, writing the same kind of entry.
+ * message. A refused request stores nothing. Moderation's hidden / restored
+ * are written the same way by `moderate`, which members cannot reach.
  */
 export class MessageChanges {
   private readonly listeners: ChangeListener[] = [];
@@ -92,8 +102,7 @@ export class MessageChanges {
         if (earlier) return { entry: toMessageView(earlier), duplicate: true, memberCount: conv.member_count };
       }
       const [target] = await tx.query<Target>(
-        `SELECT id, sender_id, kind, content->>'text' AS text, client_msg_id, deleted_at IS NOT NULL AS deleted, created_at
-           FROM messages WHERE conversation_id = $1 AND seq = $2 FOR UPDATE`,
+        `SELECT ${TARGET_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq = $2 FOR UPDATE`,
         [conversationId, request.seq],
       );
       if (!target || target.kind !== 'message') throw messageNotFound();
@@ -104,13 +113,54 @@ export class MessageChanges {
       await recordChangeEvent(tx, entry, change.content, me);
       return { entry, duplicate: false, memberCount: conv.member_count };
     });
-    if (!outcome.duplicate) {
-      const large = this.notifier.policy.isLargeRoom(outcome.memberCount);
-      this.notifier.toConversation(conversationId, large ? null : await memberIds(this.db, conversationId), { type: 'message', ...outcome.entry });
-      const content = outcome.entry.message as ChangeContent;
-      for (const listener of this.listeners) listener({ conversationId, messageId: content.target_id, change: content.change });
-    }
+    if (!outcome.duplicate) await this.committed(conversationId, outcome.memberCount, outcome.entry);
     return { entry: outcome.entry, duplicate: outcome.duplicate };
+  }
+
+  /**
+   * Hides or restores a message for moderation, in the caller's transaction
+   * (the consumer's that marks the event handled, or the operator action's):
+   * the counter row locked, the target's state changed, a `hidden` /
+   * `restored` entry (actor: the operator, or for a rule hit the author) and
+   * its outbox event written. Returns what to run once `tx` commits (the push
+   * and the listeners), or null when the message already is in that state, is
+   * deleted or is gone: a redelivered event or a repeated action writes nothing.
+   * Hiding also strips the text of the message's earlier change entries (an
+   * edit's, a restore's), which sync would replay; the message row keeps its
+   * text and attachments, which a restore entry carries back to the clients.
+   */
+  async moderate(tx: Sql, conversationId: ConversationId, messageId: MessageId, actor: UserId | null, change: ModerationChange): Promise<(() => Promise<void>) | null> {
+    const [conv] = await tx.query<{ member_count: number }>('SELECT member_count FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
+    if (!conv) return null;
+    const [target] = await tx.query<Target & { seq: number; content: MessageContent & { integration?: unknown } }>(
+      `SELECT ${TARGET_COLUMNS}, seq, content FROM messages WHERE conversation_id = $1 AND id = $2 FOR UPDATE`,
+      [conversationId, messageId],
+    );
+    if (!target || target.kind !== 'message' || target.deleted || target.hidden === (change.kind === 'hidden')) return null;
+    const base = { type: 'change' as const, target_seq: target.seq, target_id: target.id };
+    let content: ChangeContent;
+    if (change.kind === 'hidden') {
+      await tx.query('UPDATE messages SET hidden_at = now(), hidden_reason = $2 WHERE id = $1', [target.id, change.reason]);
+      await stripChangeText(tx, conversationId, target.seq);
+      content = { ...base, change: 'hidden' };
+    } else {
+      await tx.query('UPDATE messages SET hidden_at = NULL, hidden_reason = NULL WHERE id = $1', [target.id]);
+      const { integration: _kept, ...restored } = target.content;
+      content = { ...base, change: 'restored', restored };
+    }
+    const by = actor ?? target.sender_id;
+    const entry = await appendChange(tx, conversationId, by, null, content);
+    await tx.query('UPDATE messages SET last_change_seq = $2 WHERE id = $1', [target.id, entry.seq]);
+    await recordChangeEvent(tx, entry, content, by);
+    return () => this.committed(conversationId, conv.member_count, entry);
+  }
+
+  /** After a change committed: pushed to the members like a message, then the listeners told. */
+  private async committed(conversationId: ConversationId, memberCount: number, entry: MessageView): Promise<void> {
+    const large = this.notifier.policy.isLargeRoom(memberCount);
+    this.notifier.toConversation(conversationId, large ? null : await memberIds(this.db, conversationId), { type: 'message', ...entry });
+    const content = entry.message as ChangeContent;
+    for (const listener of this.listeners) listener({ conversationId, messageId: content.target_id, change: content.change });
   }
 
   /** Checks the request against the target and changes its state; returns the change entry's content, or the duplicate answer. */
@@ -127,6 +177,7 @@ export class MessageChanges {
       case 'edit': {
         if (target.sender_id !== me) throw new AppError('forbidden', 'only the author can edit a message');
         if (target.deleted) throw messageDeleted();
+        if (target.hidden) throw messageHidden();
         // The text being replaced joins the history (version 1 is the text as sent).
         await tx.query(
           `INSERT INTO message_edits (message_id, version, text)
@@ -148,6 +199,7 @@ export class MessageChanges {
       }
       case 'react': {
         if (target.deleted) throw messageDeleted();
+        if (target.hidden) throw messageHidden();
         const [state] = await tx.query<{ mine: boolean; my_count: number; emoji_known: boolean; distinct_emoji: number }>(
           `SELECT bool_or(user_id = $2 AND emoji = $3) AS mine, count(*) FILTER (WHERE user_id = $2)::int AS my_count,
                   bool_or(emoji = $3) AS emoji_known, count(DISTINCT emoji)::int AS distinct_emoji
@@ -214,23 +266,29 @@ async function lastChange(tx: Sql, conversationId: ConversationId, seq: Seq, whe
  */
 async function redact(tx: Sql, conversationId: ConversationId, seq: Seq, target: Target): Promise<void> {
   const deleted = JSON.stringify(target.client_msg_id ? { type: 'deleted', client_msg_id: target.client_msg_id } : { type: 'deleted' });
+  // A hidden message deleted is deleted like any other (nothing is left to restore).
   await tx.query(
-    `UPDATE messages SET content = $2::jsonb, deleted_at = now(), reaction_count = 0 WHERE id = $1`,
+    `UPDATE messages SET content = $2::jsonb, deleted_at = now(), hidden_at = NULL, reaction_count = 0 WHERE id = $1`,
     [target.id, deleted],
   );
   await tx.query('DELETE FROM message_edits WHERE message_id = $1', [target.id]);
   await tx.query('DELETE FROM message_reactions WHERE message_id = $1', [target.id]);
   // So does the search index's copy of the text (migration 017).
   await tx.query('DELETE FROM message_search WHERE message_id = $1', [target.id]);
-  await tx.query(
-    `UPDATE messages SET content = content - 'text'
-      WHERE conversation_id = $1 AND target_seq = $2 AND kind = 'change' AND content ? 'text'`,
-    [conversationId, seq],
-  );
+  await stripChangeText(tx, conversationId, seq);
   await tx.query(
     `UPDATE outbox SET payload = CASE type WHEN 'message.created' THEN payload #- '{message,text}' ELSE payload - 'text' END
       WHERE occurred_at >= $3 AND key = $1 AND type IN ('message.created', 'message.edited') AND payload->>'message_id' = $2`,
     [conversationId, target.id, target.created_at],
+  );
+}
+
+/** Removes the message's text from its change entries: an edit's new text, a restore's content. */
+async function stripChangeText(tx: Sql, conversationId: ConversationId, seq: Seq): Promise<void> {
+  await tx.query(
+    `UPDATE messages SET content = content - 'text' - 'restored'
+      WHERE conversation_id = $1 AND target_seq = $2 AND kind = 'change' AND (content ? 'text' OR content ? 'restored')`,
+    [conversationId, seq],
   );
 }
 
@@ -264,5 +322,9 @@ async function recordChangeEvent(tx: Sql, entry: MessageView, content: ChangeCon
       return recordEvent(tx, 'message.reaction_added', entry.conversation_id, { ...common, emoji: content.emoji! });
     case 'reaction_removed':
       return recordEvent(tx, 'message.reaction_removed', entry.conversation_id, { ...common, emoji: content.emoji! });
+    case 'hidden':
+      return recordEvent(tx, 'message.hidden', entry.conversation_id, common);
+    case 'restored':
+      return recordEvent(tx, 'message.restored', entry.conversation_id, common);
   }
 }

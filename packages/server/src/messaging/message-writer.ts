@@ -175,7 +175,8 @@ export class MessageWriter {
       text: string | null;
     }>(
       `SELECT a.ord::int AS ord, cm.user_id IS NOT NULL AS member, r.seq, r.id, r.sender_id, r.kind,
-              r.deleted_at IS NOT NULL AS deleted, left(r.content->>'text', ${REPLY_EXCERPT_LENGTH}) AS text
+              r.deleted_at IS NOT NULL AS deleted,
+              CASE WHEN r.hidden_at IS NULL THEN left(r.content->>'text', ${REPLY_EXCERPT_LENGTH}) END AS text
          FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[]) WITH ORDINALITY AS a(conversation_id, sender_id, seq, id, ord)
          LEFT JOIN conversation_members cm ON cm.conversation_id = a.conversation_id AND cm.user_id = a.sender_id
          LEFT JOIN LATERAL (

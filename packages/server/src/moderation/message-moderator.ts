@@ -1,35 +1,42 @@
-import type { Logger } from 'pino';
-import type { ConversationId } from '@parley/protocol';
+import type { ConversationId, MessageId, UserId } from '@parley/protocol';
+import type { Sql } from '../store/database.ts';
+import type { MessageChanges } from '../messaging/message-changes.ts';
+import type { AfterCommit } from '../consumers/event-consumer.ts';
 
-export type MessageId = string;
+export type { AfterCommit };
 
 /**
- * Hides or restores one message for every member of its conversation. The
- * durable form is an entry of the conversation's log (with a seq, so online
- * members get it pushed and offline ones on sync, and the web client shows
- * "removed by moderation"); that log-entry mechanism arrives with the
- * gateway's edits and deletes, and is wired here at merge. Both calls must be
- * idempotent: a redelivered event or a repeated action calls them again.
+ * Hides or restores one message for every member of its conversation, in the
+ * caller's transaction. The durable form is a `hidden` / `restored` change
+ * entry of the conversation's log (its own seq: online members get it pushed,
+ * offline ones on sync); hide and restore return what to run after the commit,
+ * or null when the message already is in that state (a redelivered event or a
+ * repeated action writes nothing).
  */
 export interface MessageModerator {
-  hide(conversationId: ConversationId, messageId: MessageId, reason: string): Promise<void>;
-  restore(conversationId: ConversationId, messageId: MessageId): Promise<void>;
+  hide(tx: Sql, conversationId: ConversationId, messageId: MessageId, actor: UserId | null, reason: string): Promise<AfterCommit | null>;
+  restore(tx: Sql, conversationId: ConversationId, messageId: MessageId, actor: UserId): Promise<AfterCommit | null>;
+  /** An operator's decision keeps the message removed: its files leave storage, as a delete's do. */
+  discardFiles(messageId: MessageId): Promise<void>;
 }
 
-/**
- * INTERIM, replaced at merge by the durable log-entry moderator (see above).
- * Until then a hide is recorded only in the review queue (`moderation_items.hidden`)
- * and in the `moderation.message_hidden` event; members still see the
- * message. It logs each call (ids and the reason kind, never text) so the gap is visible.
- */
-export class UnwiredLogEntryModerator implements MessageModerator {
-  constructor(private readonly log: Logger) {}
+/** The moderator on the conversation log (`MessageChanges.moderate`) and the attachments' removal. */
+export class LogEntryModerator implements MessageModerator {
+  constructor(
+    private readonly changes: MessageChanges,
+    /** Removes a message's files (absent where no operator decides: the consumers process only hides). */
+    private readonly removeFiles: ((messageId: MessageId) => Promise<unknown>) | null,
+  ) {}
 
-  async hide(conversationId: ConversationId, messageId: MessageId, reason: string): Promise<void> {
-    this.log.warn({ conversation_id: conversationId, message_id: messageId, reason }, 'moderation hide recorded; the conversation-log hide entry is not wired yet');
+  hide(tx: Sql, conversationId: ConversationId, messageId: MessageId, actor: UserId | null, reason: string): Promise<AfterCommit | null> {
+    return this.changes.moderate(tx, conversationId, messageId, actor, { kind: 'hidden', reason });
   }
 
-  async restore(conversationId: ConversationId, messageId: MessageId): Promise<void> {
-    this.log.warn({ conversation_id: conversationId, message_id: messageId }, 'moderation restore recorded; the conversation-log restore entry is not wired yet');
+  restore(tx: Sql, conversationId: ConversationId, messageId: MessageId, actor: UserId): Promise<AfterCommit | null> {
+    return this.changes.moderate(tx, conversationId, messageId, actor, { kind: 'restored' });
+  }
+
+  async discardFiles(messageId: MessageId): Promise<void> {
+    await this.removeFiles?.(messageId);
   }
 }

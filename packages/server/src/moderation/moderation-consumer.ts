@@ -1,5 +1,6 @@
 import type { EventEnvelope, EventPayload } from '@parley/protocol';
 import type { Sql } from '../store/database.ts';
+import type { AfterCommit } from './message-moderator.ts';
 import type { EventConsumer } from '../consumers/event-consumer.ts';
 import type { ModerationService } from './moderation-service.ts';
 import type { Classifier } from './classifier.ts';
@@ -9,7 +10,8 @@ import type { Classifier } from './classifier.ts';
  * link domains on the text, the per-user rate rule on the sender's recent
  * messages, then the classifier. A hit hides the message and queues it for
  * review (`ModerationService.recordHit`), in the transaction that marks the
- * event handled, so a repeated event hides nothing twice.
+ * event handled, so a repeated event hides nothing twice; the hide entry is
+ * pushed to the members once that transaction commits.
  */
 export class ModerationConsumer implements EventConsumer {
   readonly name = 'moderation';
@@ -20,13 +22,13 @@ export class ModerationConsumer implements EventConsumer {
     private readonly classifier: Classifier,
   ) {}
 
-  async handle(event: EventEnvelope, tx: Sql): Promise<void> {
+  async handle(event: EventEnvelope, tx: Sql, afterCommit: (task: AfterCommit) => void): Promise<void> {
     if (event.type !== 'message.created') return;
     const p = event.payload as EventPayload<'message.created'>;
     const text = typeof p.message?.text === 'string' ? p.message.text : '';
     const rules = await this.moderation.rules(tx);
     const hit = async (reason: string, ruleId: string | null) =>
-      this.moderation.recordHit(tx, { conversationId: p.conversation_id, messageId: p.message_id, authorId: p.sender_id, reason, ruleId });
+      this.moderation.recordHit(tx, { conversationId: p.conversation_id, messageId: p.message_id, authorId: p.sender_id, reason, ruleId }, afterCommit);
 
     const textHit = rules.match(text);
     if (textHit) return hit(textHit.kind, textHit.ruleId);

@@ -12,7 +12,7 @@ import { AppError } from '../errors.ts';
 import type { Audit } from '../audit.ts';
 import { isoSql, recordEvent } from '../events/outbox.ts';
 import { CompiledRules, validateRule, type StoredRule } from './rules.ts';
-import type { MessageModerator } from './message-moderator.ts';
+import type { AfterCommit, MessageModerator } from './message-moderator.ts';
 import type { Sanctions } from './sanctions.ts';
 
 const ITEM_COLUMNS = `id, source, conversation_id, message_id, author_id, reason, rule_id, reporter_id, note, status, hidden,
@@ -72,12 +72,14 @@ export class ModerationService {
   // ---- rule hits (from the consumer) --------------------------------------
 
   /**
-   * Records a hit in `tx` (the consumer's transaction) and hides the message.
-   * One rule hit per message: a repeated event finds the item and changes nothing.
+   * Records a hit in `tx` (the consumer's transaction) and hides the message
+   * there; `afterCommit` takes the push of the hide entry. One rule hit per
+   * message: a repeated event finds the item and changes nothing.
    */
   async recordHit(
     tx: Sql,
     hit: { conversationId: string; messageId: string; authorId: string; reason: string; ruleId: string | null },
+    afterCommit: (task: AfterCommit) => void,
   ): Promise<void> {
     const [item] = await tx.query<{ id: string }>(
       `INSERT INTO moderation_items (id, source, conversation_id, message_id, author_id, reason, rule_id, hidden)
@@ -95,7 +97,8 @@ export class ModerationService {
       rule_id: hit.ruleId,
       actor_id: null,
     });
-    await this.moderator.hide(hit.conversationId, hit.messageId, hit.reason);
+    const hidden = await this.moderator.hide(tx, hit.conversationId, hit.messageId, null, hit.reason);
+    if (hidden) afterCommit(hidden);
     this.audit.event('message_hidden', { conversation_id: hit.conversationId, message_id: hit.messageId, item_id: item.id, reason: hit.reason });
   }
 
@@ -141,18 +144,29 @@ export class ModerationService {
   queue(query: ModerationQueueQuery): Promise<ModerationItemView[]> {
     const status = query.status ?? 'open';
     const where = status === 'open' ? "WHERE status = 'open'" : status === 'resolved' ? "WHERE status <> 'open'" : '';
+    // The operator sees the text the members no longer do (the row keeps it while hidden).
     return this.db.query<ModerationItemView>(
-      `SELECT ${ITEM_COLUMNS} FROM moderation_items ${where} ORDER BY created_at DESC, id LIMIT $1`,
+      `SELECT i.*, m.content->>'text' AS message_text, a.username AS author_username, r.username AS reporter_username
+         FROM (SELECT ${ITEM_COLUMNS} FROM moderation_items ${where} ORDER BY created_at DESC, id LIMIT $1) i
+         LEFT JOIN messages m ON m.id = i.message_id
+         JOIN users a ON a.id = i.author_id
+         LEFT JOIN users r ON r.id = i.reporter_id
+        ORDER BY i.created_at DESC, i.id`,
       [query.limit ?? 50],
     );
   }
 
   /**
    * An operator's decision on a queue item. `restore` shows the message again;
-   * the others keep it hidden (hiding a reported one) and may act on its author.
+   * the others keep it hidden (hiding a reported one) and may act on its
+   * author. `confirm` is the verdict on the content: its files are removed
+   * from storage, as a delete's are (a restore after that brings back the text
+   * only); warn / mute / ban are about the author and keep the files, so the
+   * message can still be restored whole.
    */
   async act(actor: UserId, itemId: string, body: ModerationActionBody): Promise<ModerationItemView> {
-    const { item, hide, restore } = await this.db.transaction(async (tx) => {
+    const pushes: AfterCommit[] = [];
+    const { item, purge } = await this.db.transaction(async (tx) => {
       const [item] = await tx.query<ModerationItemView>(`SELECT ${ITEM_COLUMNS} FROM moderation_items WHERE id = $1 FOR UPDATE`, [itemId]);
       if (!item) throw new AppError('not_found', 'no such queue item');
       const status = body.action === 'restore' ? 'restored' : body.action === 'confirm' ? 'confirmed' : body.action === 'warn' ? 'warned' : body.action === 'mute' ? 'muted' : 'banned';
@@ -168,6 +182,11 @@ export class ModerationService {
           WHERE message_id = $1`,
         [item.message_id, hidden, itemId, status, actor],
       );
+      const changed =
+        body.action === 'restore'
+          ? await this.moderator.restore(tx, item.conversation_id, item.message_id, actor)
+          : await this.moderator.hide(tx, item.conversation_id, item.message_id, actor, item.reason);
+      if (changed) pushes.push(changed);
       if (body.action === 'restore') {
         if (wasHidden) {
           await recordEvent(tx, 'moderation.message_restored', item.conversation_id, {
@@ -202,12 +221,12 @@ export class ModerationService {
         });
       }
       const [updated] = await tx.query<ModerationItemView>(`SELECT ${ITEM_COLUMNS} FROM moderation_items WHERE id = $1`, [itemId]);
-      return { item: updated!, hide: body.action !== 'restore', restore: body.action === 'restore' };
+      return { item: updated!, purge: body.action === 'confirm' };
     });
+    for (const push of pushes) await push();
     if (body.action === 'mute' || body.action === 'ban') await this.sanctions.reload();
-    // After the commit: a failed call is repeated by repeating the action (both are idempotent).
-    if (restore) await this.moderator.restore(item.conversation_id, item.message_id);
-    if (hide) await this.moderator.hide(item.conversation_id, item.message_id, item.reason);
+    // After the commit: if removing the files fails, repeating the action repeats it (the hide is not written twice).
+    if (purge) await this.moderator.discardFiles(item.message_id);
     this.audit.event('moderation_action', {
       user_id: actor,
       item_id: itemId,

@@ -140,7 +140,7 @@ export async function searchMessages(
        strategy === 'index'
          ? `
      candidates AS MATERIALIZED (
-       SELECT id, conversation_id, sender_id, kind, content, created_at FROM messages
+       SELECT id, conversation_id, sender_id, kind, content, created_at, hidden_at FROM messages
         WHERE id = ANY (ARRAY(
                 SELECT message_id FROM message_search
                  WHERE parley_search_bigrams(text) @> parley_search_bigrams($2)))
@@ -155,6 +155,7 @@ export async function searchMessages(
          FROM q, ${strategy === 'index' ? 'candidates m' : 'messages m'}
          JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = $1::uuid
         WHERE m.kind = 'message'
+          AND m.hidden_at IS NULL -- hidden by moderation: found by no one until restored
           AND m.content->>'text' IS NOT NULL
           AND strpos(lower(m.content->>'text'), q.lq) > 0
           ${conditions.map((c) => `AND ${c}`).join('\n          ')}

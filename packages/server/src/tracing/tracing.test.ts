@@ -15,6 +15,7 @@ import { createConversation, register, sendMessage, startServer, type TestServer
 import { TestSocket } from '../../test/support/test-socket.ts';
 import { eventually } from '../../test/support/eventually.ts';
 import type { RedisConnections } from '../redis.ts';
+import { decodeUserPayload } from '../bus/control.ts';
 
 describe('statement summaries (span names of database statements)', () => {
   it('name the operation and its table, never a value', () => {
@@ -158,6 +159,15 @@ const suite = () => {
     }
   }
 
+  /** The frame inside a raw Redis message on a user channel (after the bus tag, inside the conversation envelope, bus/control.ts). */
+  const frameOf = (raw: string): unknown => {
+    const decoded = decodeUserPayload(raw.slice(raw.indexOf('|') + 1));
+    if (decoded.kind !== 'frame') throw new Error('not a frame');
+    const frame = JSON.parse(decoded.payload) as { conversation_id: string };
+    expect(decoded.conversationId).toBe(frame.conversation_id);
+    return frame;
+  };
+
   it('with tracing off records no span and leaves the bus payload unchanged', async () => {
     expect(startTracing(loadConfig({}).tracing, 'unit', owner, exporter)).toBe(false);
     expect(activeTracer()).toBeNull();
@@ -165,9 +175,9 @@ const suite = () => {
     const { a, received, raw, logs } = await sendAcross({}, 'untraced');
     expect(exporter.getFinishedSpans()).toHaveLength(0);
     expect(a.parley.db).toBe(database.db); // not wrapped
-    // `<instance id>|<frame>`, as before tracing existed.
-    expect(raw.startsWith(`a-${prefix}|{"type":"message"`)).toBe(true);
-    expect(JSON.parse(raw.slice(raw.indexOf('|') + 1))).toEqual(received);
+    // `<instance id>|<user-channel payload>`, as before tracing existed.
+    expect(raw.startsWith(`a-${prefix}|`)).toBe(true);
+    expect(frameOf(raw)).toEqual(received);
     expect(logs.filter((l) => l.includes('trace_id'))).toEqual([]);
   });
 
@@ -195,12 +205,11 @@ const suite = () => {
     }
     expect(JSON.stringify(spans.map((s) => s.attributes))).not.toContain('traced secret');
 
-    // `<instance id>;<traceparent>|<frame>`: the frame bytes are unchanged, and a
-    // reader that takes everything after the first `|` (older instances) gets them.
+    // `<instance id>;<traceparent>|<user-channel payload>`: the payload is unchanged by tracing.
     const match = /^([^;|]+);(00-([0-9a-f]{32})-[0-9a-f]{16}-01)\|/.exec(raw);
     expect(match?.[1]).toBe(`a-${prefix}`);
     expect(match?.[3]).toBe(frame.spanContext().traceId);
-    expect(JSON.parse(raw.slice(raw.indexOf('|') + 1))).toEqual(received);
+    expect(frameOf(raw)).toEqual(received);
   });
 
   it('log lines written under a recording span carry its trace id', () => {

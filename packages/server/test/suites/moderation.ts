@@ -2,18 +2,12 @@ import { beforeAll, expect, it } from 'vitest';
 import type { ModerationItemView } from '@parley/protocol';
 import { api, connect, createConversation, register, sendMessage, textMessage, uniqueName, type TestServer, type TestUser } from '../support/harness.ts';
 import { eventually } from '../support/eventually.ts';
-import type { RecordingMessageModerator } from '../support/recording-moderator.ts';
 import type { Database } from '../../src/store/database.ts';
+import { hidingSuite } from './moderation-hiding.ts';
 
 export interface ModerationFixture {
   server: TestServer;
   db: Database;
-  /**
-   * Test stand-in for the durable hide (see recording-moderator.ts): these
-   * tests check that moderation calls hide / restore; the conversation-log
-   * entry behind them is wired at merge with the gateway branch.
-   */
-  moderator: RecordingMessageModerator;
   /** The username configured in ADMIN_USERS. */
   configuredAdmin: string;
   /** Where moderation events end up beyond the outbox (Kafka), when the feed has one. */
@@ -26,13 +20,13 @@ export interface ModerationFixture {
  * registered against the fixture's fresh database is the operator.
  */
 export function moderationSuite(fixture: () => ModerationFixture, options: { timeoutMs: number }): void {
-  let server: TestServer, db: Database, moderator: RecordingMessageModerator;
+  let server: TestServer, db: Database;
   let operator: TestUser, alice: TestUser, bob: TestUser, carol: TestUser;
   let group: { id: string };
   const wait = { timeoutMs: options.timeoutMs, intervalMs: 50 };
 
   beforeAll(async () => {
-    ({ server, db, moderator } = fixture());
+    ({ server, db } = fixture());
     operator = await register(server.url, 'op');
     alice = await register(server.url, 'alice');
     bob = await register(server.url, 'bob');
@@ -47,6 +41,10 @@ export function moderationSuite(fixture: () => ModerationFixture, options: { tim
     (await api<{ items: ModerationItemView[] }>(server.url, 'GET', `/api/v1/admin/moderation/queue?status=${status}&limit=200`, { token: operator.token })).body.items;
   const outboxEvents = (type: string) =>
     db.query<{ payload: Record<string, unknown> }>('SELECT payload FROM outbox WHERE type = $1', [type]);
+  /** Whether the message is hidden for its members now (the state its hide / restore entries made). */
+  const isHidden = async (messageId: string) =>
+    (await db.query<{ hidden: boolean }>('SELECT hidden_at IS NOT NULL AS hidden FROM messages WHERE id = $1', [messageId]))[0]?.hidden === true;
+  const moderator = { hidden: isHidden };
 
   it('makes the first account and ADMIN_USERS operators, and says so on their profile only', async () => {
     expect((await api(server.url, 'GET', '/api/v1/users/me', { token: operator.token })).body).toMatchObject({ id: operator.id, is_operator: true });
@@ -99,14 +97,14 @@ export function moderationSuite(fixture: () => ModerationFixture, options: { tim
     expect(await db.query('SELECT id FROM moderation_rules')).toHaveLength(before.length);
   });
 
-  it('hides a message with a blocked word: hide called, a queue item, a moderation event; clean ones pass', async () => {
+  it('hides a message with a blocked word: hidden, a queue item, a moderation event; clean ones pass', async () => {
     expect((await addRule({ kind: 'word', pattern: 'Frobnicate' })).status).toBe(201);
     expect((await addRule({ kind: 'domain', pattern: 'spam.example' })).status).toBe(201);
     const clean = await send(bob, group.id, 'frobnication is a fine word');
     const bad = await send(bob, group.id, 'please FROBNICATE now!');
     const link = await send(bob, group.id, 'see https://cheap.spam.example/deal');
     expect([clean.status, bad.status, link.status]).toEqual([201, 201, 201]);
-    await eventually(() => expect(moderator.hidden(bad.body.message_id) && moderator.hidden(link.body.message_id)).toBe(true), wait);
+    await eventually(async () => expect((await moderator.hidden(bad.body.message_id)) && (await moderator.hidden(link.body.message_id))).toBe(true), wait);
     const items = await queue();
     expect(items.find((i) => i.message_id === bad.body.message_id)).toMatchObject({ source: 'rule', reason: 'word', author_id: bob.id, hidden: true, status: 'open' });
     expect(items.find((i) => i.message_id === link.body.message_id)).toMatchObject({ reason: 'domain' });
@@ -120,7 +118,7 @@ export function moderationSuite(fixture: () => ModerationFixture, options: { tim
       }, wait);
     }
     // Processed after the bad one on the same feed: the clean message was judged and let through.
-    expect(moderator.hidden(clean.body.message_id)).toBe(false);
+    expect(await moderator.hidden(clean.body.message_id)).toBe(false);
     expect(items.some((i) => i.message_id === clean.body.message_id)).toBe(false);
   });
 
@@ -130,11 +128,11 @@ export function moderationSuite(fixture: () => ModerationFixture, options: { tim
     const direct = await createConversation(server.url, carol, [bob]);
     const hits = await send(carol, direct.id, 'aaaa');
     const after = await send(carol, direct.id, 'frobnicate after the hostile one');
-    await eventually(() => expect(moderator.hidden(after.body.message_id) && moderator.hidden(hits.body.message_id)).toBe(true), wait);
-    expect(moderator.hidden(hostile.body.message_id)).toBe(false);
+    await eventually(async () => expect((await moderator.hidden(after.body.message_id)) && (await moderator.hidden(hits.body.message_id))).toBe(true), wait);
+    expect(await moderator.hidden(hostile.body.message_id)).toBe(false);
   });
 
-  it('queues reports (members only, once each) and an operator restore calls restore', async () => {
+  it('queues reports (members only, once each); confirming hides the message, an operator restore shows it again', async () => {
     const msg = await send(bob, group.id, 'an ordinary but annoying message');
     const report = await api<ModerationItemView>(server.url, 'POST', `/api/v1/conversations/${group.id}/messages/${msg.body.seq}/report`, {
       token: alice.token,
@@ -146,16 +144,19 @@ export function moderationSuite(fixture: () => ModerationFixture, options: { tim
     expect([again.status, again.body.error.code]).toEqual([409, 'already_reported']);
     const outsider = await api(server.url, 'POST', `/api/v1/conversations/${group.id}/messages/${msg.body.seq}/report`, { token: carol.token, body: {} });
     expect([outsider.status, outsider.body.error.code]).toEqual([404, 'not_found']);
-    expect((await queue('open')).some((i) => i.id === report.body.id)).toBe(true);
+    // The operator's queue shows the message text, the author and who reported it.
+    expect((await queue('open')).find((i) => i.id === report.body.id)).toMatchObject({
+      message_text: 'an ordinary but annoying message', author_username: bob.username, reporter_username: alice.username, note: 'annoying',
+    });
     expect((await outboxEvents('moderation.message_reported')).some((e) => e.payload.item_id === report.body.id)).toBe(true);
 
     // Confirming a report hides the message; restoring shows it again.
     const confirm = await api<ModerationItemView>(server.url, 'POST', `/api/v1/admin/moderation/queue/${report.body.id}/actions`, { token: operator.token, body: { action: 'confirm' } });
     expect(confirm.body).toMatchObject({ status: 'confirmed', hidden: true, resolved_by: operator.id });
-    expect(moderator.hidden(msg.body.message_id)).toBe(true);
+    expect(await moderator.hidden(msg.body.message_id)).toBe(true);
     const restore = await api<ModerationItemView>(server.url, 'POST', `/api/v1/admin/moderation/queue/${report.body.id}/actions`, { token: operator.token, body: { action: 'restore' } });
     expect(restore.body).toMatchObject({ status: 'restored', hidden: false });
-    expect(moderator.restored(msg.body.message_id)).toBe(true);
+    expect(await moderator.hidden(msg.body.message_id)).toBe(false);
     expect((await outboxEvents('moderation.message_restored')).some((e) => e.payload.message_id === msg.body.message_id)).toBe(true);
   });
 
@@ -177,7 +178,7 @@ export function moderationSuite(fixture: () => ModerationFixture, options: { tim
     try {
       const frame = await sendMessage(socket, conv.id, 'hello over ws?');
       expect(frame).toMatchObject({ type: 'error', code: 'muted' });
-      const [count] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1', [conv.id]);
+      const [count] = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND kind = 'message'", [conv.id]);
       expect(count!.n).toBe(1);
       expect((await outboxEvents('moderation.action_taken')).some((e) => e.payload.user_id === dave.id && e.payload.action === 'mute')).toBe(true);
 
@@ -248,4 +249,6 @@ export function moderationSuite(fixture: () => ModerationFixture, options: { tim
     const bad = await api(server.url, 'GET', '/api/v1/admin/analytics/daily?from=2001-02-30', { token: operator.token });
     expect([bad.status, bad.body.error.code]).toEqual([400, 'validation_failed']);
   });
+
+  hidingSuite(() => ({ server, db, operator }), options);
 }

@@ -8,7 +8,6 @@ import type { PresenceStore } from '../../src/presence/presence-store.ts';
 import type { CallStore } from '../../src/calls/call-store.ts';
 import type { Database } from '../../src/store/database.ts';
 import { TestSocket } from './test-socket.ts';
-import type { MessageModerator } from '../../src/moderation/message-moderator.ts';
 
 export interface TestServer {
   parley: Parley;
@@ -31,7 +30,7 @@ export const GENEROUS_LIMITS: Record<string, string> = Object.fromEntries(
 /** A real server on 127.0.0.1 port 0, over the given database, logging into memory. */
 export async function startServer(
   db: Database,
-  options: { bus?: Bus; presence?: PresenceStore; calls?: CallStore; env?: Record<string, string>; moderator?: MessageModerator } = {},
+  options: { bus?: Bus; presence?: PresenceStore; calls?: CallStore; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', ...GENEROUS_LIMITS, ...options.env });
   const logs: string[] = [];
@@ -42,7 +41,7 @@ export async function startServer(
     },
   });
   const log = createLogger('debug', sink);
-  const parley = await createParley(config, { db, bus: options.bus, presence: options.presence, calls: options.calls, log, moderator: options.moderator });
+  const parley = await createParley(config, { db, bus: options.bus, presence: options.presence, calls: options.calls, log });
   const url = await parley.listen();
   return { parley, url, wsUrl: url.replace('http', 'ws') + '/ws', logs, close: () => parley.close() };
 }

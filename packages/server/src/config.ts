@@ -114,7 +114,7 @@ export interface Config {
   moderation: {
     /** Usernames (lower-case) that are server operators, besides the first registered account. */
     adminUsers: string[];
-    /** Run the event consumers (moderation, analytics) in this process; `off` when another process runs `npm run consumers`. */
+    /** Run the event consumers (moderation, analytics, the search index) in this process; `off` when another process runs `npm run consumers`. */
     consumersInProcess: boolean;
     /** Seconds a consumer remembers a handled event_id (its duplicate window). */
     dedupeRetention: number;

@@ -2,15 +2,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchResponse, SearchResult } from '@parley/protocol';
 import { makeDatabase, TEST_DATABASE_URL, type DatabaseKind, type TestDatabase } from './support/databases.ts';
 import { api, createConversation, register, startServer, textMessage, type TestServer, type TestUser } from './support/harness.ts';
+import { eventually } from './support/eventually.ts';
+import type { Database } from '../src/store/database.ts';
 import { SearchService } from '../src/search/search-service.ts';
 import { bigramStats } from '../src/search/search-repo.ts';
+import { reindexMessages } from '../src/search/search-indexer.ts';
 
 /**
  * Message search (issue #15): substrings and CJK text through the bigram
  * index, membership at the moment of the search, filters, paging, ranking,
- * and queries full of SQL, LIKE and regex metacharacters. On PGlite and, when
- * TEST_DATABASE_URL is set, on PostgreSQL.
+ * and queries full of SQL, LIKE and regex metacharacters; the search indexer
+ * that fills the index after sends commit (catching up, edits, deletes, two
+ * instances). On PGlite and, when TEST_DATABASE_URL is set, on PostgreSQL.
  */
+
+/** Waits until the search indexer has written the index row of every one of these messages. */
+async function indexed(db: Database, messageIds: readonly string[]): Promise<void> {
+  await eventually(
+    async () => {
+      const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM message_search WHERE message_id = ANY($1::uuid[])', [[...messageIds]]);
+      return row!.n === messageIds.length;
+    },
+    { timeoutMs: 15_000 },
+  );
+}
 function searchSuite(kind: DatabaseKind): void {
   let database: TestDatabase;
   const servers: Partial<Record<Strategy, TestServer>> = {};
@@ -33,10 +48,13 @@ function searchSuite(kind: DatabaseKind): void {
     if (!(await bigramStats(database.db))) expect(await service.strategyFor('common', 1000)).toBe('index');
     const [alice, bob] = [await register(servers.scan!.url), await register(servers.scan!.url)];
     const conv = await createConversation(servers.scan!.url, alice, [bob]);
+    const ids: string[] = [];
     for (let i = 0; i < 60; i++) {
-      await api(servers.scan!.url, 'POST', `/api/v1/conversations/${conv.id}/messages`, { token: alice.token, body: textMessage(`commonplace ${i}`) });
+      const res = await api(servers.scan!.url, 'POST', `/api/v1/conversations/${conv.id}/messages`, { token: alice.token, body: textMessage(`commonplace ${i}`) });
+      ids.push(res.body.message_id as string);
     }
-    await database.db.query('ANALYZE messages');
+    await indexed(database.db, ids);
+    await database.db.query('ANALYZE message_search');
     const stats = await bigramStats(database.db);
     expect(stats).not.toBeNull();
     expect(stats!.rows).toBeGreaterThan(60);
@@ -46,9 +64,121 @@ function searchSuite(kind: DatabaseKind): void {
     expect(await fresh.strategyFor('qzjqxv', stats!.rows)).toBe('index');
     expect(await new SearchService(database.db, { scanLimit: 0 }).strategyFor('commonplace', 10)).toBe('index');
   });
+
+  describe('the search indexer', () => indexerSuite(kind, () => database, () => servers.index!));
 }
 
 type Strategy = 'scan' | 'index';
+
+/**
+ * The index (message_search) is written after the send commits, by the
+ * search-index event consumer behind the outbox relay: these tests use the
+ * index strategy (SEARCH_SCAN_LIMIT=0), so a search finds only what the
+ * indexer has reached, and check every candidate against the current text.
+ */
+function indexerSuite(kind: DatabaseKind, getDatabase: () => TestDatabase, getServer: () => TestServer): void {
+  const send = async (url: string, user: TestUser, conversationId: string, text: string): Promise<{ id: string; seq: number }> => {
+    const res = await api(url, 'POST', `/api/v1/conversations/${conversationId}/messages`, { token: user.token, body: textMessage(text) });
+    if (res.status !== 201) throw new Error(`send failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return { id: res.body.message_id as string, seq: res.body.seq as number };
+  };
+  const ids = async (url: string, user: TestUser, q: string): Promise<string[]> => {
+    const res = await api<SearchResponse>(url, 'GET', `/api/v1/search?${new URLSearchParams({ q, limit: '50' })}`, { token: user.token });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body.results.map((r) => r.message_id);
+  };
+  const indexRow = async (db: Database, id: string) =>
+    (await db.query<{ text: string }>('SELECT text FROM message_search WHERE message_id = $1', [id]))[0] ?? null;
+
+  it('makes a sent message searchable once the indexer has run, and an edited one by its new text only', async () => {
+    const { db } = getDatabase();
+    const { url } = getServer();
+    const [alice, bob] = await Promise.all([register(url), register(url)]);
+    const conv = await createConversation(url, alice, [bob]);
+    const tag = Date.now().toString(36);
+    const sent = await send(url, alice, conv.id, `ahead${tag} of the release`);
+    await eventually(async () => expect(await ids(url, bob, `ahead${tag}`)).toEqual([sent.id]));
+    const before = await indexRow(db, sent.id);
+    expect(before?.text).toBe(`ahead${tag} of the release`);
+
+    const edit = await api(url, 'POST', `/api/v1/conversations/${conv.id}/messages/${sent.seq}/edits`, {
+      token: alice.token,
+      body: { text: `behind${tag} the release`, client_msg_id: crypto.randomUUID() },
+    });
+    expect(edit.status).toBe(201);
+    // Whatever the index row holds at this moment, the old text is never found again.
+    expect(await ids(url, bob, `ahead${tag}`)).toEqual([]);
+    await eventually(async () => expect(await ids(url, bob, `behind${tag}`)).toEqual([sent.id]));
+    expect((await indexRow(db, sent.id))?.text).toBe(`behind${tag} the release`);
+    // A stale row (the old text, as before the indexer reached the edit) proposes the message; the recheck refuses it.
+    await db.query('UPDATE message_search SET text = $2 WHERE message_id = $1', [sent.id, before!.text]);
+    expect(await ids(url, bob, `ahead${tag}`)).toEqual([]);
+  });
+
+  it('removes the index row in the delete, and never returns a deleted message even when a stale index row names it', async () => {
+    const { db } = getDatabase();
+    const { url } = getServer();
+    const [alice, bob] = await Promise.all([register(url), register(url)]);
+    const conv = await createConversation(url, alice, [bob]);
+    const word = `erase${Date.now().toString(36)}`;
+    const kept = await send(url, alice, conv.id, `${word} stays`);
+    const gone = await send(url, alice, conv.id, `${word} goes`);
+    await indexed(db, [kept.id, gone.id]);
+    const stale = (await indexRow(db, gone.id))!.text;
+    expect(await ids(url, bob, word)).toEqual([gone.id, kept.id]);
+
+    const deleted = await api(url, 'DELETE', `/api/v1/conversations/${conv.id}/messages/${gone.seq}`, { token: alice.token });
+    expect(deleted.status).toBe(201);
+    expect(await indexRow(db, gone.id)).toBeNull();
+    expect(await ids(url, bob, word)).toEqual([kept.id]);
+    // An index row that survived (written back by a late indexer, say) only proposes a candidate.
+    await db.query('INSERT INTO message_search (message_id, text) VALUES ($1, $2)', [gone.id, stale]);
+    expect(await ids(url, bob, word)).toEqual([kept.id]);
+    expect(await ids(url, bob, 'goes')).toEqual([]);
+    // The indexer, handed the delete's event again, removes the row.
+    await reindexMessages(db, [gone.id]);
+    expect(await indexRow(db, gone.id)).toBeNull();
+  });
+
+  it('catches up after downtime, and two instances index each message once', async () => {
+    // A database of its own: the suite's servers would index these messages as they come.
+    const own = await makeDatabase(kind);
+    const servers: TestServer[] = [];
+    try {
+      // Sends go on while no indexer runs (CONSUMERS_IN_PROCESS=off: the outbox keeps the events).
+      const down = await startServer(own.db, { env: { SEARCH_SCAN_LIMIT: '0', CONSUMERS_IN_PROCESS: 'off' } });
+      servers.push(down);
+      const [alice, bob] = await Promise.all([register(down.url), register(down.url)]);
+      const conv = await createConversation(down.url, alice, [bob]);
+      const word = `backlog${Date.now().toString(36)}`;
+      const backlog: string[] = [];
+      for (let i = 0; i < 30; i++) backlog.push((await send(down.url, i % 2 ? bob : alice, conv.id, `${word} ${i}`)).id);
+      expect((await own.db.query<{ n: number }>('SELECT count(*)::int AS n FROM message_search'))[0]!.n).toBe(0);
+      expect(await ids(down.url, bob, word)).toEqual([]);
+      await down.close();
+      servers.pop();
+
+      // Two instances with their indexers: the backlog is caught up, then new sends through both are indexed.
+      servers.push(await startServer(own.db, { env: { SEARCH_SCAN_LIMIT: '0' } }), await startServer(own.db, { env: { SEARCH_SCAN_LIMIT: '0' } }));
+      const all = [...backlog];
+      for (let i = 0; i < 20; i++) all.push((await send(servers[i % 2]!.url, i % 2 ? bob : alice, conv.id, `${word} more ${i}`)).id);
+      await indexed(own.db, all);
+      for (const server of servers) {
+        const found = await ids(server.url, alice, word);
+        expect(found).toHaveLength(50);
+        expect(new Set(found)).toEqual(new Set(all));
+      }
+      const [rows] = await own.db.query<{ n: number; handled: number }>(
+        `SELECT (SELECT count(*)::int FROM message_search) AS n,
+                (SELECT count(*)::int FROM consumer_events WHERE consumer = 'search-index') AS handled`,
+      );
+      expect(rows).toEqual({ n: 50, handled: 50 });
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+      await own.drop();
+    }
+  });
+}
 
 function strategySuite(getDatabase: () => TestDatabase, getServer: () => TestServer): void {
   let database: TestDatabase;
@@ -58,9 +188,11 @@ function strategySuite(getDatabase: () => TestDatabase, getServer: () => TestSer
     server = getServer();
   });
 
+  /** Sends, then waits for the search indexer to reach the message (the index strategy finds it only then). */
   const send = async (user: TestUser, conversationId: string, text: string): Promise<string> => {
     const res = await api(server.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, { token: user.token, body: textMessage(text) });
     if (res.status !== 201) throw new Error(`send failed: ${res.status} ${JSON.stringify(res.body)}`);
+    await indexed(database.db, [res.body.message_id as string]);
     return res.body.message_id as string;
   };
   const search = (user: TestUser, params: Record<string, string | number>, base = server.url) =>

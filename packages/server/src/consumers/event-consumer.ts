@@ -2,7 +2,7 @@ import type { EventEnvelope, EventTopic } from '@parley/protocol';
 import type { Database, Sql } from '../store/database.ts';
 
 /**
- * A consumer of the event stream (moderation, analytics). It sees each event
+ * A consumer of the event stream (moderation, analytics, the search index). It sees each event
  * of its topics at least once, from either feed: the outbox in-process
  * (`outbox-feed.ts`, the embedded tier) or Kafka with a consumer group
  * (`kafka-feed.ts`, the scaled tier). `handle` runs inside the transaction
@@ -17,6 +17,12 @@ export interface EventConsumer {
   handle(event: EventEnvelope, tx: Sql, afterCommit: (task: AfterCommit) => void): Promise<void>;
   /** Told after a transaction that handled new events has committed (e.g. to wake a worker for what `handle` queued). */
   committed?(): void;
+  /**
+   * Optional: the fresh events of a batch at once, in order, instead of
+   * `handle` for each (`deliverBatch`), for a consumer that does the same
+   * work for many events in one statement.
+   */
+  handleBatch?(events: readonly EventEnvelope[], tx: Sql): Promise<void>;
 }
 
 /** Work a consumer leaves for after its transaction committed (a push that must not announce a rolled-back change). */
@@ -66,7 +72,9 @@ export async function deliverBatch(db: Database, consumer: EventConsumer, events
     // By key, stably: each key's events keep their order, and the conversation rows a handler locks
     // (moderation's hides) are taken in ascending id order, the message writer's, so the two never deadlock.
     const byKey = [...events].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const event of byKey) if (ids.has(event.event_id)) await consumer.handle(event, tx, afterCommit);
+    const mine = byKey.filter((e) => ids.has(e.event_id));
+    if (consumer.handleBatch) await consumer.handleBatch(mine, tx);
+    else for (const event of mine) await consumer.handle(event, tx, afterCommit);
     return ids.size;
   });
   if (handled > 0) consumer.committed?.();

@@ -17,7 +17,7 @@ import { buildConsumers } from './consumers.ts';
 import { ConsumerHost } from './consumer-host.ts';
 
 /**
- * `npm run consumers`: the event consumers (moderation, analytics) as their
+ * `npm run consumers`: the event consumers (moderation, analytics, the search index) as their
  * own process, for the scaled tier: the same DATABASE_URL and KAFKA_BROKERS
  * as the servers, which then run with CONSUMERS_IN_PROCESS=off. Run as many
  * as wanted: each consumer is one Kafka consumer group, so they share the

@@ -271,7 +271,7 @@ async function lastChange(tx: Sql, conversationId: ConversationId, seq: Seq, whe
 /**
  * Removes a message's content from the server: its text (the entry stays, as
  * deleted, so seqs stay dense), its edit history, the text of its `edited`
- * entries, its reactions, and the text in the outbox rows of its
+ * entries, its reactions, its search index row, and the text in the outbox rows of its
  * message.created / message.edited events not yet pruned (found from its
  * creation time on the outbox's occurred_at index).
  */
@@ -284,6 +284,8 @@ async function redact(tx: Sql, conversationId: ConversationId, seq: Seq, target:
   );
   await tx.query('DELETE FROM message_edits WHERE message_id = $1', [target.id]);
   await tx.query('DELETE FROM message_reactions WHERE message_id = $1', [target.id]);
+  // So does the search index's copy of the text (migration 017).
+  await tx.query('DELETE FROM message_search WHERE message_id = $1', [target.id]);
   await stripChangeText(tx, conversationId, seq);
   await tx.query(
     `UPDATE outbox SET payload = CASE type WHEN 'message.created' THEN payload #- '{message,text}' ELSE payload - 'text' END

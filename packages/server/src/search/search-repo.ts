@@ -44,9 +44,9 @@ const ESCAPE_REPLACEMENT = String.raw`\\\1`;
 /** How to find the matches: read every entry of the searched conversations, or ask the bigram index first. */
 export type SearchStrategy = 'scan' | 'index';
 
-/** How often bigrams occur, as ANALYZE last sampled the search index (pg_stats); null before any ANALYZE. */
+/** How often bigrams occur, as ANALYZE last sampled the search index (pg_stats of its expression); null before any ANALYZE. */
 export interface BigramStats {
-  /** Rows in the index (messages). */
+  /** Rows in the index (messages with text). */
   rows: number;
   /** Fraction of messages holding each of the most common bigrams. */
   frequency: Map<string, number>;
@@ -58,7 +58,7 @@ export async function bigramStats(sql: Sql): Promise<BigramStats | null> {
   const [row] = await sql.query<{ elems: string[] | null; freqs: number[] | null; rows: number }>(
     `SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs::float8[] AS freqs, c.reltuples::float8 AS rows
        FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relkind = 'i'
-      WHERE s.tablename = 'messages_search_bigrams_idx' AND s.schemaname = current_schema()`,
+      WHERE s.tablename = 'message_search_bigrams_idx' AND s.schemaname = current_schema()`,
   );
   if (!row?.elems || !row.freqs || !(row.rows > 0)) return null;
   // most_common_elem_freqs ends with the lowest and highest frequency and the null fraction.
@@ -90,7 +90,12 @@ export async function scopeSize(sql: Sql, me: UserId, conversationId?: Conversat
  * their text is redacted to NULL. A whole word is the query between the start
  * or end of the text, whitespace or punctuation (WORD_BREAK).
  *
- * With `index`, the bigram index (migration 008) narrows the rows first;
+ * With `index`, the bigram index (`message_search`, migration 017, filled
+ * by the search indexer after sends commit) narrows the rows first: it only
+ * proposes candidates, every one is checked against the message's current
+ * text and state below, so a row the indexer has not yet brought up to date
+ * after an edit or a delete shows nothing it should not; a message sent a
+ * moment ago is found once the indexer has reached it;
  * with `scan`, every entry of the searcher's conversations is read (the
  * planner cannot tell a bigram in most messages from a rare one, so the
  * choice is made by the caller from the scope's size). `strpos` decides. No
@@ -129,12 +134,16 @@ export async function searchMessages(
      ),${
        // The index is asked once, for every message holding the bigrams, before
        // any join: left to itself the planner may ask it again for each
-       // conversation of the searcher (thousands of times).
+       // conversation of the searcher (thousands of times). The candidates'
+       // messages are then read by primary key from an array, not joined: with
+       // nested loops off (search-service.ts) a join would read all messages.
        strategy === 'index'
          ? `
      candidates AS MATERIALIZED (
        SELECT id, conversation_id, sender_id, kind, content, created_at, hidden_at FROM messages
-        WHERE kind = 'message' AND parley_search_bigrams(content->>'text') @> parley_search_bigrams($2)
+        WHERE id = ANY (ARRAY(
+                SELECT message_id FROM message_search
+                 WHERE parley_search_bigrams(text) @> parley_search_bigrams($2)))
      ),`
          : ''
      }

@@ -13,6 +13,8 @@ export interface ClusterOptions {
   profileArgs?: string[];
   /** Node.js flags for every instance. */
   nodeArgs?: string[];
+  /** Pin every instance to this CPU core (see `ServerOptions.pinCore`). */
+  pinCore?: number;
 }
 
 export interface Cluster {
@@ -40,7 +42,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
   try {
     const start = (i: number) =>
-      startServer({ db: 'postgres', pgUrl: opts.pgUrl, databaseUrl: scratch.url, env, startTimeoutMs: 120_000, nodeArgs: [...(opts.nodeArgs ?? []), ...(i === 0 ? (opts.profileArgs ?? []) : [])] }).then((s) => {
+      startServer({ db: 'postgres', pgUrl: opts.pgUrl, databaseUrl: scratch.url, env, startTimeoutMs: 120_000, pinCore: opts.pinCore, nodeArgs: [...(opts.nodeArgs ?? []), ...(i === 0 ? (opts.profileArgs ?? []) : [])] }).then((s) => {
         servers[i] = s;
         return s;
       });

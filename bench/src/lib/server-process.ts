@@ -20,6 +20,8 @@ export interface ServerOptions {
   databaseUrl?: string;
   /** Extra Node.js flags before the entry point (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /** Start the server pinned to this CPU core (`taskset -c`; every thread, libuv pool and GC included). */
+  pinCore?: number;
 }
 
 /** What the server logged while the benchmark ran. */
@@ -120,7 +122,9 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     scratch = null;
   };
 
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...serverEntry()], {
+  const argv = [...(options.nodeArgs ?? []), ...serverEntry()];
+  const [command, args] = options.pinCore === undefined ? [process.execPath, argv] : ['taskset', ['-c', String(options.pinCore), process.execPath, ...argv]];
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

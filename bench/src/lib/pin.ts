@@ -68,6 +68,13 @@ export function pinAll(serverCore = 0, otherCore = 1): Pinning {
   if (!setAffinity(process.pid, String(otherCore))) throw new Error('taskset failed on the benchmark process: --pin needs Linux and taskset');
   repin();
   process.once('exit', () => restore());
+  // An interrupted run must still give the services their masks back.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      restore();
+      process.exit(130);
+    });
+  }
   let restored = false;
   const restore = () => {
     if (restored) return;

@@ -18,7 +18,10 @@ export const PIN_DIRECT_USAGE = `usage: npm run bench:direct -- --pin [options]
   --systems LIST     which servers, in this order: reference,parley (default reference,parley)
   --pg-url URL       PostgreSQL server for the scratch databases (default postgres://postgres@127.0.0.1:5432/postgres)
   --redis-url URL    Redis for Parley (default redis://127.0.0.1:6379)
-  --profile          CPU profile of the Parley server (--cpu-prof) into bench/results/profiles`;
+  --profile          CPU profile of the Parley server (--cpu-prof) into bench/results/profiles
+  --keep-going       run every step even after one fails (CPU per message at each rate on a noisy machine)
+  --base DIR         another checkout of the repository (npm ci done) whose server runs as system "base":
+                     --systems reference,base,parley measures before and after a change in the same run`;
 
 export async function pinnedDirectMain(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({
@@ -33,6 +36,8 @@ export async function pinnedDirectMain(argv: string[]): Promise<number> {
       'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
       profile: { type: 'boolean', default: false },
+      'keep-going': { type: 'boolean', default: false },
+      base: { type: 'string', default: '' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -42,8 +47,9 @@ export async function pinnedDirectMain(argv: string[]): Promise<number> {
     return 0;
   }
   const systems = v.systems.split(',').map((s) => s.trim());
-  if (!systems.length || systems.some((s) => s !== 'parley' && s !== 'reference')) throw new Error('--systems takes parley and/or reference');
-  const opts = { pairs: Number(v.pairs), rates: parseRates(v.rates), stepS: Number(v.step), graceS: Number(v.grace), pgUrl: v['pg-url'], redisUrl: v['redis-url'], profile: v.profile };
+  if (!systems.length || systems.some((s) => s !== 'parley' && s !== 'reference' && s !== 'base')) throw new Error('--systems takes parley, reference and base');
+  if (systems.includes('base') && !v.base) throw new Error('--systems base needs --base DIR');
+  const opts = { pairs: Number(v.pairs), rates: parseRates(v.rates), stepS: Number(v.step), graceS: Number(v.grace), pgUrl: v['pg-url'], redisUrl: v['redis-url'], profile: v.profile, keepGoing: v['keep-going'], baseRoot: v.base || null };
   const log = (m: string) => console.error(`[direct --pin ${new Date().toISOString().slice(11, 19)}] ${m}`);
   const pin = pinAll(0, 1);
   const loadBefore = loadAvg1();
@@ -64,12 +70,17 @@ export async function pinnedDirectMain(argv: string[]): Promise<number> {
     reference_saturation: refSat,
     ratio: parleySat !== null && refSat ? Math.round((parleySat / refSat) * 100) / 100 : null,
     parley_us_per_message_at_saturation: parleyAtSat?.server_us_per_message ?? null,
-    p50_at_1000: { parley: at(byName.parley, 1000)?.p50 ?? null, reference: at(byName.reference, 1000)?.p50 ?? null },
+    p50_at_1000: { parley: at(byName.parley, 1000)?.p50 ?? null, reference: at(byName.reference, 1000)?.p50 ?? null, base: at(byName.base, 1000)?.p50 ?? null },
+    base_saturation: sat(byName.base),
+    /** Server µs per message at each rate, per system (the figure least moved by a noisy machine). */
+    us_per_message: Object.fromEntries(runs.map((r) => [r.system, Object.fromEntries(r.steps.map((st) => [st.rate, st.server_us_per_message]))])),
   };
   const rows: Row[] = [
     ['saturation Parley / reference', `${parleySat ?? '—'} / ${refSat ?? '—'} msgs/s (ratio ${summary.ratio ?? '—'})`],
     ['Parley server CPU per message at saturation', `${summary.parley_us_per_message_at_saturation ?? '—'} µs`],
     ['p50 at 1,000 msgs/s Parley / reference', `${summary.p50_at_1000.parley ?? '—'} / ${summary.p50_at_1000.reference ?? '—'} ms`],
+    ...(byName.base ? [['base (before the change): saturation / p50 at 1,000', `${summary.base_saturation} msgs/s / ${summary.p50_at_1000.base ?? '—'} ms`] as Row] : []),
+    ...runs.map((r): Row => [`µs server CPU per message by rate: ${r.system}`, r.steps.map((st) => `${st.rate}: ${st.server_us_per_message ?? '—'}`).join(', ')]),
     ['load average (1 min) before / after', `${loadBefore} / ${loadAvg1()}`],
   ];
   for (const r of runs) console.log(`\n${stepTable(`${r.system} (setup ${r.setup_s} s; error frames ${r.problems.error_frames}, seq violations ${r.problems.seq_violations}, duplicates ${r.problems.duplicated})`, r.steps, 'msg')}`);

@@ -8,7 +8,7 @@ import { pinPid, type Pinning } from './pin.ts';
 import { pidsByComm } from './proc.ts';
 import { startReferenceDirect } from './reference.ts';
 import { registerMany } from './setup.ts';
-import { loadAvg1, passes, percentileWithMissing, type StepResult } from './steps.ts';
+import { loadAvg1, monoUs, passes, percentileWithMissing, type StepResult } from './steps.ts';
 import { DeliveryTracker } from './tracker.ts';
 
 export interface PinnedDirectOptions {
@@ -19,10 +19,15 @@ export interface PinnedDirectOptions {
   pgUrl: string;
   redisUrl: string;
   profile: boolean;
+  /** Run every step even after one fails (CPU per message at each rate on a noisy machine). */
+  keepGoing: boolean;
+  /** Checkout whose server runs as system `base` (same-run before/after). */
+  baseRoot: string | null;
 }
 
 export interface SystemRun {
-  system: 'parley' | 'reference';
+  /** `base`: Parley from `baseRoot`, another checkout (the code before a change). */
+  system: 'parley' | 'reference' | 'base';
   steps: StepResult[];
   setup_s: number;
   /** Frames or integrity problems seen over the whole run (all steps). */
@@ -71,6 +76,7 @@ async function runSteps(target: Target, opts: PinnedDirectOptions, pin: Pinning,
     const redisPids = pidsByComm('redis-server');
     const c0 = { server: processCpuMs(target.pid) ?? 0, pg: postgresCpuMs(), redis: cpuOf(redisPids), bench: process.cpuUsage() };
     const start = performance.now() + 20;
+    const mono0 = monoUs();
     const dueAt = (i: number) => start + i * stagger + sent[i]! * interval;
     let remaining = total;
     while (remaining > 0) {
@@ -120,6 +126,7 @@ async function runSteps(target: Target, opts: PinnedDirectOptions, pin: Pinning,
       bench_cores: (bench.user + bench.system) / 1000 / wall,
       load_avg_1m: loadAvg1(),
       pass: false,
+      mono_us: [mono0, monoUs()],
     };
     step.pass = passes(step);
     // Drain: everything still in flight arrives before the next step starts.
@@ -137,7 +144,7 @@ async function runSteps(target: Target, opts: PinnedDirectOptions, pin: Pinning,
     const s = (await runOne(rate, true))!;
     steps.push(s);
     log(`  ${rate} msgs/s: ${(s.delivered_fraction * 100).toFixed(2)} % delivered, p50 ${s.p50} p99 ${s.p99} ms, server ${s.server_cores.toFixed(2)} cores, ${s.server_us_per_message} µs/msg, load ${s.load_avg_1m}${s.pass ? '' : ' → FAIL'}`);
-    if (!s.pass) break;
+    if (!s.pass && !opts.keepGoing) break;
   }
   const problems = { error_frames: 0, seq_violations: 0, unknown_frames: 0, duplicated: 0, server_duplicate_acks: 0 };
   for (const t of all) {
@@ -151,8 +158,9 @@ async function runSteps(target: Target, opts: PinnedDirectOptions, pin: Pinning,
 }
 
 /** One pinned Parley instance (PostgreSQL + Redis, like a scaled-out deployment of one). */
-async function parleyTarget(opts: PinnedDirectOptions, pin: Pinning, log: (m: string) => void): Promise<Target> {
+async function parleyTarget(opts: PinnedDirectOptions, pin: Pinning, log: (m: string) => void, root?: string): Promise<Target> {
   const cluster = await startCluster({
+    root,
     instances: 1,
     pgUrl: opts.pgUrl,
     redisUrl: opts.redisUrl,
@@ -219,7 +227,7 @@ async function referenceTarget(opts: PinnedDirectOptions, pin: Pinning, log: (m:
 export async function runPinnedDirect(system: SystemRun['system'], opts: PinnedDirectOptions, pin: Pinning, log: (m: string) => void): Promise<SystemRun> {
   log(`${system}: starting (pinned to core ${pin.serverCore})…`);
   const t = performance.now();
-  const target = system === 'parley' ? await parleyTarget(opts, pin, log) : await referenceTarget(opts, pin, log);
+  const target = system === 'reference' ? await referenceTarget(opts, pin, log) : await parleyTarget(opts, pin, log, system === 'base' ? opts.baseRoot! : undefined);
   const setup_s = Math.round(performance.now() - t) / 1000;
   try {
     await sleep(500);

@@ -8,7 +8,7 @@ import { nowMs, type Histogram } from './histogram.ts';
 import { pinPid, type Pinning } from './pin.ts';
 import { pidsByComm } from './proc.ts';
 import { createGroup, registerMany } from './setup.ts';
-import { loadAvg1, passes, type StepResult } from './steps.ts';
+import { loadAvg1, monoUs, passes, type StepResult } from './steps.ts';
 import { mergeStats, sourceAddress, WorkerPool } from './worker-pool.ts';
 
 export interface PinnedFanoutOptions {
@@ -77,6 +77,7 @@ async function runSteps(t: Target, opts: PinnedFanoutOptions, pin: Pinning, log:
     const before = mergeStats(await t.pool.stats());
     const c0 = { server: processCpuMs(t.pid) ?? 0, pg: postgresCpuMs(), redis: redisPids.reduce((n, p) => n + (processCpuMs(p) ?? 0), 0), bench: process.cpuUsage() };
     const start = nowMs() + 50;
+    const mono0 = monoUs();
     for (let i = 0; i < messages; i++) {
       const at = start + (i * 1000) / rate;
       const wait = at - nowMs();
@@ -117,6 +118,7 @@ async function runSteps(t: Target, opts: PinnedFanoutOptions, pin: Pinning, log:
       bench_cores: (bench.user + bench.system) / 1000 / wall,
       load_avg_1m: loadAvg1(),
       pass: false,
+      mono_us: [mono0, monoUs()],
     };
     step.pass = passes(step);
     const drainEnd = nowMs() + 60_000;

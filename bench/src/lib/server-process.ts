@@ -22,6 +22,8 @@ export interface ServerOptions {
   nodeArgs?: string[];
   /** Start the server pinned to this CPU core (`taskset -c`; every thread, libuv pool and GC included). */
   pinCore?: number;
+  /** Run the server of another checkout of the repository (its own node_modules), e.g. the commit before a change. */
+  root?: string;
 }
 
 /** What the server logged while the benchmark ran. */
@@ -125,7 +127,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   const argv = [...(options.nodeArgs ?? []), ...serverEntry()];
   const [command, args] = options.pinCore === undefined ? [process.execPath, argv] : ['taskset', ['-c', String(options.pinCore), process.execPath, ...argv]];
   const child = spawn(command, args, {
-    cwd: REPO_ROOT,
+    cwd: options.root ?? REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -35,7 +35,12 @@ export interface StepResult {
   bench_cores: number;
   load_avg_1m: number;
   pass: boolean;
+  /** The step's window in CLOCK_MONOTONIC µs (the clock of V8 CPU profiles: `npm run bench:flamegraph -- --window`). */
+  mono_us: [number, number];
 }
+
+/** CLOCK_MONOTONIC in µs. */
+export const monoUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** Percentile of `sorted` (ascending ms) where `total − sorted.length` samples never arrived (ranked last). */
 export function percentileWithMissing(sorted: number[], total: number, p: number): number | null {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { REPLY_EXCERPT_LENGTH, type ConversationId, type MessageContent, type MessageView, type ReplyQuote, type UserId } from '@parley/protocol';
 import { AppError } from '../errors.ts';
 import { isUniqueViolation, type Database, type SqlParam } from '../store/database.ts';
@@ -123,7 +124,9 @@ export class MessageWriter {
       this.options.largeRoomThreshold,
     ];
     if (quotes) params.push(quotes.map((q) => (q instanceof Error ? null : (q?.seq ?? null))));
-    const rows = await this.db.query<BatchRow>(quotes ? this.replyStatement : this.statement, params);
+    const text = quotes ? this.replyStatement : this.statement;
+    // Prepared once per connection: the statement is parsed (and, once PostgreSQL settles on a generic plan, planned) once, not per batch.
+    const rows = await this.db.query<BatchRow>(text, params, { name: statementName(text) });
     const audiences = new Map<ConversationId, UserId[]>();
     for (const row of rows) if (row.audience) audiences.set(row.conversation_id, row.audience);
     const results: Array<WriteResult | Error> = new Array(batch.length);
@@ -201,6 +204,14 @@ export class MessageWriter {
     }
     return quotes;
   }
+}
+
+const names = new Map<string, string>();
+/** A prepared statement's name, unique to its text (the writer's statements vary with the outbox and replies). */
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) names.set(text, (name = `parley_write_batch_${createHash('sha1').update(text).digest('hex').slice(0, 12)}`));
+  return name;
 }
 
 /** A stable lane for a conversation id (a UUID: its last hex digits are random). */

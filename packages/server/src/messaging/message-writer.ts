@@ -34,7 +34,11 @@ const MAX_ATTEMPTS = 3;
  * batches of different lanes touch different conversations, so they run side
  * by side on the database without waiting for each other's row locks, while
  * one conversation's sends stay in one lane and take their seqs in arrival
- * order. A send is resolved, and so acked, only after its batch commits.
+ * order. Within a lane, up to `batchesPerLane` batches run at once when they
+ * share no conversation (BatchQueue keyed by conversation): at light load a
+ * send starts at once instead of waiting for another conversation's commit,
+ * while one conversation's batches still run one at a time, in order. A send
+ * is resolved, and so acked, only after its batch commits.
  */
 export class MessageWriter {
   private readonly lanes: Array<BatchQueue<Send, WriteResult>>;
@@ -47,6 +51,8 @@ export class MessageWriter {
     private readonly options: {
       maxBatch: number;
       lanes: number;
+      /** Batches of different conversations one lane may run at once (1: strictly one at a time). */
+      batchesPerLane?: number;
       largeRoomThreshold: number;
       /** Write a `message.created` outbox row per stored message (off only to measure its cost). */
       outbox: boolean;
@@ -54,7 +60,10 @@ export class MessageWriter {
   ) {
     this.statement = options.outbox ? WRITE_BATCH_WITH_OUTBOX : WRITE_BATCH;
     this.replyStatement = withReplies(this.statement);
-    this.lanes = Array.from({ length: options.lanes }, () => new BatchQueue((batch: Send[]) => this.writeBatch(batch), options.maxBatch));
+    this.lanes = Array.from(
+      { length: options.lanes },
+      () => new BatchQueue((batch: Send[]) => this.writeBatch(batch), options.maxBatch, { concurrency: options.batchesPerLane ?? 1, keyOf: (s) => s.conversationId }),
+    );
   }
 
   write(conversationId: ConversationId, senderId: UserId, content: MessageContent): Promise<WriteResult> {

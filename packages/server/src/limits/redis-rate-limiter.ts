@@ -18,6 +18,9 @@ redis.call('SET', KEYS[1], tostring(nexttat), 'PX', math.ceil(nexttat - now) + 1
 return 0
 `;
 
+/** Longest a frame waits for Redis' answer before the local limits decide (node-redis' own default command timeout). */
+const TAKE_TIMEOUT_MS = 5_000;
+
 /**
  * Limits shared by every instance through Redis. While Redis is unreachable
  * each instance falls back to its own in-memory limits: never to no limit,
@@ -35,10 +38,19 @@ export class RedisRateLimiter implements RateLimiter {
     if (!this.redis.isReady) return this.fallback.take(key, limit, cost);
     try {
       const args = [String(limit.rate), String(limit.burst), String(costOf(cost, limit))];
-      const waitMs = await this.redis.eval(SCRIPT, { keys: [`${this.prefix}rl:${key}`], arguments: args });
+      const waitMs = await withTimeout(this.redis.eval(SCRIPT, { keys: [`${this.prefix}rl:${key}`], arguments: args }), TAKE_TIMEOUT_MS);
       return toSeconds(Number(waitMs));
     } catch {
       return this.fallback.take(key, limit, cost);
     }
   }
+}
+
+/** Rejects when `promise` has not settled within `ms` (a plain timer, cleared on settling). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('redis did not answer in time')), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -73,14 +73,14 @@ export async function pinnedDirectMain(argv: string[]): Promise<number> {
     p50_at_1000: { parley: at(byName.parley, 1000)?.p50 ?? null, reference: at(byName.reference, 1000)?.p50 ?? null, base: at(byName.base, 1000)?.p50 ?? null },
     base_saturation: sat(byName.base),
     /** Server µs per message at each rate, per system (the figure least moved by a noisy machine). */
-    us_per_message: Object.fromEntries(runs.map((r) => [r.system, Object.fromEntries(r.steps.map((st) => [st.rate, st.server_us_per_message]))])),
+    us_per_message: Object.fromEntries(runs.map((r) => [r.system, Object.fromEntries(r.steps.map((st) => [st.rate, { window: st.server_us_per_message, drained: st.server_us_per_message_drained }]))])),
   };
   const rows: Row[] = [
     ['saturation Parley / reference', `${parleySat ?? '—'} / ${refSat ?? '—'} msgs/s (ratio ${summary.ratio ?? '—'})`],
     ['Parley server CPU per message at saturation', `${summary.parley_us_per_message_at_saturation ?? '—'} µs`],
     ['p50 at 1,000 msgs/s Parley / reference', `${summary.p50_at_1000.parley ?? '—'} / ${summary.p50_at_1000.reference ?? '—'} ms`],
     ...(byName.base ? [['base (before the change): saturation / p50 at 1,000', `${summary.base_saturation} msgs/s / ${summary.p50_at_1000.base ?? '—'} ms`] as Row] : []),
-    ...runs.map((r): Row => [`µs server CPU per message by rate: ${r.system}`, r.steps.map((st) => `${st.rate}: ${st.server_us_per_message ?? '—'}`).join(', ')]),
+    ...runs.map((r): Row => [`µs server CPU per message by rate: ${r.system}`, r.steps.map((st) => `${st.rate}: ${st.server_us_per_message ?? '—'} (drained ${st.server_us_per_message_drained ?? '—'})`).join(', ')]),
     ['load average (1 min) before / after', `${loadBefore} / ${loadAvg1()}`],
   ];
   for (const r of runs) console.log(`\n${stepTable(`${r.system} (setup ${r.setup_s} s; error frames ${r.problems.error_frames}, seq violations ${r.problems.seq_violations}, duplicates ${r.problems.duplicated})`, r.steps, 'msg')}`);

@@ -121,6 +121,7 @@ async function runSteps(target: Target, opts: PinnedDirectOptions, pin: Pinning,
       server_cpu_ms: serverMs,
       server_us_per_message: delivered ? Math.round((serverMs * 1000) / delivered) : null,
       deliveries_per_server_cpu_s: serverMs > 0 ? Math.round(delivered / (serverMs / 1000)) : null,
+      server_us_per_message_drained: null,
       postgres_cores: c0.pg === null || c1.pg === null ? null : Math.max(0, (c1.pg - c0.pg) / wall),
       redis_cores: redisPids.length ? (c1.redis - c0.redis) / wall : null,
       bench_cores: (bench.user + bench.system) / 1000 / wall,
@@ -132,6 +133,7 @@ async function runSteps(target: Target, opts: PinnedDirectOptions, pin: Pinning,
     // Drain: everything still in flight arrives before the next step starts.
     const drainEnd = performance.now() + 60_000;
     while (tr.deliveryLatencies.length < total && performance.now() < drainEnd) await sleep(20);
+    step.server_us_per_message_drained = Math.round((((processCpuMs(target.pid) ?? 0) - c0.server) * 1000) / total);
     if (tr.deliveryLatencies.length < total) {
       log(`  ${total - tr.deliveryLatencies.length} messages still undelivered 60 s after the step: stopping`);
       step.pass = false;
@@ -143,7 +145,7 @@ async function runSteps(target: Target, opts: PinnedDirectOptions, pin: Pinning,
   for (const rate of opts.rates) {
     const s = (await runOne(rate, true))!;
     steps.push(s);
-    log(`  ${rate} msgs/s: ${(s.delivered_fraction * 100).toFixed(2)} % delivered, p50 ${s.p50} p99 ${s.p99} ms, server ${s.server_cores.toFixed(2)} cores, ${s.server_us_per_message} µs/msg, load ${s.load_avg_1m}${s.pass ? '' : ' → FAIL'}`);
+    log(`  ${rate} msgs/s: ${(s.delivered_fraction * 100).toFixed(2)} % delivered, p50 ${s.p50} p99 ${s.p99} ms, server ${s.server_cores.toFixed(2)} cores, ${s.server_us_per_message} µs/msg (${s.server_us_per_message_drained} drained), load ${s.load_avg_1m}${s.pass ? '' : ' → FAIL'}`);
     if (!s.pass && !opts.keepGoing) break;
   }
   const problems = { error_frames: 0, seq_violations: 0, unknown_frames: 0, duplicated: 0, server_duplicate_acks: 0 };

@@ -20,7 +20,8 @@ export const PIN_FANOUT_USAGE = `usage: npm run bench:fanout -- --pin [options]
   --grace S          seconds after a step's last send for its deliveries to count (default 1)
   --systems LIST     reference,parley (default, in this order)
   --workers N        load-generator processes (default 2); --addresses N source addresses (default 4)
-  --profile          CPU profile of the Parley server (--cpu-prof) into bench/results/profiles`;
+  --profile          CPU profile of the Parley server (--cpu-prof) into bench/results/profiles
+  --keep-going       run every step even after one fails`;
 
 export async function pinnedFanoutMain(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({
@@ -38,6 +39,7 @@ export async function pinnedFanoutMain(argv: string[]): Promise<number> {
       'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
       profile: { type: 'boolean', default: false },
+      'keep-going': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -50,7 +52,7 @@ export async function pinnedFanoutMain(argv: string[]): Promise<number> {
   if (!systems.length || systems.some((s) => s !== 'parley' && s !== 'reference')) throw new Error('--systems takes parley and/or reference');
   const opts = {
     members: Number(v.members), senders: Number(v.senders), rates: parseRates(v.rates), stepS: Number(v.step), graceS: Number(v.grace),
-    workers: Number(v.workers), addresses: Number(v.addresses), pgUrl: v['pg-url'], redisUrl: v['redis-url'], profile: v.profile,
+    workers: Number(v.workers), addresses: Number(v.addresses), pgUrl: v['pg-url'], redisUrl: v['redis-url'], profile: v.profile, keepGoing: v['keep-going'],
   };
   const log = (m: string) => console.error(`[fanout --pin ${new Date().toISOString().slice(11, 19)}] ${m}`);
   const pin = pinAll(0, 1);

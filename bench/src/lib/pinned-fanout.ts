@@ -22,6 +22,8 @@ export interface PinnedFanoutOptions {
   pgUrl: string;
   redisUrl: string;
   profile: boolean;
+  /** Run every step even after one fails. */
+  keepGoing: boolean;
 }
 
 export interface FanoutSystemRun {
@@ -113,6 +115,7 @@ async function runSteps(t: Target, opts: PinnedFanoutOptions, pin: Pinning, log:
       server_cpu_ms: serverMs,
       server_us_per_message: messages ? Math.round((serverMs * 1000) / messages) : null,
       deliveries_per_server_cpu_s: serverMs > 0 ? Math.round(delivered / (serverMs / 1000)) : null,
+      server_us_per_message_drained: null,
       postgres_cores: c0.pg === null || c1.pg === null ? null : Math.max(0, (c1.pg - c0.pg) / wall),
       redis_cores: redisPids.length ? (c1.redis - c0.redis) / wall : null,
       bench_cores: (bench.user + bench.system) / 1000 / wall,
@@ -126,6 +129,7 @@ async function runSteps(t: Target, opts: PinnedFanoutOptions, pin: Pinning, log:
       await sleep(100);
       now = mergeStats(await t.pool.stats());
     }
+    step.server_us_per_message_drained = Math.round((((processCpuMs(t.pid) ?? 0) - c0.server) * 1000) / messages);
     if (now.deliveries - before.deliveries < expected) {
       log(`  ${expected - (now.deliveries - before.deliveries)} deliveries still missing 60 s after the step: stopping`);
       step.pass = false;
@@ -138,7 +142,7 @@ async function runSteps(t: Target, opts: PinnedFanoutOptions, pin: Pinning, log:
     const s = await runOne(rate);
     steps.push(s);
     log(`  ${rate} msgs/s: ${(s.delivered_fraction * 100).toFixed(2)} % delivered, p50 ${s.p50} p99 ${s.p99} ms, server ${s.server_cores.toFixed(2)} cores, ${s.deliveries_per_server_cpu_s} deliveries/CPU-s, load ${s.load_avg_1m}${s.pass ? '' : ' → FAIL'}`);
-    if (!s.pass) break;
+    if (!s.pass && !opts.keepGoing) break;
   }
   return steps;
 }

@@ -30,6 +30,13 @@ export interface StepResult {
   server_cpu_ms: number;
   server_us_per_message: number | null;
   deliveries_per_server_cpu_s: number | null;
+  /**
+   * Server CPU from the step's start until every one of its messages had
+   * arrived (the drain included) per message: the step's whole cost even when
+   * part of it was still queued at the grace's end (a starved or saturated
+   * server), so the figure to compare before/after on a noisy machine.
+   */
+  server_us_per_message_drained: number | null;
   postgres_cores: number | null;
   redis_cores: number | null;
   bench_cores: number;
@@ -69,10 +76,10 @@ const fmt = (v: number | null, digits = 0) => (v === null ? '∞' : v.toFixed(di
 
 /** The steps as an aligned text table (one line per step), for printing under the summary. */
 export function stepTable(label: string, steps: StepResult[], unit: string): string {
-  const head = [`${unit}/s`, 'delivered', 'p50 ms', 'p95 ms', 'p99 ms', 'server cores', `µs CPU/${unit}`, 'deliv/CPU-s', 'pg cores', 'redis cores', 'load 1m', ''];
+  const head = [`${unit}/s`, 'delivered', 'p50 ms', 'p95 ms', 'p99 ms', 'server cores', `µs CPU/${unit}`, 'drained', 'deliv/CPU-s', 'pg cores', 'redis cores', 'load 1m', ''];
   const body = steps.map((s) => [
     String(s.rate), `${(s.delivered_fraction * 100).toFixed(2)} %`, fmt(s.p50, 1), fmt(s.p95, 1), fmt(s.p99, 1), s.server_cores.toFixed(2),
-    fmt(s.server_us_per_message), fmt(s.deliveries_per_server_cpu_s), fmt(s.postgres_cores, 2), fmt(s.redis_cores, 2), String(s.load_avg_1m), s.pass ? 'ok' : 'FAIL',
+    fmt(s.server_us_per_message), fmt(s.server_us_per_message_drained), fmt(s.deliveries_per_server_cpu_s), fmt(s.postgres_cores, 2), fmt(s.redis_cores, 2), String(s.load_avg_1m), s.pass ? 'ok' : 'FAIL',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (r: string[]) => `  ${r.map((c, i) => c.padStart(widths[i]!)).join('  ')}`;

@@ -35,6 +35,10 @@ export class BatchQueue<In, Out> {
   add(input: In): Promise<Out> {
     return new Promise((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
+      // An item whose key a running batch holds cannot start now, and every item before it was
+      // considered at the last pump: no need to scan the queue again (that scan made a hot
+      // conversation's burst quadratic).
+      if (this.keyOf !== null && this.busy.has(this.keyOf(input))) return;
       this.pump();
     });
   }

@@ -13,7 +13,8 @@ import { codeVersion, machineInfo, printTable, writeResult, type Row } from './r
 import { loadAvg1, parseRates, SATURATION, saturation, stepTable } from './steps.ts';
 
 export const PIN_FANOUT_USAGE = `usage: npm run bench:fanout -- --pin [options]
-  --members M        group members, one socket each (default 2000)
+  --members M        group members (default 1000, the protocol's MAX_GROUP_MEMBERS)
+  --devices D        sockets per member (default 2): M × D deliveries per message, 2,000 by default
   --senders S        sockets posting, round-robin (default 4)
   --rates LIST       offered msgs/s per step, ascending (default 10,20,30,40,50,60,70,80,100)
   --step S           seconds per step (default 5)
@@ -28,7 +29,8 @@ export async function pinnedFanoutMain(argv: string[]): Promise<number> {
     args: argv,
     options: {
       pin: { type: 'boolean', default: true },
-      members: { type: 'string', default: '2000' },
+      members: { type: 'string', default: '1000' },
+      devices: { type: 'string', default: '2' },
       senders: { type: 'string', default: '4' },
       rates: { type: 'string', default: '10,20,30,40,50,60,70,80,100' },
       step: { type: 'string', default: '5' },
@@ -51,7 +53,7 @@ export async function pinnedFanoutMain(argv: string[]): Promise<number> {
   const systems = v.systems.split(',').map((s) => s.trim());
   if (!systems.length || systems.some((s) => s !== 'parley' && s !== 'reference')) throw new Error('--systems takes parley and/or reference');
   const opts = {
-    members: Number(v.members), senders: Number(v.senders), rates: parseRates(v.rates), stepS: Number(v.step), graceS: Number(v.grace),
+    members: Number(v.members), devices: Number(v.devices), senders: Number(v.senders), rates: parseRates(v.rates), stepS: Number(v.step), graceS: Number(v.grace),
     workers: Number(v.workers), addresses: Number(v.addresses), pgUrl: v['pg-url'], redisUrl: v['redis-url'], profile: v.profile, keepGoing: v['keep-going'],
   };
   const log = (m: string) => console.error(`[fanout --pin ${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -85,15 +87,15 @@ export async function pinnedFanoutMain(argv: string[]): Promise<number> {
   for (const r of runs) console.log(`\n${stepTable(`${r.system} (setup ${r.setup_s} s; duplicates ${r.duplicates}, closed by server ${r.closed_by_server}, send errors ${r.send_errors})`, r.steps, 'msg')}`);
   console.log('');
   const rows: Row[] = [
-    ['saturation Parley / reference', `${summary.parley_saturation ?? '—'} / ${summary.reference_saturation ?? '—'} msgs/s (× ${opts.members} deliveries)`],
+    ['saturation Parley / reference', `${summary.parley_saturation ?? '—'} / ${summary.reference_saturation ?? '—'} msgs/s (× ${opts.members * opts.devices} deliveries)`],
     ['p99 at the reference saturation: Parley / reference', `${summary.parley_p99_at_reference_saturation ?? '∞'} / ${summary.reference_p99_at_its_saturation ?? '—'} ms (ratio ${summary.p99_ratio_at_reference_saturation ?? '—'})`],
     ['deliveries per server CPU-second (best step): Parley / reference', `${summary.parley_best_deliveries_per_cpu_s ?? '—'} / ${summary.reference_best_deliveries_per_cpu_s ?? '—'} (ratio ${cpuRatio})`],
     ['p99 at 40 msgs/s: Parley / reference', `${summary.p99_at_40.parley ?? '—'} / ${summary.p99_at_40.reference ?? '—'} ms`],
     ['load average (1 min) before / after', `${loadBefore} / ${loadAvg1()}`],
   ];
-  printTable(`group fan-out, pinned: server on core ${pin.serverCore}, load + PostgreSQL + Redis on core ${pin.otherCore}; ${opts.members} members`, rows);
+  printTable(`group fan-out, pinned: server on core ${pin.serverCore}, load + PostgreSQL + Redis on core ${pin.otherCore}; ${opts.members} members × ${opts.devices} sockets`, rows);
   const ok = runs.every((r) => r.duplicates === 0 && r.closed_by_server === 0 && r.send_errors === 0);
-  const path = await writeResult('fanout-pinned', `${opts.members}m`, {
+  const path = await writeResult('fanout-pinned', `${opts.members}x${opts.devices}`, {
     scenario: 'fanout-pinned', date: new Date().toISOString(), ok, code: codeVersion(), machine: machineInfo(), params: opts, pinning: pin.describe(),
     saturation_rule: SATURATION, load_avg_before: loadBefore, summary, runs,
   });

@@ -13,6 +13,8 @@ import { mergeStats, sourceAddress, WorkerPool } from './worker-pool.ts';
 
 export interface PinnedFanoutOptions {
   members: number;
+  /** Sockets per member (a user's devices): the deliveries per message are members × devices. */
+  devices: number;
   senders: number;
   rates: number[];
   stepS: number;
@@ -169,13 +171,14 @@ async function parleyTarget(opts: PinnedFanoutOptions, pin: Pinning, log: (m: st
     const users = await registerMany([server.baseUrl], opts.members, 4, log);
     log('  creating the group…');
     const conv = await createGroup(new Api(server.baseUrl), users[0]!, users, 'fan-out bench');
-    log(`  opening ${opts.members} member sockets…`);
-    const specs = users.map((u, i) => ({ url: server.wsUrl, token: u.token, localAddress: sourceAddress(i, opts.addresses) }));
+    const sockets = opts.members * opts.devices;
+    log(`  opening ${sockets} member sockets (${opts.devices} per member)…`);
+    const specs = Array.from({ length: sockets }, (_, i) => ({ url: server.wsUrl, token: users[i % opts.members]!.token, localAddress: sourceAddress(i, opts.addresses) }));
     const { replies } = await pool.open('fanout', specs, 50, 30_000);
     const failed = replies.reduce((n, r) => n + r.failed, 0);
     if (failed) throw new Error(`${failed} member sockets failed to open: ${replies.flatMap((r) => r.errors).slice(0, 3).join('; ')}`);
     for (let j = 0; j < opts.senders; j++) senders.push(await parleySender(server.wsUrl, users[j]!.token, conv));
-    return { pid: server.pid, senders, pool, recipients: opts.members, stop, logs: () => server.logs() };
+    return { pid: server.pid, senders, pool, recipients: sockets, stop, logs: () => server.logs() };
   } catch (err) {
     await stop();
     throw err;
@@ -193,10 +196,11 @@ async function referenceTarget(opts: PinnedFanoutOptions, pin: Pinning, log: (m:
     await ceiling.stop();
   };
   try {
-    log(`  opening ${opts.members} sockets…`);
-    await pool.open('fanout', Array.from({ length: opts.members }, (_, i) => ({ url: ceiling.urls[0]!, localAddress: sourceAddress(i, opts.addresses) })), 50, 30_000);
+    const sockets = opts.members * opts.devices;
+    log(`  opening ${sockets} sockets…`);
+    await pool.open('fanout', Array.from({ length: sockets }, (_, i) => ({ url: ceiling.urls[0]!, localAddress: sourceAddress(i, opts.addresses) })), 50, 30_000);
     for (let j = 0; j < opts.senders; j++) senders.push(await rawSender(ceiling.urls[0]!));
-    return { pid: ceiling.pids[0]!, senders, pool, recipients: opts.members, stop };
+    return { pid: ceiling.pids[0]!, senders, pool, recipients: sockets, stop };
   } catch (err) {
     await stop();
     throw err;

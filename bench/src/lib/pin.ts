@@ -22,7 +22,7 @@ export interface Pinning {
 
 function affinity(pid: number): string | null {
   try {
-    const out = execFileSync('taskset', ['-p', String(pid)], { encoding: 'utf8' });
+    const out = execFileSync('taskset', ['-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     return /:\s*([0-9a-f]+)\s*$/.exec(out.trim())?.[1] ?? null;
   } catch {
     return null;

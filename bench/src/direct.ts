@@ -7,6 +7,7 @@
  *   npm run bench:direct -- [--db pglite|postgres] [--pairs 50] [--messages 200]
  *                           [--window 8 | --rate 0] [--warmup 200] [--timeout 300]
  *                           [--kafka 127.0.0.1:19092]
+ *   npm run bench:direct -- --pin [--pairs 500] [--rates …] [--step 5]: per core, see lib/pinned-direct-cli.ts
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ import { printTable, writeResult } from './lib/report.ts';
 import { startServer, type DbKind, type ServerProcess } from './lib/server-process.ts';
 import { DeliveryTracker } from './lib/tracker.ts';
 import { KafkaLag } from './lib/kafka-lag.ts';
+import { pinnedDirectMain } from './lib/pinned-direct-cli.ts';
 
 const USAGE = `usage: npm run bench:direct -- [options]
   --db pglite|postgres   storage of the spawned server (default pglite)
@@ -177,7 +179,7 @@ async function main(): Promise<number> {
   return result.json.ok ? 0 : 1;
 }
 
-main().then(
+(process.argv.includes('--pin') ? pinnedDirectMain(process.argv.slice(2)) : main()).then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(err instanceof Error ? err.message : err);

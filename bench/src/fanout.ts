@@ -9,8 +9,10 @@
  *
  *   npm run bench:fanout -- [--instances 3] [--members 1000] [--senders 4] [--rate 50]
  *                           [--messages 300] [--workers 2] [--ceiling redis|local|none] [--ceiling-cork yes|no] [--profile]
+ *   npm run bench:fanout -- --pin [--members 2000] [--rates …]: per core, see lib/pinned-fanout-cli.ts
  */
 import { parseArgs } from 'node:util';
+import { pinnedFanoutMain } from './lib/pinned-fanout-cli.ts';
 import { Api } from './lib/api.ts';
 import { startCeiling } from './lib/ceiling.ts';
 import { startCluster, type Cluster } from './lib/cluster.ts';
@@ -20,7 +22,9 @@ import { codeVersion, machineInfo, printTable, writeResult, type Row } from './l
 import { createGroup, registerMany } from './lib/setup.ts';
 import { sourceAddress, WorkerPool } from './lib/worker-pool.ts';
 
+const PIN = process.argv.includes('--pin');
 const { values: v } = parseArgs({
+  args: PIN ? [] : process.argv.slice(2), // --pin has its own flags (lib/pinned-fanout-cli.ts)
   options: {
     instances: { type: 'string', default: '3' },
     // A group holds at most MAX_GROUP_MEMBERS (1000), its creator included.
@@ -63,6 +67,7 @@ const hardStop = setTimeout(() => {
   process.exit(2);
 }, (opts.timeoutS + 60) * 1000);
 hardStop.unref();
+if (PIN) clearTimeout(hardStop);
 
 function groups(serverPids: number[], pool: WorkerPool): ProcGroup[] {
   return [
@@ -177,7 +182,7 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-main().then(
+(PIN ? pinnedFanoutMain(process.argv.slice(2)) : main()).then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(err instanceof Error ? err.stack : err);

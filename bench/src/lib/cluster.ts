@@ -13,6 +13,10 @@ export interface ClusterOptions {
   profileArgs?: string[];
   /** Node.js flags for every instance. */
   nodeArgs?: string[];
+  /** Pin every instance to this CPU core (see `ServerOptions.pinCore`). */
+  pinCore?: number;
+  /** Run the server of this checkout instead of this one (see `ServerOptions.root`). */
+  root?: string;
 }
 
 export interface Cluster {
@@ -40,7 +44,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
   try {
     const start = (i: number) =>
-      startServer({ db: 'postgres', pgUrl: opts.pgUrl, databaseUrl: scratch.url, env, startTimeoutMs: 120_000, nodeArgs: [...(opts.nodeArgs ?? []), ...(i === 0 ? (opts.profileArgs ?? []) : [])] }).then((s) => {
+      startServer({ db: 'postgres', pgUrl: opts.pgUrl, databaseUrl: scratch.url, env, startTimeoutMs: 120_000, pinCore: opts.pinCore, root: opts.root, nodeArgs: [...(opts.nodeArgs ?? []), ...(i === 0 ? (opts.profileArgs ?? []) : [])] }).then((s) => {
         servers[i] = s;
         return s;
       });

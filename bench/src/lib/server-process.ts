@@ -20,6 +20,10 @@ export interface ServerOptions {
   databaseUrl?: string;
   /** Extra Node.js flags before the entry point (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /** Start the server pinned to this CPU core (`taskset -c`; every thread, libuv pool and GC included). */
+  pinCore?: number;
+  /** Run the server of another checkout of the repository (its own node_modules), e.g. the commit before a change. */
+  root?: string;
 }
 
 /** What the server logged while the benchmark ran. */
@@ -120,8 +124,10 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     scratch = null;
   };
 
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...serverEntry()], {
-    cwd: REPO_ROOT,
+  const argv = [...(options.nodeArgs ?? []), ...serverEntry()];
+  const [command, args] = options.pinCore === undefined ? [process.execPath, argv] : ['taskset', ['-c', String(options.pinCore), process.execPath, ...argv]];
+  const child = spawn(command, args, {
+    cwd: options.root ?? REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -89,6 +89,19 @@ export class Metrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
     registers: [this.registry],
   });
+  /** Per frame type, the labelled series a handled frame updates (looked up once, not hashed per frame). */
+  private readonly frameSeries = new Map<string, { seconds: { observe(v: number): void }; ok: { inc(): void } }>();
+
+  /** A client frame handled without error: its duration and the `ok` count of its type. */
+  frameHandled(type: string, seconds: number): void {
+    let series = this.frameSeries.get(type);
+    if (series === undefined) {
+      series = { seconds: this.frameSeconds.labels({ type }), ok: this.frames.labels({ type, outcome: 'ok' }) };
+      this.frameSeries.set(type, series);
+    }
+    series.seconds.observe(seconds);
+    series.ok.inc();
+  }
 
   constructor(sources: {
     connections: () => number;

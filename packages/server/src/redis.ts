@@ -1,8 +1,19 @@
 import { createClient } from 'redis';
 
+/**
+ * No per-command timeout (node-redis defaults to 5 s): it costs an
+ * `AbortSignal.timeout` per command, whose timer cannot be cancelled and fires
+ * 5 s later anyway, building a DOMException — ~10 % of a pinned server's busy
+ * CPU with three commands per message. The one command a frame waits on (the
+ * shared rate limit) bounds its own wait (redis-rate-limiter.ts); publishes are
+ * not awaited by anyone, and a dead connection fails them through node-redis'
+ * reconnect (the command client queues nothing while disconnected).
+ */
+const COMMAND_OPTIONS = { timeout: 0 };
+
 function connect(url: string, options: { disableOfflineQueue: boolean }) {
   const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** retries, 2_000) + Math.floor(Math.random() * 100);
-  return createClient({ url, ...options, socket: { reconnectStrategy, connectTimeout: 2_000 } });
+  return createClient({ url, ...options, commandOptions: COMMAND_OPTIONS, socket: { reconnectStrategy, connectTimeout: 2_000 } });
 }
 
 export type RedisClient = ReturnType<typeof connect>;

@@ -13,6 +13,7 @@ export interface RedisBusStats {
 }
 
 const SEMICOLON = 0x3b;
+const BAR = 0x7c;
 
 /**
  * Fan-out across instances through Redis pub/sub.
@@ -31,6 +32,10 @@ const SEMICOLON = 0x3b;
  * instance's delivery joins the sender's trace while the bytes written to
  * sockets stay the frame. Instances that predate it read everything after the
  * first `|` as the payload, so they still deliver traced payloads unchanged.
+ *
+ * Messages arrive as bytes (node-redis buffer mode): the echo of our own
+ * publish — every payload, on a lone instance — is recognised by its tag and
+ * dropped without being decoded.
  */
 export class RedisBus implements Bus {
   readonly stats: RedisBusStats = { received: 0, unrouted: 0, dropped: 0 };
@@ -38,6 +43,8 @@ export class RedisBus implements Bus {
   private readonly counts = new Map<string, number>();
   private readonly tag: string;
   private readonly tracedTag: string;
+  private readonly tagBytes: Buffer;
+  private readonly tracedTagBytes: Buffer;
 
   constructor(
     private readonly publisher: RedisClient,
@@ -47,6 +54,8 @@ export class RedisBus implements Bus {
   ) {
     this.tag = `${instanceId}|`;
     this.tracedTag = `${instanceId};`;
+    this.tagBytes = Buffer.from(this.tag);
+    this.tracedTagBytes = Buffer.from(this.tracedTag);
   }
 
   async publish(channel: string, payload: string): Promise<void> {
@@ -80,32 +89,32 @@ export class RedisBus implements Bus {
         return;
       }
       this.counts.delete(channel);
-      await this.subscriber.unsubscribe(this.prefix + channel, this.onMessage).catch(() => {});
+      await this.subscriber.unsubscribe(this.prefix + channel, this.onMessage, true).catch(() => {});
     };
   }
 
   private async redisSubscribe(channel: string): Promise<void> {
-    const subscribed = this.subscriber.subscribe(this.prefix + channel, this.onMessage);
+    const subscribed = this.subscriber.subscribe(this.prefix + channel, this.onMessage, true);
     // While Redis is unreachable the SUBSCRIBE waits in node-redis' queue and is
     // sent on reconnect; local delivery must not wait for it.
     if (this.subscriber.isReady) await subscribed.catch(() => {});
     else subscribed.catch(() => {});
   }
 
-  private readonly onMessage = (message: string, redisChannel: string): void => {
-    if (message.startsWith(this.tag) || message.startsWith(this.tracedTag)) return;
-    const channel = redisChannel.slice(this.prefix.length);
+  private readonly onMessage = (message: Buffer, redisChannel: Buffer): void => {
+    if (startsWith(message, this.tagBytes) || startsWith(message, this.tracedTagBytes)) return;
+    const channel = redisChannel.toString().slice(this.prefix.length);
     this.stats.received++;
     if (!this.counts.has(channel)) {
       this.stats.unrouted++;
       return;
     }
-    const bar = message.indexOf('|');
-    const payload = message.slice(bar + 1);
+    const bar = message.indexOf(BAR);
+    const payload = message.toString('utf8', bar + 1);
     // `;<traceparent>` right before the `|`: deliver under the sender's trace.
     const traceStart = bar - TRACEPARENT_LENGTH;
-    if (traceStart > 0 && message.charCodeAt(traceStart - 1) === SEMICOLON) {
-      withRemoteParent(message.slice(traceStart, bar), () => void this.local.publish(channel, payload));
+    if (traceStart > 0 && message[traceStart - 1] === SEMICOLON) {
+      withRemoteParent(message.toString('latin1', traceStart, bar), () => void this.local.publish(channel, payload));
     } else {
       void this.local.publish(channel, payload);
     }
@@ -115,4 +124,8 @@ export class RedisBus implements Bus {
     await this.local.close();
     this.counts.clear();
   }
+}
+
+function startsWith(bytes: Buffer, prefix: Buffer): boolean {
+  return bytes.length >= prefix.length && bytes.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 }

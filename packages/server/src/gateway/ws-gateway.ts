@@ -303,8 +303,7 @@ export class WsGateway {
   private async run(conn: Connection, frame: ClientFrame, span?: Span): Promise<void> {
     const started = performance.now();
     const done = () => {
-      this.deps.metrics.frameSeconds.observe({ type: frame.type }, (performance.now() - started) / 1000);
-      this.deps.metrics.frames.inc({ type: frame.type, outcome: 'ok' });
+      this.deps.metrics.frameHandled(frame.type, (performance.now() - started) / 1000);
       endFrameSpan(span, 'ok');
     };
     try {

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../test/support/eventually.ts';
 import { RedisRateLimiter } from './redis-rate-limiter.ts';
 import type { RedisConnections } from '../redis.ts';
 import { TEST_REDIS_URL, openTestRedis, testPrefix } from '../../test/support/redis.ts';
@@ -19,6 +20,25 @@ const suite = () => {
     expect(results.filter((r) => r === 0)).toHaveLength(5);
     expect(results.filter((r) => r > 0).every((r) => r >= 1 && r <= 6)).toBe(true);
     expect(await x.take('user:2', limit)).toBe(0);
+  });
+
+  it('runs the script by its SHA1, and by its text again when Redis lost it', async () => {
+    const [redis, watcher] = [await openTestRedis(), await openTestRedis()];
+    connections.push(redis, watcher);
+    const prefix = testPrefix();
+    const limiter = new RedisRateLimiter(redis.command, prefix);
+    const limit = { rate: 1, burst: 2 };
+    // MONITOR shows every command Redis runs; ours are the ones naming this test's keys.
+    const seen: string[] = [];
+    await watcher.subscriber.monitor((line: string) => {
+      if (line.includes(prefix)) seen.push(/"(\w+)"/.exec(line)?.[1]?.toLowerCase() ?? '');
+    });
+    await redis.command.scriptFlush(); // as after a Redis restart: EVALSHA answers NOSCRIPT
+    expect(await limiter.take('user:1', limit)).toBe(0);
+    expect(await limiter.take('user:1', limit)).toBe(0);
+    expect(await limiter.take('user:1', limit)).toBeGreaterThan(0); // one bucket: the third within a burst of 2 waits
+    // (MONITOR also lists the GET and SET the script runs.)
+    await eventually(() => expect(seen.filter((c) => c.startsWith('eval'))).toEqual(['evalsha', 'eval', 'evalsha', 'evalsha']));
   });
 
   it('counts a weighted request for its cost, as the memory limiter does', async () => {

@@ -80,6 +80,24 @@ function suite(kind: DatabaseKind) {
     }
   });
 
+  it('keeps each conversation in arrival order when a lane runs several batches at once', async () => {
+    const rooms = await Promise.all(Array.from({ length: 4 }, () => seed(2)));
+    const writer = new MessageWriter(database.db, { maxBatch: 4, lanes: 1, batchesPerLane: 3, largeRoomThreshold: 100, outbox: true });
+    const sends = Array.from({ length: 80 }, (_, i) => {
+      const room = rooms[i % rooms.length]!;
+      return writer.write(room.conversation, room.ids[i % 2]!, text(`p${i}`));
+    });
+    // Each room's first send again, by its sender (room r: p{r}, by ids[r % 2]).
+    const retries = rooms.map((room, r) => writer.write(room.conversation, room.ids[r % 2]!, text(`p${r}`)));
+    const results = await Promise.all(sends);
+    for (const [r, room] of rooms.entries()) {
+      const mine = results.filter((_, i) => i % rooms.length === r);
+      expect(mine.map((x) => x.entry.seq)).toEqual(Array.from({ length: 20 }, (_, k) => k + 1));
+      expect((await seqsOf(room.conversation)).map((m) => m.client_msg_id)).toEqual(Array.from({ length: 20 }, (_, k) => `p${k * rooms.length + r}`));
+      expect(await retries[r]).toMatchObject({ duplicate: true, entry: { seq: 1 } });
+    }
+  });
+
   it('stores a send once when two instances write the same client_msg_ids at once', async () => {
     const { conversation, ids } = await seed(2);
     // Two writers stand for two server instances sharing the database.

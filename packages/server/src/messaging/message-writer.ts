@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { REPLY_EXCERPT_LENGTH, type ConversationId, type MessageContent, type MessageView, type ReplyQuote, type UserId } from '@parley/protocol';
 import { AppError } from '../errors.ts';
 import { isUniqueViolation, type Database, type SqlParam } from '../store/database.ts';
@@ -33,7 +34,11 @@ const MAX_ATTEMPTS = 3;
  * batches of different lanes touch different conversations, so they run side
  * by side on the database without waiting for each other's row locks, while
  * one conversation's sends stay in one lane and take their seqs in arrival
- * order. A send is resolved, and so acked, only after its batch commits.
+ * order. Within a lane, up to `batchesPerLane` batches run at once when they
+ * share no conversation (BatchQueue keyed by conversation): at light load a
+ * send starts at once instead of waiting for another conversation's commit,
+ * while one conversation's batches still run one at a time, in order. A send
+ * is resolved, and so acked, only after its batch commits.
  */
 export class MessageWriter {
   private readonly lanes: Array<BatchQueue<Send, WriteResult>>;
@@ -46,6 +51,8 @@ export class MessageWriter {
     private readonly options: {
       maxBatch: number;
       lanes: number;
+      /** Batches of different conversations one lane may run at once (1: strictly one at a time). */
+      batchesPerLane?: number;
       largeRoomThreshold: number;
       /** Write a `message.created` outbox row per stored message (off only to measure its cost). */
       outbox: boolean;
@@ -53,7 +60,10 @@ export class MessageWriter {
   ) {
     this.statement = options.outbox ? WRITE_BATCH_WITH_OUTBOX : WRITE_BATCH;
     this.replyStatement = withReplies(this.statement);
-    this.lanes = Array.from({ length: options.lanes }, () => new BatchQueue((batch: Send[]) => this.writeBatch(batch), options.maxBatch));
+    this.lanes = Array.from(
+      { length: options.lanes },
+      () => new BatchQueue((batch: Send[]) => this.writeBatch(batch), options.maxBatch, { concurrency: options.batchesPerLane ?? 1, keyOf: (s) => s.conversationId }),
+    );
   }
 
   write(conversationId: ConversationId, senderId: UserId, content: MessageContent): Promise<WriteResult> {
@@ -124,7 +134,9 @@ export class MessageWriter {
       this.options.largeRoomThreshold,
     ];
     if (quotes) params.push(quotes.map((q) => (q instanceof Error ? null : (q?.seq ?? null))), resolved!.threadRoots);
-    const rows = await this.db.query<BatchRow>(quotes ? this.replyStatement : this.statement, params);
+    const text = quotes ? this.replyStatement : this.statement;
+    // Prepared once per connection: the statement is parsed (and, once PostgreSQL settles on a generic plan, planned) once, not per batch.
+    const rows = await this.db.query<BatchRow>(text, params, { name: statementName(text) });
     const audiences = new Map<ConversationId, UserId[]>();
     for (const row of rows) if (row.audience) audiences.set(row.conversation_id, row.audience);
     const results: Array<WriteResult | Error> = new Array(batch.length);
@@ -212,6 +224,14 @@ export class MessageWriter {
     }
     return { quotes, threadRoots };
   }
+}
+
+const names = new Map<string, string>();
+/** A prepared statement's name, unique to its text (the writer's statements vary with the outbox and replies). */
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) names.set(text, (name = `parley_write_batch_${createHash('sha1').update(text).digest('hex').slice(0, 12)}`));
+  return name;
 }
 
 /** A stable lane for a conversation id (a UUID: its last hex digits are random). */

@@ -61,6 +61,9 @@ export class MessagingService {
     this.writer = new MessageWriter(db, {
       maxBatch: 512,
       lanes: db.kind === 'postgres' ? options.writeLanes : 1,
+      // Each lane may also run a few batches of different conversations at once (PostgreSQL only):
+      // 2 lanes × 3 leaves the default pool of 10 room for reads.
+      batchesPerLane: db.kind === 'postgres' ? 3 : 1,
       // The writer loads the members (who to tell) only for conversations the policy does not fan out as a room.
       largeRoomThreshold: notifier.policy.largeRoomThreshold,
       outbox: options.events.outbox,

@@ -6,7 +6,16 @@
 export type SqlParam = string | number | boolean | null | Date | Array<string | null> | Array<number | null>;
 
 export interface Sql {
-  query<Row = Record<string, unknown>>(text: string, params?: readonly SqlParam[]): Promise<Row[]>;
+  query<Row = Record<string, unknown>>(text: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<Row[]>;
+}
+
+export interface QueryOptions {
+  /**
+   * Names a hot statement whose text never changes (e.g. the message writer's
+   * batch): PostgreSQL then parses it once per connection as a prepared
+   * statement instead of on every call. One name, one text. PGlite ignores it.
+   */
+  name?: string;
 }
 
 export interface Database extends Sql {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, SqlParam } from './database.ts';
+import type { Database, QueryOptions, SqlParam } from './database.ts';
 import { sanitized, sanitizeDatabaseError } from './database-error.ts';
 
 /**
@@ -15,8 +15,9 @@ export function openPostgres(connectionString: string, poolSize: number, connect
   pool.on('error', () => {});
   return {
     kind: 'postgres',
-    async query<Row>(text: string, params?: readonly SqlParam[]) {
-      const result = await sanitized(() => pool.query(text, params as unknown[] | undefined));
+    async query<Row>(text: string, params?: readonly SqlParam[], options?: QueryOptions) {
+      const values = params as unknown[] | undefined;
+      const result = await sanitized(() => (options?.name ? pool.query({ name: options.name, text, values }) : pool.query(text, values)));
       return result.rows as Row[];
     },
     async transaction(fn) {

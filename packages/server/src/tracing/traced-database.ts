@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { ATTR_DB_OPERATION_NAME, ATTR_DB_QUERY_SUMMARY, ATTR_DB_SYSTEM_NAME, ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
-import type { Database, Sql, SqlParam } from '../store/database.ts';
+import type { Database, QueryOptions, Sql, SqlParam } from '../store/database.ts';
 import { activeTracer } from './tracer.ts';
 import { withSpan } from './spans.ts';
 
@@ -16,7 +16,7 @@ import { withSpan } from './spans.ts';
 export function traceDatabase(db: Database): Database {
   const traced: Database = {
     kind: db.kind,
-    query: (text, params) => traceStatement(db.kind, text, () => db.query(text, params)),
+    query: (text, params, options) => traceStatement(db.kind, text, () => db.query(text, params, options)),
     transaction: (fn) =>
       traceStatement(db.kind, 'TRANSACTION', () => db.transaction((tx) => fn(traceSql(db.kind, tx)))),
     exec: (script) => db.exec(script),
@@ -28,7 +28,7 @@ export function traceDatabase(db: Database): Database {
 
 function traceSql(kind: Database['kind'], sql: Sql): Sql {
   return {
-    query: <Row>(text: string, params?: readonly SqlParam[]) => traceStatement(kind, text, () => sql.query<Row>(text, params)),
+    query: <Row>(text: string, params?: readonly SqlParam[], options?: QueryOptions) => traceStatement(kind, text, () => sql.query<Row>(text, params, options)),
   };
 }
 

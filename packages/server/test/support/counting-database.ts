@@ -1,4 +1,4 @@
-import type { Database, Sql, SqlParam } from '../../src/store/database.ts';
+import type { Database, QueryOptions, Sql, SqlParam } from '../../src/store/database.ts';
 
 export interface Statement {
   text: string;
@@ -13,9 +13,9 @@ export interface Statement {
 export function countingDatabase(db: Database): { db: Database; statements: Statement[] } {
   const statements: Statement[] = [];
   const wrap = (sql: Sql): Sql['query'] =>
-    ((text: string, params: readonly SqlParam[] = []) => {
+    ((text: string, params: readonly SqlParam[] = [], options?: QueryOptions) => {
       statements.push({ text, params });
-      return sql.query(text, params);
+      return sql.query(text, params, options);
     }) as Sql['query'];
   const counted: Database = {
     kind: db.kind,

@@ -37,6 +37,14 @@ const { values } = parseArgs({
 const events = Number(values.events);
 const conversations = Number(values.conversations);
 const prefix = `bench${Date.now().toString(36)}.`;
+/** N rows shaped like a real message.created (about 300 bytes), over C conversations: ($1, $2) = (N, C). */
+const SHAPED_ROWS = `INSERT INTO outbox (event_id, type, schema_version, topic, key, payload)
+  SELECT gen_random_uuid(), 'message.created', 1, 'messages', c.id, jsonb_build_object(
+           'conversation_id', c.id, 'seq', g + 1, 'message_id', gen_random_uuid(), 'sender_id', c.id,
+           'message', jsonb_build_object('type', 'text', 'text', repeat('x', 80), 'client_msg_id', g::text, 'attachments', '[]'::jsonb),
+           'created_at', now())
+    FROM generate_series(0, $1 - 1) AS g
+    JOIN (SELECT i, gen_random_uuid() AS id FROM generate_series(0, $2 - 1) AS i) c ON c.i = g % $2`;
 
 const scratch = await createScratchDatabase(values['pg-url']);
 // A server without Kafka migrates the database; it is stopped before the backlog is written.
@@ -104,14 +112,6 @@ async function drain(): Promise<void> {
   ]);
   console.log(`written to ${await writeResult('relay', 'postgres', result)}`);
 }
-
-const SHAPED_ROWS = `INSERT INTO outbox (event_id, type, schema_version, topic, key, payload)
-  SELECT gen_random_uuid(), 'message.created', 1, 'messages', c.id, jsonb_build_object(
-           'conversation_id', c.id, 'seq', g + 1, 'message_id', gen_random_uuid(), 'sender_id', c.id,
-           'message', jsonb_build_object('type', 'text', 'text', repeat('x', 80), 'client_msg_id', g::text, 'attachments', '[]'::jsonb),
-           'created_at', now())
-    FROM generate_series(0, $1 - 1) AS g
-    JOIN (SELECT i, gen_random_uuid() AS id FROM generate_series(0, $2 - 1) AS i) c ON c.i = g % $2`;
 
 async function steady(rate: number, seconds: number): Promise<void> {
   const server = await startServer({

@@ -14,13 +14,14 @@ export interface ConversationHeaderProps {
   titleId: string;
   onBack: () => void;
   onMembers: () => void;
+  onPins: () => void;
 }
 
 /** A group call is a mesh (every participant sends to every other), so it stops at this many people. */
 const MAX_CALL_SIZE = MAX_MESH_PEERS + 1;
 
 /** Title, presence (direct) or member count (group), the call buttons, and the way back on a phone. */
-export function ConversationHeader({ conversation, titleId, onBack, onMembers }: ConversationHeaderProps) {
+export function ConversationHeader({ conversation, titleId, onBack, onMembers, onPins }: ConversationHeaderProps) {
   const { client, me } = useSignedIn();
   const peer = peerOf(conversation, me.id);
   const presence = usePresence(client, peer?.id ?? null);
@@ -97,6 +98,9 @@ export function ConversationHeader({ conversation, titleId, onBack, onMembers }:
           </button>
         </>
       )}
+      <button type="button" className="icon-button" onClick={onPins} aria-label="Pinned messages" title="Pinned messages">
+        <Icon name="pin" />
+      </button>
       <button
         type="button"
         className="icon-button"

@@ -67,6 +67,11 @@ export const ConversationListItem = memo(function ConversationListItem({ convers
               <span className="sr-only">, muted</span>
             </span>
           )}
+          {conversation.mention_count > 0 && (
+            <span className="badge badge--mention" data-testid="mention-badge">
+              @<span className="sr-only"> {conversation.mention_count === 1 ? 'mentions you' : `${conversation.mention_count} mentions of you`}</span>
+            </span>
+          )}
           {unread > 0 && (
             <span className={`badge${muted ? ' badge--muted' : ''}`} data-testid="unread-badge">
               {unread > 99 ? '99+' : unread}

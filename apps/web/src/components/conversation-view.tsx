@@ -7,6 +7,7 @@ import { ConversationHeader } from './conversation-header.tsx';
 import { Icon } from './icon.tsx';
 import { MembersDialog } from './members-dialog.tsx';
 import { MessageList } from './message-list.tsx';
+import { PinsDialog } from './pins-dialog.tsx';
 import type { JumpTarget } from '../hooks/use-jump-to-message.ts';
 import type { ReplyDraft } from '../hooks/use-message-context.ts';
 import { TypingIndicator } from './typing-indicator.tsx';
@@ -25,6 +26,10 @@ export function ConversationView({ conversationId, onBack, onLeft, jump }: Conve
   const { client } = useSignedIn();
   const conversation = useConversation(client, conversationId);
   const [membersOpen, setMembersOpen] = useState(false);
+  const [pinsOpen, setPinsOpen] = useState(false);
+  // A jump asked for from inside the conversation (its pins); the newer of it and the screen's wins.
+  const [localJump, setLocalJump] = useState<JumpTarget | null>(null);
+  const target = !localJump ? jump : !jump || localJump.nonce > jump.nonce ? localJump : jump;
   const [missing, setMissing] = useState(false);
   // The message the composer is replying to.
   const [reply, setReply] = useState<ReplyDraft | null>(null);
@@ -80,10 +85,11 @@ export function ConversationView({ conversationId, onBack, onLeft, jump }: Conve
 
   return (
     <section className="conversation-view" aria-labelledby={titleId} data-conversation-id={conversation.id}>
-      <ConversationHeader conversation={conversation} titleId={titleId} onBack={onBack} onMembers={() => setMembersOpen(true)} />
-      <MessageList conversation={conversation} jump={jump} onReply={setReply} />
+      <ConversationHeader conversation={conversation} titleId={titleId} onBack={onBack} onMembers={() => setMembersOpen(true)} onPins={() => setPinsOpen(true)} />
+      <MessageList conversation={conversation} jump={target} onReply={setReply} />
       <TypingIndicator conversation={conversation} />
       <Composer conversationId={conversation.id} reply={reply} onCancelReply={() => setReply(null)} />
+      {pinsOpen && <PinsDialog conversation={conversation} onClose={() => setPinsOpen(false)} onShow={(seq) => setLocalJump({ seq, nonce: Date.now() })} />}
       {membersOpen && (
         <MembersDialog
           conversation={conversation}

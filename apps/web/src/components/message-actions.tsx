@@ -4,7 +4,7 @@ import { useState, type ReactNode } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { useMessageContext, type MessageContext } from '../hooks/use-message-context.ts';
 import { describeError } from '../lib/errors.ts';
-import { canDelete, canEdit, isLiveText, messageLink } from '../lib/message-permissions.ts';
+import { canDelete, canEdit, canPin, isLiveText, messageLink } from '../lib/message-permissions.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { Dialog } from './dialog.tsx';
 import { EmojiPicker } from './emoji-picker.tsx';
@@ -113,6 +113,24 @@ export const MESSAGE_ACTIONS: readonly MessageAction[] = [
           </Dialog>
         ));
       });
+    },
+  },
+  {
+    id: 'pin',
+    label: 'Pin',
+    icon: 'pin',
+    available: ({ entry, me, conversation }) => !entry.pinned_at && canPin(entry, me, conversation),
+    run: ({ entry }, ui) => {
+      ui.client.pin(entry.conversation_id, entry.seq).catch((err: unknown) => ui.context.notify(`Not pinned. ${describeError(err)}`));
+    },
+  },
+  {
+    id: 'unpin',
+    label: 'Unpin',
+    icon: 'pin',
+    available: ({ entry, me, conversation }) => !!entry.pinned_at && canPin(entry, me, conversation),
+    run: ({ entry }, ui) => {
+      ui.client.unpin(entry.conversation_id, entry.seq).catch((err: unknown) => ui.context.notify(`Not unpinned. ${describeError(err)}`));
     },
   },
   {

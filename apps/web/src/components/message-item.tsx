@@ -13,6 +13,7 @@ import { MessageEditor } from './message-editor.tsx';
 import { Reactions } from './reactions.tsx';
 import { ReplyQuote } from './reply-quote.tsx';
 import { statusLabel, Ticks } from './ticks.tsx';
+import { mentionsMe } from '../lib/message-permissions.ts';
 
 type PendingRow = Extract<Row, { kind: 'pending' }>;
 
@@ -34,9 +35,10 @@ function groupClasses(firstOfGroup: boolean, lastOfGroup: boolean): string {
  * shows its time once, on its last message; every message keeps the whole
  * date and time on hover, and for screen readers.
  */
-function Meta({ at, lastOfGroup, edited = false, children }: { at: string; lastOfGroup: boolean; edited?: boolean; children: ReactNode }) {
+function Meta({ at, lastOfGroup, edited = false, pinned = false, children }: { at: string; lastOfGroup: boolean; edited?: boolean; pinned?: boolean; children: ReactNode }) {
   return (
     <p className="bubble__meta">
+      {pinned && <span className="bubble__pinned">pinned </span>}
       {edited && <span className="bubble__edited">edited </span>}
       <time dateTime={at} title={formatDateTime(at)} className={lastOfGroup ? undefined : 'sr-only'}>
         {formatTime(at)}
@@ -78,6 +80,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   // Being edited in place; the action sheet open (its "More actions" button, or a long press on a phone).
   const [editing, setEditing] = useState(false);
   const [sheetOpen, setSheetOpen] = useState(false);
+  const { me } = useSignedIn();
   const longPress = useLongPress(() => setSheetOpen(true));
   // Leaving the editor by keyboard puts focus back on the message's actions, not on the page.
   const endEdit = (from: HTMLElement | null): void => {
@@ -92,7 +95,11 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
     );
   }
   return (
-    <li className={`message${mine ? ' message--mine' : ''}${groupClasses(firstOfGroup, lastOfGroup)}`} data-seq={entry.seq} data-status={status ?? undefined}>
+    <li
+      className={`message${mine ? ' message--mine' : ''}${mentionsMe(entry, me.id) ? ' message--mentions-me' : ''}${groupClasses(firstOfGroup, lastOfGroup)}`}
+      data-seq={entry.seq}
+      data-status={status ?? undefined}
+    >
       <div className="bubble" {...(content.type === 'text' ? longPress : {})}>
         {showSender ? (
           <p className="bubble__sender">
@@ -112,7 +119,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         ) : (
           <MessageText text={content.text} />
         )}
-        <Meta at={entry.created_at} lastOfGroup={lastOfGroup} edited={!!entry.edited_at && content.type === 'text'}>
+        <Meta at={entry.created_at} lastOfGroup={lastOfGroup} edited={!!entry.edited_at && content.type === 'text'} pinned={!!entry.pinned_at && content.type === 'text'}>
           {status &&
             (onInfo ? (
               <button type="button" className="ticks-button" onClick={() => onInfo(entry.seq)} aria-label={`${statusLabel(status)}. Message info`} title="Who has read it">

@@ -16,6 +16,18 @@ export function canDelete(entry: MessageView, me: UserId, conversation: Conversa
   return conversation.type === 'group' && conversation.members.some((m) => m.id === me && m.role === 'admin');
 }
 
+/** The server's rule: both members of a direct conversation pin; in a group its admins, or everyone when its pin policy says so. */
+export function canPin(entry: MessageView, me: UserId, conversation: ConversationSnapshot): boolean {
+  if (!isLiveText(entry)) return false;
+  if (conversation.type !== 'group' || conversation.settings.pin_policy === 'members') return true;
+  return conversation.members.some((m) => m.id === me && m.role === 'admin');
+}
+
+/** The message mentions this user by name, or everyone. */
+export function mentionsMe(entry: MessageView, me: UserId): boolean {
+  return entry.sender_id !== me && !!entry.mentions && (entry.mentions.everyone || entry.mentions.user_ids.includes(me));
+}
+
 /** The address that opens a conversation at one of its messages (read back by hooks/use-route.ts). */
 export function messageLink(origin: string, conversationId: string, seq: number): string {
   return `${origin}/c/${conversationId}?m=${seq}`;

@@ -88,13 +88,7 @@ function sendMessage(messaging: MessagingService): FrameHandler<'send_message'> 
     conn.pipeline(async () => {
       const { entry, duplicate } = await messaging.send(conn.userId, frame.conversation_id, frame.message);
       conn.sendFrame({
-        type: 'ack',
-        id: frame.id,
-        conversation_id: entry.conversation_id,
-        message_id: entry.message_id,
-        seq: entry.seq,
-        created_at: entry.created_at,
-        duplicate,
+        ...ackOf(frame.id, entry, duplicate),
         // Thread replies and mentions (#15): what the sender's own copy needs and the ack would otherwise lack.
         ...(entry.thread_root !== undefined ? { thread_root: entry.thread_root } : {}),
         ...(entry.mentions ? { mentions: entry.mentions } : {}),
@@ -109,16 +103,21 @@ function change<F extends MessageChangeFrame | PinMessageFrame>(
 ): (frame: F, conn: Connection) => Promise<void> {
   return async (frame, conn) => {
     const { entry, duplicate } = await changes.apply(conn.userId, frame.conversation_id, request(frame));
-    conn.sendFrame({
-      type: 'ack',
-      id: frame.id,
-      conversation_id: entry.conversation_id,
-      message_id: entry.message_id,
-      seq: entry.seq,
-      created_at: entry.created_at,
-      duplicate,
-    });
+    conn.sendFrame(ackOf(frame.id, entry, duplicate));
   };
+}
+
+/** The `ack` of a request whose log entry committed (a send, or a change). */
+function ackOf(id: string | undefined, entry: MessageView, duplicate: boolean) {
+  return {
+    type: 'ack',
+    id,
+    conversation_id: entry.conversation_id,
+    message_id: entry.message_id,
+    seq: entry.seq,
+    created_at: entry.created_at,
+    duplicate,
+  } as const;
 }
 
 // A batched sync hands the same entry objects to every caller that needed

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/databases.ts';
-import { api, connect, createConversation, register, sendMessage, startServer, uniqueName, type TestServer, type TestUser } from './support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { api, connect, createConversation, register, sendMessage, uniqueName, type TestServer, type TestUser } from './support/harness.ts';
 import { eventually } from './support/eventually.ts';
 import { handshake } from './support/handshake.ts';
-import { TEST_REDIS_URL, testPrefix } from './support/redis.ts';
+import { instancesOnPostgresAndRedis, POSTGRES_REDIS_MISSING } from './support/shared-database.ts';
 
 /**
  * A revoked bot token across two instances that share only PostgreSQL and
@@ -11,24 +10,13 @@ import { TEST_REDIS_URL, testPrefix } from './support/redis.ts';
  * or the revoked-sessions poll (every 500 ms) if the hop is lost — and the
  * bot's socket on the instance that did not revoke it is closed.
  */
-const missing = [!TEST_DATABASE_URL && 'TEST_DATABASE_URL (PostgreSQL)', !TEST_REDIS_URL && 'TEST_REDIS_URL (Redis)'].filter(Boolean);
-(missing.length === 0 ? describe : describe.skip)(
-  `bot token revocation on two instances over PostgreSQL and Redis${missing.length ? ` (skipped: needs ${missing.join(', ')})` : ''}`,
+(POSTGRES_REDIS_MISSING.length === 0 ? describe : describe.skip)(
+  `bot token revocation on two instances over PostgreSQL and Redis${POSTGRES_REDIS_MISSING.length ? ` (skipped: needs ${POSTGRES_REDIS_MISSING.join(', ')})` : ''}`,
   () => {
-    let pg: TestDatabase;
-    const instances: TestServer[] = [];
-    beforeAll(async () => {
-      pg = await postgresDatabase();
-      const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testPrefix() };
-      for (let i = 0; i < 2; i++) instances.push(await startServer(pg.db, { env }));
-    }, 60_000);
-    afterAll(async () => {
-      await Promise.all(instances.map((s) => s.close()));
-      await pg?.drop();
-    });
+    const instances = instancesOnPostgresAndRedis(2);
 
     it('is refused by REST, the handshake and the token exchange on both instances within a second, and its socket closes', async () => {
-      const [a, b] = instances as [TestServer, TestServer];
+      const [a, b] = instances() as [TestServer, TestServer];
       const owner = await register(a.url);
       const created = await api(a.url, 'POST', '/api/v1/bots', { token: owner.token, body: { username: uniqueName('revbot') } });
       const issued = await api(a.url, 'POST', `/api/v1/bots/${created.body.id}/tokens`, { token: owner.token, body: { name: 'prod' } });

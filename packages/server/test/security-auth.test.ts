@@ -1,13 +1,11 @@
 import { connect as tcpConnect } from 'node:net';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../src/bus/memory-bus.ts';
-import { postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/databases.ts';
-import { api, connect, register, startServer, type TestServer, type TestUser } from './support/harness.ts';
+import { api, connect, register, type TestServer, type TestUser } from './support/harness.ts';
 import { eventually } from './support/eventually.ts';
 import { handshake } from './support/handshake.ts';
-import { serversOnOneDatabase } from './support/shared-database.ts';
-import { TEST_REDIS_URL, testPrefix } from './support/redis.ts';
+import { instancesOnPostgresAndRedis, POSTGRES_REDIS_MISSING, serversOnOneDatabase } from './support/shared-database.ts';
 
 /**
  * Regression tests for the security review in issue #12 (findings 2, 3, 4, 5
@@ -215,25 +213,13 @@ describe('revoked sessions refuse their access tokens (finding 2)', () => {
   });
 });
 
-const clusterMissing = [!TEST_DATABASE_URL && 'TEST_DATABASE_URL (PostgreSQL)', !TEST_REDIS_URL && 'TEST_REDIS_URL (Redis)'].filter(Boolean);
-(clusterMissing.length === 0 ? describe : describe.skip)(
-  `revoked sessions across two instances on PostgreSQL and Redis (finding 2)${clusterMissing.length ? ` (skipped: needs ${clusterMissing.join(', ')})` : ''}`,
+(POSTGRES_REDIS_MISSING.length === 0 ? describe : describe.skip)(
+  `revoked sessions across two instances on PostgreSQL and Redis (finding 2)${POSTGRES_REDIS_MISSING.length ? ` (skipped: needs ${POSTGRES_REDIS_MISSING.join(', ')})` : ''}`,
   () => {
-    let pg: TestDatabase;
-    const instances: TestServer[] = [];
-    beforeAll(async () => {
-      pg = await postgresDatabase();
-      const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testPrefix() };
-      // Each instance opens its own Redis connections (bus, limiter); they share the database pool.
-      for (let i = 0; i < 2; i++) instances.push(await startServer(pg.db, { env }));
-    }, 60_000);
-    afterAll(async () => {
-      await Promise.all(instances.map((s) => s.close()));
-      await pg?.drop();
-    });
+    const instances = instancesOnPostgresAndRedis(2);
 
     it('a logout on one instance and a password change on the other are honoured by both', async () => {
-      const [a, b] = instances as [TestServer, TestServer];
+      const [a, b] = instances() as [TestServer, TestServer];
       const user = await register(a.url);
       const other = await login(b, user);
       const live = await connect(b, user);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { MemoryBus } from '../../src/bus/memory-bus.ts';
-import { pgliteDatabase, type TestDatabase } from './databases.ts';
+import { pgliteDatabase, postgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './databases.ts';
+import { TEST_REDIS_URL, testPrefix } from './redis.ts';
 import { startServer, type TestServer } from './harness.ts';
 
 /**
@@ -33,4 +34,30 @@ export function serversOnOneDatabase(): {
     },
     database: opened,
   };
+}
+
+/** What a suite of instances on PostgreSQL and Redis lacks on this machine, for its skip (empty: it runs). */
+export const POSTGRES_REDIS_MISSING = [!TEST_DATABASE_URL && 'TEST_DATABASE_URL (PostgreSQL)', !TEST_REDIS_URL && 'TEST_REDIS_URL (Redis)'].filter(
+  (m): m is string => typeof m === 'string',
+);
+
+/**
+ * `count` server instances for a test file on one scratch PostgreSQL database
+ * and one Redis key prefix (no in-process bus: what one instance says reaches
+ * the others only through Redis or the database). Each opens its own Redis
+ * connections; they share the database pool. Closed and dropped after the file.
+ */
+export function instancesOnPostgresAndRedis(count = 2): () => TestServer[] {
+  let pg: TestDatabase | undefined;
+  const instances: TestServer[] = [];
+  beforeAll(async () => {
+    pg = await postgresDatabase();
+    const env = { REDIS_URL: TEST_REDIS_URL!, REDIS_PREFIX: testPrefix() };
+    for (let i = 0; i < count; i++) instances.push(await startServer(pg.db, { env }));
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(instances.map((s) => s.close()));
+    await pg?.drop();
+  });
+  return () => instances;
 }

@@ -1,3 +1,4 @@
+import type { Seq } from '@parley/protocol';
 import type { ConversationSnapshot } from '@parley/sdk';
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
@@ -8,6 +9,7 @@ import { peopleIn, useFormerMembers } from '../hooks/use-names.ts';
 import { describeError } from '../lib/errors.ts';
 import { memberHandle, memberName, systemText, isBotMember } from '../lib/names.ts';
 import { buildRows, type Row } from '../lib/rows.ts';
+import { inTimeline, pendingInTimeline } from '../lib/threads.ts';
 import { quoteSnippet } from './reply-quote.tsx';
 import { Icon } from './icon.tsx';
 import { CallEntry } from './call-entry.tsx';
@@ -40,15 +42,19 @@ export function MessageList({
   conversation,
   jump,
   onReply,
+  onOpenThread,
 }: {
   conversation: ConversationSnapshot;
   jump?: JumpTarget | null;
   /** A message's Reply action: the composer quotes it. */
   onReply: (draft: ReplyDraft) => void;
+  /** A root's thread summary, or a message's "Reply in thread": the thread panel opens on it. */
+  onOpenThread: (rootSeq: Seq) => void;
 }) {
   const { client, me } = useSignedIn();
   const { entries, pending } = useMessages(client, conversation.id);
-  const rows = useMemo(() => buildRows(entries, pending, me.id), [entries, pending, me.id]);
+  // Thread replies stay in their thread (lib/threads.ts): the root carries their summary.
+  const rows = useMemo(() => buildRows(entries.filter(inTimeline), pendingInTimeline(pending), me.id), [entries, pending, me.id]);
   const people = useMemo(() => peopleIn(entries), [entries]);
   const lookup = useFormerMembers(conversation, people);
   const scroller = useRef<HTMLDivElement>(null);
@@ -72,8 +78,8 @@ export function MessageList({
   const target = jump && (!quoteJump || jump.nonce > quoteJump.nonce) ? jump : quoteJump;
   // What an action had to say ("Link copied", or why it failed).
   const [notice, setNotice] = useState('');
-  const live = useRef({ conversation, lookup, onReply });
-  live.current = { conversation, lookup, onReply };
+  const live = useRef({ conversation, lookup, onReply, onOpenThread });
+  live.current = { conversation, lookup, onReply, onOpenThread };
   const context = useMemo<MessageContext>(() => {
     const nameOf = (userId: string): string => memberName(live.current.conversation, me.id, userId, live.current.lookup);
     return {
@@ -83,6 +89,7 @@ export function MessageList({
         const text = entry.message.type === 'text' ? entry.message.text : null;
         live.current.onReply({ seq: entry.seq, name: nameOf(entry.sender_id), text: quoteSnippet(text) });
       },
+      openThread: (rootSeq) => live.current.onOpenThread(rootSeq),
       jumpTo: (seq) => setQuoteJump({ seq, nonce: Date.now() }),
       notify: (text) => setNotice(text),
     };

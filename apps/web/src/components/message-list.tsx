@@ -13,11 +13,12 @@ import { inTimeline, pendingInTimeline } from '../lib/threads.ts';
 import { quoteSnippet } from './reply-quote.tsx';
 import { Icon } from './icon.tsx';
 import { CallEntry } from './call-entry.tsx';
+import { DaySeparator } from './day-separator.tsx';
+import { useNotice } from '../hooks/use-notice.ts';
+import { usePageShown } from '../hooks/use-page-shown.ts';
 import { MessageItem, PendingItem } from './message-item.tsx';
 import { ReadByDialog } from './read-by-dialog.tsx';
 
-/** How long an action's notice ("Link copied") stays. */
-const NOTICE_MS = 4000;
 /** Within this many pixels of the end the reader counts as "at the bottom": new messages keep it there. */
 const STICK_PX = 48;
 /** Older history is asked for while the reader is this close to the top. */
@@ -77,7 +78,7 @@ export function MessageList({
   const [quoteJump, setQuoteJump] = useState<JumpTarget | null>(null);
   const target = jump && (!quoteJump || jump.nonce > quoteJump.nonce) ? jump : quoteJump;
   // What an action had to say ("Link copied", or why it failed).
-  const [notice, setNotice] = useState('');
+  const [notice, setNotice] = useNotice();
   const live = useRef({ conversation, lookup, onReply, onOpenThread });
   live.current = { conversation, lookup, onReply, onOpenThread };
   const context = useMemo<MessageContext>(() => {
@@ -235,23 +236,9 @@ export function MessageList({
     markReadIfSeen();
   }, [conversation.cursor, conversation.read_seq, markReadIfSeen]);
 
-  useEffect(() => {
-    const onVisible = (): void => markReadIfSeen();
-    document.addEventListener('visibilitychange', onVisible);
-    window.addEventListener('focus', onVisible);
-    return () => {
-      document.removeEventListener('visibilitychange', onVisible);
-      window.removeEventListener('focus', onVisible);
-    };
-  }, [markReadIfSeen]);
+  usePageShown(markReadIfSeen);
 
   useEffect(() => () => clearTimeout(scrollIdle.current), []);
-
-  useEffect(() => {
-    if (!notice) return;
-    const timer = setTimeout(() => setNotice(''), NOTICE_MS);
-    return () => clearTimeout(timer);
-  }, [notice]);
 
   const onScroll = (): void => {
     const el = scroller.current;
@@ -316,13 +303,7 @@ export function MessageList({
         </div>
         <ol className="messages__list" aria-label="Messages">
           {rows.map((row) => {
-            if (row.kind === 'day') {
-              return (
-                <li key={row.key} className="day-separator">
-                  <time dateTime={row.date}>{row.label}</time>
-                </li>
-              );
-            }
+            if (row.kind === 'day') return <DaySeparator key={row.key} row={row} />;
             if (row.kind === 'pending') {
               return <PendingItem key={row.key} item={row.item} firstOfGroup={row.firstOfGroup} lastOfGroup={row.lastOfGroup} />;
             }

@@ -1,6 +1,6 @@
 import type { MessageView, Seq } from '@parley/protocol';
 import type { ConversationSnapshot } from '@parley/sdk';
-import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { useMediaQuery } from '../hooks/use-media-query.ts';
 import { MessageContextValue, type MessageContext, type ReplyDraft } from '../hooks/use-message-context.ts';
@@ -9,6 +9,9 @@ import { useThread, useThreadPages } from '../hooks/use-thread.ts';
 import { isBotMember, memberHandle, memberName } from '../lib/names.ts';
 import { buildRows } from '../lib/rows.ts';
 import { Composer } from './composer.tsx';
+import { DaySeparator } from './day-separator.tsx';
+import { useNotice } from '../hooks/use-notice.ts';
+import { usePageShown } from '../hooks/use-page-shown.ts';
 import { Icon } from './icon.tsx';
 import { MessageItem, PendingItem } from './message-item.tsx';
 import { quoteSnippet } from './reply-quote.tsx';
@@ -16,8 +19,6 @@ import { replyCount } from './thread-summary.tsx';
 
 /** Within this many pixels of the end the reader counts as "at the bottom": new replies keep it there. */
 const STICK_PX = 48;
-/** How long an action's notice ("Link copied") stays. */
-const NOTICE_MS = 4000;
 /** The same breakpoint as styles.css: below it the panel covers the conversation. */
 const PHONE = '(max-width: 720px)';
 
@@ -44,7 +45,7 @@ export function ThreadPanel({ conversation, rootSeq, onClose }: { conversation: 
   // Where focus was when the panel opened (read while rendering: the composer takes focus in its effects).
   const [opener] = useState(() => document.activeElement as HTMLElement | null);
   const [reply, setReply] = useState<ReplyDraft | null>(null);
-  const [notice, setNotice] = useState('');
+  const [notice, setNotice] = useNotice();
   const [announcement, setAnnouncement] = useState('');
   const panel = useRef<HTMLDivElement>(null);
   const scroller = useRef<HTMLDivElement>(null);
@@ -82,19 +83,12 @@ export function ThreadPanel({ conversation, rootSeq, onClose }: { conversation: 
 
   // What is shown is read, while the page is visible.
   const lastShown = shown.at(-1)?.seq ?? 0;
-  useEffect(() => {
-    const mark = (): void => {
-      if (lastShown <= client.threadState(id, rootSeq).readSeq || document.visibilityState !== 'visible') return;
-      client.markThreadRead(id, rootSeq, lastShown).catch(() => {});
-    };
-    mark();
-    document.addEventListener('visibilitychange', mark);
-    window.addEventListener('focus', mark);
-    return () => {
-      document.removeEventListener('visibilitychange', mark);
-      window.removeEventListener('focus', mark);
-    };
-  }, [client, id, rootSeq, lastShown, readSeq]);
+  const markShown = useCallback(() => {
+    if (lastShown <= client.threadState(id, rootSeq).readSeq || document.visibilityState !== 'visible') return;
+    client.markThreadRead(id, rootSeq, lastShown).catch(() => {});
+  }, [client, id, rootSeq, lastShown]);
+  useEffect(markShown, [markShown, readSeq]);
+  usePageShown(markShown);
 
   // A new reply: follow it if the reader is at the bottom or wrote it; announce it if someone else did.
   useLayoutEffect(() => {
@@ -111,12 +105,6 @@ export function ThreadPanel({ conversation, rootSeq, onClose }: { conversation: 
       setAnnouncement(`${context.nameOf(last.entry.sender_id)}: ${last.entry.message.text}`);
     }
   }, [rows, context]);
-
-  useEffect(() => {
-    if (!notice) return;
-    const timer = setTimeout(() => setNotice(''), NOTICE_MS);
-    return () => clearTimeout(timer);
-  }, [notice]);
 
   // The next page loads when its button scrolls into view.
   const { hasMore, more } = pages;
@@ -166,7 +154,7 @@ export function ThreadPanel({ conversation, rootSeq, onClose }: { conversation: 
       aria-labelledby={titleId}
       onKeyDown={onKeyDown}
     >
-      <header className="thread-panel__header">
+      <header className="conversation-header">
         {phone && (
           <button ref={closeButton} type="button" className="icon-button" aria-label="Back to conversation" onClick={onClose}>
             <Icon name="back" />
@@ -182,20 +170,14 @@ export function ThreadPanel({ conversation, rootSeq, onClose }: { conversation: 
         )}
       </header>
       <MessageContextValue.Provider value={context}>
-        <div className="thread-panel__scroller" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label="Thread messages">
+        <div className="messages" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label="Thread messages">
           <ol className="thread-panel__list thread-panel__root" aria-label="Thread root">
             {root ? item('root', root, root.sender_id === me.id, true, true) : !pages.error && <li role="status">Loading thread…</li>}
           </ol>
           <p className="thread-panel__count">{count === 0 ? 'No replies yet' : replyCount(count)}</p>
           <ol className="thread-panel__list" aria-label="Replies">
             {rows.map((row) => {
-              if (row.kind === 'day') {
-                return (
-                  <li key={row.key} className="day-separator">
-                    <time dateTime={row.date}>{row.label}</time>
-                  </li>
-                );
-              }
+              if (row.kind === 'day') return <DaySeparator key={row.key} row={row} />;
               if (row.kind === 'pending') return <PendingItem key={row.key} item={row.item} firstOfGroup={row.firstOfGroup} lastOfGroup={row.lastOfGroup} />;
               if (row.kind === 'call') return null;
               return item(row.key, row.entry, row.mine, row.firstOfGroup, row.lastOfGroup);

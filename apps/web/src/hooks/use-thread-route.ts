@@ -1,19 +1,13 @@
 import type { Seq } from '@parley/protocol';
 import { useCallback, useSyncExternalStore } from 'react';
+import { seqParam, subscribeToLocation } from './use-route.ts';
 
 // `/c/<id>?thread=<seq>`: the conversation with that message's thread open. Kept in the URL so a
 // reload or a shared link reopens it, and so a phone's Back button closes the full-screen panel.
 const PARAM = 'thread';
 
-function subscribe(onChange: () => void): () => void {
-  window.addEventListener('popstate', onChange);
-  return () => window.removeEventListener('popstate', onChange);
-}
-
 function currentThread(): Seq | null {
-  const value = new URLSearchParams(window.location.search).get(PARAM);
-  if (!value || !/^[1-9][0-9]{0,9}$/.test(value)) return null;
-  return Number(value);
+  return seqParam(PARAM);
 }
 
 /** A link to a conversation with a thread open. */
@@ -33,7 +27,7 @@ function navigate(change: () => void): void {
  * through every thread looked at.
  */
 export function useThreadRoute(): { threadSeq: Seq | null; openThread: (rootSeq: Seq) => void; closeThread: () => void } {
-  const threadSeq = useSyncExternalStore(subscribe, currentThread, () => null);
+  const threadSeq = useSyncExternalStore(subscribeToLocation, currentThread, () => null);
   const openThread = useCallback((rootSeq: Seq) => {
     if (currentThread() === rootSeq) return;
     const path = threadPath(window.location.pathname, rootSeq);

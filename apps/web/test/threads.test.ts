@@ -104,7 +104,7 @@ function suite(): void {
     await saveScreenshot(annP.page, 'thread-panel');
   });
 
-  it('closes with Escape (focus back on the summary), reopens from the keyboard, and a reload with ?thread= reopens it', async () => {
+  it('closes with Escape (focus back on the summary), reopens from the keyboard; a reload with ?thread= reopens it, and a link to a reply opens its thread', async () => {
     const { page } = benP;
     await page.getByRole('textbox', { name: 'Reply in thread' }).press('Escape');
     await panel(page).waitFor({ state: 'detached' });
@@ -117,9 +117,17 @@ function suite(): void {
     await page.reload();
     await panel(page).waitFor();
     await until(() => replyTexts(page), [ANN_REPLY, BEN_REPLY]);
+    const replySeq = await panel(page).locator('li.message', { has: page.locator('.bubble__text', { hasText: BEN_REPLY }) }).getAttribute('data-seq');
     await panel(page).getByRole('button', { name: 'Close thread' }).click();
     await panel(page).waitFor({ state: 'detached' });
     expect(new URL(page.url()).pathname).toBe(`/c/${directId}`);
+
+    // A message link (Copy link, ?m=) to a thread reply opens its thread.
+    await page.goto(`/c/${directId}?m=${replySeq}`);
+    await panel(page).waitFor();
+    expect(new URL(page.url()).search).toBe(`?thread=${rootSeq}`);
+    await panel(page).getByRole('button', { name: 'Close thread' }).click();
+    await panel(page).waitFor({ state: 'detached' });
   });
 
   it('pages a long thread from the server as the reader scrolls down it', async () => {

@@ -136,6 +136,16 @@ export function MessageList({
       .finally(() => setLoadingOlder(false));
   }, [client, id, loadingOlder]);
 
+  // A search result, link or pin leads to a thread reply: it is shown in its thread, not in the timeline.
+  const threadJumped = useRef<number | null>(null);
+  useEffect(() => {
+    if (!target || threadJumped.current === target.nonce) return;
+    const root = entries.find((e) => e.seq === target.seq)?.thread_root;
+    if (root === undefined) return;
+    threadJumped.current = target.nonce;
+    live.current.onOpenThread(root);
+  }, [target, entries]);
+
   // A search result leads here: show that message (the reader is then not at the bottom, nor landing on unread).
   useJumpToMessage(scroller, target, {
     firstSeq: entries[0]?.seq,

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { api, textMessage } from '../../../packages/server/test/support/harness.ts';
 import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
-import { conversationTitle, loginViaUi, openConversation, unreadBadge, until } from './support/ui.ts';
+import { conversationTitle, loginViaUi, openConversation, unnamedControls, unreadBadge, until } from './support/ui.ts';
 
 /**
  * The thread panel in the web client (#15): a member opens a thread on a
@@ -101,6 +101,8 @@ function suite(): void {
       return { read: res.body.read_seq === res.body.root.thread?.last_reply_seq, unread: res.body.unread_count };
     }, { read: true, unread: 0 });
     expect(await unreadMarks(annP.page, ROOT)).toBe(0);
+    // The summary, the panel's buttons and its composer have names a screen reader can read out.
+    expect(await unnamedControls(annP.page)).toEqual([]);
     await saveScreenshot(annP.page, 'thread-panel');
   });
 

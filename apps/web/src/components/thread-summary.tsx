@@ -11,6 +11,25 @@ const THREAD_EVENTS = ['thread', 'session'] as const;
 
 /** Threads whose read state this client has asked the server for, per client: once each. */
 const asked = new WeakMap<ParleyClient, Set<string>>();
+/**
+ * One question at a time, this far apart: a history full of thread roots asks
+ * at 10 a second, half what the server lets one user's REST requests refill
+ * (20 a second), so loading history or sending never meets a 429 for it.
+ */
+const ASK_SPACING_MS = 100;
+const questions: Array<() => Promise<unknown>> = [];
+let asking = false;
+
+async function askInTurn(question: () => Promise<unknown>): Promise<void> {
+  questions.push(question);
+  if (asking) return;
+  asking = true;
+  for (let next = questions.shift(); next; next = questions.shift()) {
+    await next().catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, ASK_SPACING_MS));
+  }
+  asking = false;
+}
 
 /**
  * The SDK knows this user's read cursor of a thread only once the server
@@ -24,8 +43,8 @@ function learnReadState(client: ParleyClient, conversationId: ConversationId, ro
   const key = `${conversationId}:${rootSeq}`;
   if (keys.has(key)) return;
   keys.add(key);
-  // Failed (offline, say): asked again the next time the root draws.
-  client.readThread(conversationId, rootSeq, { limit: 1 }).catch(() => keys.delete(key));
+  // Failed (offline, say): asked again when the root is drawn anew.
+  void askInTurn(() => client.readThread(conversationId, rootSeq, { limit: 1 }).catch(() => keys.delete(key)));
 }
 
 export function replyCount(n: number): string {

@@ -100,38 +100,40 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
       data-seq={entry.seq}
       data-status={status ?? undefined}
     >
-      <div className="bubble" {...(content.type === 'text' ? longPress : {})}>
-        {showSender ? (
-          <p className="bubble__sender">
-            {entry.integration?.display_name ?? senderName}
-            {senderIsBot && <span className="bot-badge">{entry.integration ? 'integration' : 'bot'}</span>}
-            {senderHandle && <span className="bubble__handle"> {senderHandle}</span>}
-          </p>
-        ) : (
-          <span className="sr-only">{senderName}: </span>
-        )}
-        {entry.reply_to && content.type === 'text' && <ReplyQuote quote={entry.reply_to} />}
-        {content.type === 'text' && content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
-        {content.type !== 'text' ? (
-          <p className="bubble__deleted">{content.type === 'hidden' ? 'removed by moderation' : 'message deleted'}</p>
-        ) : editing ? (
-          <MessageEditor entry={entry} onDone={endEdit} />
-        ) : (
-          <MessageText text={content.text} />
-        )}
-        <Meta at={entry.created_at} lastOfGroup={lastOfGroup} edited={!!entry.edited_at && content.type === 'text'} pinned={!!entry.pinned_at && content.type === 'text'}>
-          {status &&
-            (onInfo ? (
-              <button type="button" className="ticks-button" onClick={() => onInfo(entry.seq)} aria-label={`${statusLabel(status)}. Message info`} title="Who has read it">
+      <div className="message__body">
+        <div className="bubble" {...(content.type === 'text' ? longPress : {})}>
+          {showSender ? (
+            <p className="bubble__sender">
+              {entry.integration?.display_name ?? senderName}
+              {senderIsBot && <span className="bot-badge">{entry.integration ? 'integration' : 'bot'}</span>}
+              {senderHandle && <span className="bubble__handle"> {senderHandle}</span>}
+            </p>
+          ) : (
+            <span className="sr-only">{senderName}: </span>
+          )}
+          {entry.reply_to && content.type === 'text' && <ReplyQuote quote={entry.reply_to} />}
+          {content.type === 'text' && content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
+          {content.type !== 'text' ? (
+            <p className="bubble__deleted">{content.type === 'hidden' ? 'removed by moderation' : 'message deleted'}</p>
+          ) : editing ? (
+            <MessageEditor entry={entry} onDone={endEdit} />
+          ) : (
+            <MessageText text={content.text} />
+          )}
+          <Meta at={entry.created_at} lastOfGroup={lastOfGroup} edited={!!entry.edited_at && content.type === 'text'} pinned={!!entry.pinned_at && content.type === 'text'}>
+            {status &&
+              (onInfo ? (
+                <button type="button" className="ticks-button" onClick={() => onInfo(entry.seq)} aria-label={`${statusLabel(status)}. Message info`} title="Who has read it">
+                  <Ticks status={status} />
+                </button>
+              ) : (
                 <Ticks status={status} />
-              </button>
-            ) : (
-              <Ticks status={status} />
-            ))}
-        </Meta>
+              ))}
+          </Meta>
+        </div>
+        <MessageActions entry={entry} onEdit={() => setEditing(true)} sheetOpen={sheetOpen} setSheetOpen={setSheetOpen} />
       </div>
       <Reactions entry={entry} />
-      <MessageActions entry={entry} onEdit={() => setEditing(true)} sheetOpen={sheetOpen} setSheetOpen={setSheetOpen} />
     </li>
   );
 });

@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
-import { seedConversation, seedUser, type SeededUser } from './support/seed.ts';
+import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
 import { conversationTitle, listItem, loginViaUi, messageTexts, openConversation, until } from './support/ui.ts';
 
-/** What is written and not sent stays, per conversation and per person, across reloads; sending and logging out clear it. */
+/**
+ * What is written and not sent stays, per conversation and per person, across
+ * reloads, and so does the message it replies to; sending and logging out
+ * clear it.
+ */
 function suite(): void {
   let fixture: WebFixture;
   let dana: SeededUser;
@@ -17,8 +21,9 @@ function suite(): void {
   beforeAll(async () => {
     fixture = await startWebFixture();
     [dana, erik, fay] = await Promise.all([seedUser(fixture.url, 'Dana Drafter'), seedUser(fixture.url, 'Erik Friend'), seedUser(fixture.url, 'Fay Friend')]);
-    await seedConversation(fixture.url, dana, [erik]);
+    const withErik = await seedConversation(fixture.url, dana, [erik]);
     await seedConversation(fixture.url, dana, [fay]);
+    await seedMessage(fixture.url, erik, withErik.id, 'Which branch is the release on?');
     person = await newPerson(fixture, { label: 'dana' });
     await loginViaUi(person.page, dana.username);
   });
@@ -59,6 +64,49 @@ function suite(): void {
     await conversationTitle(page, 'Erik Friend').waitFor();
     expect(await composer().inputValue()).toBe('');
     expect(await draftMark('Erik Friend').count()).toBe(0);
+  });
+
+  it('a reply survives a reload: the composer still quotes it, and sends it as a reply', async () => {
+    const { page } = person;
+    const banner = page.locator('.composer__reply');
+    await openConversation(page, 'Erik Friend');
+    const question = page.locator('.messages__list li.message', { has: page.locator('.bubble__text', { hasText: 'Which branch is the release on?' }) });
+    await question.hover();
+    await question.getByRole('button', { name: 'Reply' }).click();
+    await composer().fill('release/2.4');
+    expect((await banner.textContent())?.trim()).toBe('Replying to Erik Friend: Which branch is the release on?');
+
+    await page.reload();
+    await conversationTitle(page, 'Erik Friend').waitFor();
+    await banner.waitFor();
+    expect((await banner.textContent())?.trim()).toBe('Replying to Erik Friend: Which branch is the release on?');
+    expect(await composer().inputValue()).toBe('release/2.4');
+    await composer().press('Enter');
+    await banner.waitFor({ state: 'detached' });
+    const reply = page.locator('.messages__list li.message', { has: page.locator('.bubble__text', { hasText: 'release/2.4' }) });
+    await reply.locator('.reply-quote').waitFor();
+    expect(await reply.locator('.reply-quote__text').textContent()).toBe('Which branch is the release on?');
+
+    // Sent: the reply is gone from the draft too.
+    await page.reload();
+    await conversationTitle(page, 'Erik Friend').waitFor();
+    await composer().waitFor();
+    expect(await banner.count()).toBe(0);
+  });
+
+  it('cancelling a reply forgets it across a reload', async () => {
+    const { page } = person;
+    const banner = page.locator('.composer__reply');
+    const question = page.locator('.messages__list li.message', { has: page.locator('.bubble__text', { hasText: 'Which branch is the release on?' }) });
+    await question.hover();
+    await question.getByRole('button', { name: 'Reply' }).click();
+    await banner.waitFor();
+    await page.getByRole('button', { name: 'Cancel reply' }).click();
+    await banner.waitFor({ state: 'detached' });
+    await page.reload();
+    await conversationTitle(page, 'Erik Friend').waitFor();
+    await composer().waitFor();
+    expect(await banner.count()).toBe(0);
   });
 
   it('logging out forgets the drafts: signed in again, the composer is empty', async () => {

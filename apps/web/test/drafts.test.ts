@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
-import { conversationTitle, listItem, loginViaUi, messageTexts, openConversation, until } from './support/ui.ts';
+import { conversationTitle, listItem, loginViaUi, messageTexts, messageWith, openConversation, until } from './support/ui.ts';
 
 /**
  * What is written and not sent stays, per conversation and per person, across
@@ -17,13 +17,27 @@ function suite(): void {
 
   const composer = () => person.page.getByRole('textbox', { name: 'Message' });
   const draftMark = (title: string) => listItem(person.page, title).locator('.conversation__draft');
+  const replyBanner = () => person.page.locator('.composer__reply');
+  const QUESTION = 'Which branch is the release on?';
+  /** Reloads the page open on Erik's conversation and waits for its composer. */
+  async function reloadWithErik(): Promise<void> {
+    await person.page.reload();
+    await conversationTitle(person.page, 'Erik Friend').waitFor();
+    await composer().waitFor();
+  }
+  async function replyToQuestion(): Promise<void> {
+    const question = messageWith(person.page, QUESTION);
+    await question.hover();
+    await question.getByRole('button', { name: 'Reply' }).click();
+    await replyBanner().waitFor();
+  }
 
   beforeAll(async () => {
     fixture = await startWebFixture();
     [dana, erik, fay] = await Promise.all([seedUser(fixture.url, 'Dana Drafter'), seedUser(fixture.url, 'Erik Friend'), seedUser(fixture.url, 'Fay Friend')]);
     const withErik = await seedConversation(fixture.url, dana, [erik]);
     await seedConversation(fixture.url, dana, [fay]);
-    await seedMessage(fixture.url, erik, withErik.id, 'Which branch is the release on?');
+    await seedMessage(fixture.url, erik, withErik.id, QUESTION);
     person = await newPerson(fixture, { label: 'dana' });
     await loginViaUi(person.page, dana.username);
   });
@@ -68,45 +82,31 @@ function suite(): void {
 
   it('a reply survives a reload: the composer still quotes it, and sends it as a reply', async () => {
     const { page } = person;
-    const banner = page.locator('.composer__reply');
     await openConversation(page, 'Erik Friend');
-    const question = page.locator('.messages__list li.message', { has: page.locator('.bubble__text', { hasText: 'Which branch is the release on?' }) });
-    await question.hover();
-    await question.getByRole('button', { name: 'Reply' }).click();
+    await replyToQuestion();
     await composer().fill('release/2.4');
-    expect((await banner.textContent())?.trim()).toBe('Replying to Erik Friend: Which branch is the release on?');
+    expect((await replyBanner().textContent())?.trim()).toBe(`Replying to Erik Friend: ${QUESTION}`);
 
-    await page.reload();
-    await conversationTitle(page, 'Erik Friend').waitFor();
-    await banner.waitFor();
-    expect((await banner.textContent())?.trim()).toBe('Replying to Erik Friend: Which branch is the release on?');
+    await reloadWithErik();
+    expect((await replyBanner().textContent())?.trim()).toBe(`Replying to Erik Friend: ${QUESTION}`);
     expect(await composer().inputValue()).toBe('release/2.4');
     await composer().press('Enter');
-    await banner.waitFor({ state: 'detached' });
-    const reply = page.locator('.messages__list li.message', { has: page.locator('.bubble__text', { hasText: 'release/2.4' }) });
+    await replyBanner().waitFor({ state: 'detached' });
+    const reply = messageWith(page, 'release/2.4');
     await reply.locator('.reply-quote').waitFor();
-    expect(await reply.locator('.reply-quote__text').textContent()).toBe('Which branch is the release on?');
+    expect(await reply.locator('.reply-quote__text').textContent()).toBe(QUESTION);
 
     // Sent: the reply is gone from the draft too.
-    await page.reload();
-    await conversationTitle(page, 'Erik Friend').waitFor();
-    await composer().waitFor();
-    expect(await banner.count()).toBe(0);
+    await reloadWithErik();
+    expect(await replyBanner().count()).toBe(0);
   });
 
   it('cancelling a reply forgets it across a reload', async () => {
-    const { page } = person;
-    const banner = page.locator('.composer__reply');
-    const question = page.locator('.messages__list li.message', { has: page.locator('.bubble__text', { hasText: 'Which branch is the release on?' }) });
-    await question.hover();
-    await question.getByRole('button', { name: 'Reply' }).click();
-    await banner.waitFor();
-    await page.getByRole('button', { name: 'Cancel reply' }).click();
-    await banner.waitFor({ state: 'detached' });
-    await page.reload();
-    await conversationTitle(page, 'Erik Friend').waitFor();
-    await composer().waitFor();
-    expect(await banner.count()).toBe(0);
+    await replyToQuestion();
+    await person.page.getByRole('button', { name: 'Cancel reply' }).click();
+    await replyBanner().waitFor({ state: 'detached' });
+    await reloadWithErik();
+    expect(await replyBanner().count()).toBe(0);
   });
 
   it('logging out forgets the drafts: signed in again, the composer is empty', async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, saveScreenshot, signedInPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
-import { loginViaUi, openConversation, until } from './support/ui.ts';
+import { messageWith, openConversation, until } from './support/ui.ts';
 
 /**
  * A group's settings in its Members dialog (#15): an admin chooses who may
@@ -22,17 +22,14 @@ function suite(): void {
     [ann, ben] = await Promise.all([seedUser(fixture.url, 'Ann Admin'), seedUser(fixture.url, 'Ben Member')]);
     const group = await seedConversation(fixture.url, ann, [ben], ROOM);
     await seedMessage(fixture.url, ann, group.id, DECISION);
-    annP = await newPerson(fixture, { label: 'ann' });
-    benP = await newPerson(fixture, { label: 'ben' });
-    await loginViaUi(annP.page, ann.username);
-    await loginViaUi(benP.page, ben.username);
+    annP = await signedInPerson(fixture, ann.username, 'ann');
+    benP = await signedInPerson(fixture, ben.username, 'ben');
   });
 
   afterAll(async () => {
     await fixture?.close();
   });
 
-  const messageWith = (page: Page, text: string) => page.locator('.messages__list li.message', { has: page.locator('.bubble__text', { hasText: text }) });
   const membersDialog = (page: Page) => page.getByRole('dialog', { name: 'Members' });
   /** The message's sheet of actions, opened: the labels it offers. */
   async function actionsOf(page: Page, text: string): Promise<string[]> {

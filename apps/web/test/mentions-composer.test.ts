@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { api } from '../../../packages/server/test/support/harness.ts';
-import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, saveScreenshot, signedInPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedUser, type SeededUser } from './support/seed.ts';
-import { listItem, loginViaUi, openConversation, until } from './support/ui.ts';
+import { listItem, messageWith, openConversation, until } from './support/ui.ts';
 
 /**
  * Mentions in the composer (#15): typing "@" and letters lists the
@@ -23,10 +23,8 @@ function suite(): void {
     fixture = await startWebFixture();
     [ann, ben, cat] = await Promise.all([seedUser(fixture.url, 'Ann Admin'), seedUser(fixture.url, 'Ben Member'), seedUser(fixture.url, 'Cat Member')]);
     groupId = (await seedConversation(fixture.url, ann, [ben, cat], ROOM)).id;
-    annP = await newPerson(fixture, { label: 'ann' });
-    benP = await newPerson(fixture, { label: 'ben' });
-    await loginViaUi(annP.page, ann.username);
-    await loginViaUi(benP.page, ben.username);
+    annP = await signedInPerson(fixture, ann.username, 'ann');
+    benP = await signedInPerson(fixture, ben.username, 'ben');
   });
 
   afterAll(async () => {
@@ -39,7 +37,6 @@ function suite(): void {
   /** Each offered person as "Display name @username" (the avatar's initials left out). */
   const offered = (page: Page) =>
     options(page).evaluateAll((els) => els.map((el) => `${el.querySelector('.mention-list__name')?.textContent} ${el.querySelector('.mention-list__handle')?.textContent}`));
-  const messageWith = (page: Page, text: string) => page.locator('.messages__list li.message', { has: page.locator('.bubble__text', { hasText: text }) });
   /** The option the field's aria-activedescendant points at: its text. */
   const activeOption = (page: Page) =>
     field(page).evaluate((el) => {
@@ -117,6 +114,25 @@ function suite(): void {
     await list(page).waitFor({ state: 'detached' });
     expect(await field(page).getAttribute('aria-expanded')).toBe('false');
     await field(page).fill('');
+  });
+
+  it('autocompletes in the message editor too; the edit mentions the picked member', async () => {
+    const { page } = benP;
+    const message = messageWith(page, 'the review is yours');
+    await message.hover();
+    await message.getByRole('button', { name: 'More actions' }).click();
+    await page.getByRole('dialog', { name: 'Message actions' }).getByRole('button', { name: 'Edit', exact: true }).click();
+    const editor = page.getByRole('textbox', { name: 'Edit message' });
+    await editor.press('End');
+    await editor.pressSequentially(' with @Me');
+    await list(page).waitFor();
+    expect(await offered(page)).toEqual([`Cat Member @${cat.username}`]);
+    expect(await editor.getAttribute('aria-expanded')).toBe('true');
+    await editor.press('Enter');
+    expect(await editor.inputValue()).toBe(`Hi @${ann.username} the review is yours with @${cat.username} `);
+    await editor.press('Enter');
+    await editor.waitFor({ state: 'detached' });
+    await until(() => messageWith(page, 'the review is yours').locator('.mention').allTextContents(), [`@${ann.username}`, `@${cat.username}`]);
   });
 
   it('does not offer @everyone to a member when only admins may say it; offers it to an admin', async () => {

@@ -92,7 +92,7 @@ function suite(): void {
     await saveScreenshot(annP.page, 'mention-highlight');
   });
 
-  it('picks by mouse from a word of a display name; a name that is not a member is not highlighted; Escape closes the list', async () => {
+  it('picks by mouse from a word of a display name; a name that is not a member is not highlighted; Escape or leaving the field closes the list', async () => {
     const { page } = benP;
     // "Me" starts "Member": Cat's name (Ben, also a Member, is not offered himself).
     await field(page).pressSequentially('ping @Me');
@@ -113,6 +113,11 @@ function suite(): void {
     await field(page).press('Escape');
     await list(page).waitFor({ state: 'detached' });
     expect(await field(page).getAttribute('aria-expanded')).toBe('false');
+    // Another "@" opens it again; leaving the field closes it.
+    await field(page).pressSequentially(' @');
+    await list(page).waitFor();
+    await page.getByRole('button', { name: 'Members' }).focus();
+    await list(page).waitFor({ state: 'detached' });
     await field(page).fill('');
   });
 

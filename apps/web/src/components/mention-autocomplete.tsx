@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { MentionAutocomplete } from '../hooks/use-mention-autocomplete.ts';
 import { Avatar } from './avatar.tsx';
 
@@ -7,8 +8,13 @@ import { Avatar } from './avatar.tsx';
  * pressing the mouse does not take focus from the field, so typing goes on.
  */
 export function MentionList({ list }: { list: NonNullable<MentionAutocomplete['list']> }) {
+  const element = useRef<HTMLUListElement>(null);
+  // The highlighted person stays in view when arrows move past the list's height.
+  useEffect(() => {
+    element.current?.children[list.active]?.scrollIntoView({ block: 'nearest' });
+  }, [list.active]);
   return (
-    <ul className="mention-list" id={list.id} role="listbox" aria-label="People to mention">
+    <ul ref={element} className="mention-list" id={list.id} role="listbox" aria-label="People to mention">
       {list.candidates.map((c, i) => (
         <li
           key={c.username}

@@ -1,5 +1,5 @@
 import type { ConversationId } from '@parley/protocol';
-import { useId, useLayoutEffect, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import { useConversation } from './use-conversations.ts';
 import { useSignedIn } from './use-client.ts';
 import { mentionCandidates, mentionQueryAt, type MentionCandidate } from '../lib/mentions.ts';
@@ -27,7 +27,8 @@ export interface MentionAutocomplete {
  * `@` autocomplete for a text field of a conversation (the composer, the
  * message editor). Typing `@` and letters at the start of a word opens the
  * members whose names start with them (lib/mentions.ts); ArrowUp / ArrowDown
- * move, Enter or Tab pick, Escape closes until another `@`, a click picks.
+ * move, Enter or Tab pick, Escape closes until another `@`, a click picks;
+ * leaving the field closes it.
  * Picking puts `@username ` in place of what was typed, caret after it. The
  * field keeps its textbox role (a multi-line field, found by that name) with
  * the combobox's `aria-expanded`, `aria-controls` and
@@ -61,6 +62,15 @@ export function useMentionAutocomplete(
     setCaret(pendingCaret.current);
     pendingCaret.current = null;
   }, [text, field]);
+
+  // Leaving the field closes the list (a click on an option keeps focus in it, see MentionList).
+  useEffect(() => {
+    const el = field.current;
+    if (!el) return;
+    const close = (): void => setCaret(null);
+    el.addEventListener('blur', close);
+    return () => el.removeEventListener('blur', close);
+  }, [field]);
 
   const readCaret = (): void => {
     const el = field.current;

@@ -14,6 +14,7 @@ import { Reactions } from './reactions.tsx';
 import { ReplyQuote } from './reply-quote.tsx';
 import { statusLabel, Ticks } from './ticks.tsx';
 import { mentionsMe } from '../lib/message-permissions.ts';
+import { mentionedNames } from '../lib/mentions.ts';
 
 type PendingRow = Extract<Row, { kind: 'pending' }>;
 
@@ -80,7 +81,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   // Being edited in place; the action sheet open (its "More actions" button, or a long press on a phone).
   const [editing, setEditing] = useState(false);
   const [sheetOpen, setSheetOpen] = useState(false);
-  const { me } = useSignedIn();
+  const { client, me } = useSignedIn();
   const longPress = useLongPress(() => setSheetOpen(true));
   // Leaving the editor by keyboard puts focus back on the message's actions, not on the page.
   const endEdit = (from: HTMLElement | null): void => {
@@ -118,7 +119,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
           ) : editing ? (
             <MessageEditor entry={entry} onDone={endEdit} />
           ) : (
-            <MessageText text={content.text} />
+            <MessageText text={content.text} mentioned={mentionedNames(entry.mentions, (id) => client.userById(id)?.username)} self={me.username} />
           )}
           <Meta at={entry.created_at} lastOfGroup={lastOfGroup} edited={!!entry.edited_at && content.type === 'text'} pinned={!!entry.pinned_at && content.type === 'text'}>
             {status &&

@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
-import { seedConversation, seedUser, type SeededUser } from './support/seed.ts';
-import { conversationTitle, listItem, loginViaUi, messageTexts, openConversation, until } from './support/ui.ts';
+import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
+import { conversationTitle, listItem, loginViaUi, messageTexts, messageWith, openConversation, until } from './support/ui.ts';
 
-/** What is written and not sent stays, per conversation and per person, across reloads; sending and logging out clear it. */
+/**
+ * What is written and not sent stays, per conversation and per person, across
+ * reloads, and so does the message it replies to; sending and logging out
+ * clear it.
+ */
 function suite(): void {
   let fixture: WebFixture;
   let dana: SeededUser;
@@ -13,12 +17,27 @@ function suite(): void {
 
   const composer = () => person.page.getByRole('textbox', { name: 'Message' });
   const draftMark = (title: string) => listItem(person.page, title).locator('.conversation__draft');
+  const replyBanner = () => person.page.locator('.composer__reply');
+  const QUESTION = 'Which branch is the release on?';
+  /** Reloads the page open on Erik's conversation and waits for its composer. */
+  async function reloadWithErik(): Promise<void> {
+    await person.page.reload();
+    await conversationTitle(person.page, 'Erik Friend').waitFor();
+    await composer().waitFor();
+  }
+  async function replyToQuestion(): Promise<void> {
+    const question = messageWith(person.page, QUESTION);
+    await question.hover();
+    await question.getByRole('button', { name: 'Reply' }).click();
+    await replyBanner().waitFor();
+  }
 
   beforeAll(async () => {
     fixture = await startWebFixture();
     [dana, erik, fay] = await Promise.all([seedUser(fixture.url, 'Dana Drafter'), seedUser(fixture.url, 'Erik Friend'), seedUser(fixture.url, 'Fay Friend')]);
-    await seedConversation(fixture.url, dana, [erik]);
+    const withErik = await seedConversation(fixture.url, dana, [erik]);
     await seedConversation(fixture.url, dana, [fay]);
+    await seedMessage(fixture.url, erik, withErik.id, QUESTION);
     person = await newPerson(fixture, { label: 'dana' });
     await loginViaUi(person.page, dana.username);
   });
@@ -59,6 +78,35 @@ function suite(): void {
     await conversationTitle(page, 'Erik Friend').waitFor();
     expect(await composer().inputValue()).toBe('');
     expect(await draftMark('Erik Friend').count()).toBe(0);
+  });
+
+  it('a reply survives a reload: the composer still quotes it, and sends it as a reply', async () => {
+    const { page } = person;
+    await openConversation(page, 'Erik Friend');
+    await replyToQuestion();
+    await composer().fill('release/2.4');
+    expect((await replyBanner().textContent())?.trim()).toBe(`Replying to Erik Friend: ${QUESTION}`);
+
+    await reloadWithErik();
+    expect((await replyBanner().textContent())?.trim()).toBe(`Replying to Erik Friend: ${QUESTION}`);
+    expect(await composer().inputValue()).toBe('release/2.4');
+    await composer().press('Enter');
+    await replyBanner().waitFor({ state: 'detached' });
+    const reply = messageWith(page, 'release/2.4');
+    await reply.locator('.reply-quote').waitFor();
+    expect(await reply.locator('.reply-quote__text').textContent()).toBe(QUESTION);
+
+    // Sent: the reply is gone from the draft too.
+    await reloadWithErik();
+    expect(await replyBanner().count()).toBe(0);
+  });
+
+  it('cancelling a reply forgets it across a reload', async () => {
+    await replyToQuestion();
+    await person.page.getByRole('button', { name: 'Cancel reply' }).click();
+    await replyBanner().waitFor({ state: 'detached' });
+    await reloadWithErik();
+    expect(await replyBanner().count()).toBe(0);
   });
 
   it('logging out forgets the drafts: signed in again, the composer is empty', async () => {

@@ -104,6 +104,55 @@ describe('formatText', () => {
     );
   });
 
+  it('makes mention runs of the names the message mentions, and only of those', () => {
+    const mentioned = new Set(['ann_b', 'everyone']);
+    expect(parseInline('hi @ann_b and @everyone, not @stranger', mentioned)).toEqual([
+      { kind: 'text', text: 'hi ' },
+      { kind: 'mention', text: '@ann_b', name: 'ann_b' },
+      { kind: 'text', text: ' and ' },
+      { kind: 'mention', text: '@everyone', name: 'everyone' },
+      { kind: 'text', text: ', not @stranger' },
+    ]);
+    // Without resolved names, nothing is a mention.
+    expect(parseInline('hi @ann_b')).toEqual([{ kind: 'text', text: 'hi @ann_b' }]);
+  });
+
+  it("reads a mention as the server does: at the start of a word, a sentence's dot not part of it, never in code or links", () => {
+    const mentioned = new Set(['bob', 'ann_b']);
+    expect(parseInline('thanks @bob.', mentioned)).toEqual([
+      { kind: 'text', text: 'thanks ' },
+      { kind: 'mention', text: '@bob', name: 'bob' },
+      { kind: 'text', text: '.' },
+    ]);
+    for (const text of ['mail x@bob', 'a.@bob', '@@bob', '`@bob`', 'https://x.io/@bob', '@bobby', '@bo']) {
+      expect(JSON.stringify(parseInline(text, mentioned))).not.toContain('"mention"');
+    }
+    // Inside formatting, and its underscore is part of the name, not an italic marker.
+    expect(parseInline('**ask @ann_b** _now_', mentioned)).toEqual([
+      { kind: 'bold', children: [{ kind: 'text', text: 'ask ' }, { kind: 'mention', text: '@ann_b', name: 'ann_b' }] },
+      { kind: 'text', text: ' ' },
+      { kind: 'italic', children: [{ kind: 'text', text: 'now' }] },
+    ]);
+    expect(formatText('> @bob said', mentioned)).toEqual([{ kind: 'quote', children: [{ kind: 'mention', text: '@bob', name: 'bob' }, { kind: 'text', text: ' said' }] }]);
+  });
+
+  it('mention runs change no character the reader sees, and are exactly "@" and a mentioned name (property)', () => {
+    const mentioned = new Set(['abc', 'everyone']);
+    const unit = fc.constantFrom('@', 'abc', 'everyone', '.', ' ', '_', '*', '`', 'x', '\n');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 60 }), (text) => {
+        const plain = plainText(text);
+        const withMentions = formatText(text, mentioned);
+        const json = JSON.stringify(withMentions);
+        for (const m of json.matchAll(/"kind":"mention","text":"([^"]*)","name":"([^"]*)"/g)) {
+          expect(m[1]).toBe(`@${m[2]}`);
+          expect(mentioned.has(m[2]!)).toBe(true);
+        }
+        expect(leaves(withMentions).join('')).toBe(plain);
+      }),
+    );
+  });
+
   it('stays linear on long hostile input (a quadratic parser would not finish these)', () => {
     const size = 400_000;
     const inputs = [
@@ -116,10 +165,15 @@ describe('formatText', () => {
       '> *'.repeat(size / 3),
       '*'.repeat(size),
       'www.a.io/*_ '.repeat(size / 12),
+      '@'.repeat(size),
+      '@abc'.repeat(size / 4),
+      ' @abcdefghijklmnopqrstuvwxyz012345'.repeat(size / 34),
     ];
+    const mentioned = new Set(['abc', 'everyone']);
     for (const input of inputs) {
       const text = plainText(input);
       expect(text.length).toBeGreaterThan(0);
+      expect(formatText(input, mentioned).length).toBeGreaterThan(0);
     }
   });
 });

@@ -103,6 +103,25 @@ function suite(): void {
     await until(() => originalRow.isVisible(), true);
   });
 
+  it("shows the hover toolbar right beside its bubble, on the side towards the middle, for my messages and others'", async () => {
+    const { page } = annBrowser;
+    for (const [text, mine] of [['In the ops repo', true], ['Where is the deploy config?', false]] as const) {
+      const row = messageWith(page, text);
+      await row.scrollIntoViewIfNeeded();
+      await row.hover();
+      const toolbar = row.getByRole('toolbar', { name: 'Message actions' });
+      await until(async () => (await toolbar.evaluate((el) => getComputedStyle(el).opacity)) === '1', true);
+      const bubble = (await row.locator('.bubble').boundingBox())!;
+      const bar = (await toolbar.boundingBox())!;
+      // Mine sit on the right, so the toolbar goes on the bubble's left; others' on its right. A few pixels apart, not across the row.
+      const gap = mine ? bubble.x - (bar.x + bar.width) : bar.x - (bubble.x + bubble.width);
+      expect(gap, text).toBeGreaterThanOrEqual(0);
+      expect(gap, text).toBeLessThanOrEqual(12);
+      expect(bar.y, text).toBeGreaterThanOrEqual(bubble.y - 1);
+      expect(bar.y, text).toBeLessThan(bubble.y + bubble.height);
+    }
+  });
+
   it('reacts: the other side sees the emoji, its count and who; a second click takes it back', async () => {
     const reply = messageWith(benBrowser.page, 'In the ops repo');
     await reply.scrollIntoViewIfNeeded();

@@ -1,33 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { describe, expect, it } from 'vitest';
 import type { ConversationId, MessageView } from '@parley/protocol';
 import { ParleyClient } from '../src/client.ts';
 import { eventually } from './support/eventually.ts';
-import { startRealServer, type RealServer } from './support/real-server.ts';
+import { useRealServer } from './support/real-server.ts';
 
 /** Edits, deletes, reactions and replies through the SDK, against the real server (PGlite in memory). */
 describe('message changes against the real server', () => {
-  let server: RealServer;
-  const clients: ParleyClient[] = [];
-  beforeAll(async () => {
-    server = await startRealServer();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-
-  let counter = 0;
-  async function registered(name: string): Promise<ParleyClient> {
-    const client = new ParleyClient({ url: server.url, WebSocket, reconnect: { baseMs: 50, capMs: 500 } });
-    clients.push(client);
-    await client.register({ username: `${name}${Date.now().toString(36)}${(counter++).toString(36)}`, password: 'correct horse battery' });
-    client.connect();
-    await client.connected();
-    return client;
-  }
+  const real = useRealServer();
+  const registered = (name: string) => real.registered(name, { connect: true });
   const view = (m: MessageView) => ({
     seq: m.seq,
     text: m.message.type === 'text' ? m.message.text : m.message.type,
@@ -96,24 +76,8 @@ describe('message changes against the real server', () => {
 
 /** Moderation's hidden / restored entries through the SDK: live, and learned by sync after an absence. */
 describe('moderation hides and restores against the real server', () => {
-  let server: RealServer;
-  const clients: ParleyClient[] = [];
-  beforeAll(async () => {
-    server = await startRealServer();
-  });
-  afterAll(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await server?.close();
-  });
-
-  async function registered(name: string): Promise<ParleyClient> {
-    const client = new ParleyClient({ url: server.url, WebSocket, reconnect: { baseMs: 50, capMs: 500 } });
-    clients.push(client);
-    await client.register({ username: `${name}${Date.now().toString(36)}`, password: 'correct horse battery' });
-    client.connect();
-    await client.connected();
-    return client;
-  }
+  const real = useRealServer();
+  const registered = (name: string) => real.registered(name, { connect: true });
   const texts = (client: ParleyClient, id: ConversationId) => client.messages(id).map((m) => (m.message.type === 'text' ? m.message.text : m.message.type));
 
   it('applies hidden and restored in log order, live and from sync after an absence', async () => {

@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ParleyClient, type ParleyClientOptions } from '../src/client.ts';
 import { eventually } from './support/eventually.ts';
 import { record } from './support/clients.ts';
-import { startRealServer, type RealServer } from './support/real-server.ts';
+import { useRealServer } from './support/real-server.ts';
 
 /**
  * Tokens against the real server, with 5-second access tokens: the server
@@ -11,25 +11,11 @@ import { startRealServer, type RealServer } from './support/real-server.ts';
  * with HTTP 401, and a bad `auth` frame with 4401.
  */
 describe('tokens against the real server', () => {
-  let server: RealServer;
-  const clients: ParleyClient[] = [];
-
-  beforeAll(async () => {
-    server = await startRealServer({ JWT_ACCESS_TTL: '5' });
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-
-  let counter = 0;
+  const real = useRealServer({ JWT_ACCESS_TTL: '5' });
   async function registered(options: Partial<ParleyClientOptions> = {}): Promise<ParleyClient> {
-    const client = new ParleyClient({ url: server.url, WebSocket, reconnect: { baseMs: 50, capMs: 500 }, ...options });
-    clients.push(client);
+    const client = real.client(options);
     client.on('error', () => {});
-    await client.register({ username: `tok${Date.now().toString(36)}${(counter++).toString(36)}`, password: 'correct horse battery' });
+    await client.register({ username: real.username('tok'), password: 'correct horse battery' });
     return client;
   }
 
@@ -41,7 +27,7 @@ describe('tokens against the real server', () => {
     await client.connected();
 
     // A socket on the same token that is never renewed: its 4401 shows the server's expiry sweep has passed.
-    const control = new WebSocket(server.url.replace('http', 'ws') + '/ws', ['parley.v1', `bearer.${original}`]);
+    const control = new WebSocket(real.server.url.replace('http', 'ws') + '/ws', ['parley.v1', `bearer.${original}`]);
     const controlClosed = new Promise<number>((resolve) => control.on('close', (code) => resolve(code)));
     control.on('error', () => {});
     expect(await controlClosed).toBe(4401);
@@ -60,13 +46,9 @@ describe('tokens against the real server', () => {
     const healthy = await registered();
     // It shares its refresh token with the client below: it must not renew it too.
     await healthy.close();
-    const client = new ParleyClient({
-      url: server.url,
-      WebSocket,
-      reconnect: { baseMs: 50, capMs: 500 },
+    const client = real.client({
       session: { ...healthy.sessionData!, access_token: 'not-a-token' },
     });
-    clients.push(client);
     const closed = record(client, 'closed');
     client.connect();
     await client.connected();
@@ -78,14 +60,10 @@ describe('tokens against the real server', () => {
     const healthy = await registered();
     // It shares its refresh token with the client below: it must not renew it too.
     await healthy.close();
-    const client = new ParleyClient({
-      url: server.url,
-      WebSocket,
+    const client = real.client({
       authMode: 'frame',
-      reconnect: { baseMs: 50, capMs: 500 },
       session: { ...healthy.sessionData!, access_token: 'not-a-token' },
     });
-    clients.push(client);
     const closed = record(client, 'closed');
     client.connect();
     await client.connected();

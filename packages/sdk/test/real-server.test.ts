@@ -1,46 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { describe, expect, it } from 'vitest';
 import { CloseCodes, type ConversationId, type MessageView } from '@parley/protocol';
-import { ParleyClient, type ParleyClientOptions } from '../src/client.ts';
+import type { ParleyClient } from '../src/client.ts';
 import { isSystemEntry, isTextEntry } from '../src/entries.ts';
 import { ParleyError } from '../src/errors.ts';
 import { FileOutboxStore } from '../src/outbox-stores/file-outbox-store.ts';
 import type { OutboxEvent } from '../src/outbox.ts';
 import { eventually } from './support/eventually.ts';
-import { startRealServer, type RealServer } from './support/real-server.ts';
+import { useRealServer } from './support/real-server.ts';
 
 /** The SDK against the real server (PGlite in memory): what the fake cannot prove. */
 describe('against the real server', () => {
-  let server: RealServer;
-  const dir = mkdtempSync(join(tmpdir(), 'parley-sdk-real-'));
-  const clients: ParleyClient[] = [];
-
-  beforeAll(async () => {
-    server = await startRealServer();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  let counter = 0;
-  function newClient(options: Partial<ParleyClientOptions> = {}): ParleyClient {
-    const client = new ParleyClient({ url: server.url, WebSocket, reconnect: { baseMs: 50, capMs: 500 }, ...options });
-    clients.push(client);
-    return client;
-  }
-  async function registered(name: string, options: Partial<ParleyClientOptions> = {}): Promise<ParleyClient> {
-    const client = newClient(options);
-    const username = `${name}${Date.now().toString(36)}${(counter++).toString(36)}`;
-    await client.register({ username, password: 'correct horse battery' });
-    return client;
-  }
+  const real = useRealServer();
+  const newClient = real.client;
+  const registered = real.registered;
   const text = (m: MessageView) => (m.message.type === 'text' ? m.message.text : m.message.type === 'system' ? `[${m.message.event}]` : `[${m.message.type}]`);
   const texts = (client: ParleyClient, id: ConversationId) => client.messages(id).map(text);
 
@@ -134,7 +107,7 @@ describe('against the real server', () => {
 
   it('a bot signs in with its token alone, talks, and is logged out when the token is revoked', async () => {
     const owner = await registered('owner');
-    const username = `bot${Date.now().toString(36)}${(counter++).toString(36)}`;
+    const username = real.username('bot');
     const bot = await owner.api.request<{ id: string }>('POST', '/bots', { body: { username } });
     const issued = await owner.api.request<{ id: string; token: string }>('POST', `/bots/${bot.id}/tokens`, { body: { name: 'sdk' } });
     const client = newClient();
@@ -183,7 +156,7 @@ describe('against the real server', () => {
 
     // Now the server drops Bob right as he sends: acks may be lost, resends must not double anything.
     for (const t of ['c1', 'c2', 'c3', 'c4', 'c5']) bob.send(conv.id, t);
-    for (const conn of server.parley.hub.connections()) {
+    for (const conn of real.server.parley.hub.connections()) {
       if (conn.userId === bob.user!.id) conn.close(CloseCodes.serviceRestart, 'test restart');
     }
     await eventually(() => expect(bob.pending()).toEqual([]));
@@ -205,7 +178,7 @@ describe('against the real server', () => {
   });
 
   it('a client restarted with a FileOutboxStore holding unacked messages delivers them exactly once', async () => {
-    const path = join(dir, 'carol', 'outbox.json');
+    const path = join(real.dir, 'carol', 'outbox.json');
     const alice = await registered('alice');
     alice.connect();
     const carol = await registered('carol', { outbox: new FileOutboxStore(path) });

@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { describe, expect, it } from 'vitest';
 import type { ConversationId, MessageView } from '@parley/protocol';
 import { ParleyClient, type ParleyClientOptions } from '../src/client.ts';
 import { FileCursorStore } from '../src/cursor-stores/file-cursor-store.ts';
 import type { SessionData } from '../src/session.ts';
 import { eventually } from './support/eventually.ts';
-import { startRealServer, type RealServer } from './support/real-server.ts';
+import { useRealServer } from './support/real-server.ts';
 
 /**
  * Restart-safe clients against the real server (PGlite): a client that is
@@ -16,39 +13,22 @@ import { startRealServer, type RealServer } from './support/real-server.ts';
  * what it missed, in order, once, each marked `replayed`; live entries are not.
  */
 describe('a restarted client resumes from its saved cursors', () => {
-  let server: RealServer;
-  const dir = mkdtempSync(join(tmpdir(), 'parley-sdk-restart-'));
-  const clients: ParleyClient[] = [];
-  let counter = 0;
-
-  beforeAll(async () => {
-    server = await startRealServer();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const real = useRealServer();
 
   function open(options: Partial<ParleyClientOptions> = {}): ParleyClient {
-    const client = new ParleyClient({ url: server.url, WebSocket, reconnect: { baseMs: 50, capMs: 500 }, ...options });
+    const client = real.client(options);
     client.on('error', () => {});
-    clients.push(client);
     return client;
   }
 
   async function pair(): Promise<{ alice: ParleyClient; bobSession: SessionData; conversation: ConversationId }> {
     const alice = open();
     const bob = open();
-    const suffix = `${Date.now().toString(36)}${(counter++).toString(36)}`;
-    await alice.register({ username: `alice${suffix}`, password: 'correct horse battery' });
-    const bobUser = await bob.register({ username: `bob${suffix}`, password: 'correct horse battery' });
+    await alice.register({ username: real.username('alice'), password: 'correct horse battery' });
+    const bobUser = await bob.register({ username: real.username('bob'), password: 'correct horse battery' });
     const conversation = (await alice.createDirect(bobUser.id)).id;
     const bobSession = bob.sessionData!;
     await bob.close();
-    clients.splice(clients.indexOf(bob), 1);
     alice.connect();
     await alice.connected();
     return { alice, bobSession, conversation };
@@ -70,7 +50,7 @@ describe('a restarted client resumes from its saved cursors', () => {
 
   it('hands over what was sent while it was down, once, in order, marked replayed; then live entries unmarked', async () => {
     const { alice, bobSession, conversation } = await pair();
-    const path = join(dir, `cursors-${counter}.json`);
+    const path = join(real.dir, 'cursors.json');
 
     const first = open({ session: bobSession, cursors: new FileCursorStore(path) });
     const firstSeen = handed(first, conversation);
@@ -103,7 +83,7 @@ describe('a restarted client resumes from its saved cursors', () => {
 
   it('pages a long absence (more than a sync page) and still hands over each entry once, in order', async () => {
     const { alice, bobSession, conversation } = await pair();
-    const path = join(dir, `cursors-long-${counter}.json`);
+    const path = join(real.dir, 'cursors-long.json');
     const first = open({ session: bobSession, cursors: new FileCursorStore(path) });
     first.connect();
     await first.connected();
@@ -131,7 +111,7 @@ describe('a restarted client resumes from its saved cursors', () => {
     fromSeq.connect();
     await eventually(() => expect(fromSeqSeen.map((h) => h.text)).toEqual(['c', 'd']));
 
-    const path = join(dir, `cursors-latest-${counter}.json`);
+    const path = join(real.dir, 'cursors-latest.json');
     await new FileCursorStore(path).save(conversation, 0);
     const latest = open({ session: fromSeq.sessionData!, cursors: new FileCursorStore(path), startFrom: 'latest' });
     const latestSeen = handed(latest, conversation);

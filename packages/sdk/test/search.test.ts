@@ -1,31 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { describe, expect, it } from 'vitest';
 import type { SearchResponse } from '@parley/protocol';
-import { ParleyClient } from '../src/client.ts';
 import { ParleyError } from '../src/errors.ts';
 import { eventually } from './support/eventually.ts';
-import { startRealServer, type RealServer } from './support/real-server.ts';
+import { useRealServer } from './support/real-server.ts';
 
 /** `client.search()` against the real server (PGlite in memory): typed results, paging, refusals. */
 describe('client.search against the real server', () => {
-  let server: RealServer;
-  const clients: ParleyClient[] = [];
-  beforeAll(async () => {
-    server = await startRealServer({ RATE_LIMIT_SEARCH: '100000:100000' });
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-  let counter = 0;
-  async function registered(name: string): Promise<ParleyClient> {
-    const client = new ParleyClient({ url: server.url, WebSocket });
-    clients.push(client);
-    await client.register({ username: `${name}${Date.now().toString(36)}${(counter++).toString(36)}`, password: 'correct horse battery' });
-    return client;
-  }
+  const real = useRealServer({ RATE_LIMIT_SEARCH: '100000:100000' });
+  const registered = (name: string) => real.registered(name);
 
   it('finds messages with highlight ranges, pages by cursor, and surfaces refusals as ParleyError codes', async () => {
     const alice = await registered('alice');

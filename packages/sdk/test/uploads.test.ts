@@ -1,40 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { describe, expect, it } from 'vitest';
 import { ParleyClient } from '../src/client.ts';
 import { MemoryOutboxStore } from '../src/outbox-stores/memory-outbox-store.ts';
 import { MemoryUploadStore } from '../src/upload-stores/memory-upload-store.ts';
 import { ParleyError } from '../src/errors.ts';
 import type { UploadState } from '../src/uploads.ts';
 import { eventually } from './support/eventually.ts';
-import { startRealServer, type RealServer } from './support/real-server.ts';
+import { useRealServer } from './support/real-server.ts';
 
 /** The SDK's uploader against the real server (tus, PGlite, files in a temporary folder, scanning off). */
 describe('uploads against the real server', () => {
-  let server: RealServer;
-  const dir = mkdtempSync(join(tmpdir(), 'parley-sdk-uploads-'));
-  const clients: ParleyClient[] = [];
   const MiB = 1024 * 1024;
+  const real = useRealServer((dir) => ({ ATTACHMENT_DIR: dir, ATTACHMENT_MAX_BYTES: String(8 * MiB) }));
 
-  beforeAll(async () => {
-    server = await startRealServer({ ATTACHMENT_DIR: dir, ATTACHMENT_MAX_BYTES: String(8 * MiB) });
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  let counter = 0;
   async function pair(): Promise<{ alice: ParleyClient; bob: ParleyClient; chat: string }> {
-    const [alice, bob] = [0, 1].map(() => new ParleyClient({ url: server.url, WebSocket }));
-    clients.push(alice!, bob!);
-    for (const c of [alice!, bob!]) await c.register({ username: `up${Date.now().toString(36)}${(counter++).toString(36)}`, password: 'correct horse battery' });
+    const [alice, bob] = await Promise.all(['up', 'up'].map((name) => real.registered(name)));
     const chat = await alice!.api.createDirect(bob!.user!.id);
     return { alice: alice!, bob: bob!, chat: chat.id };
   }
@@ -108,8 +88,7 @@ describe('uploads against the real server', () => {
     // What a browser keeps across a reload: the two stores (IndexedDB there).
     const outbox = new MemoryOutboxStore();
     const uploads = new MemoryUploadStore();
-    const first = new ParleyClient({ url: server.url, WebSocket, outbox, uploads });
-    clients.push(first);
+    const first = real.client({ outbox, uploads });
     await first.login({ username: alice.user!.username, password: 'correct horse battery' });
     await first.connect();
     const bytes = new Uint8Array(randomBytes(3 * MiB + 5));
@@ -132,8 +111,7 @@ describe('uploads against the real server', () => {
       if (init?.method === 'PATCH') patches.push(Number(init.headers?.['upload-offset']));
       return fetch(url, init as RequestInit);
     }) as typeof fetch;
-    const second = new ParleyClient({ url: server.url, WebSocket, outbox, uploads, fetch: recording });
-    clients.push(second);
+    const second = real.client({ outbox, uploads, fetch: recording });
     await second.login({ username: alice.user!.username, password: 'correct horse battery' });
     await second.connect();
     await eventually(() => expect(texts).toEqual(['meanwhile', 'with a file']), { timeoutMs: 20_000 });
@@ -146,7 +124,7 @@ describe('uploads against the real server', () => {
       return v;
     });
     expect(view).toMatchObject({ size: bytes.length, name: 'big.bin' });
-    const res = await fetch(`${server.url}/api/v1/attachments/${id}/content`, { headers: { authorization: `Bearer ${await bob.api.auth!.accessToken()}` } });
+    const res = await fetch(`${real.server.url}/api/v1/attachments/${id}/content`, { headers: { authorization: `Bearer ${await bob.api.auth!.accessToken()}` } });
     expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
     expect(patches[0]).toBeGreaterThanOrEqual(MiB);
     expect(await uploads.load()).toEqual([]);
@@ -163,8 +141,7 @@ describe('uploads against the real server', () => {
     });
     const outbox = new MemoryOutboxStore();
     const uploads = new MemoryUploadStore();
-    const first = new ParleyClient({ url: server.url, WebSocket, outbox, uploads });
-    clients.push(first);
+    const first = real.client({ outbox, uploads });
     await first.login({ username: alice.user!.username, password: 'correct horse battery' });
     await first.connect();
     const bytes = new Uint8Array(randomBytes(2 * MiB));
@@ -181,8 +158,7 @@ describe('uploads against the real server', () => {
     const token = await alice.api.auth!.accessToken();
     expect((await fetch(upload.url!, { method: 'DELETE', headers: { 'tus-resumable': '1.0.0', authorization: `Bearer ${token}` } })).status).toBe(204);
 
-    const second = new ParleyClient({ url: server.url, WebSocket, outbox, uploads });
-    clients.push(second);
+    const second = real.client({ outbox, uploads });
     await second.login({ username: alice.user!.username, password: 'correct horse battery' });
     await second.connect();
     await eventually(() => expect(second.pending()).toMatchObject([{ client_msg_id: pending.client_msg_id, status: 'failed', error: { code: 'not_found' } }]));

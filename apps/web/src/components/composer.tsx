@@ -6,7 +6,9 @@ import { useSignedIn } from '../hooks/use-client.ts';
 import { loadDraft, saveDraft } from '../lib/drafts.ts';
 import { describeError } from '../lib/errors.ts';
 import type { ReplyDraft } from '../hooks/use-message-context.ts';
+import { useMentionAutocomplete } from '../hooks/use-mention-autocomplete.ts';
 import { Icon } from './icon.tsx';
+import { MentionList } from './mention-autocomplete.tsx';
 
 /** After this long without a keystroke the user has stopped typing. */
 const TYPING_IDLE_MS = 4000;
@@ -150,7 +152,10 @@ export function Composer({
     send();
   };
 
+  const mention = useMentionAutocomplete(conversationId, field, text, change);
+
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>): void => {
+    if (mention.onKeyDown(event)) return;
     // Not while an input method is composing a character: its Enter confirms the character.
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
@@ -218,6 +223,7 @@ export function Composer({
           {error}
         </p>
       )}
+      {mention.list && <MentionList list={mention.list} />}
       <div className="composer__row">
         <input
           ref={picker}
@@ -244,6 +250,7 @@ export function Composer({
           placeholder={thread === undefined ? 'Write a message…' : 'Reply…'}
           aria-label={thread === undefined ? 'Message' : 'Reply in thread'}
           aria-describedby={error ? errorId : undefined}
+          {...mention.fieldProps}
           enterKeyHint="send"
           onChange={(e) => change(e.target.value)}
           onKeyDown={onKeyDown}

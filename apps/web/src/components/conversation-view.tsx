@@ -1,7 +1,8 @@
 import type { ConversationId } from '@parley/protocol';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
 import { useConversation } from '../hooks/use-conversations.ts';
+import { loadReplyDraft, saveReplyDraft } from '../lib/drafts.ts';
 import { Composer } from './composer.tsx';
 import { ConversationHeader } from './conversation-header.tsx';
 import { Icon } from './icon.tsx';
@@ -25,7 +26,7 @@ export interface ConversationViewProps {
 
 /** The open conversation: header, history, who is typing, and the composer. */
 export function ConversationView({ conversationId, onBack, onLeft, jump }: ConversationViewProps) {
-  const { client } = useSignedIn();
+  const { client, me } = useSignedIn();
   const conversation = useConversation(client, conversationId);
   const [membersOpen, setMembersOpen] = useState(false);
   const [pinsOpen, setPinsOpen] = useState(false);
@@ -33,8 +34,15 @@ export function ConversationView({ conversationId, onBack, onLeft, jump }: Conve
   const [localJump, setLocalJump] = useState<JumpTarget | null>(null);
   const target = !localJump ? jump : !jump || localJump.nonce > jump.nonce ? localJump : jump;
   const [missing, setMissing] = useState(false);
-  // The message the composer is replying to.
-  const [reply, setReply] = useState<ReplyDraft | null>(null);
+  // The message the composer is replying to: part of the conversation's draft, so it survives a reload.
+  const [reply, setReplyState] = useState<ReplyDraft | null>(() => loadReplyDraft(me.id, conversationId));
+  const setReply = useCallback(
+    (next: ReplyDraft | null): void => {
+      setReplyState(next);
+      saveReplyDraft(me.id, conversationId, next);
+    },
+    [me.id, conversationId],
+  );
   // The thread open beside the conversation (`?thread=<seq>`).
   const { threadSeq, openThread, closeThread } = useThreadRoute();
   const titleId = useId();

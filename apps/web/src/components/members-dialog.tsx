@@ -7,11 +7,12 @@ import { nameOf } from '../lib/names.ts';
 import { Avatar } from './avatar.tsx';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { Dialog } from './dialog.tsx';
+import { GroupSettings } from './group-settings.tsx';
 import { UserSearch } from './user-search.tsx';
 
 /**
- * A group's members. Admins may add and remove people (the server checks it
- * too); anyone may leave. Both ask first. Changes reach every member as
+ * A group's members, details and settings. Admins may add and remove people
+ * (the server checks it too); anyone may leave. Both ask first. Changes reach every member as
  * `conversation` events; `onLeft` is told when this person has left.
  */
 export function MembersDialog({
@@ -69,6 +70,7 @@ export function MembersDialog({
       }
     >
       <GroupDetails conversation={conversation} admin={admin} />
+      <GroupSettings conversation={conversation} admin={admin} />
       {members.length < conversation.member_count && <p className="muted">Loading all {conversation.member_count} members…</p>}
       <ul className="user-list" aria-label={`${conversation.member_count} members`}>
         {members.map((m) => (

@@ -1,8 +1,10 @@
 import { MAX_TEXT_LENGTH, type MessageView } from '@parley/protocol';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
+import { useMentionAutocomplete } from '../hooks/use-mention-autocomplete.ts';
 import { useMessageContext } from '../hooks/use-message-context.ts';
 import { describeError } from '../lib/errors.ts';
+import { MentionList } from './mention-autocomplete.tsx';
 
 const MAX_HEIGHT_PX = 200;
 
@@ -17,6 +19,7 @@ export function MessageEditor({ entry, onDone }: { entry: MessageView; onDone: (
   const original = entry.message.type === 'text' ? entry.message.text : '';
   const [text, setText] = useState(original);
   const field = useRef<HTMLTextAreaElement>(null);
+  const mention = useMentionAutocomplete(entry.conversation_id, field, text, setText);
 
   // After the action sheet has handed focus back to its button (a passive effect, like this one).
   useEffect(() => {
@@ -41,6 +44,7 @@ export function MessageEditor({ entry, onDone }: { entry: MessageView; onDone: (
 
   return (
     <div className="message-editor">
+      {mention.list && <MentionList list={mention.list} />}
       <textarea
         ref={field}
         className="message-editor__field"
@@ -48,8 +52,10 @@ export function MessageEditor({ entry, onDone }: { entry: MessageView; onDone: (
         maxLength={MAX_TEXT_LENGTH}
         aria-label="Edit message"
         aria-describedby={`edit-hint-${entry.seq}`}
+        {...mention.fieldProps}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => {
+          if (mention.onKeyDown(e)) return;
           if (e.key === 'Escape') {
             e.preventDefault();
             onDone(field.current);

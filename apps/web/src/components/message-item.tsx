@@ -15,6 +15,7 @@ import { ReplyQuote } from './reply-quote.tsx';
 import { ThreadSummary } from './thread-summary.tsx';
 import { statusLabel, Ticks } from './ticks.tsx';
 import { mentionsMe } from '../lib/message-permissions.ts';
+import { mentionedNames } from '../lib/mentions.ts';
 
 type PendingRow = Extract<Row, { kind: 'pending' }>;
 
@@ -82,7 +83,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   // Being edited in place; the action sheet open (its "More actions" button, or a long press on a phone).
   const [editing, setEditing] = useState(false);
   const [sheetOpen, setSheetOpen] = useState(false);
-  const { me } = useSignedIn();
+  const { client, me } = useSignedIn();
   const longPress = useLongPress(() => setSheetOpen(true));
   // Leaving the editor by keyboard puts focus back on the message's actions, not on the page.
   const endEdit = (from: HTMLElement | null): void => {
@@ -102,40 +103,42 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
       data-seq={entry.seq}
       data-status={status ?? undefined}
     >
-      <div className="bubble" {...(content.type === 'text' ? longPress : {})}>
-        {showSender ? (
-          <p className="bubble__sender">
-            {entry.integration?.display_name ?? senderName}
-            {senderIsBot && <span className="bot-badge">{entry.integration ? 'integration' : 'bot'}</span>}
-            {senderHandle && <span className="bubble__handle"> {senderHandle}</span>}
-          </p>
-        ) : (
-          <span className="sr-only">{senderName}: </span>
-        )}
-        {/* A thread reply to the root itself quotes nothing: the panel shows the root above it. */}
-        {entry.reply_to && content.type === 'text' && entry.reply_to.seq !== entry.thread_root && <ReplyQuote quote={entry.reply_to} />}
-        {content.type === 'text' && content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
-        {content.type !== 'text' ? (
-          <p className="bubble__deleted">{content.type === 'hidden' ? 'removed by moderation' : 'message deleted'}</p>
-        ) : editing ? (
-          <MessageEditor entry={entry} onDone={endEdit} />
-        ) : (
-          <MessageText text={content.text} />
-        )}
-        <Meta at={entry.created_at} lastOfGroup={lastOfGroup} edited={!!entry.edited_at && content.type === 'text'} pinned={!!entry.pinned_at && content.type === 'text'}>
-          {status &&
-            (onInfo ? (
-              <button type="button" className="ticks-button" onClick={() => onInfo(entry.seq)} aria-label={`${statusLabel(status)}. Message info`} title="Who has read it">
+      <div className="message__body">
+        <div className="bubble" {...(content.type === 'text' ? longPress : {})}>
+          {showSender ? (
+            <p className="bubble__sender">
+              {entry.integration?.display_name ?? senderName}
+              {senderIsBot && <span className="bot-badge">{entry.integration ? 'integration' : 'bot'}</span>}
+              {senderHandle && <span className="bubble__handle"> {senderHandle}</span>}
+            </p>
+          ) : (
+            <span className="sr-only">{senderName}: </span>
+          )}
+          {/* A thread reply to the root itself quotes nothing: the panel shows the root above it. */}
+          {entry.reply_to && content.type === 'text' && entry.reply_to.seq !== entry.thread_root && <ReplyQuote quote={entry.reply_to} />}
+          {content.type === 'text' && content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
+          {content.type !== 'text' ? (
+            <p className="bubble__deleted">{content.type === 'hidden' ? 'removed by moderation' : 'message deleted'}</p>
+          ) : editing ? (
+            <MessageEditor entry={entry} onDone={endEdit} />
+          ) : (
+            <MessageText text={content.text} mentioned={mentionedNames(entry.mentions, (id) => client.userById(id)?.username)} self={me.username} />
+          )}
+          <Meta at={entry.created_at} lastOfGroup={lastOfGroup} edited={!!entry.edited_at && content.type === 'text'} pinned={!!entry.pinned_at && content.type === 'text'}>
+            {status &&
+              (onInfo ? (
+                <button type="button" className="ticks-button" onClick={() => onInfo(entry.seq)} aria-label={`${statusLabel(status)}. Message info`} title="Who has read it">
+                  <Ticks status={status} />
+                </button>
+              ) : (
                 <Ticks status={status} />
-              </button>
-            ) : (
-              <Ticks status={status} />
-            ))}
-        </Meta>
+              ))}
+          </Meta>
+        </div>
+        <MessageActions entry={entry} onEdit={() => setEditing(true)} sheetOpen={sheetOpen} setSheetOpen={setSheetOpen} />
       </div>
       <Reactions entry={entry} />
       {entry.thread && <ThreadSummary entry={entry} />}
-      <MessageActions entry={entry} onEdit={() => setEditing(true)} sheetOpen={sheetOpen} setSheetOpen={setSheetOpen} />
     </li>
   );
 });

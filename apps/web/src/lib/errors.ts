@@ -33,6 +33,8 @@ export function describeCode(code: string, retryAfter?: number): string {
       return 'Your session has ended. Please sign in again.';
     case 'forbidden':
       return 'You are not allowed to do that.';
+    case 'mention_forbidden':
+      return 'Only the admins of this group may mention @everyone.';
     case 'not_found':
       return 'That is not there any more.';
     case 'conversation_not_found':

@@ -5,6 +5,8 @@ export type Inline =
   | { kind: 'text'; text: string }
   | { kind: 'link'; text: string; href: string }
   | { kind: 'code'; text: string }
+  /** `@name` of someone the message mentions (`name` is their username, or `everyone`). */
+  | { kind: 'mention'; text: string; name: string }
   | { kind: 'bold'; children: Inline[] }
   | { kind: 'italic'; children: Inline[] };
 
@@ -20,11 +22,14 @@ const FENCE = '```';
  * `*italic*`, `` `code` ``, fenced code blocks and `> ` quotes, with http(s)
  * links found by `linkify`. The result is plain data that the caller turns
  * into React elements (never HTML), so markup in a message stays text. A
- * marker without its partner stays as typed. Linear in the length of the text:
- * every closing marker is found through a table built in one pass, never by
- * searching again from each opening one.
+ * marker without its partner stays as typed. `mentioned` holds the usernames
+ * the server resolved for this message (and `everyone` when it mentions
+ * everyone): only those `@name`s become mention runs, so a name that is not a
+ * member's stays text. Linear in the length of the text: every closing marker
+ * is found through a table built in one pass, never by searching again from
+ * each opening one.
  */
-export function formatText(text: string): Block[] {
+export function formatText(text: string, mentioned?: ReadonlySet<string>): Block[] {
   const lines = text.split('\n');
   const blocks: Block[] = [];
   let paragraph: string[] = [];
@@ -33,11 +38,11 @@ export function formatText(text: string): Block[] {
   let closerAfter = -1;
   let noMoreClosers = false;
   const flushParagraph = (): void => {
-    if (paragraph.length > 0) blocks.push({ kind: 'paragraph', children: parseInline(paragraph.join('\n')) });
+    if (paragraph.length > 0) blocks.push({ kind: 'paragraph', children: parseInline(paragraph.join('\n'), mentioned) });
     paragraph = [];
   };
   const flushQuote = (): void => {
-    if (quote.length > 0) blocks.push({ kind: 'quote', children: parseInline(quote.join('\n')) });
+    if (quote.length > 0) blocks.push({ kind: 'quote', children: parseInline(quote.join('\n'), mentioned) });
     quote = [];
   };
   for (let i = 0; i < lines.length; i++) {
@@ -91,17 +96,55 @@ export function plainText(text: string): string {
   return out.join('');
 }
 
-type Atom = { kind: 'code'; end: number; text: string } | { kind: 'link'; end: number; text: string; href: string };
+type Atom =
+  | { kind: 'code'; end: number; text: string }
+  | { kind: 'link'; end: number; text: string; href: string }
+  | { kind: 'mention'; end: number; text: string; name: string };
 
 const isSpace = (c: string | undefined): boolean => c === undefined || /\s/.test(c);
 const isWordChar = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}]/u.test(c);
 
-/** Inline runs of one paragraph or quote. */
-export function parseInline(text: string): Inline[] {
+// The server's reading of a mention (server/src/messaging/mentions.ts): an `@` that starts a word, then a username.
+const NOT_BEFORE_MENTION = /[\w.@-]/;
+const MENTION_NAME = /[A-Za-z0-9_.-]{3,32}/y;
+
+/**
+ * The `@name` at `at` (an `@`) when `mentioned` holds it; else null. A name
+ * may end a sentence ("thanks @bob."): then it is the name without its
+ * trailing dots, as the server resolves it. Reads at most 33 characters.
+ */
+function mentionAt(text: string, at: number, end: number, mentioned: ReadonlySet<string>): string | null {
+  if (at > 0 && NOT_BEFORE_MENTION.test(text[at - 1]!)) return null;
+  MENTION_NAME.lastIndex = at + 1;
+  const match = MENTION_NAME.exec(text);
+  if (!match || at + 1 + match[0].length > end) return null;
+  const name = match[0];
+  if (mentioned.has(name)) return name;
+  const trimmed = name.replace(/[.-]+$/, '');
+  return trimmed.length >= 3 && mentioned.has(trimmed) ? trimmed : null;
+}
+
+/** Inline runs of one paragraph or quote; `mentioned` as for `formatText`. */
+export function parseInline(text: string, mentioned?: ReadonlySet<string>): Inline[] {
   const n = text.length;
-  // Atoms are taken whole: code spans first (their text is literal), then links in what is left.
+  // Atoms are taken whole: code spans first (their text is literal), then links and mentions in what is left.
   const atoms = new Map<number, Atom>();
   const opaque = new Uint8Array(n);
+  // Every `@`, found in one pass, for the mention runs (none looked for when the message mentions nobody).
+  const ats: number[] = [];
+  if (mentioned && mentioned.size > 0) for (let i = text.indexOf('@'); i !== -1; i = text.indexOf('@', i + 1)) ats.push(i);
+  let nextAt = 0;
+  const mentionsIn = (from: number, to: number): void => {
+    while (nextAt < ats.length && ats[nextAt]! < from) nextAt++;
+    for (; nextAt < ats.length && ats[nextAt]! < to; nextAt++) {
+      const at = ats[nextAt]!;
+      const name = mentionAt(text, at, to, mentioned!);
+      if (name === null) continue;
+      const end = at + 1 + name.length;
+      atoms.set(at, { kind: 'mention', end, text: text.slice(at, end), name });
+      opaque.fill(1, at, end);
+    }
+  };
   let plainFrom = 0;
   const linksIn = (from: number, to: number): void => {
     let at = from;
@@ -109,7 +152,7 @@ export function parseInline(text: string): Inline[] {
       if (part.kind === 'link') {
         atoms.set(at, { kind: 'link', end: at + part.text.length, text: part.text, href: part.href });
         opaque.fill(1, at, at + part.text.length);
-      }
+      } else if (ats.length > 0) mentionsIn(at, at + part.text.length);
       at += part.text.length;
     }
   };
@@ -160,7 +203,13 @@ export function parseInline(text: string): Inline[] {
       const atom = opaque[i] ? atoms.get(i) : undefined;
       if (atom) {
         flush(i);
-        out.push(atom.kind === 'code' ? { kind: 'code', text: atom.text } : { kind: 'link', text: atom.text, href: atom.href });
+        out.push(
+          atom.kind === 'code'
+            ? { kind: 'code', text: atom.text }
+            : atom.kind === 'link'
+              ? { kind: 'link', text: atom.text, href: atom.href }
+              : { kind: 'mention', text: atom.text, name: atom.name },
+        );
         i = run = atom.end;
         continue;
       }

@@ -79,6 +79,8 @@ export function systemText(content: SystemContent, name: (id: UserId) => string,
       const parts: string[] = [];
       if (content.title !== undefined) parts.push(content.title === null ? 'removed the group name' : `renamed the group “${content.title}”`);
       if (content.description !== undefined) parts.push(content.description === null ? 'removed the description' : 'changed the description');
+      if (content.pin_policy) parts.push(content.pin_policy === 'members' ? 'let all members pin messages' : 'let only admins pin messages');
+      if (content.everyone_policy) parts.push(content.everyone_policy === 'members' ? 'let all members mention @everyone' : 'let only admins mention @everyone');
       return `${actor} ${parts.join(' and ') || 'changed the group'}`;
     }
     case 'role_changed':

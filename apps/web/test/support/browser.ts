@@ -6,6 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { build } from 'vite';
 import { pgliteDatabase, type TestDatabase } from '../../../../packages/server/test/support/databases.ts';
 import { startServer, type TestServer } from '../../../../packages/server/test/support/harness.ts';
+import { loginViaUi } from './ui.ts';
 
 /**
  * Real Chromium against a real server. Chromium is Debian's (`.ci/run`
@@ -117,6 +118,13 @@ export async function newPerson(
   });
   await page.goto('/');
   return { context, page };
+}
+
+/** A fresh browser profile signed in as `username` through the form (its label names it in `problems`). */
+export async function signedInPerson(fixture: WebFixture, username: string, label: string): Promise<Person> {
+  const person = await newPerson(fixture, { label });
+  await loginViaUi(person.page, username);
+  return person;
 }
 
 /** Saves a screenshot of the page under apps/web/test-artifacts/ (git-ignored), for people to look at. */

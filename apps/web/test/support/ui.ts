@@ -75,6 +75,11 @@ export async function send(page: Page, text: string): Promise<void> {
   await field.press('Enter');
 }
 
+/** The open conversation's message whose text holds `text`. */
+export function messageWith(page: Page, text: string): Locator {
+  return page.locator('.messages__list li.message', { has: page.locator('.bubble__text', { hasText: text }) });
+}
+
 /** The text of every message shown in the open conversation, in order (system lines excluded). */
 export function messageTexts(page: Page): Promise<string[]> {
   return page.locator('.messages__list li.message .bubble__text').allTextContents();

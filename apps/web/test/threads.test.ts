@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageView, ThreadPage } from '@parley/protocol';
 import type { Page } from 'playwright-core';
 import { api, textMessage } from '../../../packages/server/test/support/harness.ts';
-import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
+import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, signedInPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
-import { conversationTitle, loginViaUi, openConversation, unnamedControls, unreadBadge, until } from './support/ui.ts';
+import { conversationTitle, loginViaUi, messageTexts, messageWith, openConversation, unnamedControls, unreadBadge, until } from './support/ui.ts';
 
 /**
  * The thread panel in the web client (#15): a member opens a thread on a
@@ -31,23 +31,17 @@ function suite(): void {
     directId = (await seedConversation(fixture.url, ben, [ann])).id;
     await seedMessage(fixture.url, ben, directId, ROOT);
     await seedMessage(fixture.url, ben, directId, 'and lunch is at noon');
-    annP = await newPerson(fixture, { label: 'ann' });
-    benP = await newPerson(fixture, { label: 'ben' });
-    await loginViaUi(annP.page, ann.username);
-    await loginViaUi(benP.page, ben.username);
+    [annP, benP] = await Promise.all([signedInPerson(fixture, ann.username, 'ann'), signedInPerson(fixture, ben.username, 'ben')]);
   });
 
   afterAll(async () => {
     await fixture?.close();
   });
 
-  const inTimeline = (page: Page, text: string) =>
-    page.locator('.conversation-view .messages__list li.message', { has: page.locator('.bubble__text', { hasText: text }) });
-  const timelineTexts = (page: Page) => page.locator('.conversation-view .messages__list li.message .bubble__text').allTextContents();
   const panel = (page: Page) => page.getByRole('complementary', { name: 'Thread' });
   const replyTexts = (page: Page) => page.locator('.thread-panel__list[aria-label="Replies"] li.message .bubble__text').allTextContents();
-  const summaryCount = async (page: Page, text: string) => (await inTimeline(page, text).locator('.thread-summary__count').allTextContents()).join();
-  const unreadMarks = (page: Page, text: string) => inTimeline(page, text).getByTestId('thread-unread').count();
+  const summaryCount = async (page: Page, text: string) => (await messageWith(page, text).locator('.thread-summary__count').allTextContents()).join();
+  const unreadMarks = (page: Page, text: string) => messageWith(page, text).getByTestId('thread-unread').count();
   const focusedClass = (page: Page) => page.evaluate(() => document.activeElement?.className ?? '');
 
   async function replyInPanel(page: Page, text: string): Promise<void> {
@@ -59,7 +53,7 @@ function suite(): void {
   it('opens a thread from the message actions; replies stay in it, arrive live on both sides, and mark it unread until opened', async () => {
     await openConversation(annP.page, 'Ben Reader');
     await openConversation(benP.page, 'Ann Threader');
-    const root = inTimeline(annP.page, ROOT);
+    const root = messageWith(annP.page, ROOT);
     await root.waitFor();
     rootSeq = Number(await root.getAttribute('data-seq'));
     await root.hover();
@@ -77,17 +71,17 @@ function suite(): void {
     await until(() => replyTexts(annP.page), [ANN_REPLY]);
     await until(() => summaryCount(annP.page, ROOT), '1 reply');
     // The reply stays in its thread: the timeline has the root and its summary, not the reply.
-    expect(await timelineTexts(annP.page)).toEqual([ROOT, 'and lunch is at noon']);
+    expect(await messageTexts(annP.page)).toEqual([ROOT, 'and lunch is at noon']);
     expect(await unreadMarks(annP.page, ROOT)).toBe(0);
 
     // Ben sees the count live, marked unread in the thread (and not in the conversation's unread count).
     const { page } = benP;
     await until(() => summaryCount(page, ROOT), '1 reply');
     await until(() => unreadMarks(page, ROOT), 1);
-    expect(await timelineTexts(page)).toEqual([ROOT, 'and lunch is at noon']);
+    expect(await messageTexts(page)).toEqual([ROOT, 'and lunch is at noon']);
     expect(await unreadBadge(page, 'Ann Threader')).toBe('');
 
-    await inTimeline(page, ROOT).getByRole('button', { name: /^1 reply, last reply .*, unread replies\. Open thread$/ }).click();
+    await messageWith(page, ROOT).getByRole('button', { name: /^1 reply, last reply .*, unread replies\. Open thread$/ }).click();
     await panel(page).waitFor();
     await until(() => replyTexts(page), [ANN_REPLY]);
     await until(() => unreadMarks(page, ROOT), 0);

@@ -28,7 +28,7 @@ function suite(): void {
   async function replyToQuestion(): Promise<void> {
     const question = messageWith(person.page, QUESTION);
     await question.hover();
-    await question.getByRole('button', { name: 'Reply' }).click();
+    await question.getByRole('button', { name: 'Reply', exact: true }).click();
     await replyBanner().waitFor();
   }
 

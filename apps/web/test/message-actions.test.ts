@@ -68,7 +68,7 @@ function suite(): void {
 
     const sheet = await openSheet(page, first);
     // Not Ann's message, and a direct chat has no admins: no Edit, no Delete; she may report it.
-    expect(await sheetActions(sheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link', 'Pin', 'Report']);
+    expect(await sheetActions(sheet)).toEqual(['Reply', 'Reply in thread', 'Add reaction', 'Copy text', 'Copy link', 'Pin', 'Report']);
     await sheet.getByRole('button', { name: 'Copy link' }).click();
     await until(async () => (await page.getByTestId('action-notice').textContent())?.trim(), 'Link copied.');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${fixture.url}/c/${conversationId}?m=1`);
@@ -78,7 +78,7 @@ function suite(): void {
     const { page } = annBrowser;
     const first = page.locator('.messages__list li[data-seq="1"]');
     await first.hover();
-    await first.getByRole('button', { name: 'Reply' }).click();
+    await first.getByRole('button', { name: 'Reply', exact: true }).click();
     const banner = page.locator('.composer__reply');
     expect((await banner.textContent())?.trim()).toBe('Replying to Ben Builder: Where is the deploy config?');
     // The reply action puts the cursor in the composer.
@@ -163,7 +163,7 @@ function suite(): void {
     const seq = await messageWith(page, 'In the ops repo').getAttribute('data-seq');
     const mine = page.locator(`.messages__list li[data-seq="${seq}"]`);
     let sheet = await openSheet(page, mine);
-    expect(await sheetActions(sheet)).toEqual(['Reply', 'Add reaction', 'Edit', 'Copy text', 'Copy link', 'Pin', 'Delete']);
+    expect(await sheetActions(sheet)).toEqual(['Reply', 'Reply in thread', 'Add reaction', 'Edit', 'Copy text', 'Copy link', 'Pin', 'Delete']);
     await sheet.getByRole('button', { name: 'Edit' }).click();
     const editor = mine.getByRole('textbox', { name: 'Edit message' });
     await editor.waitFor();
@@ -185,7 +185,7 @@ function suite(): void {
 
     // Ben is not the author: no Edit, no Delete on Ann's message.
     const benSheet = await openSheet(benBrowser.page, seen);
-    expect(await sheetActions(benSheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link', 'Pin', 'Report']);
+    expect(await sheetActions(benSheet)).toEqual(['Reply', 'Reply in thread', 'Add reaction', 'Copy text', 'Copy link', 'Pin', 'Report']);
     await benBrowser.page.keyboard.press('Escape');
     await benSheet.waitFor({ state: 'detached' });
   });
@@ -258,7 +258,7 @@ function suite(): void {
     const sheet = page.getByRole('dialog', { name: 'Message actions' });
     await sheet.waitFor();
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
-    expect(await sheetActions(sheet)).toEqual(['Reply', 'Add reaction', 'Edit', 'Copy text', 'Copy link', 'Pin', 'Delete']);
+    expect(await sheetActions(sheet)).toEqual(['Reply', 'Reply in thread', 'Add reaction', 'Edit', 'Copy text', 'Copy link', 'Pin', 'Delete']);
     await saveScreenshot(page, 'phone-message-actions');
     await sheet.getByRole('button', { name: 'Add reaction' }).click();
     const picker = page.getByRole('dialog', { name: 'Add a reaction' });
@@ -276,7 +276,7 @@ function suite(): void {
     await openConversation(annBrowser.page, 'Release crew');
 
     const benSheet = await openSheet(benBrowser.page, messageWith(benBrowser.page, 'ann in the group'));
-    expect(await sheetActions(benSheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link', 'Pin', 'Report', 'Delete']);
+    expect(await sheetActions(benSheet)).toEqual(['Reply', 'Reply in thread', 'Add reaction', 'Copy text', 'Copy link', 'Pin', 'Report', 'Delete']);
     await benSheet.getByRole('button', { name: 'Delete' }).click();
     const confirm = benBrowser.page.getByRole('dialog', { name: 'Delete message?' });
     expect(await confirm.textContent()).toContain("Ann Asker's message");
@@ -284,7 +284,7 @@ function suite(): void {
     await until(() => annBrowser.page.locator('.messages__list li.message .bubble__deleted').count(), 1);
 
     const annSheet = await openSheet(annBrowser.page, messageWith(annBrowser.page, 'ben in the group'));
-    expect(await sheetActions(annSheet)).toEqual(['Reply', 'Add reaction', 'Copy text', 'Copy link', 'Report']);
+    expect(await sheetActions(annSheet)).toEqual(['Reply', 'Reply in thread', 'Add reaction', 'Copy text', 'Copy link', 'Report']);
     await annBrowser.page.keyboard.press('Escape');
   });
 

@@ -1,4 +1,4 @@
-import { MAX_TEXT_LENGTH, type ConversationId } from '@parley/protocol';
+import { MAX_TEXT_LENGTH, type ConversationId, type Seq } from '@parley/protocol';
 import { useEffect, useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
 import type { Upload, UploadState } from '@parley/sdk';
 import { formatBytes } from '../lib/attachments.ts';
@@ -38,14 +38,18 @@ export function Composer({
   conversationId,
   reply = null,
   onCancelReply,
+  thread,
 }: {
   conversationId: ConversationId;
   /** The message this one will reply to (shown above the field, with a cancel). */
   reply?: ReplyDraft | null;
   onCancelReply?: () => void;
+  /** Sends into the thread of this root (the thread panel's composer), with a draft of its own. */
+  thread?: Seq;
 }) {
   const { client, me } = useSignedIn();
-  const [text, setText] = useState(() => loadDraft(me.id, conversationId));
+  const draftKey = thread === undefined ? conversationId : `${conversationId}#thread-${thread}`;
+  const [text, setText] = useState(() => loadDraft(me.id, draftKey));
   const [error, setError] = useState<string | null>(null);
   const field = useRef<HTMLTextAreaElement>(null);
   const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -108,7 +112,7 @@ export function Composer({
 
   const change = (value: string): void => {
     setText(value);
-    saveDraft(me.id, conversationId, value);
+    saveDraft(me.id, draftKey, value);
     setError(null);
     if (value.trim() === '') {
       stopTyping();
@@ -129,7 +133,8 @@ export function Composer({
     const body = text.trim() || attached.map((u) => u.name).join(', ');
     if (!body) return;
     try {
-      client.send(conversationId, body, { uploads: attached.map((u) => u.upload), ...(reply ? { replyTo: reply.seq } : {}) });
+      const replyTo = reply?.seq ?? thread;
+      client.send(conversationId, body, { uploads: attached.map((u) => u.upload), ...(replyTo !== undefined ? { replyTo, thread: thread !== undefined } : {}) });
     } catch (err) {
       setError(describeError(err));
       return;
@@ -138,7 +143,7 @@ export function Composer({
     onCancelReply?.();
     clearTimeout(idle.current);
     setText('');
-    saveDraft(me.id, conversationId, '');
+    saveDraft(me.id, draftKey, '');
     field.current?.focus();
   };
 
@@ -242,8 +247,8 @@ export function Composer({
           rows={1}
           value={text}
           maxLength={MAX_TEXT_LENGTH}
-          placeholder="Write a message…"
-          aria-label="Message"
+          placeholder={thread === undefined ? 'Write a message…' : 'Reply…'}
+          aria-label={thread === undefined ? 'Message' : 'Reply in thread'}
           aria-describedby={error ? errorId : undefined}
           {...mention.fieldProps}
           enterKeyHint="send"

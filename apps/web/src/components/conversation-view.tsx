@@ -9,6 +9,8 @@ import { Icon } from './icon.tsx';
 import { MembersDialog } from './members-dialog.tsx';
 import { MessageList } from './message-list.tsx';
 import { PinsDialog } from './pins-dialog.tsx';
+import { ThreadPanel } from './thread-panel.tsx';
+import { useThreadRoute } from '../hooks/use-thread-route.ts';
 import type { JumpTarget } from '../hooks/use-jump-to-message.ts';
 import type { ReplyDraft } from '../hooks/use-message-context.ts';
 import { TypingIndicator } from './typing-indicator.tsx';
@@ -41,6 +43,8 @@ export function ConversationView({ conversationId, onBack, onLeft, jump }: Conve
     },
     [me.id, conversationId],
   );
+  // The thread open beside the conversation (`?thread=<seq>`).
+  const { threadSeq, openThread, closeThread } = useThreadRoute();
   const titleId = useId();
   const known = conversation !== undefined;
   // The title it had while this person was in it: once removed, the client no longer knows it.
@@ -92,9 +96,10 @@ export function ConversationView({ conversationId, onBack, onLeft, jump }: Conve
   }
 
   return (
+    <>
     <section className="conversation-view" aria-labelledby={titleId} data-conversation-id={conversation.id}>
       <ConversationHeader conversation={conversation} titleId={titleId} onBack={onBack} onMembers={() => setMembersOpen(true)} onPins={() => setPinsOpen(true)} />
-      <MessageList conversation={conversation} jump={target} onReply={setReply} />
+      <MessageList conversation={conversation} jump={target} onReply={setReply} onOpenThread={openThread} />
       <TypingIndicator conversation={conversation} />
       <Composer conversationId={conversation.id} reply={reply} onCancelReply={() => setReply(null)} />
       {pinsOpen && <PinsDialog conversation={conversation} onClose={() => setPinsOpen(false)} onShow={(seq) => setLocalJump({ seq, nonce: Date.now() })} />}
@@ -109,5 +114,7 @@ export function ConversationView({ conversationId, onBack, onLeft, jump }: Conve
         />
       )}
     </section>
+    {threadSeq !== null && <ThreadPanel key={threadSeq} conversation={conversation} rootSeq={threadSeq} onClose={closeThread} />}
+    </>
   );
 }

@@ -64,6 +64,15 @@ export const MESSAGE_ACTIONS: readonly MessageAction[] = [
     run: ({ entry }, ui) => ui.context.reply(entry),
   },
   {
+    id: 'thread',
+    label: 'Reply in thread',
+    icon: 'thread',
+    quick: true,
+    // A thread reply is not a root: its thread is the one it is in (its Reply quotes it there).
+    available: ({ entry }) => isLiveText(entry) && entry.thread_root === undefined,
+    run: ({ entry }, ui) => ui.context.openThread(entry.seq),
+  },
+  {
     id: 'react',
     label: 'Add reaction',
     icon: 'smile',

@@ -12,6 +12,7 @@ import { MessageActions } from './message-actions.tsx';
 import { MessageEditor } from './message-editor.tsx';
 import { Reactions } from './reactions.tsx';
 import { ReplyQuote } from './reply-quote.tsx';
+import { ThreadSummary } from './thread-summary.tsx';
 import { statusLabel, Ticks } from './ticks.tsx';
 import { mentionsMe } from '../lib/message-permissions.ts';
 import { mentionedNames } from '../lib/mentions.ts';
@@ -19,10 +20,11 @@ import { mentionedNames } from '../lib/mentions.ts';
 type PendingRow = Extract<Row, { kind: 'pending' }>;
 
 /** The quote an unsent reply will carry, from the held log (the server's copy brings the same once stored). */
-function pendingQuote(entries: readonly MessageView[], replyTo: number | string | undefined): ReplyQuoteView | null {
+function pendingQuote(entries: readonly MessageView[], replyTo: number | string | undefined, thread = false): ReplyQuoteView | null {
   if (replyTo === undefined) return null;
   const target = entries.find((e) => (typeof replyTo === 'number' ? e.seq === replyTo : e.message_id === replyTo));
-  if (!target) return null;
+  // A reply into a thread quotes nothing when it answers the root (the thread panel shows it above).
+  if (!target || (thread && target.thread_root === undefined)) return null;
   const text = target.message.type === 'text' ? target.message.text.slice(0, REPLY_EXCERPT_LENGTH) : null;
   return { seq: target.seq, message_id: target.message_id, sender_id: target.sender_id, text };
 }
@@ -112,7 +114,8 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
           ) : (
             <span className="sr-only">{senderName}: </span>
           )}
-          {entry.reply_to && content.type === 'text' && <ReplyQuote quote={entry.reply_to} />}
+          {/* A thread reply to the root itself quotes nothing: the panel shows the root above it. */}
+          {entry.reply_to && content.type === 'text' && entry.reply_to.seq !== entry.thread_root && <ReplyQuote quote={entry.reply_to} />}
           {content.type === 'text' && content.attachments?.map((a) => <AttachmentCard key={a.id} attachment={a} />)}
           {content.type !== 'text' ? (
             <p className="bubble__deleted">{content.type === 'hidden' ? 'removed by moderation' : 'message deleted'}</p>
@@ -135,6 +138,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         <MessageActions entry={entry} onEdit={() => setEditing(true)} sheetOpen={sheetOpen} setSheetOpen={setSheetOpen} />
       </div>
       <Reactions entry={entry} />
+      {entry.thread && <ThreadSummary entry={entry} />}
     </li>
   );
 });
@@ -143,7 +147,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
 export const PendingItem = memo(function PendingItem({ item, firstOfGroup, lastOfGroup }: Omit<PendingRow, 'kind' | 'key'>) {
   const { client } = useSignedIn();
   const failed = item.status === 'failed';
-  const quote = pendingQuote(client.messages(item.conversation_id), item.reply_to);
+  const quote = pendingQuote(client.messages(item.conversation_id), item.reply_to, item.thread);
   return (
     <li className={`message message--mine message--pending${failed ? ' message--failed' : ''}${groupClasses(firstOfGroup, lastOfGroup)}`} data-status={item.status}>
       <div className="bubble">

@@ -1,3 +1,4 @@
+import type { Seq } from '@parley/protocol';
 import type { ConversationSnapshot } from '@parley/sdk';
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useSignedIn } from '../hooks/use-client.ts';
@@ -8,14 +9,16 @@ import { peopleIn, useFormerMembers } from '../hooks/use-names.ts';
 import { describeError } from '../lib/errors.ts';
 import { memberHandle, memberName, systemText, isBotMember } from '../lib/names.ts';
 import { buildRows, type Row } from '../lib/rows.ts';
+import { inTimeline, pendingInTimeline } from '../lib/threads.ts';
 import { quoteSnippet } from './reply-quote.tsx';
 import { Icon } from './icon.tsx';
 import { CallEntry } from './call-entry.tsx';
+import { DaySeparator } from './day-separator.tsx';
+import { useNotice } from '../hooks/use-notice.ts';
+import { usePageShown } from '../hooks/use-page-shown.ts';
 import { MessageItem, PendingItem } from './message-item.tsx';
 import { ReadByDialog } from './read-by-dialog.tsx';
 
-/** How long an action's notice ("Link copied") stays. */
-const NOTICE_MS = 4000;
 /** Within this many pixels of the end the reader counts as "at the bottom": new messages keep it there. */
 const STICK_PX = 48;
 /** Older history is asked for while the reader is this close to the top. */
@@ -40,15 +43,19 @@ export function MessageList({
   conversation,
   jump,
   onReply,
+  onOpenThread,
 }: {
   conversation: ConversationSnapshot;
   jump?: JumpTarget | null;
   /** A message's Reply action: the composer quotes it. */
   onReply: (draft: ReplyDraft) => void;
+  /** A root's thread summary, or a message's "Reply in thread": the thread panel opens on it. */
+  onOpenThread: (rootSeq: Seq) => void;
 }) {
   const { client, me } = useSignedIn();
   const { entries, pending } = useMessages(client, conversation.id);
-  const rows = useMemo(() => buildRows(entries, pending, me.id), [entries, pending, me.id]);
+  // Thread replies stay in their thread (lib/threads.ts): the root carries their summary.
+  const rows = useMemo(() => buildRows(entries.filter(inTimeline), pendingInTimeline(pending), me.id), [entries, pending, me.id]);
   const people = useMemo(() => peopleIn(entries), [entries]);
   const lookup = useFormerMembers(conversation, people);
   const scroller = useRef<HTMLDivElement>(null);
@@ -71,9 +78,9 @@ export function MessageList({
   const [quoteJump, setQuoteJump] = useState<JumpTarget | null>(null);
   const target = jump && (!quoteJump || jump.nonce > quoteJump.nonce) ? jump : quoteJump;
   // What an action had to say ("Link copied", or why it failed).
-  const [notice, setNotice] = useState('');
-  const live = useRef({ conversation, lookup, onReply });
-  live.current = { conversation, lookup, onReply };
+  const [notice, setNotice] = useNotice();
+  const live = useRef({ conversation, lookup, onReply, onOpenThread });
+  live.current = { conversation, lookup, onReply, onOpenThread };
   const context = useMemo<MessageContext>(() => {
     const nameOf = (userId: string): string => memberName(live.current.conversation, me.id, userId, live.current.lookup);
     return {
@@ -83,6 +90,7 @@ export function MessageList({
         const text = entry.message.type === 'text' ? entry.message.text : null;
         live.current.onReply({ seq: entry.seq, name: nameOf(entry.sender_id), text: quoteSnippet(text) });
       },
+      openThread: (rootSeq) => live.current.onOpenThread(rootSeq),
       jumpTo: (seq) => setQuoteJump({ seq, nonce: Date.now() }),
       notify: (text) => setNotice(text),
     };
@@ -127,6 +135,16 @@ export function MessageList({
       .catch((err: unknown) => setOlderError(describeError(err)))
       .finally(() => setLoadingOlder(false));
   }, [client, id, loadingOlder]);
+
+  // A search result, link or pin leads to a thread reply: it is shown in its thread, not in the timeline.
+  const threadJumped = useRef<number | null>(null);
+  useEffect(() => {
+    if (!target || threadJumped.current === target.nonce) return;
+    const root = entries.find((e) => e.seq === target.seq)?.thread_root;
+    if (root === undefined) return;
+    threadJumped.current = target.nonce;
+    live.current.onOpenThread(root);
+  }, [target, entries]);
 
   // A search result leads here: show that message (the reader is then not at the bottom, nor landing on unread).
   useJumpToMessage(scroller, target, {
@@ -228,23 +246,9 @@ export function MessageList({
     markReadIfSeen();
   }, [conversation.cursor, conversation.read_seq, markReadIfSeen]);
 
-  useEffect(() => {
-    const onVisible = (): void => markReadIfSeen();
-    document.addEventListener('visibilitychange', onVisible);
-    window.addEventListener('focus', onVisible);
-    return () => {
-      document.removeEventListener('visibilitychange', onVisible);
-      window.removeEventListener('focus', onVisible);
-    };
-  }, [markReadIfSeen]);
+  usePageShown(markReadIfSeen);
 
   useEffect(() => () => clearTimeout(scrollIdle.current), []);
-
-  useEffect(() => {
-    if (!notice) return;
-    const timer = setTimeout(() => setNotice(''), NOTICE_MS);
-    return () => clearTimeout(timer);
-  }, [notice]);
 
   const onScroll = (): void => {
     const el = scroller.current;
@@ -309,13 +313,7 @@ export function MessageList({
         </div>
         <ol className="messages__list" aria-label="Messages">
           {rows.map((row) => {
-            if (row.kind === 'day') {
-              return (
-                <li key={row.key} className="day-separator">
-                  <time dateTime={row.date}>{row.label}</time>
-                </li>
-              );
-            }
+            if (row.kind === 'day') return <DaySeparator key={row.key} row={row} />;
             if (row.kind === 'pending') {
               return <PendingItem key={row.key} item={row.item} firstOfGroup={row.firstOfGroup} lastOfGroup={row.lastOfGroup} />;
             }

@@ -23,6 +23,8 @@ export interface MessageContext {
   nameOf(userId: UserId): string;
   /** Starts a reply to this message in the composer. */
   reply(entry: MessageView): void;
+  /** Opens the thread whose root is this message (in the thread panel, puts the cursor in its composer). */
+  openThread(rootSeq: Seq): void;
   /** Brings a message of this conversation into view (loading older history until it is there). */
   jumpTo(seq: Seq): void;
   /** Tells the reader something in the list's status line ("Link copied", or why an action failed). */

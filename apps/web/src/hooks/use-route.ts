@@ -5,7 +5,8 @@ import { useCallback, useSyncExternalStore } from 'react';
 // message (lib/message-permissions.ts's messageLink). The server answers both with the app.
 const CONVERSATION_PATH = /^\/c\/([0-9a-fA-F-]{36})\/?$/;
 
-function subscribe(onChange: () => void): () => void {
+/** Calls `onChange` whenever the URL changes (Back, Forward, and this app's own navigation). */
+export function subscribeToLocation(onChange: () => void): () => void {
   window.addEventListener('popstate', onChange);
   return () => window.removeEventListener('popstate', onChange);
 }
@@ -14,11 +15,16 @@ function currentConversation(): ConversationId | null {
   return CONVERSATION_PATH.exec(window.location.pathname)?.[1] ?? null;
 }
 
+/** A seq in the URL's query (`?m=<seq>`, `?thread=<seq>`), or null. */
+export function seqParam(name: string): number | null {
+  const value = new URLSearchParams(window.location.search).get(name);
+  if (!value || !/^[1-9][0-9]{0,9}$/.test(value)) return null;
+  return Number(value);
+}
+
 /** The message a link points at (`?m=<seq>`), or null. */
 function currentMessage(): number | null {
-  const m = new URLSearchParams(window.location.search).get('m');
-  if (!m || !/^[1-9][0-9]{0,9}$/.test(m)) return null;
-  return Number(m);
+  return seqParam('m');
 }
 
 /**
@@ -26,8 +32,8 @@ function currentMessage(): number | null {
  * button work; `messageSeq` is the message a link asked to be shown.
  */
 export function useRoute(): { conversationId: ConversationId | null; messageSeq: number | null; open: (id: ConversationId | null) => void } {
-  const conversationId = useSyncExternalStore(subscribe, currentConversation, () => null);
-  const messageSeq = useSyncExternalStore(subscribe, currentMessage, () => null);
+  const conversationId = useSyncExternalStore(subscribeToLocation, currentConversation, () => null);
+  const messageSeq = useSyncExternalStore(subscribeToLocation, currentMessage, () => null);
   const open = useCallback((id: ConversationId | null) => {
     const path = id ? `/c/${id}` : '/';
     if (window.location.pathname === path && window.location.search === '') return;

@@ -12,11 +12,13 @@
  * BUFFERS) run on a copy of that batch in a rolled-back transaction.
  *
  *   npm run bench:direct-statement -- [--batches 1,8,64] [--messages 4000] [--rounds 3] [--history 200000]
+ *   npm run bench:direct-statement -- --rates 1000,2000 [--seconds 5] [--queues 2x3,2x1,1x1]   (open loop, below)
  *                                     [--base DIR] [--pg-url postgres://postgres@127.0.0.1:5432/postgres]
  *
  * Needs PostgreSQL on this machine (its backends' /proc). The event
  * consumers and the outbox relay do not run: their cost is not in these figures.
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
@@ -36,6 +38,11 @@ const { values } = parseArgs({
     /** Messages already stored (spread over the conversations, then ANALYZE) before the writes: a server with history. */
     history: { type: 'string', default: '200000' },
     base: { type: 'string' },
+    /** Open loop instead of fixed batches: offered sends/s (e.g. 1000,2000), for --seconds each. */
+    rates: { type: 'string' },
+    seconds: { type: 'string', default: '5' },
+    /** Open loop: write-queue shapes to compare, lanes x batches per lane (the server runs 2x3). */
+    queues: { type: 'string', default: '2x3,2x1,1x1' },
     /** Keep the scratch databases (to read plans with EXPLAIN); their names are printed. */
     keep: { type: 'boolean', default: false },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
@@ -47,6 +54,9 @@ const MESSAGES = Number(values.messages);
 const ROUNDS = Number(values.rounds);
 const CONVERSATIONS = Number(values.conversations);
 const HISTORY = Number(values.history);
+const RATES = values.rates ? values.rates.split(',').map(Number) : null;
+const SECONDS = Number(values.seconds);
+const QUEUES = values.queues.split(',').map((q) => q.split('x').map(Number) as [number, number]);
 
 type WriterClass = new (
   db: Database,
@@ -83,9 +93,8 @@ function recording(db: Database): Database & { last: { text: string; params: Sql
 
 type Row = Record<string, string | number>;
 
-async function measure(checkout: Checkout, url: string): Promise<Row[]> {
-  const raw = checkout.openPostgres(url, 1);
-  const db = recording(raw);
+/** Migrates and seeds the scratch database; answers the conversations and their first members. */
+async function seed(checkout: Checkout, raw: Database): Promise<Array<{ conversation_id: string; user_id: string }>> {
   await checkout.migrate(raw);
   // 500 direct conversations of two users each (written straight into the tables).
   await raw.query(
@@ -114,9 +123,15 @@ async function measure(checkout: Checkout, url: string): Promise<Row[]> {
   );
   await raw.query(`UPDATE conversations c SET last_seq = m.n FROM (SELECT conversation_id, max(seq) AS n FROM messages GROUP BY 1) m WHERE m.conversation_id = c.id`);
   await raw.query('ANALYZE');
-  const lanes = await raw.query<{ conversation_id: string; user_id: string }>(
+  return raw.query<{ conversation_id: string; user_id: string }>(
     `SELECT conversation_id, min(user_id::text) AS user_id FROM conversation_members GROUP BY conversation_id ORDER BY conversation_id`,
   );
+}
+
+async function measure(checkout: Checkout, url: string): Promise<Row[]> {
+  const raw = checkout.openPostgres(url, 1);
+  const db = recording(raw);
+  const lanes = await seed(checkout, raw);
   const pid = (await raw.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]!.pid;
   console.error(`${checkout.system}: PostgreSQL backend pid ${pid}`);
   let serial = 0;
@@ -163,6 +178,69 @@ async function measure(checkout: Checkout, url: string): Promise<Row[]> {
   return rows;
 }
 
+/**
+ * Open loop: `rate` sends/s for SECONDS through a writer shaped like the
+ * server's (maxBatch 512; `lanes` × `perLane` batches at once, one pool
+ * connection each), after one second of warm-up. PostgreSQL CPU of every
+ * backend of the pool, sends per statement, and each write's latency from its
+ * scheduled time to its commit.
+ */
+async function measureOpenLoop(checkout: Checkout, url: string): Promise<Row[]> {
+  const setup = checkout.openPostgres(url, 1);
+  const lanes = await seed(checkout, setup);
+  await setup.close();
+  const rows: Row[] = [];
+  let serial = 0;
+  for (const [laneCount, perLane] of QUEUES) {
+    const raw = checkout.openPostgres(url, laneCount * perLane);
+    let statements = 0;
+    const db = Object.create(raw) as Database;
+    db.query = (text: string, params?: readonly SqlParam[], options?: QueryOptions) => {
+      if (options?.name) statements++;
+      return raw.query(text, params, options);
+    };
+    // Every connection of the pool open at once, to know their backends.
+    const pids = (await Promise.all(Array.from({ length: laneCount * perLane }, () => raw.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)')))).map((r) => r[0]!.pid);
+    const writer = new checkout.MessageWriter(db, { maxBatch: 512, lanes: laneCount, batchesPerLane: perLane, largeRoomThreshold: 100, outbox: true });
+    const offer = async (rate: number, seconds: number) => {
+      const total = Math.round(rate * seconds);
+      const latencies: number[] = [];
+      const start = performance.now() + 10;
+      const pending: Array<Promise<unknown>> = [];
+      for (let i = 0; i < total; i++) {
+        const due = start + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        const lane = lanes[i % lanes.length]!;
+        const id = `o${serial++}`;
+        pending.push(writer.write(lane.conversation_id, lane.user_id, { type: 'text', text: `bench ${id}`, client_msg_id: id }).then(() => latencies.push(performance.now() - due)));
+      }
+      await Promise.all(pending);
+      return latencies.sort((a, b) => a - b);
+    };
+    for (const rate of RATES!) {
+      await offer(rate, 1);
+      const c0 = pids.reduce((n, p) => n + (processCpuMs(p) ?? 0), 0);
+      const s0 = statements;
+      const lat = await offer(rate, SECONDS);
+      const cpuMs = pids.reduce((n, p) => n + (processCpuMs(p) ?? 0), 0) - c0;
+      const q = (x: number) => lat[Math.min(lat.length - 1, Math.floor((lat.length * x) / 100))]!.toFixed(1);
+      rows.push({
+        system: checkout.system,
+        queue: `${laneCount}x${perLane}`,
+        'sends/s': rate,
+        'pg µs/msg': Math.round((cpuMs * 1000) / lat.length),
+        'sends per statement': Math.round((lat.length / (statements - s0)) * 10) / 10,
+        'commit p50 / p99 ms': `${q(50)} / ${q(99)}`,
+        'load 1m': loadavg()[0]!.toFixed(1),
+      });
+      console.error(`  ${JSON.stringify(rows[rows.length - 1])}`);
+    }
+    await raw.close();
+  }
+  return rows;
+}
+
 /** EXPLAIN (ANALYZE, WAL, BUFFERS) of a copy of the last batch (new message and client ids), rolled back. */
 async function explainLast(db: Database, last: { text: string; params: SqlParam[] }) {
   const params = [...last.params];
@@ -203,7 +281,7 @@ for (const checkout of checkouts) {
   const scratch = await createScratchDatabase(values['pg-url']);
   try {
     console.error(`${checkout.system}: batches of ${BATCHES.join(', ')}, ${MESSAGES} messages × ${ROUNDS} rounds…`);
-    all.push(...(await measure(checkout, scratch.url)));
+    all.push(...(RATES ? await measureOpenLoop(checkout, scratch.url) : await measure(checkout, scratch.url)));
   } finally {
     if (values.keep) console.error(`kept database ${scratch.name}`);
     else await scratch.drop();
@@ -214,7 +292,7 @@ const width = (c: string) => Math.max(c.length, ...all.map((r) => String(r[c]).l
 console.log(columns.map((c) => c.padStart(width(c))).join('  '));
 for (const r of all) console.log(columns.map((c) => String(r[c]).padStart(width(c))).join('  '));
 const file = await writeResult('direct-statement', 'postgres', {
-  parameters: { batches: BATCHES, messages: MESSAGES, rounds: ROUNDS, conversations: CONVERSATIONS, history: HISTORY, base: values.base ?? null },
+  parameters: { rates: RATES, seconds: SECONDS, queues: QUEUES, batches: BATCHES, messages: MESSAGES, rounds: ROUNDS, conversations: CONVERSATIONS, history: HISTORY, base: values.base ?? null },
   machine: machineInfo(),
   code: codeVersion(),
   rows: all,

@@ -257,6 +257,9 @@ type BatchRow = { ord: number; member: boolean; fresh: boolean; audience: UserId
   content: EntryRow['content'] | null;
 };
 
+/** $3 of WRITE_BATCH: LIMITs that are a Param only so that its generic plan estimates one input row. */
+const INPUT_LIMIT = 1_000_000;
+
 /**
  * One batch of sends: $1 the sends as a JSON array of rows (InputRow: message
  * id, conversation, sender, client_msg_id, content), $2 the large-room
@@ -294,9 +297,6 @@ type BatchRow = { ord: number; member: boolean; fresh: boolean; audience: UserId
  * A unique violation on client_msg_id (a concurrent commit of the same send)
  * aborts the whole statement, counters included, so seqs stay dense.
  */
-/** $3 of WRITE_BATCH: LIMITs that are a Param only so that its generic plan estimates one input row. */
-const INPUT_LIMIT = 1_000_000;
-
 const WRITE_BATCH = `
 WITH input AS (
   SELECT * FROM (

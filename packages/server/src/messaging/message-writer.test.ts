@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDatabase, TEST_DATABASE_URL, type DatabaseKind, type TestDatabase } from '../../test/support/databases.ts';
 import { seedGroup } from '../../test/support/seed.ts';
+import { openPostgres } from '../store/postgres-database.ts';
 import { MessageWriter } from './message-writer.ts';
 
 const text = (client_msg_id: string) => ({ type: 'text' as const, text: 'hi', client_msg_id });
@@ -115,6 +116,24 @@ function suite(kind: DatabaseKind) {
     const stored = await seqsOf(conversation);
     expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     expect(new Set(stored.map((m) => m.client_msg_id)).size).toBe(n);
+  });
+
+  // PostgreSQL only: PGlite keeps no pg_prepared_statements to look at.
+  if (kind === 'postgres') it('plans a one-send batch once per connection, not once per batch (the generic plan is kept)', async () => {
+    const { conversation, ids } = await seed(2);
+    // One connection, so that its session's prepared statements are the writer's.
+    const db = openPostgres(database.url!, 1);
+    try {
+      const writer = new MessageWriter(db, { maxBatch: 512, lanes: 1, largeRoomThreshold: 100, outbox: true });
+      for (let i = 0; i < 12; i++) await writer.write(conversation, ids[i % 2]!, text(`g${i}`));
+      const [plans] = await db.query<{ generic: number; custom: number }>(
+        `SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE 'parley_write_batch_%'`,
+      );
+      // PostgreSQL tries five custom plans first, then keeps the generic one if it looks no dearer.
+      expect(plans).toEqual({ generic: 7, custom: 5 });
+    } finally {
+      await db.close();
+    }
   });
 
   it('leaves the audience to the room channel for large rooms', async () => {

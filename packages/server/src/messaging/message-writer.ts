@@ -124,16 +124,16 @@ export class MessageWriter {
       return all.map((_, i) => (quotes[i] instanceof Error ? quotes[i] : results.shift()!));
     }
     const batch = all;
-    const messageIds = batch.map(() => crypto.randomUUID());
-    const params: SqlParam[] = [
-      messageIds,
-      batch.map((p) => p.conversationId),
-      batch.map((p) => p.senderId),
-      batch.map((p) => p.content.client_msg_id),
-      batch.map((p) => JSON.stringify({ ...p.content, attachments: p.content.attachments ?? [] })),
-      this.options.largeRoomThreshold,
-    ];
-    if (quotes) params.push(quotes.map((q) => (q instanceof Error ? null : (q?.seq ?? null))), resolved!.threadRoots);
+    // The sends travel as one JSON array of rows (see WRITE_BATCH for why not as arrays).
+    const input = batch.map((p, i): InputRow => ({
+      id: crypto.randomUUID(),
+      conversation_id: p.conversationId,
+      sender_id: p.senderId,
+      client_msg_id: p.content.client_msg_id,
+      content: { ...p.content, attachments: p.content.attachments ?? [] },
+      ...(quotes ? { reply_to_seq: quotes[i] instanceof Error ? null : (quotes[i]?.seq ?? null), thread_root_seq: resolved!.threadRoots[i] ?? null } : {}),
+    }));
+    const params: SqlParam[] = [JSON.stringify(input), this.options.largeRoomThreshold, INPUT_LIMIT];
     const text = quotes ? this.replyStatement : this.statement;
     // Prepared once per connection: the statement is parsed (and, once PostgreSQL settles on a generic plan, planned) once, not per batch.
     const rows = await this.db.query<BatchRow>(text, params, { name: statementName(text) });
@@ -239,6 +239,17 @@ function laneOf(conversationId: ConversationId, lanes: number): number {
   return lanes === 1 ? 0 : parseInt(conversationId.slice(-4), 16) % lanes;
 }
 
+/** One send as the statement reads it (jsonb_to_recordset's columns). */
+interface InputRow {
+  id: string;
+  conversation_id: ConversationId;
+  sender_id: UserId;
+  client_msg_id: string;
+  content: MessageContent;
+  reply_to_seq?: number | null;
+  thread_root_seq?: number | null;
+}
+
 type BatchRow = { ord: number; member: boolean; fresh: boolean; audience: UserId[] | null } & Omit<EntryRow, 'seq' | 'content'> & {
   /** Null for a repeat within the batch (and for a non-member). */
   seq: number | null;
@@ -246,9 +257,29 @@ type BatchRow = { ord: number; member: boolean; fresh: boolean; audience: UserId
   content: EntryRow['content'] | null;
 };
 
+/** $3 of WRITE_BATCH: LIMITs that are a Param only so that its generic plan estimates one input row. */
+const INPUT_LIMIT = 1_000_000;
+
 /**
- * One batch of sends: $1 message ids, $2 conversations, $3 senders,
- * $4 client_msg_ids, $5 contents (JSON), $6 the large-room threshold.
+ * One batch of sends: $1 the sends as a JSON array of rows (InputRow: message
+ * id, conversation, sender, client_msg_id, content), $2 the large-room
+ * threshold, $3 INPUT_LIMIT (far above any batch: it cuts nothing).
+ *
+ * Planned once per connection, not per batch. The statement is prepared, and
+ * PostgreSQL plans a prepared statement afresh at each execution (a "custom
+ * plan") for as long as that looks cheaper than its cached generic plan. With
+ * one array per column (`unnest($1::uuid[], …)`, before), the input's row
+ * estimate was the array's length in a custom plan but 10 in the generic one,
+ * so for the one- or two-send batches of light load a custom plan always
+ * looked cheaper and every batch was planned again: half of PostgreSQL's CPU
+ * for a one-send batch (perf on the backend; `npm run bench:direct-statement`).
+ * Now a custom plan estimates jsonb_to_recordset's declared 100 rows, while the
+ * generic plan reads each Param LIMIT as 10 % of the rows below it (100 → 10
+ * → 1): the generic plan looks cheaper from the sixth execution on and is
+ * kept. One input row is also the estimate that keeps the generic plan on
+ * keyed index lookups whatever the tables' statistics were when it was made
+ * (ten made it hash a whole table when made on the nearly empty tables of a
+ * new database, and it stays until the next ANALYZE).
  *
  * - `checked`: membership of each sender, any entry already stored under its
  *   client_msg_id, and whether an earlier send of this batch has the same key;
@@ -268,8 +299,11 @@ type BatchRow = { ord: number; member: boolean; fresh: boolean; audience: UserId
  */
 const WRITE_BATCH = `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY
-    AS i(id, conversation_id, sender_id, client_msg_id, content, ord)
+  SELECT * FROM (
+    SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, conversation_id uuid, sender_id uuid, client_msg_id text, content jsonb))
+      WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, content, ord)
+     LIMIT $3) i
+   LIMIT $3
 ), checked AS (
   SELECT i.*, cm.user_id IS NOT NULL AS member,
          m.id AS old_id, m.seq AS old_seq, m.content AS old_content, m.created_at AS old_created_at,
@@ -290,7 +324,7 @@ WITH input AS (
   RETURNING c.id, c.last_seq - f.n AS base, c.member_count
 ), ins AS (
   INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content)
-  SELECT f.id, f.conversation_id, b.base + f.k, f.sender_id, 'message', f.client_msg_id, f.content::jsonb
+  SELECT f.id, f.conversation_id, b.base + f.k, f.sender_id, 'message', f.client_msg_id, f.content
     FROM fresh f JOIN bumped b ON b.id = f.conversation_id
   RETURNING id, seq, created_at
 ), cursors AS (
@@ -303,7 +337,7 @@ WITH input AS (
 SELECT c.ord::int AS ord, c.member, ins.id IS NOT NULL AS fresh, c.conversation_id, c.sender_id,
        COALESCE(ins.id, c.old_id) AS id, COALESCE(ins.seq, c.old_seq) AS seq,
        c.old_content AS content, COALESCE(ins.created_at, c.old_created_at) AS created_at,
-       CASE WHEN f.k = 1 AND b.member_count < $6 THEN
+       CASE WHEN f.k = 1 AND b.member_count < $2 THEN
          (SELECT array_agg(a.user_id::text) FROM conversation_members a WHERE a.conversation_id = c.conversation_id)
        END AS audience
   FROM checked c
@@ -313,8 +347,8 @@ SELECT c.ord::int AS ord, c.member, ins.id IS NOT NULL AS fresh, c.conversation_
  ORDER BY c.ord`;
 
 /**
- * The statement, also storing each send's reply_to_seq ($7) and thread root
- * ($8, both resolved by resolveReplies), and moving the summary of each thread
+ * The statement, also storing each send's reply_to_seq and thread root
+ * (input columns, both resolved by resolveReplies), and moving the summary of each thread
  * a reply joined (`threads`: its reply count and newest reply) in the same
  * statement, so a root's counts commit with its replies. Plain batches keep
  * the statement above.
@@ -322,12 +356,12 @@ SELECT c.ord::int AS ord, c.member, ins.id IS NOT NULL AS fresh, c.conversation_
 function withReplies(statement: string): string {
   const replaced = statement
     .replace(
-      'unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY\n    AS i(id, conversation_id, sender_id, client_msg_id, content, ord)',
-      'unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $7::int[], $8::int[]) WITH ORDINALITY\n    AS i(id, conversation_id, sender_id, client_msg_id, content, reply_to_seq, thread_root_seq, ord)',
+      'client_msg_id text, content jsonb))\n      WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, content, ord)',
+      'client_msg_id text, content jsonb, reply_to_seq int, thread_root_seq int))\n      WITH ORDINALITY AS i(id, conversation_id, sender_id, client_msg_id, content, reply_to_seq, thread_root_seq, ord)',
     )
     .replace(
-      "INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content)\n  SELECT f.id, f.conversation_id, b.base + f.k, f.sender_id, 'message', f.client_msg_id, f.content::jsonb",
-      "INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content, reply_to_seq, thread_root_seq)\n  SELECT f.id, f.conversation_id, b.base + f.k, f.sender_id, 'message', f.client_msg_id, f.content::jsonb, f.reply_to_seq, f.thread_root_seq",
+      "INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content)\n  SELECT f.id, f.conversation_id, b.base + f.k, f.sender_id, 'message', f.client_msg_id, f.content\n",
+      "INSERT INTO messages (id, conversation_id, seq, sender_id, kind, client_msg_id, content, reply_to_seq, thread_root_seq)\n  SELECT f.id, f.conversation_id, b.base + f.k, f.sender_id, 'message', f.client_msg_id, f.content, f.reply_to_seq, f.thread_root_seq\n",
     )
     .replace(
       'WHERE cm.conversation_id = s.conversation_id AND cm.user_id = s.sender_id\n)',
@@ -340,7 +374,7 @@ function withReplies(statement: string): string {
    WHERE r.conversation_id = t.conversation_id AND r.seq = t.thread_root_seq
 )`,
     );
-  if (replaced.split('reply_to_seq').length !== 4 || replaced.split('thread_root_seq').length !== 8) {
+  if (replaced.split('reply_to_seq').length !== 5 || replaced.split('thread_root_seq').length !== 9) {
     throw new Error('the write statement changed: update withReplies');
   }
   return replaced;

@@ -4,9 +4,7 @@ import { writeCoalescer } from './write-coalescer.ts';
 import { CloseCodes, type ServerFrame, type UserId } from '@parley/protocol';
 import type { TokenScope } from '../auth/access-tokens.ts';
 import { pushAllowed, type PushSubject } from '../bots/scope.ts';
-
-/** A serialised frame: a string, or its UTF-8 bytes when many sockets get the same frame. */
-export type Payload = string | Buffer;
+import type { PreparedFrame } from './prepared-frame.ts';
 
 // Frames of one socket are handled in order; past this many waiting, the
 // socket stops being read until the queue drains (TCP pushes back on the client).
@@ -39,7 +37,7 @@ export class Connection {
    */
   private readonly socket: Duplex | undefined;
   /** Pushes that arrived before `ready` was written: the client sees `ready` first. */
-  private early: Payload[] | null = [];
+  private early: PreparedFrame[] | null = [];
   /** A bot token's scope: pushes outside it are dropped, frames outside it refused (bots/scope.ts). */
   scope: TokenScope | null = null;
   /** The close code the server closed this socket with (null: open, or closed by the client or the network). */
@@ -103,23 +101,32 @@ export class Connection {
   }
 
   /** Writes an already-serialised frame. A socket too far behind is closed and told to resume. */
-  send(payload: Payload): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
-      this.close(CloseCodes.slowConsumer, 'slow consumer: resume from your cursors');
-      return;
-    }
+  send(payload: string): void {
+    if (!this.writable()) return;
     if (this.socket) writeCoalescer.hold(this.socket);
-    // A Buffer goes out as a text frame without being copied or encoded again.
-    if (typeof payload === 'string') this.ws.send(payload);
-    else this.ws.send(payload, { binary: false });
+    this.ws.send(payload);
   }
 
-  /** A fan-out payload from the hub, about `subject`: held until `ready` has been written, then in order. */
-  push(payload: Payload, subject: PushSubject): void {
+  /** Whether the socket can take a write now; a socket too far behind is closed and told to resume. */
+  private writable(): boolean {
+    if (this.ws.readyState !== this.ws.OPEN) return false;
+    if (this.ws.bufferedAmount <= this.maxBufferedBytes) return true;
+    this.close(CloseCodes.slowConsumer, 'slow consumer: resume from your cursors');
+    return false;
+  }
+
+  /** Writes a frame the hub framed once for all its sockets (prepared-frame.ts), as it is. */
+  private write(frame: PreparedFrame): void {
+    if (!this.writable() || !this.socket) return;
+    writeCoalescer.hold(this.socket);
+    this.socket.write(frame);
+  }
+
+  /** A fan-out frame from the hub, about `subject`: held until `ready` has been written, then in order. */
+  push(frame: PreparedFrame, subject: PushSubject): void {
     if (this.scope && !pushAllowed(this.scope, subject)) return;
-    if (this.early) this.early.push(payload);
-    else this.send(payload);
+    if (this.early) this.early.push(frame);
+    else this.write(frame);
   }
 
   /** Writes `ready`, then whatever was pushed before it, and starts handling the client's frames. */
@@ -127,7 +134,7 @@ export class Connection {
     this.sendFrame(frame);
     const early = this.early ?? [];
     this.early = null;
-    for (const payload of early) this.send(payload);
+    for (const f of early) this.write(f);
     this.startHandling();
   }
 

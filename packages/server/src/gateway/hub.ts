@@ -6,6 +6,7 @@ import type { FanOutPolicy } from '../bus/fan-out-policy.ts';
 import type { Connection } from './connection.ts';
 import { startDeliverySpan } from '../tracing/spans.ts';
 import { OTHER_PUSH, PRESENCE_PUSH, type PushSubject } from '../bots/scope.ts';
+import { prepareTextFrame } from './prepared-frame.ts';
 
 interface LocalChannel {
   connections: Set<Connection>;
@@ -114,9 +115,9 @@ export class Hub {
     // Tracing hook (src/tracing): the delivery span on this instance, child of
     // the publish (possibly on another instance); undefined unless sampled.
     const span = startDeliverySpan(channel, connections.size);
-    // Encoded once here, not once per socket by ws.
-    const bytes = Buffer.from(payload);
-    for (const conn of connections) conn.push(bytes, subject);
+    // Encoded and framed once here, not once per socket by ws.
+    const frame = prepareTextFrame(payload);
+    for (const conn of connections) conn.push(frame, subject);
     span?.end();
     if (payload.startsWith(MESSAGE_FRAME_PREFIX)) {
       const createdAt = Date.parse(CREATED_AT.exec(payload)?.[1] ?? '');

@@ -26,3 +26,35 @@ export async function collectGarbage(inspectorUrl: string, timeoutMs = 30_000): 
     ws.close();
   }
 }
+
+/**
+ * Writes a heap snapshot of a server started with `--inspect=127.0.0.1:0` to
+ * `path` (`HeapProfiler.takeHeapSnapshot`, streamed in chunks), for Chrome
+ * DevTools' Memory tab: what each idle connection holds, by constructor.
+ */
+export async function writeHeapSnapshot(inspectorUrl: string, path: string, timeoutMs = 300_000): Promise<void> {
+  const { createWriteStream } = await import('node:fs');
+  const out = createWriteStream(path);
+  const ws = new WebSocket(inspectorUrl, { maxPayload: 1 << 30 });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no heap snapshot in time')), timeoutMs);
+      ws.on('message', (data) => {
+        const m = JSON.parse(data.toString()) as { id?: number; method?: string; params?: { chunk: string } };
+        if (m.method === 'HeapProfiler.addHeapSnapshotChunk') out.write(m.params!.chunk);
+        else if (m.id === 1) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.takeHeapSnapshot', params: { reportProgress: false } }));
+    });
+  } finally {
+    ws.close();
+    await new Promise((resolve) => out.end(resolve));
+  }
+}

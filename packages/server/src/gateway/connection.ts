@@ -25,11 +25,17 @@ export class Connection {
   alive = true;
   /** Bus channels this socket hears (kept by the hub). */
   readonly channels = new Set<string>();
-  /** Pipelined jobs (sends) started and not yet finished: their acks follow their commits. */
-  private readonly pipelined = new Set<Promise<void>>();
-  /** The tail of the frame queue: a frame's job starts when the one before it is done. */
-  private queue: Promise<void>;
-  private openQueue!: () => void;
+  /**
+   * Pipelined jobs (sends) started and not yet finished: their acks follow their commits.
+   * This and the frame queue below exist only while there is something in them: most
+   * sockets are idle most of the time, and each costs heap per connection (#17).
+   */
+  private pipelined: Set<Promise<void>> | null = null;
+  /** The tail of the frame queue, a frame's job starting when the one before it is done; null when empty. */
+  private queue: Promise<void> | null = null;
+  /** Frames are handled only after `ready`: until then (`handling` false) the queue waits on this gate. */
+  private handling = false;
+  private openQueue: (() => void) | null = null;
   private queued = 0;
   /**
    * The TCP socket under `ws`, corked while a turn's frames are written.
@@ -55,7 +61,6 @@ export class Connection {
     private readonly maxBufferedBytes: number,
   ) {
     this.socket = (ws as unknown as { _socket?: Duplex })._socket;
-    this.queue = new Promise<void>((resolve) => (this.openQueue = resolve));
   }
 
   /**
@@ -65,8 +70,11 @@ export class Connection {
    */
   enqueue(job: () => Promise<void>): Promise<void> {
     if (++this.queued > MAX_QUEUED_FRAMES) this.pause();
-    const done = this.queue.then(job).finally(() => {
+    this.queue ??= this.handling ? Promise.resolve() : new Promise<void>((resolve) => (this.openQueue = resolve));
+    const done: Promise<void> = this.queue.then(job).finally(() => {
       if (--this.queued <= MAX_QUEUED_FRAMES) this.resume();
+      // The last job done: let the chain go (the next frame starts a new one; order holds, this job is over).
+      if (this.queue === done) this.queue = null;
     });
     this.queue = done;
     return done;
@@ -74,7 +82,9 @@ export class Connection {
 
   /** Starts handling queued frames (after `ready`, or to drain them when the socket could not be set up). */
   startHandling(): void {
-    this.openQueue();
+    this.handling = true;
+    this.openQueue?.();
+    this.openQueue = null;
   }
 
   /**
@@ -85,14 +95,16 @@ export class Connection {
    * bare promise would wait for the job itself).
    */
   async pipeline(job: () => Promise<void>): Promise<{ done: Promise<void> }> {
-    while (this.pipelined.size >= MAX_PIPELINED_SENDS) await Promise.race(this.pipelined);
+    while (this.pipelined && this.pipelined.size >= MAX_PIPELINED_SENDS) await Promise.race(this.pipelined);
     const done = job();
+    const pipelined = (this.pipelined ??= new Set());
     // Counted until settled either way; a failed job is answered by whoever awaits `done`.
-    const settled: Promise<void> = done.then(
-      () => void this.pipelined.delete(settled),
-      () => void this.pipelined.delete(settled),
-    );
-    this.pipelined.add(settled);
+    const forget = () => {
+      pipelined.delete(settled);
+      if (pipelined.size === 0 && this.pipelined === pipelined) this.pipelined = null;
+    };
+    const settled: Promise<void> = done.then(forget, forget);
+    pipelined.add(settled);
     return { done };
   }
 

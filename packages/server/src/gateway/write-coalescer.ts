@@ -32,7 +32,8 @@ export class WriteCoalescer {
     }
   }
 
-  private readonly flush = (): void => {
+  /** Uncorks now every socket held (a large room's batch: its cost is measured with its system calls). */
+  readonly flush = (): void => {
     this.scheduled = false;
     for (const socket of this.corked) socket.uncork();
     this.corked.clear();

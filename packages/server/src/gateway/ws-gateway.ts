@@ -112,7 +112,7 @@ export class WsGateway {
 
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', () => socket.destroy());
+      socket.on('error', destroySocket);
       this.upgrade(req, socket, head).catch((err: unknown) => {
         this.deps.log.error({ err }, 'upgrade failed');
         this.refuse(socket, new AppError('internal', 'internal server error'));
@@ -376,6 +376,11 @@ export class WsGateway {
     for (const conn of connections) conn.close(CloseCodes.serviceRestart, 'server restart');
     this.wss.close();
   }
+}
+
+/** One listener for every socket, not a closure per socket (it outlives the upgrade: #17 idle heap). */
+function destroySocket(this: Duplex): void {
+  this.destroy();
 }
 
 /** A socket as a presence device (built when needed rather than kept per socket). */

@@ -1,7 +1,7 @@
 import type { PreparedFrame } from './prepared-frame.ts';
 
 /** The longest a large room's frame waits for others to share its writes, ms. */
-export const MAX_BATCH_WAIT_MS = 40;
+export const MAX_BATCH_WAIT_MS = 25;
 
 /**
  * The frames of one large room's channel on this instance, written to the

@@ -19,7 +19,6 @@ function recordingStream() {
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-const nextPass = () => new Promise((resolve) => setTimeout(resolve, 1));
 
 it("sends the frames a socket gets in one turn together, at the end of the turn's promise callbacks", async () => {
   const coalescer = new WriteCoalescer();
@@ -42,25 +41,4 @@ it("sends the frames a socket gets in one turn together, at the end of the turn'
   write(a.stream, 'next turn');
   await nextTurn();
   expect(a.writes).toEqual([3, 1]);
-});
-
-it('sends together the frames a socket gets from separate callbacks of one pass of the event loop (two commits, two bus payloads)', async () => {
-  const coalescer = new WriteCoalescer();
-  const a = recordingStream();
-  const write = (data: string) => {
-    coalescer.hold(a.stream);
-    a.stream.write(data);
-  };
-  // Two timers due together run in one timers phase, each its own callback with its own
-  // process.nextTick queue, like two I/O callbacks of one poll phase.
-  await new Promise<void>((resolve) => {
-    setTimeout(() => write('push of message 1'), 0);
-    setTimeout(() => {
-      write('push of message 2');
-      resolve();
-    }, 0);
-  });
-  expect(a.writes).toEqual([]);
-  await nextPass();
-  expect(a.writes).toEqual([2]);
 });

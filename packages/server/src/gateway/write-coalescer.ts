@@ -1,21 +1,15 @@
 import type { Writable } from 'node:stream';
 
 /**
- * Holds a socket's writes until the event loop has run every callback that
- * was ready in this pass (timers, then the I/O poll) and reaches its check
- * phase: one `setImmediate` uncorks every socket written to. So the frames a
- * socket gets meanwhile — acks of a batch of sends, a sync's replayed
- * entries, and the pushes of every message whose commit or bus payload
- * arrived in the same poll — leave in one `writev` instead of one system call
- * each.
+ * Holds a socket's writes until the current turn of the event loop is done,
+ * so that the frames it gets in one turn — acks of a batch of sends, their
+ * pushes, a sync's replayed entries — leave in one `writev` instead of one
+ * system call each. One `process.nextTick` per turn uncorks every socket
+ * written to, after the promise callbacks of that turn have run.
  *
- * Why the check phase and not the end of each callback (`process.nextTick`):
- * the fan-out to a large room is bound by that system call (about 70 % of the
- * server's CPU at 2,000 sockets), and while one message's writes are being
- * flushed the next messages' commits arrive; flushed separately they each
- * pay 2,000 system calls, flushed together they share them. When the server
- * is idle nothing waits: the check phase comes right after the callback that
- * wrote, within the same pass of the loop.
+ * (Holding them to the loop's check phase instead, so that separate callbacks'
+ * writes share a call, made the SDK's restart tests miss a live entry — not
+ * diagnosed; large rooms batch across callbacks in room-batcher.ts instead.)
  */
 export class WriteCoalescer {
   private readonly corked = new Set<Writable>();
@@ -28,7 +22,7 @@ export class WriteCoalescer {
     this.corked.add(socket);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flush);
+      process.nextTick(this.flush);
     }
   }
 
@@ -40,5 +34,5 @@ export class WriteCoalescer {
   };
 }
 
-/** One per process: every connection's writes of a pass of the event loop go out together at its end. */
+/** One per process: every connection's writes of a turn go out together at its end. */
 export const writeCoalescer = new WriteCoalescer();

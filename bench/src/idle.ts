@@ -7,10 +7,11 @@
  * generator's own memory and CPU.
  *
  *   npm run bench:idle -- [--instances 3] [--per-instance 10000] [--workers auto] [--hold 10] [--gc yes|no] [--profile]
+ *                          [--heap-snapshot DIR]  (one .heapsnapshot per instance, with the sockets open)
  */
 import { parseArgs } from 'node:util';
 import { startCluster, type Cluster } from './lib/cluster.ts';
-import { collectGarbage } from './lib/inspector.ts';
+import { collectGarbage, writeHeapSnapshot } from './lib/inspector.ts';
 import { coresBetween, pidsByComm, rssBytes, sampleGroups, scrapeMetric, type ProcGroup } from './lib/proc.ts';
 import { codeVersion, machineInfo, printTable, writeResult, type Row } from './lib/report.ts';
 import { registerMany } from './lib/setup.ts';
@@ -30,6 +31,7 @@ const { values: v } = parseArgs({
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     timeout: { type: 'string', default: '900' },
+    'heap-snapshot': { type: 'string', default: '' },
   },
   strict: true,
 });
@@ -52,7 +54,9 @@ const opts = {
   pgUrl: v['pg-url'],
   redisUrl: v['redis-url'],
   timeoutS: Number(v.timeout),
+  heapSnapshotDir: v['heap-snapshot'] || null,
 };
+if (opts.heapSnapshotDir && !opts.gc) throw new Error('--heap-snapshot needs the inspector: drop --gc no');
 if (perInstance > 19_500) throw new Error('--per-instance must stay under ~19,500: a process may hold at most 20,000 open files');
 const log = (msg: string) => console.error(`[idle ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 setTimeout(() => {
@@ -72,6 +76,16 @@ async function memory(cluster: Cluster) {
       return { rss: rssBytes(s.pid) ?? Number.NaN, heap: m[HEAP] ?? Number.NaN, connections: m[CONNS] ?? Number.NaN };
     }),
   );
+}
+
+/** With --heap-snapshot: one snapshot per instance (compare the one with 0 sockets and the one with N in DevTools). */
+async function snapshots(cluster: Cluster, sockets: number): Promise<void> {
+  if (!opts.heapSnapshotDir) return;
+  for (const [i, s] of cluster.servers.entries()) {
+    const path = `${opts.heapSnapshotDir}/idle-${i}-${sockets}.heapsnapshot`;
+    log(`heap snapshot of instance ${i} → ${path}`);
+    await writeHeapSnapshot(s.inspectorUrl!, path);
+  }
 }
 
 async function main(): Promise<number> {
@@ -96,6 +110,7 @@ async function main(): Promise<number> {
       { name: 'redis', pids: () => pidsByComm('redis-server') },
     ];
     await sleep(2);
+    await snapshots(cluster, 0);
     const before = await memory(cluster);
     const workersBefore = mergeStats(await pool.stats());
     log(`opening ${total} sockets (${perInstance} per instance) from ${opts.workers} load processes, ${opts.addresses} source addresses…`);
@@ -117,6 +132,7 @@ async function main(): Promise<number> {
     log(`holding ${opts.holdS} s idle…`);
     await sleep(opts.holdS);
     const idleCores = coresBetween(cpu1, sampleGroups(groups));
+    await snapshots(cluster, perInstance);
     const ws = await pool.stats();
     const w = mergeStats(ws);
     const perServer = servers.map((s, i) => {

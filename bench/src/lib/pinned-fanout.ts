@@ -26,10 +26,13 @@ export interface PinnedFanoutOptions {
   profile: boolean;
   /** Run every step even after one fails. */
   keepGoing: boolean;
+  /** Checkout whose server runs as system `base` (same-run before/after). */
+  baseRoot: string | null;
 }
 
 export interface FanoutSystemRun {
-  system: 'parley' | 'reference';
+  /** `base`: Parley from `baseRoot`, another checkout (the code before a change). */
+  system: 'parley' | 'reference' | 'base';
   steps: StepResult[];
   setup_s: number;
   duplicates: number;
@@ -149,8 +152,9 @@ async function runSteps(t: Target, opts: PinnedFanoutOptions, pin: Pinning, log:
   return steps;
 }
 
-async function parleyTarget(opts: PinnedFanoutOptions, pin: Pinning, log: (m: string) => void): Promise<Target> {
+async function parleyTarget(opts: PinnedFanoutOptions, pin: Pinning, log: (m: string) => void, root?: string): Promise<Target> {
   const cluster = await startCluster({
+    root,
     instances: 1,
     pgUrl: opts.pgUrl,
     redisUrl: opts.redisUrl,
@@ -210,7 +214,7 @@ async function referenceTarget(opts: PinnedFanoutOptions, pin: Pinning, log: (m:
 export async function runPinnedFanout(system: FanoutSystemRun['system'], opts: PinnedFanoutOptions, pin: Pinning, log: (m: string) => void): Promise<FanoutSystemRun> {
   log(`${system}: starting (pinned to core ${pin.serverCore})…`);
   const t0 = Date.now();
-  const target = system === 'parley' ? await parleyTarget(opts, pin, log) : await referenceTarget(opts, pin, log);
+  const target = system === 'reference' ? await referenceTarget(opts, pin, log) : await parleyTarget(opts, pin, log, system === 'base' ? opts.baseRoot! : undefined);
   const setup_s = (Date.now() - t0) / 1000;
   try {
     await sleep(1000);

@@ -4,9 +4,7 @@ import { writeCoalescer } from './write-coalescer.ts';
 import { CloseCodes, type ServerFrame, type UserId } from '@parley/protocol';
 import type { TokenScope } from '../auth/access-tokens.ts';
 import { pushAllowed, type PushSubject } from '../bots/scope.ts';
-
-/** A serialised frame: a string, or its UTF-8 bytes when many sockets get the same frame. */
-export type Payload = string | Buffer;
+import type { PreparedFrame } from './prepared-frame.ts';
 
 // Frames of one socket are handled in order; past this many waiting, the
 // socket stops being read until the queue drains (TCP pushes back on the client).
@@ -27,11 +25,17 @@ export class Connection {
   alive = true;
   /** Bus channels this socket hears (kept by the hub). */
   readonly channels = new Set<string>();
-  /** Pipelined jobs (sends) started and not yet finished: their acks follow their commits. */
-  private readonly pipelined = new Set<Promise<void>>();
-  /** The tail of the frame queue: a frame's job starts when the one before it is done. */
-  private queue: Promise<void>;
-  private openQueue!: () => void;
+  /**
+   * Pipelined jobs (sends) started and not yet finished: their acks follow their commits.
+   * This and the frame queue below exist only while there is something in them: most
+   * sockets are idle most of the time, and each costs heap per connection (#17).
+   */
+  private pipelined: Set<Promise<void>> | null = null;
+  /** The tail of the frame queue, a frame's job starting when the one before it is done; null when empty. */
+  private queue: Promise<void> | null = null;
+  /** Frames are handled only after `ready`: until then (`handling` false) the queue waits on this gate. */
+  private handling = false;
+  private openQueue: (() => void) | null = null;
   private queued = 0;
   /**
    * The TCP socket under `ws`, corked while a turn's frames are written.
@@ -39,7 +43,7 @@ export class Connection {
    */
   private readonly socket: Duplex | undefined;
   /** Pushes that arrived before `ready` was written: the client sees `ready` first. */
-  private early: Payload[] | null = [];
+  private early: PreparedFrame[] | null = [];
   /** A bot token's scope: pushes outside it are dropped, frames outside it refused (bots/scope.ts). */
   scope: TokenScope | null = null;
   /** The close code the server closed this socket with (null: open, or closed by the client or the network). */
@@ -57,7 +61,6 @@ export class Connection {
     private readonly maxBufferedBytes: number,
   ) {
     this.socket = (ws as unknown as { _socket?: Duplex })._socket;
-    this.queue = new Promise<void>((resolve) => (this.openQueue = resolve));
   }
 
   /**
@@ -67,8 +70,11 @@ export class Connection {
    */
   enqueue(job: () => Promise<void>): Promise<void> {
     if (++this.queued > MAX_QUEUED_FRAMES) this.pause();
-    const done = this.queue.then(job).finally(() => {
+    this.queue ??= this.handling ? Promise.resolve() : new Promise<void>((resolve) => (this.openQueue = resolve));
+    const done: Promise<void> = this.queue.then(job).finally(() => {
       if (--this.queued <= MAX_QUEUED_FRAMES) this.resume();
+      // The last job done: let the chain go (the next frame starts a new one; order holds, this job is over).
+      if (this.queue === done) this.queue = null;
     });
     this.queue = done;
     return done;
@@ -76,7 +82,9 @@ export class Connection {
 
   /** Starts handling queued frames (after `ready`, or to drain them when the socket could not be set up). */
   startHandling(): void {
-    this.openQueue();
+    this.handling = true;
+    this.openQueue?.();
+    this.openQueue = null;
   }
 
   /**
@@ -87,14 +95,16 @@ export class Connection {
    * bare promise would wait for the job itself).
    */
   async pipeline(job: () => Promise<void>): Promise<{ done: Promise<void> }> {
-    while (this.pipelined.size >= MAX_PIPELINED_SENDS) await Promise.race(this.pipelined);
+    while (this.pipelined && this.pipelined.size >= MAX_PIPELINED_SENDS) await Promise.race(this.pipelined);
     const done = job();
+    const pipelined = (this.pipelined ??= new Set());
     // Counted until settled either way; a failed job is answered by whoever awaits `done`.
-    const settled: Promise<void> = done.then(
-      () => void this.pipelined.delete(settled),
-      () => void this.pipelined.delete(settled),
-    );
-    this.pipelined.add(settled);
+    const forget = () => {
+      pipelined.delete(settled);
+      if (pipelined.size === 0 && this.pipelined === pipelined) this.pipelined = null;
+    };
+    const settled: Promise<void> = done.then(forget, forget);
+    pipelined.add(settled);
     return { done };
   }
 
@@ -103,23 +113,32 @@ export class Connection {
   }
 
   /** Writes an already-serialised frame. A socket too far behind is closed and told to resume. */
-  send(payload: Payload): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
-      this.close(CloseCodes.slowConsumer, 'slow consumer: resume from your cursors');
-      return;
-    }
+  send(payload: string): void {
+    if (!this.writable()) return;
     if (this.socket) writeCoalescer.hold(this.socket);
-    // A Buffer goes out as a text frame without being copied or encoded again.
-    if (typeof payload === 'string') this.ws.send(payload);
-    else this.ws.send(payload, { binary: false });
+    this.ws.send(payload);
   }
 
-  /** A fan-out payload from the hub, about `subject`: held until `ready` has been written, then in order. */
-  push(payload: Payload, subject: PushSubject): void {
+  /** Whether the socket can take a write now; a socket too far behind is closed and told to resume. */
+  private writable(): boolean {
+    if (this.ws.readyState !== this.ws.OPEN) return false;
+    if (this.ws.bufferedAmount <= this.maxBufferedBytes) return true;
+    this.close(CloseCodes.slowConsumer, 'slow consumer: resume from your cursors');
+    return false;
+  }
+
+  /** Writes a frame the hub framed once for all its sockets (prepared-frame.ts), as it is. */
+  private write(frame: PreparedFrame): void {
+    if (!this.writable() || !this.socket) return;
+    writeCoalescer.hold(this.socket);
+    this.socket.write(frame);
+  }
+
+  /** A fan-out frame from the hub, about `subject`: held until `ready` has been written, then in order. */
+  push(frame: PreparedFrame, subject: PushSubject): void {
     if (this.scope && !pushAllowed(this.scope, subject)) return;
-    if (this.early) this.early.push(payload);
-    else this.send(payload);
+    if (this.early) this.early.push(frame);
+    else this.write(frame);
   }
 
   /** Writes `ready`, then whatever was pushed before it, and starts handling the client's frames. */
@@ -127,7 +146,7 @@ export class Connection {
     this.sendFrame(frame);
     const early = this.early ?? [];
     this.early = null;
-    for (const payload of early) this.send(payload);
+    for (const f of early) this.write(f);
     this.startHandling();
   }
 

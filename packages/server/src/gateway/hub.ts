@@ -6,10 +6,15 @@ import type { FanOutPolicy } from '../bus/fan-out-policy.ts';
 import type { Connection } from './connection.ts';
 import { startDeliverySpan } from '../tracing/spans.ts';
 import { OTHER_PUSH, PRESENCE_PUSH, type PushSubject } from '../bots/scope.ts';
+import { prepareTextFrame, type PreparedFrame } from './prepared-frame.ts';
+import { RoomBatcher } from './room-batcher.ts';
+import { writeCoalescer } from './write-coalescer.ts';
 
 interface LocalChannel {
   connections: Set<Connection>;
   subscription: Promise<Unsubscribe>;
+  /** A large room's channel: its frames are written in batches (room-batcher.ts). */
+  batcher: RoomBatcher | null;
 }
 
 const MESSAGE_FRAME_PREFIX = '{"type":"message"';
@@ -24,7 +29,8 @@ const CREATED_AT = /"created_at":"([^"]+)"/;
  * watches. So the instance never receives traffic it would throw away, and a
  * frame from the bus is written unchanged to each socket of the channel.
  * Control messages on a user channel (session ended, presence to drop, room
- * channel to follow) are acted on here and never reach a socket.
+ * channel to follow) are acted on here and never reach a socket. A large
+ * room's frames are written in batches, in order (room-batcher.ts).
  */
 export class Hub {
   private readonly channels = new Map<string, LocalChannel>();
@@ -79,10 +85,13 @@ export class Hub {
     let local = this.channels.get(channel);
     if (!local) {
       const connections = new Set<Connection>();
-      const subscription = this.bus.subscribe(channel, (payload) => this.deliver(channel, connections, payload));
-      local = { connections, subscription };
+      const batcher = isRoomChannel(channel) ? this.roomBatcher(channel, connections) : null;
+      const subscription = this.bus.subscribe(channel, (payload) => this.deliver(channel, connections, batcher, payload));
+      local = { connections, subscription, batcher };
       this.channels.set(channel, local);
     }
+    // Frames published before this socket joined go to the sockets that were there.
+    local.batcher?.flush();
     local.connections.add(conn);
     conn.channels.add(channel);
     await local.subscription;
@@ -91,33 +100,48 @@ export class Hub {
   leave(channel: string, conn: Connection): void {
     conn.channels.delete(channel);
     const local = this.channels.get(channel);
-    if (!local || !local.connections.delete(conn) || local.connections.size > 0) return;
+    if (!local) return;
+    // ...and frames published while it was there still go to it (unless it is gone).
+    if (!conn.closed) local.batcher?.flush();
+    if (!local.connections.delete(conn) || local.connections.size > 0) return;
     this.channels.delete(channel);
     local.subscription
       .then((unsubscribe) => unsubscribe())
       .catch((err: unknown) => this.log.warn({ err, channel }, 'bus unsubscribe failed'));
   }
 
-  private deliver(channel: string, connections: Set<Connection>, payload: string): void {
-    // What the payload is about, for scoped (bot) sockets: known from the channel or its envelope, never parsed.
-    let subject: PushSubject;
-    if (channel.startsWith('user:')) {
-      const decoded = decodeUserPayload(payload);
-      if (decoded.kind === 'control') return this.obey(channel.slice('user:'.length), connections, decoded.message);
-      payload = decoded.payload;
-      subject = decoded.conversationId === null ? OTHER_PUSH : { kind: 'conversation', id: decoded.conversationId };
-    } else if (isRoomChannel(channel)) {
-      subject = { kind: 'conversation', id: channel.slice('room:'.length) };
+  /** A room channel's batches: each written to every socket of the room, then flushed at once (the batcher measures the cost). */
+  private roomBatcher(channel: string, connections: Set<Connection>): RoomBatcher {
+    const subject: PushSubject = { kind: 'conversation', id: channel.slice('room:'.length) };
+    return new RoomBatcher((frames: PreparedFrame) => {
+      const span = startDeliverySpan(channel, connections.size);
+      for (const conn of connections) conn.push(frames, subject);
+      writeCoalescer.flush();
+      span?.end();
+    });
+  }
+
+  private deliver(channel: string, connections: Set<Connection>, batcher: RoomBatcher | null, payload: string): void {
+    if (batcher) {
+      // A large room: framed once, written with the room's next batch.
+      batcher.add(prepareTextFrame(payload));
     } else {
-      subject = PRESENCE_PUSH;
+      // What the payload is about, for scoped (bot) sockets: known from the channel or its envelope, never parsed.
+      let subject: PushSubject = PRESENCE_PUSH;
+      if (channel.startsWith('user:')) {
+        const decoded = decodeUserPayload(payload);
+        if (decoded.kind === 'control') return this.obey(channel.slice('user:'.length), connections, decoded.message);
+        payload = decoded.payload;
+        subject = decoded.conversationId === null ? OTHER_PUSH : { kind: 'conversation', id: decoded.conversationId };
+      }
+      // Tracing hook (src/tracing): the delivery span on this instance, child of
+      // the publish (possibly on another instance); undefined unless sampled.
+      const span = startDeliverySpan(channel, connections.size);
+      // Encoded and framed once here, not once per socket by ws.
+      const frame = prepareTextFrame(payload);
+      for (const conn of connections) conn.push(frame, subject);
+      span?.end();
     }
-    // Tracing hook (src/tracing): the delivery span on this instance, child of
-    // the publish (possibly on another instance); undefined unless sampled.
-    const span = startDeliverySpan(channel, connections.size);
-    // Encoded once here, not once per socket by ws.
-    const bytes = Buffer.from(payload);
-    for (const conn of connections) conn.push(bytes, subject);
-    span?.end();
     if (payload.startsWith(MESSAGE_FRAME_PREFIX)) {
       const createdAt = Date.parse(CREATED_AT.exec(payload)?.[1] ?? '');
       if (Number.isFinite(createdAt)) this.onDelivered(Math.max(0, Date.now() - createdAt) / 1000);

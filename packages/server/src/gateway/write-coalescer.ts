@@ -6,6 +6,10 @@ import type { Writable } from 'node:stream';
  * pushes, a sync's replayed entries — leave in one `writev` instead of one
  * system call each. One `process.nextTick` per turn uncorks every socket
  * written to, after the promise callbacks of that turn have run.
+ *
+ * (Holding them to the loop's check phase instead, so that separate callbacks'
+ * writes share a call, made the SDK's restart tests miss a live entry — not
+ * diagnosed; large rooms batch across callbacks in room-batcher.ts instead.)
  */
 export class WriteCoalescer {
   private readonly corked = new Set<Writable>();
@@ -22,7 +26,8 @@ export class WriteCoalescer {
     }
   }
 
-  private readonly flush = (): void => {
+  /** Uncorks now every socket held (a large room's batch: its cost is measured with its system calls). */
+  readonly flush = (): void => {
     this.scheduled = false;
     for (const socket of this.corked) socket.uncork();
     this.corked.clear();

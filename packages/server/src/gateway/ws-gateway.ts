@@ -11,12 +11,13 @@ import type { RevokedSessions } from '../auth/revoked-sessions.ts';
 import type { MessagingService } from '../messaging/messaging-service.ts';
 import type { MessageChanges } from '../messaging/message-changes.ts';
 import type { Threads } from '../messaging/threads.ts';
-import type { PresenceService } from '../presence/presence-service.ts';
+import type { LocalDevice, PresenceService } from '../presence/presence-service.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Audit } from '../audit.ts';
 import { Connection } from './connection.ts';
+import { socketListeners } from './socket-events.ts';
 import { decodeFrame } from './decode-frame.ts';
 import { dispatch, frameHandlers, type FrameHandlers } from './frame-handlers.ts';
 import { endFrameSpan, startFrameSpan, withSpan } from '../tracing/spans.ts';
@@ -111,7 +112,7 @@ export class WsGateway {
 
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', () => socket.destroy());
+      socket.on('error', destroySocket);
       this.upgrade(req, socket, head).catch((err: unknown) => {
         this.deps.log.error({ err }, 'upgrade failed');
         this.refuse(socket, new AppError('internal', 'internal server error'));
@@ -237,29 +238,9 @@ export class WsGateway {
     const { hub, log, config, presence } = this.deps;
     const conn = new Connection(ws, token.userId, token.sessionId, token.expiresAt, ip, config.ws.maxBufferedBytes);
     conn.scope = token.scope ?? null;
-    // Without an error listener an oversized frame would throw and kill the process;
-    // ws then closes the socket itself (1009 for too large).
-    ws.on('error', (err) => log.debug({ err: err.message, conn: conn.id }, 'socket error'));
-    ws.on('pong', () => (conn.alive = true));
-
-    // Frames are handled in order, and only after `ready`: a client may send right away.
-    const enqueue = (raw: string) => this.track(conn.enqueue(() => this.handle(conn, raw)));
-    ws.on('message', (data, isBinary) => {
-      if (!this.accepting) conn.sendFrame({ type: 'error', code: 'unavailable', message: 'server is restarting: send again after reconnecting' });
-      else if (isBinary) conn.sendFrame({ type: 'error', code: 'validation_failed', message: 'frames are JSON text' });
-      else enqueue(data.toString());
-    });
-    for (const raw of backlog) enqueue(raw);
+    this.listen(ws, conn);
+    for (const raw of backlog) this.enqueue(conn, raw);
     ws.resume();
-    const device = { userId: token.userId, connectionId: conn.id };
-    ws.on('close', () => {
-      const code = conn.serverCloseCode;
-      if (code !== null) this.deps.metrics.serverCloses.inc({ reason: CLOSE_REASONS.get(code) ?? String(code) });
-      hub.remove(conn);
-      this.expiry.delete(conn);
-      this.frameLimits.forget(conn);
-      presence.disconnected(device).catch((err: unknown) => log.warn({ err }, 'presence disconnect failed'));
-    });
 
     try {
       await hub.add(conn);
@@ -272,12 +253,35 @@ export class WsGateway {
     this.expiry.set(conn, token.expiresAt);
     conn.sendReady({ type: 'ready', user_id: token.userId, connection_id: conn.id, heartbeat_interval: config.ws.heartbeatInterval });
     // Presence lives in Redis in the scaled tier: an outage must not cost the connection.
-    presence.connected(device).catch((err: unknown) => log.warn({ err }, 'presence connect failed'));
+    presence.connected(deviceOf(conn)).catch((err: unknown) => log.warn({ err }, 'presence connect failed'));
     // A device that connects while a call rings it rings too (an expired invite does not).
     this.deps.calls.ringingFor(token.userId).then(
       (invites) => invites.forEach((f) => conn.sendFrame(f)),
       (err: unknown) => log.warn({ err }, 'could not load ringing calls'),
     );
+  }
+
+  /** A socket's events (socket-events.ts: listeners shared by every socket). */
+  private readonly listen = socketListeners({
+    message: (conn, data, isBinary) => {
+      if (!this.accepting) conn.sendFrame({ type: 'error', code: 'unavailable', message: 'server is restarting: send again after reconnecting' });
+      else if (isBinary) conn.sendFrame({ type: 'error', code: 'validation_failed', message: 'frames are JSON text' });
+      else this.enqueue(conn, data.toString());
+    },
+    close: (conn) => {
+      const code = conn.serverCloseCode;
+      if (code !== null) this.deps.metrics.serverCloses.inc({ reason: CLOSE_REASONS.get(code) ?? String(code) });
+      this.deps.hub.remove(conn);
+      this.expiry.delete(conn);
+      this.frameLimits.forget(conn);
+      this.deps.presence.disconnected(deviceOf(conn)).catch((err: unknown) => this.deps.log.warn({ err }, 'presence disconnect failed'));
+    },
+    error: (conn, err) => this.deps.log.debug({ err: err.message, conn: conn.id }, 'socket error'),
+  });
+
+  /** Frames are handled in order, and only after `ready`: a client may send right away. */
+  private enqueue(conn: Connection, raw: string): void {
+    this.track(conn.enqueue(() => this.handle(conn, raw)));
   }
 
   /**
@@ -373,6 +377,14 @@ export class WsGateway {
     this.wss.close();
   }
 }
+
+/** One listener for every socket, not a closure per socket (it outlives the upgrade: #17 idle heap). */
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
+/** A socket as a presence device (built when needed rather than kept per socket). */
+const deviceOf = (conn: Connection): LocalDevice => ({ userId: conn.userId, connectionId: conn.id });
 
 /** Close code → its name in the protocol's table (the label of parley_ws_server_closes_total). */
 const CLOSE_REASONS = new Map<number, string>(Object.entries(CloseCodes).map(([name, code]) => [code, name]));

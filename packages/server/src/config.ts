@@ -24,6 +24,12 @@ export interface Config {
   databaseConnectTimeout: number;
   /** Batches of sends written at once on PostgreSQL, each on its own connection (PGlite: always 1). */
   writeLanes: number;
+  /**
+   * Batches of different conversations one lane may write at once (PostgreSQL; PGlite: 1). More cuts a
+   * send's wait for another conversation's commit, but makes batches smaller: on a database short of
+   * CPU, 3 took twice the database CPU per message of 1 at 1,000 msgs/s (bench/README.md, #17).
+   */
+  writeBatchesPerLane: number;
   /** Redis for fan-out and presence across instances; null selects the in-process bus and presence. */
   redisUrl: string | null;
   /** Prefix of every Redis key and channel, so several deployments (or test runs) can share a server. */
@@ -300,6 +306,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     databaseConnectTimeout: int(env, 'DATABASE_CONNECT_TIMEOUT', 5, 1, 300),
     writeLanes: int(env, 'DATABASE_WRITE_LANES', 2, 1, 64),
+    writeBatchesPerLane: int(env, 'DATABASE_WRITE_BATCHES_PER_LANE', 1, 1, 16),
     redisUrl: str(env, 'REDIS_URL'),
     redisPrefix: str(env, 'REDIS_PREFIX') ?? 'parley:',
     instanceId: str(env, 'INSTANCE_ID') ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,

@@ -46,6 +46,7 @@ export class MessagingService {
     private readonly notifier: Notifier,
     options: {
       writeLanes: number;
+      writeBatchesPerLane: number;
       events: { outbox: boolean };
       /** Checks and links the uploads a message references; without it a message may reference none. */
       attachments?: Pick<AttachmentsService, 'resolveForMessage' | 'linkToMessage'>;
@@ -61,9 +62,9 @@ export class MessagingService {
     this.writer = new MessageWriter(db, {
       maxBatch: 512,
       lanes: db.kind === 'postgres' ? options.writeLanes : 1,
-      // Each lane may also run a few batches of different conversations at once (PostgreSQL only):
-      // 2 lanes × 3 leaves the default pool of 10 room for reads.
-      batchesPerLane: db.kind === 'postgres' ? 3 : 1,
+      // A lane may also run a few batches of different conversations at once (PostgreSQL only; the
+      // default 1 keeps batches large, which costs the database less per message).
+      batchesPerLane: db.kind === 'postgres' ? options.writeBatchesPerLane : 1,
       // The writer loads the members (who to tell) only for conversations the policy does not fan out as a room.
       largeRoomThreshold: notifier.policy.largeRoomThreshold,
       outbox: options.events.outbox,

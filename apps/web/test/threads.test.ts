@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { api, textMessage } from '../../../packages/server/test/support/harness.ts';
 import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, signedInPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
-import { conversationTitle, loginViaUi, messageTexts, messageWith, openConversation, unnamedControls, unreadBadge, until } from './support/ui.ts';
+import { conversationTitle, listItem, loginViaUi, messageTexts, messageWith, openConversation, unnamedControls, unreadBadge, until } from './support/ui.ts';
 
 /**
  * The thread panel in the web client (#15): a member opens a thread on a
@@ -95,6 +95,10 @@ function suite(): void {
       return { read: res.body.read_seq === res.body.root.thread?.last_reply_seq, unread: res.body.unread_count };
     }, { read: true, unread: 0 });
     expect(await unreadMarks(annP.page, ROOT)).toBe(0);
+    // The conversation list's preview says the last message is in a thread (it is not in the timeline).
+    const preview = (p: Page) => listItem(p, p === page ? 'Ann Threader' : 'Ben Reader').locator('.conversation__preview').textContent();
+    await until(() => preview(annP.page), `In a thread: ${BEN_REPLY}`);
+    await until(() => preview(page), `You, in a thread: ${BEN_REPLY}`);
     // The summary, the panel's buttons and its composer have names a screen reader can read out.
     expect(await unnamedControls(annP.page)).toEqual([]);
     await saveScreenshot(annP.page, 'thread-panel');

@@ -34,6 +34,7 @@ interface ConversationRow {
   lm_content: MessageContent | SystemContent | null;
   lm_created_at: Date | null;
   lm_hidden_at: Date | null;
+  lm_thread_root_seq: number | null;
 }
 
 /** The conversations as each viewer sees them: their cursors and unread count, the last entry. */
@@ -41,7 +42,8 @@ const VIEW_SQL = `
   SELECT c.id, me.user_id AS viewer_id, c.type, c.title, c.description, c.member_count, c.last_seq, c.created_at, me.read_seq, me.delivered_seq,
          c.pin_policy, c.everyone_policy, u.unread_count, u.mention_count,
          lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender_id,
-         lm.content AS lm_content, lm.created_at AS lm_created_at, lm.hidden_at AS lm_hidden_at
+         lm.content AS lm_content, lm.created_at AS lm_created_at, lm.hidden_at AS lm_hidden_at,
+         lm.thread_root_seq AS lm_thread_root_seq
     FROM conversation_members me
     JOIN conversations c ON c.id = me.conversation_id
     LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
@@ -114,6 +116,7 @@ export async function loadViewsFor(
               content: r.lm_content!,
               created_at: r.lm_created_at!,
               hidden_at: r.lm_hidden_at,
+              thread_root_seq: r.lm_thread_root_seq,
             }),
       created_at: r.created_at.toISOString(),
     },

@@ -62,6 +62,8 @@ export function threadsMentionsPinsSuite(cluster: Cluster): void {
 
     // Thread replies are unread in their thread, not in the conversation: alice has only the plain reply unread.
     expect((await view(alice, conv.id)).unread_count).toBe(1);
+    // The list's last entry says it is a thread reply, so a client can tell it from the conversation's own messages.
+    expect((await view(alice, conv.id)).last_message).toMatchObject({ seq: r2.seq, thread_root: root.seq });
     const page1 = await thread(alice, conv.id, root.seq, '?limit=1');
     expect(page1).toMatchObject({ status: 200, body: { root: { seq: root.seq }, has_more: true, read_seq: 0, unread_count: 2 } });
     expect(page1.body.replies.map((m: Frame) => m.seq)).toEqual([r1.seq]);

@@ -19,6 +19,8 @@ export interface CatchUpOptions {
   store: ConversationStore;
   /** Takes an entry from any source (sync replay, backfill) the way a pushed one is taken. */
   ingest: (entry: MessageView) => void;
+  /** Told when a resume's conversation list has been merged (or failed): conversations without a saved start begin there. */
+  onListed?: () => void;
   onError: (err: ParleyError) => void;
   /** How long a gap may stay open before it is fetched, ms: a late push often closes it first (default 200). */
   gapFillDelayMs?: number;
@@ -60,7 +62,11 @@ export class CatchUp {
     const generation = ++this.generation;
     this.syncing = true;
     try {
-      const list = this.refreshList().catch((err: unknown) => this.options.onError(asParleyError(err)));
+      const list = this.refreshList()
+        .catch((err: unknown) => this.options.onError(asParleyError(err)))
+        .finally(() => {
+          if (generation === this.generation) this.options.onListed?.();
+        });
       await this.syncAll(generation);
       await list;
     } finally {

@@ -83,6 +83,8 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   private readonly rtc: ParleyClientOptions['rtc'];
   private readonly uuid: () => string;
   private readonly connectWaiters = new Set<(err?: ParleyError) => void>();
+  /** True from `ready` until the conversation list it asks for is merged: `connected()` waits for both. */
+  private listing = false;
   private readonly cursorKeeper: CursorKeeper | null;
   /** Where conversations start (saved or chosen cursors), once loaded; null when every one starts at its newest entry. */
   private starts: Record<ConversationId, Seq> | null = null;
@@ -150,6 +152,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
       store: this.store,
       ingest: (entry) => this.ingest(entry, true),
       onError,
+      onListed: () => this.onListed(),
       gapFillDelayMs: options.gapFillDelayMs,
       pageSize: options.historyPageSize,
       random,
@@ -282,15 +285,22 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   }
 
   /**
-   * Resolves when connected (at once if already). Rejects if, first, the
-   * server refuses the client (4403), the session ends, or the app calls
-   * `disconnect()`; reconnects and token renewals along the way are waited out.
+   * Resolves when connected (at once if already) and the conversation list
+   * asked for on connecting has been merged: from then on, every entry the
+   * server stores is handed over as an `entry` event, including in
+   * conversations this client has no saved cursor for (those start at the
+   * newest entry the list named; earlier ones are history). Rejects if,
+   * first, the server refuses the client (4403), the session ends, or the
+   * app calls `disconnect()`; reconnects and token renewals along the way are
+   * waited out.
    */
   connected(): Promise<void> {
-    if (this.state === 'connected') return Promise.resolve();
+    if (this.state === 'connected' && !this.listing) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const offs = [
-        this.on('ready', () => done()),
+        this.on('ready', () => {
+          if (!this.listing) done();
+        }),
         this.on('stopped', ({ code }) => done(new ParleyError('forbidden', `server refused the connection (${code})`))),
         this.on('logged_out', () => done(new ParleyError('unauthenticated', 'logged out'))),
       ];
@@ -769,6 +779,7 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   }
 
   private onReady(ready: ReadyFrame): void {
+    this.listing = true;
     this.tokens.onReady();
     this.emit('ready', ready);
     this.receipts.onReady();
@@ -777,6 +788,13 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
     // Files that queued messages wait for and that no upload runs for here (a reload): on with them.
     void this.outbox.whenLoaded().then(() => this.uploadSends.resume(this.outbox.list()));
     this.catchUp.resume().catch((err: unknown) => this.emit('error', asParleyError(err)));
+  }
+
+  /** The list asked for on `ready` is merged: whoever waits in `connected()` may go on, if still connected. */
+  private onListed(): void {
+    this.listing = false;
+    if (this.state !== 'connected') return;
+    for (const done of [...this.connectWaiters]) done();
   }
 
   private dispatch(frame: ServerFrame): void {

@@ -101,6 +101,8 @@ export class FakeParley {
   /** How a bad token is refused: `close` (4401 after the upgrade) or `http` (401 before it, as the real server does). */
   handshakeAuth: 'close' | 'http' = 'close';
   refreshGate: Promise<void> | null = null;
+  /** Holds each `GET /conversations` answer until it settles; the list is read when it does (what the server has then). */
+  listGate: Promise<void> | null = null;
   /** The next this-many refresh requests have their connection cut: a network failure, as the client sees it. */
   cutRefreshes = 0;
   sendFault: ((frame: Frame) => { code: ErrorCode; message?: string; retry_after?: number } | null) | null = null;
@@ -451,6 +453,7 @@ export class FakeParley {
 
     if (req.method === 'GET' && path === '/users/me') return json(200, this.users.get(me));
     if (req.method === 'GET' && path === '/conversations') {
+      if (this.listGate) await this.listGate;
       const mine = [...this.conversations.values()].filter((c) => c.members.includes(me));
       return json(200, { conversations: mine.map((c) => this.view(c, me)) });
     }

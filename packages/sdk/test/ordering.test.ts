@@ -35,6 +35,29 @@ describe('ordering and gap fill', () => {
     expect(client.conversation(conv.id)?.cursor).toBe(3);
   });
 
+  it('hands over every entry stored after connected() resolved, even one whose push comes after the first conversation list', async () => {
+    const alice = fake.server.addUser('alice');
+    const bob = fake.server.addUser('bob');
+    const conv = fake.server.addConversation([alice.id, bob.id]);
+    fake.server.append(conv.id, bob.id, 'before', { push: false });
+    // The list asked for on connecting answers a little after `ready`, with what the server has then.
+    let answerList!: () => void;
+    fake.server.listGate = new Promise((resolve) => (answerList = resolve));
+    const { client } = fake.open(alice);
+    const entries = record(client, 'entry');
+    client.connect();
+    const timer = setTimeout(() => answerList(), 200);
+    await client.connected();
+    // Stored once the app may count on being connected; its push reaches the client only after the list does.
+    const entry = fake.server.append(conv.id, bob.id, 'after connected', { push: false });
+    answerList();
+    clearTimeout(timer);
+    await eventually(() => expect(client.conversation(conv.id)).toBeDefined());
+    fake.server.pushEntry(entry);
+    await eventually(() => expect(entries.map((e) => e.entry.message.type === 'text' && e.entry.message.text)).toEqual(['after connected']));
+    expect(entries[0]).toMatchObject({ conversationId: conv.id, replayed: false });
+  });
+
   it('ignores duplicate frames by seq', async () => {
     const { bob, conv, client, seen } = await setup();
     const entry = fake.server.append(conv.id, bob.id, 'once');

@@ -9,9 +9,12 @@ import {
 } from '@parley/protocol';
 import type { ChangeRequest, ChangeResult, MessageChanges } from './message-changes.ts';
 
-type Params = { id: string; seq: number };
-type Reply = Static<typeof ChangeResponseSchema>;
-const response = { 200: ChangeResponseSchema, 201: ChangeResponseSchema };
+/** A message's route parameters, and what every change route answers (thread-routes.ts's pin routes too). */
+export type Params = { id: string; seq: number };
+export type Reply = Static<typeof ChangeResponseSchema>;
+export const response = { 200: ChangeResponseSchema, 201: ChangeResponseSchema };
+/** A change's answer: 201 with the new entry, or 200 with the original when it repeats one already applied. */
+export const answer = (reply: FastifyReply, { entry, duplicate }: ChangeResult) => reply.status(duplicate ? 200 : 201).send({ ...entry, duplicate });
 
 /**
  * Edits, deletes and reactions over REST: the same changes as the
@@ -20,7 +23,6 @@ const response = { 200: ChangeResponseSchema, 201: ChangeResponseSchema };
  * retried edit, a second delete, a reaction already there or already gone).
  */
 export function registerMessageChangeRoutes(app: FastifyInstance, changes: MessageChanges): void {
-  const answer = (reply: FastifyReply, { entry, duplicate }: ChangeResult) => reply.status(duplicate ? 200 : 201).send({ ...entry, duplicate });
   const apply = (userId: string, params: Params, request: ChangeRequest) => changes.apply(userId, params.id, request);
 
   app.post<{ Params: Params; Body: EditMessageBody; Reply: Reply }>(

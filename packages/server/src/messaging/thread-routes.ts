@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import {
-  ChangeResponseSchema,
   ConversationParams,
   MessageParams,
   PinsResponseSchema,
@@ -13,10 +12,7 @@ import {
 } from '@parley/protocol';
 import type { MessageChanges } from './message-changes.ts';
 import type { Threads } from './threads.ts';
-
-type Params = { id: string; seq: number };
-type ChangeReply = Static<typeof ChangeResponseSchema>;
-const changeResponse = { 200: ChangeResponseSchema, 201: ChangeResponseSchema };
+import { answer, response as changeResponse, type Params, type Reply as ChangeReply } from './change-routes.ts';
 
 /**
  * Threads and pins over REST (#15): a thread's replies page by page, marking
@@ -63,10 +59,7 @@ export function registerThreadRoutes(app: FastifyInstance, threads: Threads, cha
         response: changeResponse,
       },
       config: { limit: 'messages' },
-      handler: async (req, reply) => {
-        const { entry, duplicate } = await changes.apply(req.userId, req.params.id, { kind: 'pin', seq: req.params.seq, action });
-        return reply.status(duplicate ? 200 : 201).send({ ...entry, duplicate });
-      },
+      handler: async (req, reply) => answer(reply, await changes.apply(req.userId, req.params.id, { kind: 'pin', seq: req.params.seq, action })),
     });
   }
 }

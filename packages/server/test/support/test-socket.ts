@@ -11,7 +11,7 @@ export class TestSocket {
   readonly frames: Frame[] = [];
   closeCode: number | null = null;
   closeReason = '';
-  private waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
+  private waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void; timer: NodeJS.Timeout }> = [];
   private nextId = 1;
 
   private constructor(readonly ws: WebSocket) {
@@ -38,11 +38,17 @@ export class TestSocket {
     const ws = new WebSocket(wsUrl, options.protocols ?? ['parley.v1', `bearer.${token}`]);
     const socket = new TestSocket(ws);
     const ready = socket.next((f) => f.type === 'ready');
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-      ws.once('error', reject);
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+        ws.once('error', reject);
+      });
+    } catch (error) {
+      // Refused: no ready frame will come, so nothing may wait for one (its timeout would reject unobserved, later, in another test).
+      socket.abandonWaiters();
+      throw error;
+    }
     await ready;
     return socket;
   }
@@ -60,12 +66,19 @@ export class TestSocket {
       const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms`)), timeoutMs);
       this.waiters.push({
         match,
+        timer,
         resolve: (f) => {
           clearTimeout(timer);
           resolve(f);
         },
       });
     });
+  }
+
+  /** Stops every pending wait without settling it, timers included. */
+  private abandonWaiters(): void {
+    for (const w of this.waiters) clearTimeout(w.timer);
+    this.waiters = [];
   }
 
   /** Sends a request with a fresh id and resolves with the reply that echoes it. */

@@ -14,6 +14,16 @@ export interface RateLimiter {
    * seconds until it would be allowed (nothing is counted then).
    */
   take(key: string, limit: Limit, cost?: number): Promise<number>;
+  /**
+   * As `take`, for the WebSocket's frames, where a round trip per frame would
+   * be most of a cheap frame's latency: decided at once while this instance's
+   * view of the bucket has at least half the burst left (a shared limiter then
+   * counts the request in the shared bucket in the background and folds the
+   * answer back into its view), and as `take` past that. So several instances
+   * together never admit more than `take` would, except for requests whose
+   * background count is still on its way (at most one round trip's worth).
+   */
+  admit(key: string, limit: Limit, cost?: number): number | Promise<number>;
 }
 
 /** A request's cost as counted: at least 1, and never more than the burst (else it could never pass). */
@@ -41,6 +51,10 @@ export class MemoryRateLimiter implements RateLimiter {
     return this.takeSync(key, limit, cost);
   }
 
+  admit(key: string, limit: Limit, cost = 1): number {
+    return this.takeSync(key, limit, cost);
+  }
+
   takeSync(key: string, limit: Limit, cost = 1): number {
     const now = this.now();
     const { retryAfterMs, tat } = gcra(this.tats.get(key), now, limit, cost);
@@ -48,6 +62,12 @@ export class MemoryRateLimiter implements RateLimiter {
     this.tats.set(key, tat);
     if (this.tats.size > 100_000) this.sweep(now);
     return 0;
+  }
+
+  /** Folds in another view of `key`'s bucket: its theoretical arrival time is `aheadMs` from now (the later of the two wins). */
+  observe(key: string, aheadMs: number): void {
+    const tat = this.now() + aheadMs;
+    if (tat > (this.tats.get(key) ?? -Infinity)) this.tats.set(key, tat);
   }
 
   forget(key: string): void {

@@ -53,6 +53,52 @@ const suite = () => {
     expect(await limiter.take('user:2', limit)).toBeGreaterThan(0);
   });
 
+  it('admits at once while its view holds half the burst, counts those in Redis, and asks Redis past that', async () => {
+    const [r1, r2] = [await openTestRedis(), await openTestRedis()];
+    connections.push(r1, r2);
+    const prefix = testPrefix();
+    const [x, y] = [new RedisRateLimiter(r1.command, prefix), new RedisRateLimiter(r2.command, prefix)];
+    const limit = { rate: 0.001, burst: 10 }; // no refill within the test
+    // Half the burst is decided on the spot: a number, not a promise.
+    expect(Array.from({ length: 5 }, () => x.admit('user:1', limit))).toEqual([0, 0, 0, 0, 0]);
+    const sixth = x.admit('user:1', limit);
+    expect(sixth).toBeInstanceOf(Promise);
+    expect(await sixth).toBe(0);
+    await x.reported();
+    // Redis counted all six: another instance gets the four left, exactly.
+    const rest = await Promise.all(Array.from({ length: 6 }, () => y.take('user:1', limit)));
+    expect(rest.filter((w) => w === 0)).toHaveLength(4);
+    expect(await x.admit('user:1', limit)).toBeGreaterThan(0);
+  });
+
+  it('keeps its view current with every answer from Redis, so a full shared bucket is not admitted locally', async () => {
+    const [r1, r2] = [await openTestRedis(), await openTestRedis()];
+    connections.push(r1, r2);
+    const prefix = testPrefix();
+    const [x, y] = [new RedisRateLimiter(r1.command, prefix), new RedisRateLimiter(r2.command, prefix)];
+    const limit = { rate: 0.001, burst: 4 };
+    await Promise.all(Array.from({ length: 4 }, () => x.take('user:1', limit)));
+    // y has never seen the key: its first answer from Redis (a refusal) tells it the bucket is full.
+    expect(await y.take('user:1', limit)).toBeGreaterThan(0);
+    const next = y.admit('user:1', limit);
+    expect(next).toBeInstanceOf(Promise);
+    expect(await next).toBeGreaterThan(0);
+  });
+
+  it('counts what it admitted on its own view even when the shared bucket filled meanwhile, so the excess is paid back', async () => {
+    const [r1, r2] = [await openTestRedis(), await openTestRedis()];
+    connections.push(r1, r2);
+    const prefix = testPrefix();
+    const [x, y] = [new RedisRateLimiter(r1.command, prefix), new RedisRateLimiter(r2.command, prefix)];
+    const limit = { rate: 1, burst: 4 };
+    expect(await Promise.all(Array.from({ length: 4 }, () => y.take('user:1', limit)))).toEqual([0, 0, 0, 0]);
+    // x has not heard of the key: two requests pass on its view (the at-most-a-round-trip excess)…
+    expect([x.admit('user:1', limit), x.admit('user:1', limit)]).toEqual([0, 0]);
+    await x.reported();
+    // …and are counted all the same: the next request waits for six, not four (3 s rather than 1 s).
+    expect(await y.take('user:1', limit)).toBeGreaterThanOrEqual(3);
+  });
+
   it('falls back to a per-instance limit, not to none, when Redis is unreachable', async () => {
     const redis = await openTestRedis();
     await redis.close();
@@ -60,6 +106,9 @@ const suite = () => {
     const limit = { rate: 1, burst: 3 };
     const results = await Promise.all(Array.from({ length: 6 }, () => limiter.take('user:1', limit)));
     expect(results.filter((r) => r === 0)).toHaveLength(3);
+    // admit: the same per-instance bucket, decided at once.
+    expect(Array.from({ length: 3 }, () => limiter.admit('user:2', limit))).toEqual([0, 0, 0]);
+    expect(limiter.admit('user:2', limit)).toBeGreaterThan(0);
   });
 };
 

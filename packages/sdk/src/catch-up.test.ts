@@ -1,26 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ConversationView, ServerFrame } from '@parley/protocol';
+import type { ServerFrame } from '@parley/protocol';
+import { conversationView } from '../test/support/views.ts';
 import { CatchUp } from './catch-up.ts';
 import { ConversationStore } from './conversation-store.ts';
 import { ParleyError } from './errors.ts';
 import type { OutgoingFrame } from './socket.ts';
 
-const view: ConversationView = {
-  id: '00000000-0000-4000-8000-000000000001',
-  type: 'direct',
-  title: null,
-  description: null,
-  members: [],
-  member_count: 2,
-  last_seq: 0,
-  read_seq: 0,
-  delivered_seq: 0,
-  unread_count: 0,
-  mention_count: 0,
-  settings: { pin_policy: 'admins', everyone_policy: 'members' },
-  last_message: null,
-  created_at: '2030-01-01T00:00:00.000Z',
-};
+const view = conversationView({ id: '00000000-0000-4000-8000-000000000001' });
 
 /** A CatchUp over a transport that answers `sync` with each of `replies` in turn (an error is thrown). */
 function catchUp(replies: Array<ParleyError | ServerFrame>) {

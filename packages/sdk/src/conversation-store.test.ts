@@ -1,27 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationView, MessageView } from '@parley/protocol';
 import { ConversationStore } from './conversation-store.ts';
+import { conversationView } from '../test/support/views.ts';
 
-const view = (over: Partial<ConversationView> = {}): ConversationView => ({
-  id: 'c',
-  type: 'direct',
-  title: null,
-  description: null,
-  members: [
-    { id: 'me', username: 'me', display_name: 'me', role: 'member', delivered_seq: 0, read_seq: 0 },
-    { id: 'bob', username: 'bob', display_name: 'bob', role: 'member', delivered_seq: 0, read_seq: 0 },
-  ],
-  member_count: 2,
-  last_seq: 0,
-  read_seq: 0,
-  delivered_seq: 0,
-  unread_count: 0,
-  mention_count: 0,
-  settings: { pin_policy: 'admins', everyone_policy: 'members' },
-  last_message: null,
-  created_at: '2030-01-01T00:00:00.000Z',
-  ...over,
-});
+const view = (over: Partial<ConversationView> = {}): ConversationView =>
+  conversationView({
+    members: [
+      { id: 'me', username: 'me', display_name: 'me', role: 'member', delivered_seq: 0, read_seq: 0 },
+      { id: 'bob', username: 'bob', display_name: 'bob', role: 'member', delivered_seq: 0, read_seq: 0 },
+    ],
+    ...over,
+  });
 
 const entry = (seq: number, sender = 'bob'): MessageView => ({
   conversation_id: 'c',

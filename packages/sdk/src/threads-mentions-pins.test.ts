@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeContent, ConversationView, MessageView, ServerFrame } from '@parley/protocol';
 import { ConversationStore } from './conversation-store.ts';
+import { conversationView } from '../test/support/views.ts';
 import { MessageActions } from './message-actions.ts';
 import { ParleyError } from './errors.ts';
 
@@ -24,23 +25,8 @@ const change = (seq: number, target: number, content: Omit<ChangeContent, 'type'
   created_at: at(seq),
   ...extra,
 });
-const view = (over: Partial<ConversationView> = {}): ConversationView => ({
-  id: conv,
-  type: 'group',
-  title: 'g',
-  description: null,
-  members: [],
-  member_count: 3,
-  last_seq: 0,
-  read_seq: 0,
-  delivered_seq: 0,
-  unread_count: 0,
-  mention_count: 0,
-  settings: { pin_policy: 'admins', everyone_policy: 'members' },
-  last_message: null,
-  created_at: at(0),
-  ...over,
-});
+const view = (over: Partial<ConversationView> = {}): ConversationView =>
+  conversationView({ id: conv, type: 'group', title: 'g', member_count: 3, created_at: at(0), ...over });
 
 function store(over: Partial<ConversationView> = {}) {
   const s = new ConversationStore();

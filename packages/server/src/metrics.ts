@@ -25,7 +25,7 @@ export class Metrics {
 
   readonly deliverySeconds = new Histogram({
     name: 'parley_delivery_seconds',
-    help: "From a message's created_at (the database clock when its transaction started) to its hand-over to this instance's sockets, once per payload received; includes the commit, the bus, and any clock offset between the database host and this one.",
+    help: "From a message's created_at (the database clock when its transaction started) to its hand-over to this instance's sockets (a large room's: when its batch is written), once per payload received; includes the commit, the bus, and any clock offset between the database host and this one.",
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });

@@ -105,6 +105,28 @@ describe('metrics of frames and requests', () => {
   });
 });
 
+describe('delivery latency in a large room', () => {
+  it('observes a large room\'s message when its batch is written to the room\'s sockets, once per payload', async () => {
+    const database = await pgliteDatabase();
+    const server = await startServer(database.db, { env: { LARGE_ROOM_THRESHOLD: '2' } });
+    try {
+      const [x, y, z] = await Promise.all([register(server.url), register(server.url), register(server.url)]);
+      const room = await createConversation(server.url, x, [y, z], 'group');
+      const [xs, ys] = await Promise.all([connect(server, x), connect(server, y)]);
+      const before = await sample(server, 'parley_delivery_seconds_count', '');
+      await sendMessage(xs, room.id, 'to the room');
+      await ys.next((f) => f.type === 'message');
+      // One payload on the room's channel, however many sockets hear it.
+      await eventually(async () => expect(await sample(server, 'parley_delivery_seconds_count', '')).toBe(before + 1));
+      xs.close();
+      ys.close();
+    } finally {
+      await server.close();
+      await database.drop();
+    }
+  });
+});
+
 const onPostgres = TEST_DATABASE_URL ? describe : describe.skip;
 onPostgres(`PostgreSQL pool metrics${TEST_DATABASE_URL ? '' : ' (skipped: needs TEST_DATABASE_URL)'}`, () => {
   it('exports the pool\'s connections by state and the requests waiting for one', async () => {

@@ -21,6 +21,10 @@ const MESSAGE_FRAME_PREFIX = '{"type":"message"';
 // The entry's own created_at key: inside message text a quote is escaped (\"), so text never matches.
 const CREATED_AT = /"created_at":"([^"]+)"/;
 
+/** A message payload's created_at in ms since the epoch; NaN for any other payload. */
+const createdAtOf = (payload: string): number =>
+  payload.startsWith(MESSAGE_FRAME_PREFIX) ? Date.parse(CREATED_AT.exec(payload)?.[1] ?? '') : Number.NaN;
+
 /**
  * The sockets of this instance and the bus channels they need. A channel is
  * subscribed on the bus while at least one local socket needs it: the user's
@@ -113,39 +117,43 @@ export class Hub {
   /** A room channel's batches: each written to every socket of the room, then flushed at once (the batcher measures the cost). */
   private roomBatcher(channel: string, connections: Set<Connection>): RoomBatcher {
     const subject: PushSubject = { kind: 'conversation', id: channel.slice('room:'.length) };
-    return new RoomBatcher((frames: PreparedFrame) => {
+    return new RoomBatcher((frames: PreparedFrame, createdAt: readonly number[]) => {
       const span = startDeliverySpan(channel, connections.size);
       for (const conn of connections) conn.push(frames, subject);
       writeCoalescer.flush();
       span?.end();
+      // Delivered when written, after the batch's wait (not when it was handed to the batcher).
+      for (const at of createdAt) this.observeDelivery(at);
     });
   }
 
   private deliver(channel: string, connections: Set<Connection>, batcher: RoomBatcher | null, payload: string): void {
     if (batcher) {
-      // A large room: framed once, written with the room's next batch.
-      batcher.add(prepareTextFrame(payload));
-    } else {
-      // What the payload is about, for scoped (bot) sockets: known from the channel or its envelope, never parsed.
-      let subject: PushSubject = PRESENCE_PUSH;
-      if (channel.startsWith('user:')) {
-        const decoded = decodeUserPayload(payload);
-        if (decoded.kind === 'control') return this.obey(channel.slice('user:'.length), connections, decoded.message);
-        payload = decoded.payload;
-        subject = decoded.conversationId === null ? OTHER_PUSH : { kind: 'conversation', id: decoded.conversationId };
-      }
-      // Tracing hook (src/tracing): the delivery span on this instance, child of
-      // the publish (possibly on another instance); undefined unless sampled.
-      const span = startDeliverySpan(channel, connections.size);
-      // Encoded and framed once here, not once per socket by ws.
-      const frame = prepareTextFrame(payload);
-      for (const conn of connections) conn.push(frame, subject);
-      span?.end();
+      // A large room: framed once, written with the room's next batch (which observes its delivery).
+      batcher.add(prepareTextFrame(payload), createdAtOf(payload));
+      return;
     }
-    if (payload.startsWith(MESSAGE_FRAME_PREFIX)) {
-      const createdAt = Date.parse(CREATED_AT.exec(payload)?.[1] ?? '');
-      if (Number.isFinite(createdAt)) this.onDelivered(Math.max(0, Date.now() - createdAt) / 1000);
+    // What the payload is about, for scoped (bot) sockets: known from the channel or its envelope, never parsed.
+    let subject: PushSubject = PRESENCE_PUSH;
+    if (channel.startsWith('user:')) {
+      const decoded = decodeUserPayload(payload);
+      if (decoded.kind === 'control') return this.obey(channel.slice('user:'.length), connections, decoded.message);
+      payload = decoded.payload;
+      subject = decoded.conversationId === null ? OTHER_PUSH : { kind: 'conversation', id: decoded.conversationId };
     }
+    // Tracing hook (src/tracing): the delivery span on this instance, child of
+    // the publish (possibly on another instance); undefined unless sampled.
+    const span = startDeliverySpan(channel, connections.size);
+    // Encoded and framed once here, not once per socket by ws.
+    const frame = prepareTextFrame(payload);
+    for (const conn of connections) conn.push(frame, subject);
+    span?.end();
+    this.observeDelivery(createdAtOf(payload));
+  }
+
+  /** Observes a message's delivery to this instance's sockets (NaN: the payload was not a message). */
+  private observeDelivery(createdAt: number): void {
+    if (Number.isFinite(createdAt)) this.onDelivered(Math.max(0, Date.now() - createdAt) / 1000);
   }
 
   /** Sockets the user has on this instance. */

@@ -12,7 +12,8 @@ function busy(ms: number): void {
 function recorder(costMs: number) {
   const batches: string[] = [];
   const frames = (bytes: PreparedFrame) => batches.push(bytes.toString('latin1').replace(/[^\x20-\x7e]+/g, ' ').trim());
-  return { batches, batcher: new RoomBatcher((bytes) => (frames(bytes), busy(costMs))) };
+  const stamps: Array<readonly number[]> = [];
+  return { batches, stamps, batcher: new RoomBatcher((bytes, given) => (frames(bytes), stamps.push(given), busy(costMs))) };
 }
 
 it('writes a lone frame in the same pass of the event loop, then makes frames arriving within the last batch’s cost share the next one, in order', async () => {
@@ -37,4 +38,15 @@ it('writes what is pending at once when asked (before the room’s sockets chang
   expect(batches).toEqual(['m1 m2']);
   batcher.flush();
   expect(batches).toEqual(['m1 m2']);
+});
+
+it('hands each batch the stamps its frames were added with, in order, when it writes them', () => {
+  const { batches, stamps, batcher } = recorder(0);
+  batcher.add(prepareTextFrame('m1'), 1);
+  batcher.add(prepareTextFrame('m2'));
+  batcher.add(prepareTextFrame('m3'), 3);
+  expect(stamps).toEqual([]);
+  batcher.flush();
+  expect(batches).toEqual(['m1 m2 m3']);
+  expect(stamps).toEqual([[1, Number.NaN, 3]]);
 });

@@ -20,18 +20,21 @@ export const MAX_BATCH_WAIT_MS = 25;
  */
 export class RoomBatcher {
   private pending: PreparedFrame[] = [];
+  /** Per pending frame: what `add` was given to hand back when it is written (e.g. a message's created_at). */
+  private stamps: number[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   /** performance.now() before which the next batch waits. */
   private notBefore = 0;
 
   constructor(
-    /** Writes `frames` (one or more frames, concatenated) to every socket of the channel, and flushes them. */
-    private readonly writeAll: (frames: PreparedFrame) => void,
+    /** Writes `frames` (one or more frames, concatenated) to every socket of the channel, and flushes them; `stamps` are their `add` stamps, in order. */
+    private readonly writeAll: (frames: PreparedFrame, stamps: readonly number[]) => void,
   ) {}
 
-  add(frame: PreparedFrame): void {
+  add(frame: PreparedFrame, stamp = Number.NaN): void {
     this.pending.push(frame);
+    this.stamps.push(stamp);
     if (this.timer || this.immediate) return;
     const wait = this.notBefore - performance.now();
     if (wait > 0) this.timer = setTimeout(this.flush, Math.min(wait, MAX_BATCH_WAIT_MS));
@@ -45,9 +48,11 @@ export class RoomBatcher {
     this.timer = this.immediate = null;
     const frames = this.pending;
     if (frames.length === 0) return;
+    const stamps = this.stamps;
     this.pending = [];
+    this.stamps = [];
     const start = performance.now();
-    this.writeAll(frames.length === 1 ? frames[0]! : (Buffer.concat(frames) as PreparedFrame));
+    this.writeAll(frames.length === 1 ? frames[0]! : (Buffer.concat(frames) as PreparedFrame), stamps);
     const end = performance.now();
     this.notBefore = end + (end - start);
   };

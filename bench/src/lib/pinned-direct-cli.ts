@@ -84,6 +84,13 @@ export async function pinnedDirectMain(argv: string[]): Promise<number> {
     ['load average (1 min) before / after', `${loadBefore} / ${loadAvg1()}`],
   ];
   for (const r of runs) console.log(`\n${stepTable(`${r.system} (setup ${r.setup_s} s; error frames ${r.problems.error_frames}, seq violations ${r.problems.seq_violations}, duplicates ${r.problems.duplicated})`, r.steps, 'msg')}`);
+  for (const r of runs.filter((run) => run.steps.some((st) => st.stages?.frame_ms != null))) {
+    console.log(`\n${r.system}: where a send's time goes on the server (means over each step, from its /metrics)`);
+    for (const st of r.steps) {
+      const g = st.stages;
+      if (g) console.log(`  ${String(st.rate).padStart(6)} msgs/s: send_message ${g.frame_ms} ms = writer wait ${g.write_wait_ms} + batch ${g.batch_ms} + the rest; ${g.batch_size} sends per batch`);
+    }
+  }
   console.log('');
   printTable(`direct messages, pinned: server on core ${pin.serverCore}, load + PostgreSQL + Redis on core ${pin.otherCore}; ${opts.pairs} pairs`, rows);
   const ok = runs.every((r) => r.problems.error_frames === 0 && r.problems.seq_violations === 0 && r.problems.duplicated === 0);

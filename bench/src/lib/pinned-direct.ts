@@ -7,6 +7,7 @@ import { postgresCpuMs, processCpuMs } from './cpu.ts';
 import { pinPid, type Pinning } from './pin.ts';
 import { pidsByComm } from './proc.ts';
 import { startReferenceDirect } from './reference.ts';
+import { sampleStages, stagesBetween } from './send-stages.ts';
 import { registerMany } from './setup.ts';
 import { loadAvg1, monoUs, passes, percentileWithMissing, type StepResult } from './steps.ts';
 import { DeliveryTracker } from './tracker.ts';
@@ -37,6 +38,8 @@ export interface SystemRun {
 
 interface Target {
   pid: number;
+  /** The server's metrics listener (Parley only): the step's send stages are read there. */
+  metricsUrl?: string;
   lanes: { sender: BenchClient; recipient: BenchClient; conversation: string }[];
   stop(): Promise<void>;
   logs?: () => unknown;
@@ -74,6 +77,7 @@ async function runSteps(target: Target, opts: PinnedDirectOptions, pin: Pinning,
     pin.repin(); // PostgreSQL backends started since the last step inherit core 1 anyway; cheap to repeat
     const pgPids = pidsByComm('postgres');
     const redisPids = pidsByComm('redis-server');
+    const stages0 = await sampleStages(target.metricsUrl);
     const c0 = { server: processCpuMs(target.pid) ?? 0, pg: postgresCpuMs(), redis: cpuOf(redisPids), bench: process.cpuUsage() };
     const start = performance.now() + 20;
     const mono0 = monoUs();
@@ -130,6 +134,7 @@ async function runSteps(target: Target, opts: PinnedDirectOptions, pin: Pinning,
       mono_us: [mono0, monoUs()],
     };
     step.pass = passes(step);
+    if (target.metricsUrl) step.stages = stagesBetween(stages0, await sampleStages(target.metricsUrl));
     // Drain: everything still in flight arrives before the next step starts.
     const drainEnd = performance.now() + 60_000;
     while (tr.deliveryLatencies.length < total && performance.now() < drainEnd) await sleep(20);
@@ -146,6 +151,7 @@ async function runSteps(target: Target, opts: PinnedDirectOptions, pin: Pinning,
     const s = (await runOne(rate, true))!;
     steps.push(s);
     log(`  ${rate} msgs/s: ${(s.delivered_fraction * 100).toFixed(2)} % delivered, p50 ${s.p50} p99 ${s.p99} ms, server ${s.server_cores.toFixed(2)} cores, ${s.server_us_per_message} µs/msg (${s.server_us_per_message_drained} drained), load ${s.load_avg_1m}${s.pass ? '' : ' → FAIL'}`);
+    if (s.stages) log(`    on the server (means): send_message ${s.stages.frame_ms} ms, of which writer wait ${s.stages.write_wait_ms} + batch ${s.stages.batch_ms} ms (${s.stages.batch_size} sends per batch)`);
     if (!s.pass && !opts.keepGoing) break;
   }
   const problems = { error_frames: 0, seq_violations: 0, unknown_frames: 0, duplicated: 0, server_duplicate_acks: 0 };
@@ -185,6 +191,7 @@ async function parleyTarget(opts: PinnedDirectOptions, pin: Pinning, log: (m: st
     });
     return {
       pid: server.pid,
+      metricsUrl: server.metricsUrl,
       lanes: convs.map((conversation, p) => ({ sender: sockets[2 * p]!, recipient: sockets[2 * p + 1]!, conversation })),
       logs: () => server.logs(),
       stop: async () => {

@@ -1,3 +1,4 @@
+import type { SendStages } from './send-stages.ts';
 import { loadavg } from 'node:os';
 
 /**
@@ -44,6 +45,8 @@ export interface StepResult {
   pass: boolean;
   /** The step's window in CLOCK_MONOTONIC µs (the clock of V8 CPU profiles: `npm run bench:flamegraph -- --window`). */
   mono_us: [number, number];
+  /** Where a send's time went on the server (send-stages.ts); absent where the scenario does not read it. */
+  stages?: SendStages;
 }
 
 /** CLOCK_MONOTONIC in µs. */

@@ -23,6 +23,33 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** The message writer's group commit (messaging/message-writer.ts): what a send waits for, and what a batch costs. */
+  readonly messageWriteWaitSeconds = new Histogram({
+    name: 'parley_message_write_wait_seconds',
+    help: 'From a send reaching the message writer to the start of the batch that stores it: the wait for the batch before it in its lane.',
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly messageWriteSeconds = new Histogram({
+    name: 'parley_message_write_batch_seconds',
+    help: 'Time to store one batch of sends (one statement and its commit; a retry or split included).',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly messageWriteBatchSize = new Histogram({
+    name: 'parley_message_write_batch_size',
+    help: 'Sends per batch the message writer stores together.',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    registers: [this.registry],
+  });
+
+  /** Observes one batch of the message writer. */
+  messageBatch(waits: readonly number[], seconds: number): void {
+    for (const wait of waits) this.messageWriteWaitSeconds.observe(wait);
+    this.messageWriteSeconds.observe(seconds);
+    this.messageWriteBatchSize.observe(waits.length);
+  }
+
   readonly deliverySeconds = new Histogram({
     name: 'parley_delivery_seconds',
     help: "From a message's created_at (the database clock when its transaction started) to its hand-over to this instance's sockets (a large room's: when its batch is written), once per payload received; includes the commit, the bus, and any clock offset between the database host and this one.",

@@ -183,7 +183,7 @@ export async function createParley(config: Readonly<Config>, options: ParleyOpti
   const messaging = new MessagingService(
     db,
     notifier,
-    { ...config, attachments: attachments.service },
+    { ...config, attachments: attachments.service, onBatch: (waits, seconds) => metrics.messageBatch(waits, seconds) },
     (userId) => sanctions.check(userId),
     (count) => metrics.messagesSent.inc(count),
   );

@@ -91,6 +91,22 @@ describe('metrics of frames and requests', () => {
     xs.close();
   });
 
+  it('observes the message writer: each send\'s wait for its batch, each batch\'s time and size', async () => {
+    const [x, y] = await Promise.all([register(server.url), register(server.url)]);
+    const direct = await createConversation(server.url, x, [y]);
+    const xs = await connect(server, x);
+    const count = (name: string) => sample(server, `parley_message_write_${name}_count`, '');
+    const before = { waits: await count('wait_seconds'), batches: await count('batch_seconds'), sizes: await sample(server, 'parley_message_write_batch_size_sum', '') };
+    await Promise.all([sendMessage(xs, direct.id, 'one'), sendMessage(xs, direct.id, 'two'), sendMessage(xs, direct.id, 'three')]);
+    expect(await count('wait_seconds')).toBe(before.waits + 3);
+    const batches = (await count('batch_seconds')) - before.batches;
+    expect(batches).toBeGreaterThanOrEqual(1);
+    expect(batches).toBeLessThanOrEqual(3);
+    // Every send was in exactly one batch.
+    expect(await sample(server, 'parley_message_write_batch_size_sum', '')).toBe(before.sizes + 3);
+    xs.close();
+  });
+
   it('observes the delivery of each message to this instance\'s sockets, once per payload', async () => {
     const [x, y] = await Promise.all([register(server.url), register(server.url)]);
     const direct = await createConversation(server.url, x, [y]);

@@ -20,7 +20,16 @@ interface Send {
   conversationId: ConversationId;
   senderId: UserId;
   content: MessageContent;
+  /** performance.now() when the send reached the writer. */
+  queuedAt: number;
 }
+
+/**
+ * Told of each batch the writer ran: how long each of its sends waited for
+ * the batch to start, and how long the batch took to store (its statement,
+ * with any retry or split), in seconds.
+ */
+export type BatchObserver = (waits: readonly number[], storeSeconds: number) => void;
 
 const MAX_ATTEMPTS = 3;
 
@@ -56,18 +65,35 @@ export class MessageWriter {
       largeRoomThreshold: number;
       /** Write a `message.created` outbox row per stored message (off only to measure its cost). */
       outbox: boolean;
+      /** Metrics of the batches (parley_message_write_*). */
+      onBatch?: BatchObserver;
     },
   ) {
     this.statement = options.outbox ? WRITE_BATCH_WITH_OUTBOX : WRITE_BATCH;
     this.replyStatement = withReplies(this.statement);
     this.lanes = Array.from(
       { length: options.lanes },
-      () => new BatchQueue((batch: Send[]) => this.writeBatch(batch), options.maxBatch, { concurrency: options.batchesPerLane ?? 1, keyOf: (s) => s.conversationId }),
+      () => new BatchQueue((batch: Send[]) => this.runBatch(batch), options.maxBatch, { concurrency: options.batchesPerLane ?? 1, keyOf: (s) => s.conversationId }),
     );
   }
 
   write(conversationId: ConversationId, senderId: UserId, content: MessageContent): Promise<WriteResult> {
-    return this.lanes[laneOf(conversationId, this.lanes.length)]!.add({ conversationId, senderId, content });
+    return this.lanes[laneOf(conversationId, this.lanes.length)]!.add({ conversationId, senderId, content, queuedAt: performance.now() });
+  }
+
+  /** A lane's batch: stored, and observed (the waits before it, the time it took) whether it succeeded or not. */
+  private async runBatch(batch: Send[]): Promise<Array<WriteResult | Error>> {
+    const onBatch = this.options.onBatch;
+    if (!onBatch) return this.writeBatch(batch);
+    const started = performance.now();
+    try {
+      return await this.writeBatch(batch);
+    } finally {
+      onBatch(
+        batch.map((s) => (started - s.queuedAt) / 1000),
+        (performance.now() - started) / 1000,
+      );
+    }
   }
 
   private async writeBatch(batch: Send[]): Promise<Array<WriteResult | Error>> {

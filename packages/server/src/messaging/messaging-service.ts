@@ -15,7 +15,7 @@ import { notFound } from '../conversations/conversations-service.ts';
 import { TypingThrottle } from './typing-throttle.ts';
 import { readPage } from './log-repo.ts';
 import { SyncReader, type SyncResult } from './sync-reader.ts';
-import { MessageWriter } from './message-writer.ts';
+import { MessageWriter, type BatchObserver } from './message-writer.ts';
 import { resolveMentions } from './mentions.ts';
 import type { AttachmentsService } from '../attachments/attachments-service.ts';
 
@@ -48,6 +48,8 @@ export class MessagingService {
       writeLanes: number;
       writeBatchesPerLane: number;
       events: { outbox: boolean };
+      /** Metrics of the message writer's batches. */
+      onBatch?: BatchObserver;
       /** Checks and links the uploads a message references; without it a message may reference none. */
       attachments?: Pick<AttachmentsService, 'resolveForMessage' | 'linkToMessage'>;
     },
@@ -68,6 +70,7 @@ export class MessagingService {
       // The writer loads the members (who to tell) only for conversations the policy does not fan out as a room.
       largeRoomThreshold: notifier.policy.largeRoomThreshold,
       outbox: options.events.outbox,
+      onBatch: options.onBatch,
     });
     this.reader = new SyncReader(db, 256);
   }

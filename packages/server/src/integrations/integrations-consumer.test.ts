@@ -22,7 +22,7 @@ for (const kind of ['pglite', 'postgres'] as DatabaseKind[]) {
       await database?.drop();
     });
 
-    it('a batch queues exactly the deliveries of its events handled one by one, in one statement besides the dedupe', async () => {
+    it('a batch queues exactly the deliveries of its events handled one by one, in two statements besides the dedupe', async () => {
       const { db } = database;
       const [c1, c2, c3] = [uuid(), uuid(), uuid()];
       const endpoints: Record<string, string> = {};
@@ -85,7 +85,9 @@ for (const kind of ['pglite', 'postgres'] as DatabaseKind[]) {
       wakes = 0;
       const counted = countingDatabase(db);
       expect(await deliverBatch(counted.db, consumer, events)).toBe(events.length);
-      expect(counted.statements).toHaveLength(2); // the dedupe rows, then the consumer's one statement
+      // The dedupe rows, the wanted types, the deliveries; only the wanted events' bodies are sent.
+      expect(counted.statements).toHaveLength(3);
+      expect([...(counted.statements[2]!.params[0] as string[])].sort()).toEqual([0, 1, 2, 3, 4, 5, 7].map((i) => events[i]!.event_id).sort());
       expect(await queued()).toEqual(oneByOne);
       expect(wakes).toBe(1);
 
@@ -94,6 +96,24 @@ for (const kind of ['pglite', 'postgres'] as DatabaseKind[]) {
       expect(await queued()).toEqual(oneByOne);
       expect(wakes).toBe(1);
       await reset();
+      await db.query('DELETE FROM event_endpoints');
+    });
+
+    it('a batch that no enabled endpoint subscribes to costs one statement and sends no bodies', async () => {
+      const { db } = database;
+      await db.query(
+        `INSERT INTO event_endpoints (id, url, event_types, conversation_ids, secret, enabled) VALUES
+           ($1, 'https://example.test/h', '{user.registered}', NULL, 's', true),
+           ($2, 'https://example.test/h', '{message.created}', NULL, 's', false)`,
+        [uuid(), uuid()],
+      );
+      const counted = countingDatabase(db);
+      const events = [event('message.created', { conversation_id: uuid(), message_id: uuid(), sender_id: uuid(), seq: 1 })];
+      expect(await deliverBatch(counted.db, new IntegrationsConsumer(), events)).toBe(1);
+      expect(counted.statements).toHaveLength(2); // the dedupe rows, the wanted types
+      expect(JSON.stringify(counted.statements.map((s) => s.params))).not.toContain('"payload"');
+      expect(await db.query('SELECT 1 FROM event_deliveries')).toHaveLength(0);
+      await db.query('DELETE FROM event_endpoints');
     });
   });
 }

@@ -21,7 +21,7 @@ export class IntegrationsConsumer implements EventConsumer {
     return this.handleBatch([event], tx);
   }
 
-  /** A relay batch in one statement. */
+  /** A relay batch in one or two statements (`enqueueBatch`). */
   async handleBatch(events: readonly EventEnvelope[], tx: Sql): Promise<void> {
     await DeliveryQueue.enqueueBatch(tx, events);
   }

@@ -55,13 +55,14 @@ export class AnalyticsConsumer implements EventConsumer {
     }
     if (messages.length === 0 && sums.size === 0) return;
     const other = [...sums.values()];
-    // Summed per (day, metric) and written in that order, so concurrent batches take the
-    // hot rows (one per day and metric) in one order and cannot deadlock.
+    // Active users inserted in (day, user) order, and the deltas summed per (day, metric) and
+    // written in that order, so concurrent batches (a Kafka feed's partitions) take the rows
+    // they share (the hot daily ones above all) in one order and cannot deadlock.
     await tx.query(
       `WITH m AS (
          SELECT * FROM unnest($1::date[], $2::uuid[], $3::uuid[]) AS m(day, conversation_id, sender_id)
        ), fresh AS (
-         INSERT INTO analytics_active_users (day, user_id) SELECT DISTINCT day, sender_id FROM m
+         INSERT INTO analytics_active_users (day, user_id) SELECT DISTINCT day, sender_id FROM m ORDER BY 1, 2
          ON CONFLICT DO NOTHING RETURNING day
        ), deltas (day, metric, value) AS (
          SELECT m.day, 'messages.' || coalesce(c.type, 'unknown'), count(*) FROM m LEFT JOIN conversations c ON c.id = m.conversation_id GROUP BY 1, 2

@@ -17,8 +17,13 @@ export class IntegrationsConsumer implements EventConsumer {
   /** `queued`: told after a batch that queued something has committed (wakes this process's worker). */
   constructor(private readonly queued: () => void = () => {}) {}
 
-  async handle(event: EventEnvelope, tx: Sql): Promise<void> {
-    await DeliveryQueue.enqueue(tx, event);
+  handle(event: EventEnvelope, tx: Sql): Promise<void> {
+    return this.handleBatch([event], tx);
+  }
+
+  /** A relay batch in one or two statements (`enqueueBatch`). */
+  async handleBatch(events: readonly EventEnvelope[], tx: Sql): Promise<void> {
+    await DeliveryQueue.enqueueBatch(tx, events);
   }
 
   committed(): void {

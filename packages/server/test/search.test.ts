@@ -170,7 +170,8 @@ function indexerSuite(kind: DatabaseKind, getDatabase: () => TestDatabase, getSe
       }
       const [rows] = await own.db.query<{ n: number; handled: number }>(
         `SELECT (SELECT count(*)::int FROM message_search) AS n,
-                (SELECT count(*)::int FROM consumer_events WHERE consumer = 'search-index') AS handled`,
+                (SELECT count(*)::int FROM consumer_events c JOIN outbox o ON o.event_id = c.event_id
+                  WHERE c.consumer = 'in-process-consumers' AND o.type = 'message.created') AS handled`,
       );
       expect(rows).toEqual({ n: 50, handled: 50 });
     } finally {

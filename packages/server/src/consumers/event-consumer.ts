@@ -60,25 +60,62 @@ export async function deliver(db: Database, consumer: EventConsumer, event: Even
  * batch back (it comes again). Saves a transaction per event where they are
  * dear: PGlite has one connection, shared with the sends.
  */
-export async function deliverBatch(db: Database, consumer: EventConsumer, events: readonly EventEnvelope[]): Promise<number> {
-  if (events.length === 0) return 0;
-  const handled = await committing(db, async (tx, afterCommit) => {
-    const fresh = await tx.query<{ event_id: string }>(
+export function deliverBatch(db: Database, consumer: EventConsumer, events: readonly EventEnvelope[]): Promise<number> {
+  return deliverTogether(db, consumer.name, [{ consumer, events }]);
+}
+
+/** A consumer's events, raised when its handling failed (the whole transaction rolled back). */
+export class ConsumerFailed extends Error {
+  constructor(
+    readonly consumer: string,
+    readonly events: number,
+    cause: unknown,
+  ) {
+    super(`event consumer ${consumer} failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
+/**
+ * `deliverBatch` for several consumers at once, in one transaction: one
+ * dedupe row per event under `dedupeName` (an event any of them takes),
+ * then each consumer, in the order given, handles the fresh events of its
+ * list. They commit together or not at all, so one row per event says every
+ * consumer handled it. The embedded tier's in-process consumers: one
+ * transaction and one dedupe row per event instead of one each per consumer.
+ * Resolves to the number of fresh events.
+ */
+export async function deliverTogether(
+  db: Database,
+  dedupeName: string,
+  batches: ReadonlyArray<{ consumer: EventConsumer; events: readonly EventEnvelope[] }>,
+): Promise<number> {
+  const ids = [...new Set(batches.flatMap((b) => b.events.map((e) => e.event_id)))];
+  if (ids.length === 0) return 0;
+  const handledBy: EventConsumer[] = [];
+  const fresh = await committing(db, async (tx, afterCommit) => {
+    const rows = await tx.query<{ event_id: string }>(
       `INSERT INTO consumer_events (consumer, event_id) SELECT $1, unnest($2::uuid[])
        ON CONFLICT DO NOTHING RETURNING event_id`,
-      [consumer.name, events.map((e) => e.event_id)],
+      [dedupeName, ids],
     );
-    const ids = new Set(fresh.map((r) => r.event_id));
-    // By key, stably: each key's events keep their order, and the conversation rows a handler locks
-    // (moderation's hides) are taken in ascending id order, the message writer's, so the two never deadlock.
-    const byKey = [...events].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const mine = byKey.filter((e) => ids.has(e.event_id));
-    if (consumer.handleBatch) await consumer.handleBatch(mine, tx);
-    else for (const event of mine) await consumer.handle(event, tx, afterCommit);
-    return ids.size;
+    const freshIds = new Set(rows.map((r) => r.event_id));
+    for (const { consumer, events } of batches) {
+      // By key, stably: each key's events keep their order, and the conversation rows a handler locks
+      // (moderation's hides) are taken in ascending id order, the message writer's, so the two never deadlock.
+      const mine = [...events].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).filter((e) => freshIds.has(e.event_id));
+      if (mine.length === 0) continue;
+      try {
+        if (consumer.handleBatch) await consumer.handleBatch(mine, tx);
+        else for (const event of mine) await consumer.handle(event, tx, afterCommit);
+      } catch (err) {
+        throw new ConsumerFailed(consumer.name, mine.length, err);
+      }
+      handledBy.push(consumer);
+    }
+    return freshIds.size;
   });
-  if (handled > 0) consumer.committed?.();
-  return handled;
+  for (const consumer of handledBy) consumer.committed?.();
+  return fresh;
 }
 
 /** Forgets handled event ids older than the dedupe window. */

@@ -37,9 +37,44 @@ for (const kind of ['pglite', 'postgres'] as DatabaseKind[]) {
           relay.start();
           return { stop: () => relay.stop() };
         },
+        // The in-process consumers commit together, under one dedupe row per event.
+        dedupeName: () => 'in-process-consumers',
       }),
       { timeoutMs: 10_000 },
     );
+
+    it('commits a batch for all consumers or none, under one dedupe row per event', async () => {
+      const { db } = database;
+      const tag = () => `c${Math.random().toString(36).slice(2, 10)}`;
+      const [steady, flaky] = [new RecordingConsumer(tag(), ['users']), new RecordingConsumer(tag(), ['users'])];
+      const sink = new OutboxConsumersSink(db, [steady, flaky], silent);
+      const events = Array.from({ length: 3 }, (_, i) => ({
+        id: String(i + 1),
+        topic: 'users' as const,
+        envelope: {
+          event_id: crypto.randomUUID(),
+          type: 'user.registered' as const,
+          schema_version: 1,
+          occurred_at: new Date().toISOString(),
+          key: crypto.randomUUID(),
+          payload: { user_id: crypto.randomUUID(), username: 'x', display_name: 'x' },
+        },
+      }));
+      const ids = events.map((e) => e.envelope.event_id);
+      const rows = async (consumer: string) =>
+        (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM consumer_events WHERE consumer = $1 AND event_id = ANY($2::uuid[])', [consumer, ids]))[0]!.n;
+      flaky.failOnce.add(ids[1]!);
+      await expect(sink.publish(events)).rejects.toThrow();
+      // The steady consumer ran first, but its effects rolled back with the flaky one's failure.
+      expect(steady.handled).toHaveLength(3);
+      expect([await rows(`${steady.name}:effect`), await rows(`${flaky.name}:effect`), await rows(sink.name)]).toEqual([0, 0, 0]);
+      await sink.publish(events);
+      expect([await rows(`${steady.name}:effect`), await rows(`${flaky.name}:effect`), await rows(sink.name)]).toEqual([3, 3, 3]);
+      // No row per consumer: one per event says all of them handled it.
+      expect([await rows(steady.name), await rows(flaky.name)]).toEqual([0, 0]);
+      await sink.publish(events); // a repeat changes nothing
+      expect([await rows(`${steady.name}:effect`), steady.handled.length]).toEqual([3, 6]);
+    });
 
     it('a repeated event_id changes nothing, and handled ids are pruned after the dedupe window', async () => {
       const consumer = new RecordingConsumer(`c${Math.random().toString(36).slice(2, 10)}`, ['users']);

@@ -4,21 +4,29 @@ import { performance } from 'node:perf_hooks';
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on every mainstream Linux). */
 const USER_HZ = 100;
 
-/** User + system CPU time of another process in ms, from /proc (Linux); null where unavailable. */
-export function processCpuMs(pid: number): number | null {
+/**
+ * User + system CPU time of another process in ms, from /proc (Linux); null
+ * where unavailable. With `reapedChildren`, also the CPU of its children that
+ * exited and were waited for (cutime, cstime).
+ */
+export function processCpuMs(pid: number, reapedChildren = false): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may contain spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return Number.isFinite(utime + stime) ? ((utime + stime) * 1000) / USER_HZ : null;
+    const ticks = Number(fields[11]) + Number(fields[12]) + (reapedChildren ? Number(fields[13]) + Number(fields[14]) : 0);
+    return Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : null;
   } catch {
     return null;
   }
 }
 
-/** CPU time of every local process named `postgres` (a local PostgreSQL server's backends), ms; null without /proc. */
+/**
+ * CPU time of every local process named `postgres` (a local PostgreSQL
+ * server's postmaster and backends), ms; null without /proc. Backends that
+ * exited count too, through the postmaster's reaped-children time: without
+ * it a step during which a pool closed connections lost their CPU.
+ */
 export function postgresCpuMs(): number | null {
   let total = 0;
   try {
@@ -29,7 +37,7 @@ export function postgresCpuMs(): number | null {
       } catch {
         continue; // exited meanwhile
       }
-      total += processCpuMs(Number(pid)) ?? 0;
+      total += processCpuMs(Number(pid), true) ?? 0;
     }
   } catch {
     return null;

@@ -8,6 +8,16 @@ import { OutboxConsumersSink } from './outbox-feed.ts';
 
 const silent = createLogger('silent');
 
+/** A fresh `user.registered` event (the `users` topic). */
+const userRegistered = () => ({
+  event_id: crypto.randomUUID(),
+  type: 'user.registered' as const,
+  schema_version: 1,
+  occurred_at: new Date().toISOString(),
+  key: crypto.randomUUID(),
+  payload: { user_id: crypto.randomUUID(), username: 'x', display_name: 'x' },
+});
+
 /** The embedded tier's feed (the relay's in-process sink) on both storage engines. */
 for (const kind of ['pglite', 'postgres'] as DatabaseKind[]) {
   const enabled = kind === 'pglite' || TEST_DATABASE_URL !== '';
@@ -51,14 +61,7 @@ for (const kind of ['pglite', 'postgres'] as DatabaseKind[]) {
       const events = Array.from({ length: 3 }, (_, i) => ({
         id: String(i + 1),
         topic: 'users' as const,
-        envelope: {
-          event_id: crypto.randomUUID(),
-          type: 'user.registered' as const,
-          schema_version: 1,
-          occurred_at: new Date().toISOString(),
-          key: crypto.randomUUID(),
-          payload: { user_id: crypto.randomUUID(), username: 'x', display_name: 'x' },
-        },
+        envelope: userRegistered(),
       }));
       const ids = events.map((e) => e.envelope.event_id);
       const rows = async (consumer: string) =>
@@ -78,14 +81,7 @@ for (const kind of ['pglite', 'postgres'] as DatabaseKind[]) {
 
     it('a repeated event_id changes nothing, and handled ids are pruned after the dedupe window', async () => {
       const consumer = new RecordingConsumer(`c${Math.random().toString(36).slice(2, 10)}`, ['users']);
-      const event = {
-        event_id: crypto.randomUUID(),
-        type: 'user.registered' as const,
-        schema_version: 1,
-        occurred_at: new Date().toISOString(),
-        key: crypto.randomUUID(),
-        payload: { user_id: crypto.randomUUID(), username: 'x', display_name: 'x' },
-      };
+      const event = userRegistered();
       expect(await deliver(database.db, consumer, event)).toBe(true);
       expect(await deliver(database.db, consumer, event)).toBe(false);
       expect(consumer.handled).toHaveLength(1);

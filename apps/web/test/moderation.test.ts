@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, saveScreenshot, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
-import { loginViaUi, openConversation, until } from './support/ui.ts';
+import { loginViaUi, messageWith, openConversation, until } from './support/ui.ts';
 
 /**
  * Moderation in the web client: a member reports a message, the server
@@ -37,7 +37,6 @@ function suite(): void {
     await fixture?.close();
   });
 
-  const messageWith = (page: Page, text: string) => page.locator('.messages__list li.message', { has: page.locator('.bubble__text', { hasText: text }) });
   const removedCount = (page: Page) => page.locator('.messages__list li.message .bubble__deleted', { hasText: 'removed by moderation' }).count();
   const admin = () => oliveP.page.getByRole('dialog', { name: 'Admin' });
   const queueItem = (text: string) => admin().locator('li.admin__item', { hasText: text });

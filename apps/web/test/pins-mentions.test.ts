@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { CHROMIUM_BIN, HAS_CHROMIUM, newPerson, startWebFixture, type Person, type WebFixture } from './support/browser.ts';
 import { seedConversation, seedMessage, seedUser, type SeededUser } from './support/seed.ts';
-import { listItem, loginViaUi, openConversation, until } from './support/ui.ts';
+import { listItem, loginViaUi, messageWith, openConversation, until } from './support/ui.ts';
 
 /**
  * Pins and mentions in the web client (#15): a member pins a message from its
@@ -35,7 +35,6 @@ function suite(): void {
     await fixture?.close();
   });
 
-  const messageWith = (page: Page, text: string) => page.locator('.messages__list li.message', { has: page.locator('.bubble__text', { hasText: text }) });
   const pinnedMarks = (page: Page) => messageWith(page, DECISION).locator('.bubble__pinned').count();
 
   async function act(page: Page, text: string, action: string): Promise<void> {

@@ -297,10 +297,8 @@ export class ParleyClient extends Emitter<ParleyClientEvents> {
   connected(): Promise<void> {
     if (this.state === 'connected' && !this.listing) return Promise.resolve();
     return new Promise((resolve, reject) => {
+      // Resolved by onListed (the list asked for on `ready` is merged), rejected by the events below.
       const offs = [
-        this.on('ready', () => {
-          if (!this.listing) done();
-        }),
         this.on('stopped', ({ code }) => done(new ParleyError('forbidden', `server refused the connection (${code})`))),
         this.on('logged_out', () => done(new ParleyError('unauthenticated', 'logged out'))),
       ];

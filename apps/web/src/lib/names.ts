@@ -112,8 +112,9 @@ export function previewOf(entry: MessageView | null, conversation: ConversationS
   if (content.type === 'change') return CHANGE_PREVIEW[content.change];
   const text = content.text.replace(/\s+/g, ' ').trim();
   // A thread reply is not in the conversation's timeline (it stays in its thread): the preview says where it is.
-  const where = entry.thread_root === undefined ? '' : 'in a thread';
-  if (entry.sender_id === me) return `You${where && `, ${where}`}: ${text}`;
-  if (conversation.type === 'group') return `${memberName(conversation, me, entry.sender_id, lookup)}${where && `, ${where}`}: ${text}`;
-  return where ? `In a thread: ${text}` : text;
+  const inThread = entry.thread_root !== undefined;
+  const where = inThread ? ', in a thread' : '';
+  if (entry.sender_id === me) return `You${where}: ${text}`;
+  if (conversation.type === 'group') return `${memberName(conversation, me, entry.sender_id, lookup)}${where}: ${text}`;
+  return inThread ? `In a thread: ${text}` : text;
 }

@@ -77,11 +77,12 @@ export class RedisRateLimiter implements RateLimiter {
 
   admit(key: string, limit: Limit, cost = 1): number | Promise<number> {
     if (!this.redis.isReady) return this.local.takeSync(key, limit, cost);
+    const counted = costOf(cost, limit);
     const half = { rate: limit.rate, burst: Math.floor(limit.burst / 2) };
-    if (half.burst < costOf(cost, limit) || this.local.takeSync(key, half, cost) > 0) return this.take(key, limit, cost);
+    if (half.burst < counted || this.local.takeSync(key, half, counted) > 0) return this.take(key, limit, cost);
     const pending = this.unreported.get(key);
-    if (pending) pending.cost += costOf(cost, limit);
-    else this.unreported.set(key, { limit, cost: costOf(cost, limit) });
+    if (pending) pending.cost += counted;
+    else this.unreported.set(key, { limit, cost: counted });
     if (!this.reportScheduled) {
       this.reportScheduled = true;
       setImmediate(() => this.report());
@@ -102,7 +103,7 @@ export class RedisRateLimiter implements RateLimiter {
     }
   }
 
-  /** Resolves once everything admitted so far has been counted in Redis (tests, shutdown). */
+  /** Resolves once everything admitted so far has been counted in Redis (tests). */
   async reported(): Promise<void> {
     while (this.reportScheduled || this.counting.size > 0) {
       await (this.reportScheduled ? new Promise((resolve) => setImmediate(resolve)) : Promise.all(this.counting));
